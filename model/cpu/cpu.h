@@ -1,0 +1,79 @@
+// model/cpu/cpu.h - a physical CPU core with VMX and APIC virtualization
+// [SDM vol. 3C ch. 24-29; SPEC 2-4].
+//
+// The core's thread runs root-mode software (the hypervisor, through the
+// platform's port) by calling `root_software`. VMX instructions are methods
+// called from that thread. vm_enter() runs the guest model in VMX non-root
+// operation until a VM exit: external interrupts, posted-interrupt
+// processing, virtual-interrupt delivery, EOI/TPR/self-IPI virtualization and
+// HLT happen inside it, in the SDM's order, with the profile's costs.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <systemc>
+
+#include "model/common/lapic_core_if.h"
+#include "model/common/phys_mem.h"
+#include "model/common/trace.h"
+#include "model/cpu/vmcs.h"
+
+namespace pisim {
+
+/// CPU costs in cycles (timing profile, "cpu.*").
+struct CpuTiming {
+    std::uint64_t vm_entry = 0;       ///< VMRESUME until the first guest instruction
+    std::uint64_t vm_exit = 0;        ///< guest instruction boundary until the host RIP
+    std::uint64_t pi_processing = 0;  ///< posted-interrupt processing steps 1-6 [SDM 29.6]
+    std::uint64_t virq_delivery = 0;  ///< virtual-interrupt delivery to the guest IDT [SDM 29.2.2]
+    std::uint64_t eoi_virtualization = 0;  ///< [SDM 29.1.2]
+    std::uint64_t hlt_wakeup = 0;     ///< leaving the HLT activity state
+    std::uint64_t vmread = 0, vmwrite = 0, vmptrld = 0, vmclear = 0;  ///< charged by the port
+};
+
+/// Information the core reports for one VM exit or a failed VM entry.
+struct VmExitInfo {
+    std::uint32_t reason = 0;
+    std::uint64_t qualification = 0;
+    std::uint32_t intr_info = 0;    ///< with ack-on-exit: bit 31 valid, 7:0 vector
+    std::uint32_t entry_error = 0;  ///< VM-instruction error of a failed entry, else 0
+};
+
+class CpuCore : public sc_core::sc_module {
+public:
+    /// index: pCPU number (trace unit). The core's thread calls
+    /// root_software() once at time 0; it must be set before simulation.
+    CpuCore(sc_core::sc_module_name name, std::uint32_t index, const CpuTiming& timing,
+            PhysMem& mem, VmcsStore& vmcs_store, LapicCoreIf& lapic, EventSink& sink);
+    ~CpuCore() override;
+
+    std::function<void()> root_software;
+
+    std::uint32_t index() const;
+
+    // --- VMX instructions, root mode, from the core's thread. They do not
+    // --- consume simulated time (the caller charges the profile cost).
+    void vmclear(std::uint64_t vmcs_pa);
+    void vmptrld(std::uint64_t vmcs_pa);
+    std::uint64_t vmread(std::uint32_t field) const;
+    void vmwrite(std::uint32_t field, std::uint64_t value);
+
+    /// VMLAUNCH/VMRESUME of the current VMCS [SDM 26]: the VM-entry checks of
+    /// SPEC 4 (failure: false, out.entry_error, no time in the guest), then the
+    /// guest runs, consuming simulated time, until a VM exit [SDM 27], whose
+    /// information is returned in `out` (true). Root-mode IF is 0 on return.
+    bool vm_enter(VmExitInfo& out);
+
+    /// VM exits counted by basic exit reason.
+    const std::map<std::uint32_t, std::uint64_t>& exit_counts() const;
+
+    struct Impl;
+
+private:
+    void thread_main();
+    Impl* impl_;
+};
+
+}  // namespace pisim

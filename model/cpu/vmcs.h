@@ -1,0 +1,132 @@
+// model/cpu/vmcs.h - VMCS field encodings, controls and exit reasons the CPU
+// model implements [SDM vol. 3D appendix B and C; Linux arch/x86/include/asm/vmx.h;
+// SPEC 4], and the store of VMCS regions by physical address.
+#pragma once
+
+#include <cstdint>
+#include <map>
+
+#include "model/cpu/workload.h"
+
+namespace pisim {
+
+namespace vmcs {
+// 16-bit control fields
+constexpr std::uint32_t POSTED_INTR_NV = 0x0002;
+// 16-bit guest-state fields
+constexpr std::uint32_t GUEST_INTR_STATUS = 0x0810;  ///< RVI bits 7:0, SVI bits 15:8
+// 64-bit control fields
+constexpr std::uint32_t VIRTUAL_APIC_PAGE_ADDR = 0x2012;
+constexpr std::uint32_t APIC_ACCESS_ADDR = 0x2014;
+constexpr std::uint32_t POSTED_INTR_DESC_ADDR = 0x2016;
+constexpr std::uint32_t EOI_EXIT_BITMAP0 = 0x201C;
+constexpr std::uint32_t EOI_EXIT_BITMAP1 = 0x201E;
+constexpr std::uint32_t EOI_EXIT_BITMAP2 = 0x2020;
+constexpr std::uint32_t EOI_EXIT_BITMAP3 = 0x2022;
+// 32-bit control fields
+constexpr std::uint32_t PIN_BASED_VM_EXEC_CONTROL = 0x4000;
+constexpr std::uint32_t CPU_BASED_VM_EXEC_CONTROL = 0x4002;
+constexpr std::uint32_t VM_EXIT_CONTROLS = 0x400C;
+constexpr std::uint32_t VM_ENTRY_CONTROLS = 0x4012;
+constexpr std::uint32_t VM_ENTRY_INTR_INFO_FIELD = 0x4016;
+constexpr std::uint32_t TPR_THRESHOLD = 0x401C;
+constexpr std::uint32_t SECONDARY_VM_EXEC_CONTROL = 0x401E;
+// 32-bit read-only data fields
+constexpr std::uint32_t VM_INSTRUCTION_ERROR = 0x4400;
+constexpr std::uint32_t VM_EXIT_REASON = 0x4402;
+constexpr std::uint32_t VM_EXIT_INTR_INFO = 0x4404;
+// 32-bit guest-state fields
+constexpr std::uint32_t GUEST_INTERRUPTIBILITY_INFO = 0x4824;
+constexpr std::uint32_t GUEST_ACTIVITY_STATE = 0x4826;
+// natural-width fields
+constexpr std::uint32_t EXIT_QUALIFICATION = 0x6400;
+constexpr std::uint32_t GUEST_RFLAGS = 0x6820;
+
+// pin-based controls
+constexpr std::uint32_t PIN_EXT_INTR_EXITING = 0x01;
+constexpr std::uint32_t PIN_POSTED_INTR = 0x80;
+// primary processor-based controls
+constexpr std::uint32_t CPU_INTR_WINDOW_EXITING = 0x00000004;
+constexpr std::uint32_t CPU_HLT_EXITING = 0x00000080;
+constexpr std::uint32_t CPU_TPR_SHADOW = 0x00200000;
+constexpr std::uint32_t CPU_ACTIVATE_SECONDARY = 0x80000000;
+// secondary controls
+constexpr std::uint32_t SEC_VIRTUALIZE_APIC_ACCESSES = 0x001;
+constexpr std::uint32_t SEC_VIRTUALIZE_X2APIC = 0x010;
+constexpr std::uint32_t SEC_APIC_REGISTER_VIRT = 0x100;
+constexpr std::uint32_t SEC_VIRTUAL_INTR_DELIVERY = 0x200;
+// VM-exit controls
+constexpr std::uint32_t EXIT_ACK_INTR_ON_EXIT = 0x8000;
+// RFLAGS
+constexpr std::uint64_t RFLAGS_IF = 1u << 9;
+
+// basic exit reasons [SDM appendix C]
+constexpr std::uint32_t EXIT_EXTERNAL_INTERRUPT = 1;
+constexpr std::uint32_t EXIT_INTERRUPT_WINDOW = 7;
+constexpr std::uint32_t EXIT_HLT = 12;
+constexpr std::uint32_t EXIT_TPR_BELOW_THRESHOLD = 43;
+constexpr std::uint32_t EXIT_APIC_ACCESS = 44;
+constexpr std::uint32_t EXIT_EOI_INDUCED = 45;
+constexpr std::uint32_t EXIT_APIC_WRITE = 56;
+
+// VM-instruction error numbers [SDM 30.4]
+constexpr std::uint32_t VMERR_ENTRY_INVALID_CONTROL = 7;
+constexpr std::uint32_t VMERR_ENTRY_INVALID_HOST_STATE = 8;
+
+// virtual-APIC page offsets [SDM 29.1; SPEC 3]
+constexpr std::uint32_t VAPIC_VTPR = 0x080, VAPIC_VPPR = 0x0A0, VAPIC_VEOI = 0x0B0,
+                        VAPIC_VISR = 0x100, VAPIC_VIRR = 0x200, VAPIC_VICR_LO = 0x300,
+                        VAPIC_VICR_HI = 0x310;
+/// Offset in the virtual-APIC page of the 32-bit word holding vector v of the
+/// 256-bit register at `base` (VISR, VIRR, ...): base + ((v & 0xE0) >> 1).
+constexpr std::uint32_t vapic_word(std::uint32_t base, std::uint8_t v) {
+    return base + ((v & 0xE0u) >> 1);
+}
+}  // namespace vmcs
+
+/// Guest state the CPU model keeps in a VMCS besides the architectural fields:
+/// where the guest program is.
+struct GuestState {
+    const GuestProgram* program = nullptr;
+    std::uint32_t vcpu = 0;          ///< global vCPU id, for trace records
+    std::size_t pc = 0;              ///< index of the current op
+    std::uint64_t op_remaining = 0;  ///< cycles left in the current op (0 = not started)
+    bool in_isr = false;             ///< executing an ISR (IF=0)
+    std::uint8_t isr_vector = 0;
+    std::uint64_t isr_remaining = 0;
+    bool halted = false;             ///< HLT executed, waiting for an interrupt
+};
+
+/// One VMCS region: field values by encoding, and the guest's model state.
+struct Vmcs {
+    std::map<std::uint32_t, std::uint64_t> fields;
+    GuestState guest;
+    bool launched = false;
+    int active_on = -1;  ///< pCPU on which it is current/active, -1 if clear
+    std::uint64_t get(std::uint32_t f) const {
+        auto it = fields.find(f);
+        return it == fields.end() ? 0 : it->second;
+    }
+};
+
+/// All VMCS regions of the machine, by physical address (shared by all cores,
+/// because a VMCS cleared on one pCPU can be loaded on another).
+class VmcsStore {
+public:
+    /// Create (or return) the region at `pa` and attach the guest program.
+    Vmcs& bind(std::uint64_t pa, std::uint32_t vcpu, const GuestProgram* program) {
+        Vmcs& v = regions_[pa];
+        v.guest.vcpu = vcpu;
+        v.guest.program = program;
+        return v;
+    }
+    Vmcs* find(std::uint64_t pa) {
+        auto it = regions_.find(pa);
+        return it == regions_.end() ? nullptr : &it->second;
+    }
+
+private:
+    std::map<std::uint64_t, Vmcs> regions_;
+};
+
+}  // namespace pisim

@@ -1,0 +1,93 @@
+// model/vtd/vtd.h - the VT-d interrupt-remapping unit [VTD ch. 5, 6.5, 7, 9.9-9.11;
+// SPEC 5]: MSI decode, IRTE fetch through the interrupt entry cache, the
+// checks in the specification's order with fault recording, remapping to an
+// interrupt message, and posting into a posted-interrupt descriptor.
+#pragma once
+
+#include <cstdint>
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_target_socket.h>
+#include <vector>
+
+#include "model/common/messages.h"
+#include "model/common/phys_mem.h"
+#include "model/common/trace.h"
+
+namespace pisim {
+
+/// Costs of the remapping unit in cycles (timing profile, "vtd.*").
+struct VtdTiming {
+    std::uint64_t decode = 0;        ///< request decode and checks
+    std::uint64_t iec_hit = 0;       ///< IRTE from the interrupt entry cache
+    std::uint64_t irte_fetch = 0;    ///< IRTE 128-bit memory read on an IEC miss
+    std::uint64_t pid_rmw = 0;       ///< posting read-modify-write of the PID line
+    std::uint64_t iq_descriptor = 0; ///< processing one invalidation descriptor
+    std::uint32_t iec_entries = 0;   ///< IEC capacity (entries); 0 = no cache
+};
+
+/// VT-d fault reason codes for interrupt remapping [VTD 7.1.3 table 26; SPEC 5].
+enum class VtdFaultReason : std::uint8_t {
+    ReservedRequest = 0x20,   ///< reserved field set in the interrupt request
+    IndexBeyondTable = 0x21,  ///< interrupt index exceeds the table size
+    NotPresent = 0x22,        ///< IRTE present bit clear
+    TableAccess = 0x23,       ///< IRTE fetch hit a non-accessible address
+    ReservedIrte = 0x24,      ///< reserved field set in a present IRTE
+    CompatBlocked = 0x25,     ///< compatibility format blocked (EIME=1 or CFIS=0)
+    SourceId = 0x26,          ///< source-ID verification failed
+    PidAccess = 0x27,         ///< posted-interrupt descriptor not accessible
+    ReservedPid = 0x28,       ///< reserved field set in the PID
+};
+
+/// One recorded fault (a fault recording register) [VTD 10.4.14].
+struct VtdFaultRecord {
+    std::uint64_t cycle;
+    VtdFaultReason reason;
+    std::uint16_t requester_id;
+    std::uint16_t index;     ///< interrupt index (FI), 0 for compatibility requests
+    std::uint64_t tag;
+};
+
+/// Register offsets used by the model [VTD 10.4].
+namespace vtd_reg {
+constexpr std::uint32_t GCMD = 0x18, GSTS = 0x1C, FSTS = 0x34, IQH = 0x80, IQT = 0x88, IQA = 0x90,
+                        ICS = 0x9C, IRTA = 0xB8;
+constexpr std::uint32_t GCMD_IRE = 1u << 25, GCMD_SIRTP = 1u << 24, GCMD_CFI = 1u << 23,
+                        GCMD_QIE = 1u << 26;
+}  // namespace vtd_reg
+
+class VtdUnit : public sc_core::sc_module {
+public:
+    /// MSI writes from PCIe endpoints (TLM write, PcieRequesterExt attached).
+    tlm_utils::simple_target_socket<VtdUnit> msi_in;
+    /// Remapped interrupts and posting notifications go out here.
+    sc_core::sc_port<ApicMessageIf> apic_bus;
+
+    VtdUnit(sc_core::sc_module_name name, PhysMem& mem, const VtdTiming& timing,
+            EventSink& sink);
+    ~VtdUnit() override;
+
+    /// 32/64-bit register access (offsets in vtd_reg) as software does it:
+    /// IRTA, GCMD (IRE, SIRTP, CFI, QIE), IQA/IQT (a write to IQT starts
+    /// processing the queued descriptors), GSTS/IQH/FSTS/ICS reads.
+    std::uint64_t read_reg(std::uint32_t offset) const;
+    void write_reg(std::uint32_t offset, std::uint64_t value);
+
+    /// Fault records in the order recorded (FPD-suppressed faults are absent).
+    const std::vector<VtdFaultRecord>& faults() const;
+
+    /// Counters for reports and tests.
+    struct Stats {
+        std::uint64_t requests = 0, remapped = 0, posted = 0, notifications = 0, faults = 0,
+                      suppressed_faults = 0, iec_hits = 0, iec_misses = 0;
+    };
+    const Stats& stats() const;
+
+    struct Impl;
+
+private:
+    void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+    Impl* impl_;
+};
+
+}  // namespace pisim
