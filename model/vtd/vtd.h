@@ -13,6 +13,7 @@
 #include "model/common/messages.h"
 #include "model/common/phys_mem.h"
 #include "model/common/trace.h"
+#include "model/vtd/irte.h"  // VtdFaultReason, the pure IRTE/request functions
 
 namespace pisim {
 
@@ -24,19 +25,6 @@ struct VtdTiming {
     std::uint64_t pid_rmw = 0;       ///< posting read-modify-write of the PID line
     std::uint64_t iq_descriptor = 0; ///< processing one invalidation descriptor
     std::uint32_t iec_entries = 0;   ///< IEC capacity (entries); 0 = no cache
-};
-
-/// VT-d fault reason codes for interrupt remapping [VTD 7.1.3 table 26; SPEC 5].
-enum class VtdFaultReason : std::uint8_t {
-    ReservedRequest = 0x20,   ///< reserved field set in the interrupt request
-    IndexBeyondTable = 0x21,  ///< interrupt index exceeds the table size
-    NotPresent = 0x22,        ///< IRTE present bit clear
-    TableAccess = 0x23,       ///< IRTE fetch hit a non-accessible address
-    ReservedIrte = 0x24,      ///< reserved field set in a present IRTE
-    CompatBlocked = 0x25,     ///< compatibility format blocked (EIME=1 or CFIS=0)
-    SourceId = 0x26,          ///< source-ID verification failed
-    PidAccess = 0x27,         ///< posted-interrupt descriptor not accessible
-    ReservedPid = 0x28,       ///< reserved field set in the PID
 };
 
 /// One recorded fault (a fault recording register) [VTD 10.4.14].
@@ -54,6 +42,15 @@ constexpr std::uint32_t GCMD = 0x18, GSTS = 0x1C, FSTS = 0x34, IQH = 0x80, IQT =
                         ICS = 0x9C, IRTA = 0xB8;
 constexpr std::uint32_t GCMD_IRE = 1u << 25, GCMD_SIRTP = 1u << 24, GCMD_CFI = 1u << 23,
                         GCMD_QIE = 1u << 26;
+/// GSTS status bits mirror GCMD: QIES 26, IRES 25, IRTPS 24, CFIS 23 [VTD 10.4.5].
+constexpr std::uint32_t GSTS_QIES = 1u << 26, GSTS_IRES = 1u << 25, GSTS_IRTPS = 1u << 24,
+                        GSTS_CFIS = 1u << 23;
+/// FSTS: PPF bit 1 (a fault is recorded), IQE bit 4 (write 1 to clear) [VTD 10.4.9].
+constexpr std::uint32_t FSTS_PPF = 1u << 1, FSTS_IQE = 1u << 4;
+/// ICS: IWC bit 0 (write 1 to clear) [VTD 10.4.25].
+constexpr std::uint32_t ICS_IWC = 1u << 0;
+/// IRTA fields [VTD 10.4.29]: base 63:12, EIME bit 11, S 3:0.
+constexpr std::uint64_t IRTA_EIME = 1ull << 11;
 }  // namespace vtd_reg
 
 class VtdUnit : public sc_core::sc_module {
@@ -83,10 +80,15 @@ public:
     };
     const Stats& stats() const;
 
+    /// VtdRemap's index argument for a compatibility-format interrupt passed
+    /// through unremapped (CFIS=1, EIME=0, or IRE=0).
+    static constexpr std::uint64_t kCompatIndex = 0xFFFFFFFFull;
+
     struct Impl;
 
 private:
     void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+    void request_engine();
     Impl* impl_;
 };
 

@@ -1,0 +1,356 @@
+// model/vtd/vtd.cpp - the VT-d interrupt-remapping unit [VTD ch. 5, 6.5, 7,
+// 9.9-9.11, 10.4; SPEC 5].
+//
+// MSI writes arrive through msi_in (b_transport never waits: it queues the
+// request and returns). One SC_THREAD, request_engine, takes them in arrival
+// order from a time-ordered queue and runs process_interrupt_request on each:
+// the checks in the specification's order, IRTE from the IEC or memory, then
+// remapping or posting. It sleeps while the queue is empty; costs are timed
+// waits from VtdTiming, skipped when zero.
+#include "model/vtd/vtd.h"
+
+#include <cassert>
+#include <map>
+#include <memory>
+#include <utility>
+
+#include "model/common/cycles.h"
+#include "model/vtd/iec.h"
+#include "model/vtd/invalidation_queue.h"
+#include "model/vtd/posting.h"
+
+namespace pisim {
+
+namespace {
+/// One queued MSI write.
+struct PendingRequest {
+    std::uint64_t address;
+    std::uint32_t data;
+    std::uint16_t requester_id;
+    std::uint64_t tag;
+};
+}  // namespace
+
+struct VtdUnit::Impl {
+    Impl(PhysMem& m, const VtdTiming& t, EventSink& s)
+        : mem(m), timing(t), sink(s), iec(t.iec_entries) {}
+
+    PhysMem& mem;
+    const VtdTiming timing;
+    EventSink& sink;
+    vtd::InterruptEntryCache iec;
+    vtd::InFlightRequests inflight;
+    std::unique_ptr<vtd::InvalidationQueue> iq;
+
+    // Registers [VTD 10.4].
+    std::uint64_t irta_reg = 0;     // IRTA as last written
+    std::uint64_t irta_active = 0;  // IRTA latched by GCMD.SIRTP
+    bool ires = false, irtps = false, cfis = false;
+
+    // Requests by (arrival cycle, arrival sequence): arrival order.
+    std::map<std::pair<std::uint64_t, std::uint64_t>, PendingRequest> queue;
+    std::uint64_t arrival_seq = 0;
+    sc_core::sc_event arrival;
+
+    std::vector<VtdFaultRecord> faults;
+    Stats stats;
+
+    bool eime() const { return irta_active & vtd_reg::IRTA_EIME; }
+    std::uint64_t table_base() const { return irta_active & ~0xFFFull; }
+    std::uint32_t table_entries() const { return vtd::irta_table_entries(irta_active); }
+
+    void emit(EventKind k, std::uint64_t tag, std::uint64_t a, std::uint64_t b = 0,
+              std::uint64_t c = 0, std::uint64_t d = 0, std::uint64_t e = 0,
+              std::uint64_t f = 0) {
+        Event ev;
+        ev.cycle = now_cycles();
+        ev.kind = k;
+        ev.unit = 0;
+        ev.tag = tag;
+        ev.a = a;
+        ev.b = b;
+        ev.c = c;
+        ev.d = d;
+        ev.e = e;
+        ev.f = f;
+        sink.emit(ev);
+    }
+
+    void charge(std::uint64_t n) {
+        if (n) sc_core::wait(cycles(n));
+    }
+
+    void record_fault(const PendingRequest& r, VtdFaultReason why, std::uint32_t index,
+                      bool recorded);
+    bool fetch_irte(const PendingRequest& r, std::uint32_t index, vtd::Irte& out);
+    void deliver_remapped(VtdUnit& u, const PendingRequest& r, const vtd::RemapResult& x,
+                          std::uint64_t index);
+    void post_interrupt(VtdUnit& u, const PendingRequest& r, const vtd::RemapResult& x);
+    void process_interrupt_request(VtdUnit& u, const PendingRequest& r);
+};
+
+VtdUnit::VtdUnit(sc_core::sc_module_name name, PhysMem& mem, const VtdTiming& timing,
+                 EventSink& sink)
+    : sc_core::sc_module(name), msi_in("msi_in"), apic_bus("apic_bus"),
+      impl_(new Impl(mem, timing, sink)) {
+    impl_->iq = std::make_unique<vtd::InvalidationQueue>("iq", mem, impl_->iec, impl_->timing,
+                                                         impl_->inflight, sink);
+    msi_in.register_b_transport(this, &VtdUnit::b_transport);
+    SC_HAS_PROCESS(VtdUnit);
+    SC_THREAD(request_engine);
+}
+
+VtdUnit::~VtdUnit() { delete impl_; }
+
+const std::vector<VtdFaultRecord>& VtdUnit::faults() const { return impl_->faults; }
+const VtdUnit::Stats& VtdUnit::stats() const { return impl_->stats; }
+
+// ---- registers [VTD 10.4] ----
+
+std::uint64_t VtdUnit::read_reg(std::uint32_t offset) const {
+    const Impl& s = *impl_;
+    switch (offset) {
+        case vtd_reg::GSTS:
+            return (s.iq->enabled() ? vtd_reg::GSTS_QIES : 0) | (s.ires ? vtd_reg::GSTS_IRES : 0) |
+                   (s.irtps ? vtd_reg::GSTS_IRTPS : 0) | (s.cfis ? vtd_reg::GSTS_CFIS : 0);
+        case vtd_reg::FSTS:
+            return (s.faults.empty() ? 0 : vtd_reg::FSTS_PPF) | (s.iq->iqe() ? vtd_reg::FSTS_IQE : 0);
+        case vtd_reg::IQH:
+            return s.iq->iqh();
+        case vtd_reg::IQT:
+            return s.iq->iqt();
+        case vtd_reg::IQA:
+            return s.iq->iqa();
+        case vtd_reg::ICS:
+            return s.iq->iwc() ? vtd_reg::ICS_IWC : 0;
+        case vtd_reg::IRTA:
+            return s.irta_reg;
+        default:
+            return 0;  // GCMD is write-only; other registers are not modelled
+    }
+}
+
+void VtdUnit::write_reg(std::uint32_t offset, std::uint64_t value) {
+    Impl& s = *impl_;
+    switch (offset) {
+        case vtd_reg::GCMD: {
+            // Global command [VTD 10.4.4]: one-shot SIRTP latches IRTA (the IEC
+            // is not invalidated: software follows with a global IEC invalidation);
+            // IRE, CFI, QIE are levels mirrored into GSTS.
+            const auto v = static_cast<std::uint32_t>(value);
+            if (v & vtd_reg::GCMD_SIRTP) {
+                s.irta_active = s.irta_reg;
+                s.irtps = true;
+            }
+            s.ires = v & vtd_reg::GCMD_IRE;
+            s.cfis = v & vtd_reg::GCMD_CFI;
+            s.iq->set_enabled(v & vtd_reg::GCMD_QIE);
+            break;
+        }
+        case vtd_reg::FSTS:
+            if (value & vtd_reg::FSTS_IQE) s.iq->clear_iqe();
+            break;
+        case vtd_reg::ICS:
+            if (value & vtd_reg::ICS_IWC) s.iq->clear_iwc();
+            break;
+        case vtd_reg::IQA:
+            s.iq->write_iqa(value);
+            break;
+        case vtd_reg::IQT:
+            s.iq->write_iqt(value);
+            break;
+        case vtd_reg::IRTA:
+            s.irta_reg = value & (~0xFFFull | vtd_reg::IRTA_EIME | 0xFull);
+            break;
+        default:
+            break;  // read-only or not modelled
+    }
+}
+
+// ---- requests ----
+
+// TLM target: an MSI write. Never waits; the request is queued for
+// request_engine at now + delay.
+void VtdUnit::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
+    const std::uint64_t addr = p.get_address();
+    if (p.get_command() != tlm::TLM_WRITE_COMMAND || p.get_data_length() == 0 ||
+        p.get_data_length() > 4) {
+        p.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+        return;
+    }
+    if ((addr >> 20) != 0xFEE) {  // not in the interrupt address range [VTD 5.1]
+        p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+        return;
+    }
+    std::uint32_t data = 0;
+    const unsigned char* bytes = p.get_data_ptr();
+    for (unsigned i = 0; i < p.get_data_length(); ++i) data |= std::uint32_t{bytes[i]} << (8 * i);
+    PendingRequest r{addr, data, 0, 0};
+    if (auto* ext = p.get_extension<PcieRequesterExt>()) {
+        r.requester_id = ext->requester_id;
+        r.tag = ext->tag;
+    }
+    Impl& s = *impl_;
+    const std::uint64_t at = now_cycles() + to_cycles(delay);
+    s.queue.emplace(std::make_pair(at, s.arrival_seq++), r);
+    s.arrival.notify(delay);
+    p.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+void VtdUnit::request_engine() {
+    Impl& s = *impl_;
+    for (;;) {
+        wait(s.arrival);
+        while (!s.queue.empty() && s.queue.begin()->first.first <= now_cycles()) {
+            const PendingRequest r = s.queue.begin()->second;
+            s.queue.erase(s.queue.begin());
+            ++s.inflight.started;
+            s.process_interrupt_request(*this, r);
+            ++s.inflight.completed;
+            assert(s.inflight.completed == s.inflight.started);
+            s.inflight.completed_event.notify(sc_core::SC_ZERO_TIME);
+        }
+        if (!s.queue.empty()) s.arrival.notify(cycles(s.queue.begin()->first.first - now_cycles()));
+    }
+}
+
+// Fault recording [VTD 7.1.3, 10.4.14]: a fault the IRTE's FPD suppresses is
+// not recorded; the request is dropped either way.
+void VtdUnit::Impl::record_fault(const PendingRequest& r, VtdFaultReason why,
+                                 std::uint32_t index, bool recorded) {
+    if (recorded) {
+        faults.push_back(VtdFaultRecord{now_cycles(), why, r.requester_id,
+                                        static_cast<std::uint16_t>(index), r.tag});
+        ++stats.faults;
+    } else {
+        ++stats.suppressed_faults;
+    }
+    emit(EventKind::VtdFault, r.tag, static_cast<std::uint64_t>(why), index, r.requester_id,
+         recorded ? 1 : 0);
+}
+
+// IRTE from the interrupt entry cache, or a 128-bit read of the table entry
+// at IRTA.base + 16 * index [VTD 5.1.4, 9.10]. The memory copy is sampled when
+// the fetch completes. False: the entry is not accessible (fault 0x23).
+bool VtdUnit::Impl::fetch_irte(const PendingRequest& r, std::uint32_t index, vtd::Irte& out) {
+    if (iec.lookup(index, out)) {
+        ++stats.iec_hits;
+        charge(timing.iec_hit);
+        emit(EventKind::VtdIrteFetch, r.tag, index, 1, out.lo, out.hi);
+        return true;
+    }
+    ++stats.iec_misses;
+    const std::uint64_t at = table_base() + vtd::kIrteBytes * index;
+    if (!mem.is_ram(at, vtd::kIrteBytes)) return false;
+    charge(timing.irte_fetch);
+    out.lo = mem.read64(at);
+    out.hi = mem.read64(at + 8);
+    emit(EventKind::VtdIrteFetch, r.tag, index, 0, out.lo, out.hi);
+    // Only entries that pass the entry checks are cached.
+    if (vtd::irte_present(out) && !vtd::irte_reserved_fields_set(out, eime())) iec.fill(index, out);
+    return true;
+}
+
+void VtdUnit::Impl::deliver_remapped(VtdUnit& u, const PendingRequest& r,
+                                     const vtd::RemapResult& x, std::uint64_t index) {
+    ApicMessage m;
+    m.dest = x.dest;
+    m.dest_logical = x.dest_logical;
+    m.shorthand = Shorthand::None;
+    m.source_apic = ~0u;
+    m.mode = static_cast<DeliveryMode>(x.delivery_mode);
+    m.vector = x.vector;
+    m.level_triggered = x.level_triggered;
+    m.tag = r.tag;
+    ++stats.remapped;
+    emit(EventKind::VtdRemap, r.tag, index, x.dest, x.vector, x.dest_logical ? 1 : 0);
+    u.apic_bus->deliver(m);
+}
+
+// Posting [VTD 5.2.3, 9.11; SPEC 5]: one atomic read-modify-write of the PID
+// line, its cost, then the notification if X.
+void VtdUnit::Impl::post_interrupt(VtdUnit& u, const PendingRequest& r,
+                                   const vtd::RemapResult& x) {
+    mem.set_agent(PhysMem::Agent::Vtd);
+    const vtd::PostingResult p = vtd::post_interrupt(mem, x.pda, x.posted_vector, x.urgent, eime());
+    if (p.faulted) {
+        record_fault(r, p.fault, x.index, !(x.fpd && vtd::fault_is_fpd_qualified(p.fault)));
+        return;
+    }
+    ++stats.posted;
+    emit(EventKind::VtdPost, r.tag, x.index, x.pda, x.posted_vector, p.old_control, p.new_control,
+         p.notify ? 1 : 0);
+    charge(timing.pid_rmw);
+    if (!p.notify) return;
+    // Notification: fixed, physical, edge, vector NV, destination NDST.
+    ApicMessage m;
+    m.dest = p.ndst;
+    m.dest_logical = false;
+    m.shorthand = Shorthand::None;
+    m.source_apic = ~0u;
+    m.mode = DeliveryMode::Fixed;
+    m.vector = p.nv;
+    m.level_triggered = false;
+    m.tag = r.tag;
+    ++stats.notifications;
+    emit(EventKind::VtdNotify, r.tag, p.ndst, p.nv, x.pda);
+    u.apic_bus->deliver(m);
+}
+
+// Interrupt-remapping hardware operation [VTD 5.1.4; SPEC 5], in order:
+// decode; (IRE=0: pass through); compatibility blocked (0x25) or passed
+// through; request reserved fields (0x20); index < table size (0x21); IRTE
+// from IEC or memory (0x23); present (0x22); IRTE reserved fields (0x24);
+// source ID (0x26); IM=0 remap / IM=1 post (0x27, 0x28).
+void VtdUnit::Impl::process_interrupt_request(VtdUnit& u, const PendingRequest& r) {
+    ++stats.requests;
+    emit(EventKind::VtdRequest, r.tag, r.address, r.data, r.requester_id);
+    charge(timing.decode);
+
+    if (!ires) {
+        // Remapping disabled: every request is handled in compatibility format [VTD 5.1].
+        const vtd::RemapResult x =
+            vtd::check_interrupt_request(r.address & ~0x10ull, r.data, 0, false, true);
+        assert(x.outcome == vtd::RemapOutcome::Compatibility);
+        deliver_remapped(u, r, x, kCompatIndex);
+        return;
+    }
+
+    const vtd::RemapResult first =
+        vtd::check_interrupt_request(r.address, r.data, table_entries(), eime(), cfis);
+    switch (first.outcome) {
+        case vtd::RemapOutcome::Fault:
+            record_fault(r, first.fault, first.index, first.fault_recorded);
+            return;
+        case vtd::RemapOutcome::Compatibility:
+            deliver_remapped(u, r, first, kCompatIndex);
+            return;
+        case vtd::RemapOutcome::IrteNeeded:
+            break;
+        default:
+            assert(false && "stage 1 yields Fault, Compatibility or IrteNeeded");
+            return;
+    }
+
+    vtd::Irte irte;
+    if (!fetch_irte(r, first.index, irte)) {
+        record_fault(r, VtdFaultReason::TableAccess, first.index, true);
+        return;
+    }
+    const vtd::RemapResult x = vtd::process_irte(first.index, irte, r.requester_id, eime());
+    switch (x.outcome) {
+        case vtd::RemapOutcome::Fault:
+            record_fault(r, x.fault, x.index, x.fault_recorded);
+            return;
+        case vtd::RemapOutcome::Remapped:
+            deliver_remapped(u, r, x, x.index);
+            return;
+        case vtd::RemapOutcome::Posted:
+            post_interrupt(u, r, x);
+            return;
+        default:
+            assert(false && "stage 2 yields Fault, Remapped or Posted");
+    }
+}
+
+}  // namespace pisim

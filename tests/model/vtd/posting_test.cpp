@@ -1,0 +1,173 @@
+// Posting through the unit [VTD 5.2.3, 9.11; SPEC 1, 5].
+#include <gtest/gtest.h>
+
+#include "vtd_bench.h"
+
+using namespace pisim;
+using namespace pisim::vtdtest;
+
+namespace {
+
+// One posted request for IRTE 3 (vector 0x41, PID at kPidBase) with the PID
+// control word (ON, SN) and the IRTE's URG as given; returns the bench after the run.
+struct PostCase {
+    bool on, sn, urg;
+};
+
+void run_post_case(const PostCase& c) {
+    Bench b;
+    b.enable();
+    b.set_irte(3, posted_irte(0x41, kPidBase, c.urg));
+    b.set_pid_control(kPidBase, c.on, c.sn, 0xF2, 0x0500);  // xAPIC NDST: APIC ID 5
+    b.bus.watch_pid(kPidBase);
+    b.init.send_at(100, remappable_address(3, false), 0, 0x0100, 77);
+    sc_core::sc_start();
+
+    const bool x = !c.on && (c.urg || !c.sn);
+    const vtd::PidLine pid = b.pid(kPidBase);
+    EXPECT_EQ(pid[1], 1ull << 1) << "PIR[0x41] set in every case";
+    EXPECT_EQ(pid[0] | pid[2] | pid[3], 0u);
+    EXPECT_EQ(bool(pid[4] & vtd::kPidOn), c.on || x);
+    EXPECT_EQ(bool(pid[4] & vtd::kPidSn), c.sn) << "SN is never changed by posting";
+
+    const auto posts = b.sink.of(EventKind::VtdPost);
+    ASSERT_EQ(posts.size(), 1u);
+    EXPECT_EQ(posts[0].tag, 77u);
+    EXPECT_EQ(posts[0].a, 3u);
+    EXPECT_EQ(posts[0].b, kPidBase);
+    EXPECT_EQ(posts[0].c, 0x41u);
+    EXPECT_EQ(posts[0].f, x ? 1u : 0u);
+    EXPECT_EQ(posts[0].e, pid[4]);
+    EXPECT_EQ(posts[0].d, pid[4] & ~(x ? vtd::kPidOn : 0ull));
+
+    if (x) {
+        ASSERT_EQ(b.bus.got.size(), 1u);
+        const auto& d = b.bus.got[0];
+        EXPECT_EQ(d.m.vector, 0xF2);
+        EXPECT_EQ(d.m.dest, 5u);
+        EXPECT_FALSE(d.m.dest_logical);
+        EXPECT_EQ(d.m.mode, DeliveryMode::Fixed);
+        EXPECT_FALSE(d.m.level_triggered);
+        EXPECT_EQ(d.m.tag, 77u);
+        EXPECT_EQ(b.sink.of(EventKind::VtdNotify).size(), 1u);
+        EXPECT_EQ(b.unit.stats().notifications, 1u);
+    } else {
+        EXPECT_TRUE(b.bus.got.empty());
+        EXPECT_TRUE(b.sink.of(EventKind::VtdNotify).empty());
+    }
+    EXPECT_EQ(b.unit.stats().posted, 1u);
+}
+
+}  // namespace
+
+// All eight (ON, SN, URG) combinations: X = !ON && (URG || !SN).
+TEST(VtdPosting, On0Sn0Urg0Notifies) { run_post_case({false, false, false}); }
+TEST(VtdPosting, On0Sn0Urg1Notifies) { run_post_case({false, false, true}); }
+TEST(VtdPosting, On0Sn1Urg0Suppressed) { run_post_case({false, true, false}); }
+TEST(VtdPosting, On0Sn1Urg1UrgentOverridesSn) { run_post_case({false, true, true}); }
+TEST(VtdPosting, On1Sn0Urg0NoSecondNotification) { run_post_case({true, false, false}); }
+TEST(VtdPosting, On1Sn0Urg1NoSecondNotification) { run_post_case({true, false, true}); }
+TEST(VtdPosting, On1Sn1Urg0Nothing) { run_post_case({true, true, false}); }
+TEST(VtdPosting, On1Sn1Urg1NoSecondNotification) { run_post_case({true, true, true}); }
+
+// The PID write is visible before the notification: the bus sees ON and
+// PIR already set, VtdPost precedes VtdNotify, and the notification leaves
+// pid_rmw cycles after the line was written. The full path costs
+// decode + irte_fetch (IEC miss) before the write.
+TEST(VtdPosting, NotificationAfterPidWrite) {
+    const VtdTiming t = default_timing();
+    Bench b(t);
+    b.enable();
+    b.set_irte(9, posted_irte(0x90, kPidBase + 64));
+    b.set_pid_control(kPidBase + 64, false, false, 0xF2, 0x0300);
+    b.bus.watch_pid(kPidBase + 64);
+    b.init.send_at(1000, remappable_address(9, false), 0, 0x0100, 5);
+    sc_core::sc_start();
+
+    ASSERT_EQ(b.bus.got.size(), 1u);
+    const auto& d = b.bus.got[0];
+    EXPECT_TRUE(d.pid_at_delivery[4] & vtd::kPidOn);
+    EXPECT_EQ(d.pid_at_delivery[2], 1ull << (0x90 % 64));
+
+    const long req = b.sink.index_of(EventKind::VtdRequest, 5);
+    const long fetch = b.sink.index_of(EventKind::VtdIrteFetch, 5);
+    const long post = b.sink.index_of(EventKind::VtdPost, 5);
+    const long notify = b.sink.index_of(EventKind::VtdNotify, 5);
+    ASSERT_TRUE(req >= 0 && fetch > req && post > fetch && notify > post);
+    const auto& ev = b.sink.events;
+    EXPECT_EQ(ev[req].cycle, 1000u);
+    EXPECT_EQ(ev[fetch].cycle, 1000u + t.decode + t.irte_fetch);
+    EXPECT_EQ(ev[post].cycle, ev[fetch].cycle);
+    EXPECT_EQ(ev[notify].cycle, ev[post].cycle + t.pid_rmw);
+    EXPECT_EQ(d.cycle, ev[notify].cycle);
+    EXPECT_EQ(ev[notify].a, 3u);     // NDST (xAPIC ID)
+    EXPECT_EQ(ev[notify].b, 0xF2u);  // NV
+    EXPECT_EQ(ev[notify].c, kPidBase + 64);
+}
+
+// The posting write goes to memory as the VT-d agent (watches see writer 0).
+TEST(VtdPosting, PidWriteIsTheVtdAgent) {
+    Bench b;
+    b.enable();
+    b.set_irte(1, posted_irte(0x30, kPidBase));
+    std::vector<PhysMem::Agent> writers;
+    b.mem.watch(kPidBase, 64, [&](std::uint64_t, std::size_t) { writers.push_back(b.mem.agent()); });
+    b.init.send_at(10, remappable_address(1, false), 0, 0, 1);
+    sc_core::sc_start();
+    ASSERT_EQ(writers.size(), 1u) << "one write of the whole line";
+    EXPECT_EQ(writers[0], PhysMem::Agent::Vtd);
+}
+
+// NDST: xAPIC (EIME=0) takes bits 15:8 of the field; x2APIC (EIME=1) all 32 bits.
+TEST(VtdPosting, XapicNdst) {
+    Bench b;
+    b.enable(7, /*eime=*/false);
+    b.set_irte(2, posted_irte(0x50, kPidBase));
+    b.set_pid_control(kPidBase, false, false, 0xE1, 0x00002A00);
+    b.init.send_at(10, remappable_address(2, false), 0, 0, 1);
+    sc_core::sc_start();
+    ASSERT_EQ(b.bus.got.size(), 1u);
+    EXPECT_EQ(b.bus.got[0].m.dest, 0x2Au);
+    EXPECT_EQ(b.bus.got[0].m.vector, 0xE1);
+}
+
+TEST(VtdPosting, X2apicNdst) {
+    Bench b;
+    b.enable(7, /*eime=*/true);
+    b.set_irte(2, posted_irte(0x50, kPidBase));
+    b.set_pid_control(kPidBase, false, false, 0xE1, 0x00012A00);
+    b.init.send_at(10, remappable_address(2, false), 0, 0, 1);
+    sc_core::sc_start();
+    ASSERT_EQ(b.bus.got.size(), 1u);
+    EXPECT_EQ(b.bus.got[0].m.dest, 0x00012A00u);
+}
+
+// Pure step: pid_post on a line for every (ON, SN, URG).
+TEST(VtdPidPost, TruthTable) {
+    for (int i = 0; i < 8; ++i) {
+        const bool on = i & 1, sn = i & 2, urg = i & 4;
+        vtd::PidLine l{};
+        l[4] = (on ? vtd::kPidOn : 0) | (sn ? vtd::kPidSn : 0);
+        const bool x = vtd::pid_post(l, 255, urg);
+        EXPECT_EQ(x, !on && (urg || !sn)) << i;
+        EXPECT_EQ(l[3], 1ull << 63) << i;
+        EXPECT_EQ(bool(l[4] & vtd::kPidOn), on || x) << i;
+    }
+}
+
+TEST(VtdPidPost, ReservedBits) {
+    vtd::PidLine l{};
+    EXPECT_FALSE(vtd::pid_reserved_bits_set(l));
+    l[4] = 0xFFFFFFFF'00FF0003ull;  // ON, SN, NV, NDST: no reserved bit
+    EXPECT_FALSE(vtd::pid_reserved_bits_set(l));
+    for (unsigned bit : {2u, 15u, 24u, 31u}) {
+        vtd::PidLine m{};
+        m[4] = 1ull << bit;
+        EXPECT_TRUE(vtd::pid_reserved_bits_set(m)) << bit;
+    }
+    for (unsigned w : {5u, 6u, 7u}) {
+        vtd::PidLine m{};
+        m[w] = 1ull << 7;
+        EXPECT_TRUE(vtd::pid_reserved_bits_set(m)) << w;
+    }
+}
