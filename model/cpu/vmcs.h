@@ -23,6 +23,8 @@ constexpr std::uint32_t EOI_EXIT_BITMAP0 = 0x201C;
 constexpr std::uint32_t EOI_EXIT_BITMAP1 = 0x201E;
 constexpr std::uint32_t EOI_EXIT_BITMAP2 = 0x2020;
 constexpr std::uint32_t EOI_EXIT_BITMAP3 = 0x2022;
+// 64-bit read-only data fields
+constexpr std::uint32_t GUEST_PHYSICAL_ADDRESS = 0x2400;  ///< of an EPT violation
 // 32-bit control fields
 constexpr std::uint32_t PIN_BASED_VM_EXEC_CONTROL = 0x4000;
 constexpr std::uint32_t CPU_BASED_VM_EXEC_CONTROL = 0x4002;
@@ -59,14 +61,43 @@ constexpr std::uint32_t SEC_VIRTUAL_INTR_DELIVERY = 0x200;
 constexpr std::uint32_t EXIT_ACK_INTR_ON_EXIT = 0x8000;
 // RFLAGS
 constexpr std::uint64_t RFLAGS_IF = 1u << 9;
+// guest activity states [SDM 24.4.2]
+constexpr std::uint32_t ACTIVITY_ACTIVE = 0, ACTIVITY_HLT = 1;
+// VM-entry / VM-exit interruption information [SDM 24.8.3, 24.9.2]:
+// vector 7:0, type 10:8 (0 external interrupt), valid bit 31
+constexpr std::uint32_t INTR_INFO_VALID = 0x80000000u;
+constexpr std::uint32_t INTR_INFO_VECTOR_MASK = 0xFFu;
+constexpr std::uint32_t INTR_INFO_TYPE_MASK = 0x700u;
+constexpr std::uint32_t INTR_TYPE_EXT_INTR = 0x000u;
+// exit qualification of an APIC-access VM exit [SDM 27.2.1, table 27-6]:
+// page offset 11:0, access type 15:12 (1 = linear write)
+constexpr std::uint64_t APIC_ACCESS_LINEAR_WRITE = 1u << 12;
+// exit qualification of an EPT violation [SDM 27.2.1, table 27-7]: bit 1 data write
+constexpr std::uint64_t EPT_VIOLATION_WRITE = 1u << 1;
+/// Guest-physical base of the guest's local APIC (xAPIC MMIO page).
+constexpr std::uint64_t GUEST_APIC_BASE = 0xFEE00000u;
+// x2APIC MSRs [SDM 10.12.1.2]: 0x800 + xAPIC offset / 16
+constexpr std::uint32_t MSR_X2APIC_TPR = 0x808, MSR_X2APIC_EOI = 0x80B,
+                        MSR_X2APIC_ICR = 0x830, MSR_X2APIC_SELF_IPI = 0x83F;
+/// xAPIC offset of the x2APIC-only SELF IPI register (MSR 0x83F).
+constexpr std::uint32_t APIC_SELF_IPI_OFFSET = 0x3F0;
+// ICR [SDM 10.6.1]: shorthand bits 19:18 (01 self), trigger bit 15, delivery mode 10:8
+constexpr std::uint32_t ICR_SHORTHAND_SELF = 1u << 18;
+// posted-interrupt descriptor [SDM 29.6; SPEC 1]: PIR bytes 0..31, control word at byte 32
+constexpr std::uint64_t PID_PIR = 0, PID_CONTROL = 32;
+constexpr std::uint64_t PID_ON = 1u << 0, PID_SN = 1u << 1;
 
 // basic exit reasons [SDM appendix C]
 constexpr std::uint32_t EXIT_EXTERNAL_INTERRUPT = 1;
 constexpr std::uint32_t EXIT_INTERRUPT_WINDOW = 7;
 constexpr std::uint32_t EXIT_HLT = 12;
+/// WRMSR [SDM 25.1.3]. The model has no guest registers: for WRMSR exits it
+/// reports the 64-bit value written (EDX:EAX) as the exit qualification.
+constexpr std::uint32_t EXIT_WRMSR = 32;
 constexpr std::uint32_t EXIT_TPR_BELOW_THRESHOLD = 43;
 constexpr std::uint32_t EXIT_APIC_ACCESS = 44;
 constexpr std::uint32_t EXIT_EOI_INDUCED = 45;
+constexpr std::uint32_t EXIT_EPT_VIOLATION = 48;
 constexpr std::uint32_t EXIT_APIC_WRITE = 56;
 
 // VM-instruction error numbers [SDM 30.4]
@@ -95,6 +126,10 @@ struct GuestState {
     std::uint8_t isr_vector = 0;
     std::uint64_t isr_remaining = 0;
     bool halted = false;             ///< HLT executed, waiting for an interrupt
+    std::uint32_t op_phase = 0;      ///< step within a multi-write op (xAPIC ICR: 0 ICR_HI, 1 ICR_LO)
+    /// RVI | SVI << 8 | VPPR << 16 last reported in a CpuVapicState event
+    /// (~0 = none yet); trace bookkeeping only.
+    std::uint32_t traced_vapic = 0xFFFFFFFFu;
 };
 
 /// One VMCS region: field values by encoding, and the guest's model state.

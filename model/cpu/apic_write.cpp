@@ -1,0 +1,112 @@
+// model/cpu/apic_write.cpp - a guest write to its local APIC, as the
+// APIC-virtualization controls route it [SDM vol. 3C 29.4, 29.5].
+//
+// The guest's APIC mode follows the controls: "virtualize x2APIC mode" = 1
+// means an x2APIC guest (WRMSR 0x800 + offset/16), otherwise an xAPIC guest
+// (a linear write to its APIC page). MSR bitmaps are not modeled: as KVM and
+// Xen configure them with APICv, writes to the TPR MSR, and with virtual-
+// interrupt delivery to the EOI and SELF IPI MSRs, pass to the processor; all
+// other x2APIC MSR writes exit (reason 32).
+#include "model/cpu/cpu_impl.h"
+
+namespace pisim {
+
+// Route the write [SDM 29.4, 29.5]. Without any APIC virtualization the
+// guest-physical APIC page is not mapped for the guest: the write is an EPT
+// violation (reason 48, data write, GUEST_PHYSICAL_ADDRESS = APIC base + offset).
+// Every exit leaves the guest after the writing instruction: trap-like exits
+// have completed it, and for fault-like ones (44, 48, 32) the hypervisor
+// emulates it and resumes at the next instruction.
+bool CpuCore::Impl::guest_apic_write(std::uint32_t offset, std::uint64_t value,
+                                     VmExitInfo& out) {
+    if (sec(vmcs::SEC_VIRTUALIZE_X2APIC))
+        return virtualize_x2apic_wrmsr(0x800 + offset / 16, value, out);
+    if (sec(vmcs::SEC_VIRTUALIZE_APIC_ACCESSES))
+        return virtualize_apic_access_write(offset, static_cast<std::uint32_t>(value), out);
+    vmcs().fields[vmcs::GUEST_PHYSICAL_ADDRESS] = vmcs::GUEST_APIC_BASE + offset;
+    vm_exit(vmcs::EXIT_EPT_VIOLATION, vmcs::EPT_VIOLATION_WRITE, 0, out);
+    return true;
+}
+
+// Virtualizing WRMSR to x2APIC MSRs [SDM 29.5] ("virtualize x2APIC mode" = 1):
+//  - 808H (TPR): VTPR <- value[7:0]; TPR virtualization;
+//  - 80BH (EOI) with VID: EOI virtualization;
+//  - 83FH (SELF IPI) with VID: self-IPI virtualization of value[7:0];
+//  - any other MSR (ICR 830H included): WRMSR VM exit (32), qualification =
+//    the 64-bit value written (the model's stand-in for EDX:EAX).
+bool CpuCore::Impl::virtualize_x2apic_wrmsr(std::uint32_t msr, std::uint64_t value,
+                                            VmExitInfo& out) {
+    if (msr == vmcs::MSR_X2APIC_TPR) {
+        vapic_write(vmcs::VAPIC_VTPR, static_cast<std::uint32_t>(value & 0xFF));
+        return tpr_virtualization(out);
+    }
+    if (msr == vmcs::MSR_X2APIC_EOI && vid()) return eoi_virtualization(out);
+    if (msr == vmcs::MSR_X2APIC_SELF_IPI && vid()) {
+        self_ipi_virtualization(static_cast<std::uint8_t>(value & 0xFF));
+        return false;
+    }
+    vm_exit(vmcs::EXIT_WRMSR, value, 0, out);
+    return true;
+}
+
+// Virtualizing a linear write to the APIC-access page [SDM 29.4.3.1]
+// ("virtualize APIC accesses" = 1):
+//  - APIC-register virtualization 0 and VID 0: only TPR (080H, with "use TPR
+//    shadow") is virtualized;
+//  - APIC-register virtualization 0, VID 1: TPR, EOI (0B0H), ICR low (300H);
+//  - APIC-register virtualization 1: TPR, EOI, LDR, DFR, SVR, ESR, ICR low and
+//    high, LVT, timer initial count, DCR.
+// Otherwise APIC-access VM exit (44, fault-like), qualification = offset |
+// linear write (1 << 12). A virtualized write stores the data in the
+// virtual-APIC page, then APIC-write emulation follows.
+bool CpuCore::Impl::virtualize_apic_access_write(std::uint32_t offset, std::uint32_t value,
+                                                 VmExitInfo& out) {
+    const bool arv = sec(vmcs::SEC_APIC_REGISTER_VIRT);
+    const bool virt_intr_delivery = vid();
+    bool virtualized;
+    if (!arv && !virt_intr_delivery) {
+        virtualized = offset == vmcs::VAPIC_VTPR && proc(vmcs::CPU_TPR_SHADOW);
+    } else if (!arv) {
+        virtualized = offset == vmcs::VAPIC_VTPR || offset == vmcs::VAPIC_VEOI ||
+                      offset == vmcs::VAPIC_VICR_LO;
+    } else {
+        virtualized = offset == 0x080 || offset == 0x0B0 || offset == 0x0D0 ||
+                      offset == 0x0E0 || offset == 0x0F0 || offset == 0x280 ||
+                      offset == 0x300 || offset == 0x310 ||
+                      (offset >= 0x320 && offset <= 0x370 && (offset & 0xF) == 0) ||
+                      offset == 0x380 || offset == 0x3E0;
+    }
+    if (!virtualized) {
+        vm_exit(vmcs::EXIT_APIC_ACCESS, offset | vmcs::APIC_ACCESS_LINEAR_WRITE, 0, out);
+        return true;
+    }
+    vapic_write(offset, offset == vmcs::VAPIC_VTPR ? (value & 0xFF) : value);
+    return apic_write_emulation(offset, out);
+}
+
+// APIC-write emulation [SDM 29.4.3.2], after a virtualized write:
+//  - 080H: TPR virtualization;
+//  - 0B0H with VID: EOI virtualization;
+//  - 300H with VID, when VICR_LO has reserved bits 0, shorthand self (01),
+//    edge trigger, fixed delivery and a vector >= 16: self-IPI virtualization;
+//  - otherwise: APIC-write VM exit (56, trap-like), qualification = offset.
+bool CpuCore::Impl::apic_write_emulation(std::uint32_t offset, VmExitInfo& out) {
+    if (offset == vmcs::VAPIC_VTPR) return tpr_virtualization(out);
+    if (offset == vmcs::VAPIC_VEOI && vid()) return eoi_virtualization(out);
+    if (offset == vmcs::VAPIC_VICR_LO && vid()) {
+        const std::uint32_t icr = vapic_read(vmcs::VAPIC_VICR_LO);
+        const bool reserved_zero = (icr & 0xFFF32000u) == 0;
+        const bool self = ((icr >> 18) & 3) == 1;
+        const bool edge = (icr & (1u << 15)) == 0;
+        const bool fixed = ((icr >> 8) & 7) == 0;
+        const bool vector_ok = (icr & 0xF0) != 0;
+        if (reserved_zero && self && edge && fixed && vector_ok) {
+            self_ipi_virtualization(static_cast<std::uint8_t>(icr & 0xFF));
+            return false;
+        }
+    }
+    vm_exit(vmcs::EXIT_APIC_WRITE, offset, 0, out);
+    return true;
+}
+
+}  // namespace pisim

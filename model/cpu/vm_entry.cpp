@@ -1,0 +1,134 @@
+// model/cpu/vm_entry.cpp - VM entries [SDM vol. 3C ch. 26; SPEC 4].
+#include "model/cpu/cpu_impl.h"
+
+namespace pisim {
+
+// VMLAUNCH/VMRESUME [SDM 26]: VMLAUNCH if the current VMCS's launch state is
+// clear, else VMRESUME (the caller need not distinguish).
+//  1. the instruction's cost (timing.vm_entry) is charged;
+//  2. checks on VM-execution control fields [SDM 26.2.1.1]; a failure is
+//     VMfailValid with VM-instruction error 7 and no guest time [SDM 26.2];
+//  3. loading guest state [SDM 26.3] (activity state; RVI/SVI stay in the VMCS);
+//  4. event injection [SDM 26.6];
+//  5. VM exit induced by the TPR threshold [SDM 26.7.7];
+//  6. evaluation of pending virtual interrupts [SDM 29.2.1];
+//  7. the guest runs; an interrupt-window exit or virtual-interrupt delivery
+//     may occur before its first instruction [SDM 26.7.5] (run_guest's first
+//     instruction boundary).
+bool CpuCore::Impl::vm_enter(VmExitInfo& out) {
+    assert(current != nullptr && "VM entry with no current VMCS (VMfailInvalid)");
+    out = VmExitInfo{};
+    sc_core::wait(cycles(timing.vm_entry));
+
+    const std::uint32_t error = check_vm_execution_control_fields();
+    if (error != 0) {
+        vmcs().fields[vmcs::VM_INSTRUCTION_ERROR] = error;
+        out.entry_error = error;
+        emit(EventKind::CpuVmEntryFail, index, guest().vcpu, error);
+        return false;
+    }
+    assert(guest().program != nullptr && "VM entry of a VMCS without a guest program");
+
+    load_guest_state();
+    vmcs().launched = true;
+    emit(EventKind::CpuVmEntry, index, guest().vcpu, rvi(), svi());
+    emit(EventKind::CpuMode, index, guest().halted ? 2 : 1, guest().vcpu);
+
+    inject_event();
+
+    // VM exits induced by the TPR threshold [SDM 26.7.7]: with "use TPR
+    // shadow" 1 and VID 0, immediately after entry if TPR threshold[3:0] > VTPR[7:4].
+    if (proc(vmcs::CPU_TPR_SHADOW) && !vid()) {
+        const std::uint32_t threshold = field(vmcs::TPR_THRESHOLD) & 0xF;
+        if (threshold > ((vapic_read(vmcs::VAPIC_VTPR) >> 4) & 0xF)) {
+            vm_exit(vmcs::EXIT_TPR_BELOW_THRESHOLD, 0, 0, out);
+            return true;
+        }
+    }
+
+    // Evaluation of pending virtual interrupts is caused by VM entry [SDM 29.2.1].
+    virq_recognized = false;
+    if (vid()) evaluate_pending_virtual_interrupts();
+    trace_vapic_state();
+
+    run_guest(out);
+    return true;
+}
+
+// Checks on VM-execution control fields [SDM 26.2.1.1], the APIC-virtualization
+// subset (SPEC 4). Reserved-bit checks of the capability MSRs are not modeled.
+// "Within the physical-address width" is modeled as "mapped RAM", which the
+// model needs to access the page. Returns 0 or VMERR_ENTRY_INVALID_CONTROL.
+std::uint32_t CpuCore::Impl::check_vm_execution_control_fields() {
+    constexpr std::uint32_t kInvalid = vmcs::VMERR_ENTRY_INVALID_CONTROL;
+    const bool tpr_shadow = proc(vmcs::CPU_TPR_SHADOW);
+    const bool virt_apic_accesses = sec(vmcs::SEC_VIRTUALIZE_APIC_ACCESSES);
+    const bool virt_x2apic = sec(vmcs::SEC_VIRTUALIZE_X2APIC);
+    const bool apic_reg_virt = sec(vmcs::SEC_APIC_REGISTER_VIRT);
+    const bool virt_intr_delivery = vid();
+
+    if (tpr_shadow) {
+        // The virtual-APIC address is 4-KByte aligned and within the
+        // physical-address width.
+        const std::uint64_t vapic = field(vmcs::VIRTUAL_APIC_PAGE_ADDR);
+        if ((vapic & 0xFFF) != 0 || !mem.is_ram(vapic, PhysMem::kPageSize)) return kInvalid;
+        // With VID 0, TPR threshold bits 31:4 are 0.
+        const std::uint64_t threshold = field(vmcs::TPR_THRESHOLD);
+        if (!virt_intr_delivery && (threshold & ~std::uint64_t{0xF}) != 0) return kInvalid;
+        // With virtualize APIC accesses 0 and VID 0, TPR threshold[3:0] <= VTPR[7:4].
+        if (!virt_apic_accesses && !virt_intr_delivery &&
+            (threshold & 0xF) > ((vapic_read(vmcs::VAPIC_VTPR) >> 4) & 0xF))
+            return kInvalid;
+    } else {
+        // Without "use TPR shadow": virtualize x2APIC mode, APIC-register
+        // virtualization and virtual-interrupt delivery are 0.
+        if (virt_x2apic || apic_reg_virt || virt_intr_delivery) return kInvalid;
+    }
+    // Virtualize x2APIC mode and virtualize APIC accesses are not both 1.
+    if (virt_x2apic && virt_apic_accesses) return kInvalid;
+    // With virtualize APIC accesses, the APIC-access address is 4-KByte aligned.
+    if (virt_apic_accesses && (field(vmcs::APIC_ACCESS_ADDR) & 0xFFF) != 0) return kInvalid;
+    // Virtual-interrupt delivery requires external-interrupt exiting.
+    if (virt_intr_delivery && !pin(vmcs::PIN_EXT_INTR_EXITING)) return kInvalid;
+    if (pin(vmcs::PIN_POSTED_INTR)) {
+        // Process posted interrupts requires VID and acknowledge interrupt on exit,
+        if (!virt_intr_delivery) return kInvalid;
+        if (!exit_ctl(vmcs::EXIT_ACK_INTR_ON_EXIT)) return kInvalid;
+        // the notification vector has bits 15:8 clear,
+        if ((field(vmcs::POSTED_INTR_NV) & 0xFF00) != 0) return kInvalid;
+        // the descriptor address is 64-byte aligned and within the width.
+        const std::uint64_t pid = field(vmcs::POSTED_INTR_DESC_ADDR);
+        if ((pid & 0x3F) != 0 || !mem.is_ram(pid, 64)) return kInvalid;
+    }
+    return 0;
+}
+
+// Loading guest state [SDM 26.3.2.5]: the activity state. RVI and SVI are
+// used in place in the VMCS's guest interrupt status; the guest program's
+// position is the model's own guest state kept in the VMCS.
+void CpuCore::Impl::load_guest_state() {
+    guest().halted = field(vmcs::GUEST_ACTIVITY_STATE) == vmcs::ACTIVITY_HLT;
+}
+
+// Event injection [SDM 26.6.1]: if the VM-entry interruption-information
+// field is valid, the event is delivered through the guest IDT as if it had
+// occurred right after entry; the valid bit is cleared [SDM 24.8.3]. Injection
+// leaves the HLT activity state [SDM 26.6.2]. Only external interrupts (type 0)
+// are modeled. Delivery through the IDT costs timing.virq_delivery, as for a
+// virtual interrupt. Returns true if an interrupt was injected.
+bool CpuCore::Impl::inject_event() {
+    const std::uint64_t info = field(vmcs::VM_ENTRY_INTR_INFO_FIELD);
+    if ((info & vmcs::INTR_INFO_VALID) == 0) return false;
+    assert((info & vmcs::INTR_INFO_TYPE_MASK) == vmcs::INTR_TYPE_EXT_INTR &&
+           "only external-interrupt injection is modeled");
+    assert(!guest().in_isr && "injection while the guest ISR runs (IF=0)");
+    const std::uint8_t vector = info & vmcs::INTR_INFO_VECTOR_MASK;
+    vmcs().fields[vmcs::VM_ENTRY_INTR_INFO_FIELD] = info & ~std::uint64_t{vmcs::INTR_INFO_VALID};
+    if (guest().halted) set_halted(false);
+    emit(EventKind::CpuVirqInject, index, guest().vcpu, vector);
+    sc_core::wait(cycles(timing.virq_delivery));
+    guest_isr_begin(vector);
+    return true;
+}
+
+}  // namespace pisim
