@@ -22,6 +22,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#ifndef HYP_NORETURN
+#ifdef __cplusplus
+#define HYP_NORETURN [[noreturn]]
+#else
+#define HYP_NORETURN _Noreturn
+#endif
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -191,7 +199,7 @@ void arch_trace(uint32_t kind, uint64_t a, uint64_t b, uint64_t c, uint64_t d);
 
 /* A hyp invariant failed (HYP_ASSERT). Does not return: the platform records
  * an oracle violation with the message, cycle and trace, and ends the run. */
-_Noreturn void arch_assert_fail(const char *expr, const char *file, int line);
+HYP_NORETURN void arch_assert_fail(const char *expr, const char *file, int line);
 
 #ifdef __cplusplus
 }

@@ -17,6 +17,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#ifndef HYP_NORETURN
+#ifdef __cplusplus
+#define HYP_NORETURN [[noreturn]]
+#else
+#define HYP_NORETURN _Noreturn
+#endif
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -115,7 +123,7 @@ struct hyp_msi_msg {
 bool hyp_msi_message(uint32_t device, uint32_t msi_index, struct hyp_msi_msg *out);
 
 /* The body of pCPU `cpu`'s thread: the scheduler loop. Never returns. */
-_Noreturn void hyp_pcpu_main(uint32_t cpu);
+HYP_NORETURN void hyp_pcpu_main(uint32_t cpu);
 
 /* An external interrupt taken in root mode on this pCPU (the IDT entry),
  * entered with IF=0. */

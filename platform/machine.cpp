@@ -1,0 +1,344 @@
+#include "platform/machine.h"
+
+#include <cassert>
+#include <cstring>
+#include <stdexcept>
+
+#include "model/common/cycles.h"
+#include "platform/input_error.h"
+
+namespace pisim {
+
+void run_pcpu_software(Machine& m, std::uint32_t cpu);  // platform/port.cpp
+
+namespace {
+Machine* g_machine = nullptr;
+
+std::uint32_t irq_mode_of(const std::string& m) {
+    if (m == "emulated") return HYP_IRQ_EMULATED;
+    if (m == "apicv") return HYP_IRQ_APICV;
+    if (m == "cpu-pi") return HYP_IRQ_CPU_PI;
+    return HYP_IRQ_VTD_PI;
+}
+}  // namespace
+
+Machine* Machine::instance() { return g_machine; }
+
+void EventHub::emit(const Event& e) {
+    tracker.on_event(e);
+    if (recording) trace.push_back(e);
+}
+
+/// Drives the scenario: boot-time control requests at cycle 0, then every
+/// timed event at its exact cycle.
+class Machine::ScenarioDriver : public sc_core::sc_module {
+public:
+    SC_HAS_PROCESS(ScenarioDriver);
+    ScenarioDriver(sc_core::sc_module_name n, Machine& m) : sc_module(n), m_(m) {
+        SC_THREAD(main);
+    }
+
+private:
+    void main();
+    std::uint32_t control_pcpu() const {
+        for (std::uint32_t i = 0; i < offline_.size(); ++i)
+            if (!offline_[i]) return i;
+        return 0;
+    }
+    void bind_msi(const DeviceSpec& d, const MsiBinding& b);
+    Machine& m_;
+    std::vector<bool> offline_;
+};
+
+void Machine::ScenarioDriver::bind_msi(const DeviceSpec& d, const MsiBinding& b) {
+    hyp_ctl c{};
+    c.op = HYP_CTL_BIND_MSI;
+    c.device = d.requester_id;
+    c.msi_index = b.vector_index;
+    c.vcpu = static_cast<std::uint32_t>(m_.s_.vcpu_global(b.vcpu));
+    c.domain = b.vcpu.domain;
+    c.vector = b.guest_vector;
+    c.urgent = b.urgent;
+    std::size_t dev_index = static_cast<std::size_t>(&d - m_.s_.devices.data());
+    const std::uint32_t rid = d.requester_id, index = b.vector_index;
+    const int vcpu = static_cast<int>(c.vcpu);
+    const std::uint8_t gv = b.guest_vector;
+    m_.post_ctl(control_pcpu(), c, [this, dev_index, rid, index, vcpu, gv](std::int32_t r) {
+        if (r != 0) return;
+        hyp_msi_msg msg{};
+        if (!m_.hyp->msi_message(rid, index, &msg)) return;
+        Nic& nic = *m_.nics_[dev_index];
+        m_.hub_.tracker.bind(rid, index, vcpu, gv);
+        nic.msix_program(index, msg.address, msg.data);
+        nic.msix_mask(index, false);
+    });
+}
+
+void Machine::ScenarioDriver::main() {
+    offline_.assign(m_.s_.pcpus, false);
+    // Boot: every vCPU runnable, devices assigned and their vectors bound.
+    for (std::uint32_t g = 0; g < m_.vcpu_storage_.size(); ++g) {
+        hyp_ctl c{};
+        c.op = HYP_CTL_VCPU_UNPAUSE;
+        c.vcpu = g;
+        m_.post_ctl(control_pcpu(), c, nullptr);
+    }
+    for (const DeviceSpec& d : m_.s_.devices) {
+        if (!d.domain) continue;
+        hyp_ctl c{};
+        c.op = HYP_CTL_ASSIGN_DEVICE;
+        c.device = d.requester_id;
+        c.domain = *d.domain;
+        m_.post_ctl(control_pcpu(), c, nullptr);
+        for (const MsiBinding& b : d.bindings) bind_msi(d, b);
+    }
+    for (const TimedEvent& t : m_.s_.events) {
+        if (t.at > now_cycles()) wait(cycles(t.at - now_cycles()));
+        m_.hub_.emit({now_cycles(), EventKind::ScenarioEvent, t.pcpu, 0,
+                      static_cast<std::uint64_t>(t.op), 0, t.cost});
+        hyp_ctl c{};
+        std::uint32_t target = control_pcpu();
+        switch (t.op) {
+            case TimedEvent::Op::Preempt:
+                c.op = HYP_CTL_PREEMPT, c.pcpu = t.pcpu, target = t.pcpu;
+                break;
+            case TimedEvent::Op::Wake:
+                c.op = HYP_CTL_VCPU_WAKE, c.vcpu = static_cast<std::uint32_t>(m_.s_.vcpu_global(t.vcpu));
+                break;
+            case TimedEvent::Op::Pin:
+                c.op = HYP_CTL_SET_AFFINITY, c.vcpu = static_cast<std::uint32_t>(m_.s_.vcpu_global(t.vcpu)),
+                c.pcpu = t.pcpu;
+                break;
+            case TimedEvent::Op::PcpuOffline:
+                c.op = HYP_CTL_PCPU_OFFLINE, c.pcpu = t.pcpu;
+                offline_[t.pcpu] = true;
+                break;
+            case TimedEvent::Op::PcpuOnline:
+                c.op = HYP_CTL_PCPU_ONLINE, c.pcpu = t.pcpu;
+                offline_[t.pcpu] = false;
+                break;
+            case TimedEvent::Op::Assign: {
+                c.op = HYP_CTL_ASSIGN_DEVICE, c.domain = t.domain;
+                for (const auto& d : m_.s_.devices)
+                    if (d.name == t.device) c.device = d.requester_id;
+                break;
+            }
+            case TimedEvent::Op::Deassign:
+                c.op = HYP_CTL_DEASSIGN_DEVICE;
+                for (const auto& d : m_.s_.devices)
+                    if (d.name == t.device) c.device = d.requester_id;
+                break;
+            case TimedEvent::Op::Ipi:
+                c.op = HYP_CTL_SEND_VIPI, c.vcpu = static_cast<std::uint32_t>(m_.s_.vcpu_global(t.vcpu)),
+                c.vcpu2 = static_cast<std::uint32_t>(m_.s_.vcpu_global(t.vcpu2)), c.vector = t.vector;
+                break;
+            case TimedEvent::Op::Tasklet:
+                c.op = HYP_CTL_TASKLET, c.pcpu = t.pcpu, c.arg = t.cost, target = t.pcpu;
+                break;
+            case TimedEvent::Op::Reprogram: {
+                for (const auto& d : m_.s_.devices) {
+                    if (d.name != t.device) continue;
+                    MsiBinding b;
+                    b.vector_index = t.vector_index;
+                    b.vcpu = t.vcpu;
+                    b.guest_vector = t.vector;
+                    bind_msi(d, b);
+                }
+                continue;
+            }
+        }
+        m_.post_ctl(target, c, nullptr);
+    }
+}
+
+Machine::Machine(const Scenario& s, const TimingProfile& p, const RunOptions& o)
+    : s_(s), p_(p), o_(o) {
+    assert(!g_machine && "one machine per process (SystemC elaborates once)");
+    g_machine = this;
+    timing = p_.port();
+    hub_.recording = o_.record_trace;
+    if (!o_.hyp_path.empty()) {
+        hyp_lib_ = std::make_unique<HypLibrary>(o_.hyp_path);
+        hyp = &hyp_lib_->api();
+    } else {
+        hyp = &builtin_hyp();
+    }
+    mem.map_ram(MemoryMap::ram_base, MemoryMap::ram_size);
+    build_models();
+    boot_hyp();
+    driver_ = std::make_unique<ScenarioDriver>("scenario", *this);
+}
+
+Machine::~Machine() { g_machine = nullptr; }
+
+void Machine::build_models() {
+    bus_ = std::make_unique<ApicBus>("apic_bus", p_.lapic(), hub_);
+    pcpus.resize(s_.pcpus);
+    for (std::uint32_t i = 0; i < s_.pcpus; ++i) {
+        apic_ids.push_back(i);
+        auto name = "lapic" + std::to_string(i);
+        lapics_.push_back(std::make_unique<LocalApic>(name.c_str(), i, i, s_.x2apic, p_.lapic(), hub_));
+        lapics_.back()->bus.bind(*bus_);
+        bus_->attach(*lapics_.back());
+        auto cname = "cpu" + std::to_string(i);
+        cores_.push_back(std::make_unique<CpuCore>(cname.c_str(), i, p_.cpu(), mem, vmcs, *lapics_.back(), hub_));
+        PortCpu& pc = pcpus[i];
+        pc.index = i;
+        pc.core = cores_.back().get();
+        pc.lapic = lapics_.back().get();
+        cores_.back()->root_software = [this, i] { run_pcpu_software(*this, i); };
+    }
+    vtd_ = std::make_unique<VtdUnit>("vtd", mem, p_.vtd(), hub_);
+    vtd_->apic_bus.bind(*bus_);
+    for (const DeviceSpec& d : s_.devices) {
+        nics_.push_back(std::make_unique<Nic>(d.name.c_str(), d.nic, p_.nic(), hub_));
+        nics_.back()->msi_out.bind(vtd_->msi_in);
+    }
+
+    // Firmware/boot programming of the remapping unit [VTD 10.4.29, 10.4.4]:
+    // table address and size, extended interrupt mode for x2APIC, the
+    // invalidation queue, then interrupt remapping on. CFI stays 0 so
+    // compatibility-format interrupts are blocked.
+    unsigned s_bits = 0;
+    while ((2u << s_bits) < MemoryMap::irt_entries) ++s_bits;
+    vtd_->write_reg(vtd_reg::IRTA, MemoryMap::irt_base | (s_.x2apic ? 1u << 11 : 0) | s_bits);
+    vtd_->write_reg(vtd_reg::GCMD, vtd_reg::GCMD_SIRTP);
+    vtd_->write_reg(vtd_reg::IQA, MemoryMap::iq_base);
+    vtd_->write_reg(vtd_reg::GCMD, vtd_reg::GCMD_QIE);
+    vtd_->write_reg(vtd_reg::GCMD, vtd_reg::GCMD_QIE | vtd_reg::GCMD_IRE);
+}
+
+void Machine::watch_descriptors(std::uint64_t pid, std::uint64_t vapic, std::uint32_t vcpu) {
+    Shadow& sh = pid_shadow_[pid];
+    sh.vcpu = vcpu;
+    std::memset(sh.words, 0, sizeof sh.words);
+    mem.watch(pid, 64, [this, pid](std::uint64_t, std::size_t) {
+        Shadow& s = pid_shadow_[pid];
+        for (std::uint32_t w = 0; w < 5; ++w) {
+            const std::uint64_t now = mem.read64(pid + 8 * w);
+            if (now == s.words[w]) continue;
+            hub_.emit({now_cycles(), EventKind::PidUpdate, s.vcpu, 0, pid, w, s.words[w], now,
+                       static_cast<std::uint64_t>(mem.agent())});
+            s.words[w] = now;
+        }
+    });
+    auto vs = std::make_unique<VapicShadow>();
+    vs->vcpu = vcpu;
+    std::memset(vs->words, 0, sizeof vs->words);
+    vapic_shadow_[vapic] = std::move(vs);
+    mem.watch(vapic, 4096, [this, vapic](std::uint64_t pa, std::size_t len) {
+        VapicShadow& s = *vapic_shadow_[vapic];
+        for (std::uint64_t a = pa & ~3ull; a < pa + len; a += 4) {
+            const std::uint32_t off = static_cast<std::uint32_t>(a - vapic);
+            const bool interesting = off == 0x80 || off == 0xA0 ||
+                                     (off >= 0x100 && off < 0x180 && off % 16 == 0) ||
+                                     (off >= 0x200 && off < 0x280 && off % 16 == 0);
+            if (!interesting) continue;
+            const std::uint32_t now = mem.read32(a);
+            if (now == s.words[off / 4]) continue;
+            hub_.emit({now_cycles(), EventKind::VapicUpdate, s.vcpu, 0, off, s.words[off / 4], now});
+            s.words[off / 4] = now;
+        }
+    });
+}
+
+void Machine::boot_hyp() {
+    hyp_config cfg{};
+    cfg.nr_pcpus = s_.pcpus;
+    for (std::uint32_t i = 0; i < s_.pcpus; ++i) cfg.apic_id[i] = apic_ids[i];
+    cfg.x2apic = s_.x2apic;
+    cfg.irq_mode = static_cast<hyp_irq_mode>(irq_mode_of(s_.irq_mode));
+    const std::uint64_t ten_ms = p_.frequency_mhz() * 10000;
+    cfg.time_slice = s_.time_slice ? s_.time_slice : ten_ms;
+    cfg.tick_period = s_.tick ? s_.tick : cfg.time_slice;
+    cfg.notification_vector = s_.notification_vector;
+    cfg.wakeup_vector = s_.wakeup_vector;
+    cfg.timer_vector = s_.timer_vector;
+    cfg.control_vector = s_.control_vector;
+    cfg.device_vector_base = s_.device_vector_base;
+    cfg.irt_pa = MemoryMap::irt_base;
+    cfg.irt_entries = MemoryMap::irt_entries;
+    cfg.iq_status_pa = MemoryMap::iq_status;
+    if (int r = hyp->init(&cfg); r != 0)
+        throw std::runtime_error("hypervisor core refused the machine (hyp_init returned " + std::to_string(r) + ")");
+
+    std::uint32_t g = 0;
+    for (const DomainSpec& d : s_.domains) {
+        if (int r = hyp->domain_create(d.id); r != 0)
+            throw std::runtime_error("hyp_domain_create(" + std::to_string(d.id) + ") returned " + std::to_string(r));
+        for (const VcpuSpec& v : d.vcpus) {
+            hyp_vcpu_storage st{};
+            const std::uint64_t base = MemoryMap::vcpu_base + g * MemoryMap::vcpu_stride;
+            st.vmcs_pa = base;
+            st.vapic_pa = base + 0x1000;
+            st.pid_pa = base + 0x2000;
+            assert(st.pid_pa + 64 <= MemoryMap::ram_base + MemoryMap::ram_size);
+            vmcs.bind(st.vmcs_pa, g, &v.program);
+            watch_descriptors(st.pid_pa, st.vapic_pa, g);
+            hub_.tracker.set_pid_owner(st.pid_pa, static_cast<int>(g));
+            const int id = hyp->vcpu_create(d.id, v.pcpu, &st);
+            if (id != static_cast<int>(g))
+                throw std::runtime_error("hyp_vcpu_create for " + VcpuRef{d.id, static_cast<std::uint32_t>(&v - d.vcpus.data())}.name() +
+                                         " returned " + std::to_string(id) + ", expected " + std::to_string(g));
+            vcpu_storage_.push_back(st);
+            ++g;
+        }
+    }
+}
+
+void Machine::post_ctl(std::uint32_t pcpu, hyp_ctl c, std::function<void(std::int32_t)> done) {
+    c.seq = next_seq_++;
+    pending_ctl_[c.seq] = {std::move(done)};
+    pcpus.at(pcpu).ctl_queue.push_back(c);
+    // The control domain's request arrives as an interrupt on that pCPU.
+    ApicMessage m;
+    m.dest = apic_ids[pcpu];
+    m.source_apic = ~0u;
+    m.vector = s_.control_vector;
+    lapics_[pcpu]->deliver(m);
+}
+
+void Machine::ctl_done(std::uint32_t seq, std::int32_t result) {
+    auto it = pending_ctl_.find(seq);
+    if (it == pending_ctl_.end()) {
+        hyp_assert_failed("arch_ctl_done for unknown request " + std::to_string(seq));
+        return;
+    }
+    auto done = std::move(it->second.done);
+    pending_ctl_.erase(it);
+    if (done) done(result);
+}
+
+void Machine::hyp_assert_failed(const std::string& message) {
+    hyp_failures_.push_back("cycle " + std::to_string(now_cycles() + (current ? current->local : 0)) + ": " + message);
+    hub_.emit({now_cycles(), EventKind::Violation, current ? current->index : 0, 0, 0});
+}
+
+void Machine::run() {
+    sc_core::sc_start(cycles(s_.duration));
+    end_cycle_ = now_cycles();
+}
+
+std::map<std::uint32_t, std::uint64_t> Machine::exit_counts() const {
+    std::map<std::uint32_t, std::uint64_t> all;
+    for (const auto& c : cores_)
+        for (const auto& [reason, n] : c->exit_counts()) all[reason] += n;
+    return all;
+}
+
+std::uint64_t Machine::hyp_cycles() const {
+    std::uint64_t n = 0;
+    for (const auto& c : pcpus) n += c.hyp_cycles;
+    return n;
+}
+
+TimingProfile resolve_profile(const Scenario& s) {
+    TimingProfile p = TimingProfile::load(s.profile);
+    for (const auto& [k, v] : s.profile_overrides) {
+        if (!p.has(k)) throw InputError(s.file, 0, 0, "profile_overrides names an unknown cost '" + k + "'");
+        p.set(k, v);
+    }
+    return p;
+}
+
+}  // namespace pisim

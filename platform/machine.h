@@ -1,0 +1,145 @@
+// platform/machine.h - a machine built from a scenario: SystemC models wired
+// together, the hypervisor core booted on them through the port, the
+// scenario's timed events scheduled, and every event fanned out to the
+// latency tracker and (optionally) the trace recorder.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <hyp/hyp.h>
+
+#include "model/common/phys_mem.h"
+#include "model/common/trace.h"
+#include "model/cpu/cpu.h"
+#include "model/lapic/lapic.h"
+#include "model/pcie/nic.h"
+#include "model/vtd/vtd.h"
+#include "platform/hyp_api.h"
+#include "platform/irq_tracker.h"
+#include "platform/profile.h"
+#include "platform/scenario.h"
+
+namespace pisim {
+
+/// Machine memory map (bytes). Everything the hypervisor shares with devices
+/// lives in one RAM region handed over at boot.
+struct MemoryMap {
+    static constexpr std::uint64_t ram_base = 0x00100000;
+    static constexpr std::uint64_t ram_size = 0x04000000;  ///< 64 MiB
+    static constexpr std::uint64_t irt_base = 0x00100000;  ///< interrupt-remapping table
+    static constexpr std::uint32_t irt_entries = 4096;     ///< 64 KiB
+    static constexpr std::uint64_t iq_base = 0x00110000;   ///< invalidation queue, 4 KiB
+    static constexpr std::uint64_t iq_status = 0x00111000; ///< wait-descriptor status word
+    static constexpr std::uint64_t vcpu_base = 0x00200000; ///< per vCPU: VMCS, vAPIC, PID
+    static constexpr std::uint64_t vcpu_stride = 0x3000;
+};
+
+/// Per-pCPU state of the root-mode software (the port's view).
+struct PortCpu {
+    std::uint32_t index = 0;
+    CpuCore* core = nullptr;
+    LocalApic* lapic = nullptr;
+    std::uint64_t local = 0;    ///< cycles executed ahead of the kernel's time
+    std::uint64_t horizon = 0;  ///< local time at which another agent has work due
+    bool if_flag = false;       ///< root-mode RFLAGS.IF
+    std::uint32_t irq_depth = 0;
+    std::deque<hyp_ctl> ctl_queue;
+    std::uint64_t basic_blocks = 0;  ///< hyp basic blocks executed
+    std::uint64_t hyp_cycles = 0;    ///< cycles charged to hyp code and port calls
+};
+
+struct RunOptions {
+    bool record_trace = false;
+    std::string hyp_path;  ///< empty: the built-in core
+};
+
+/// Forwards every event to the tracker and, when recording, to the trace.
+class EventHub final : public EventSink {
+public:
+    void emit(const Event& e) override;
+    IrqTracker tracker;
+    bool recording = false;
+    std::vector<Event> trace;
+};
+
+class Machine {
+public:
+    /// Elaborates the whole machine. Throws InputError for scenario problems
+    /// found only now (e.g. an unknown profile override).
+    Machine(const Scenario& s, const TimingProfile& p, const RunOptions& o);
+    ~Machine();
+
+    /// Runs the simulation for the scenario's duration.
+    void run();
+
+    // --- results
+    const Scenario& scenario() const { return s_; }
+    const TimingProfile& profile() const { return p_; }
+    EventHub& hub() { return hub_; }
+    std::map<std::uint32_t, std::uint64_t> exit_counts() const;
+    std::uint64_t end_cycle() const { return end_cycle_; }
+    const std::vector<std::string>& hyp_failures() const { return hyp_failures_; }
+    std::uint64_t hyp_cycles() const;
+    const VtdUnit& vtd() const { return *vtd_; }
+
+    // --- used by the port (platform/port.cpp)
+    PortCpu* current = nullptr;  ///< the pCPU whose thread runs now, or null
+    PortTiming timing;
+    PhysMem mem;
+    VmcsStore vmcs;
+    std::vector<PortCpu> pcpus;
+    std::vector<std::uint32_t> apic_ids;
+    const HypApi* hyp = nullptr;
+    VtdUnit* vtd_unit() { return vtd_.get(); }
+    void ctl_done(std::uint32_t seq, std::int32_t result);
+    void hyp_assert_failed(const std::string& message);
+
+    static Machine* instance();
+
+private:
+    void build_models();
+    void boot_hyp();
+    void schedule_scenario();
+    void post_ctl(std::uint32_t pcpu, hyp_ctl c, std::function<void(std::int32_t)> done);
+    void watch_descriptors(std::uint64_t pid, std::uint64_t vapic, std::uint32_t vcpu);
+
+    Scenario s_;
+    TimingProfile p_;
+    RunOptions o_;
+    EventHub hub_;
+    std::unique_ptr<HypLibrary> hyp_lib_;
+
+    std::unique_ptr<ApicBus> bus_;
+    std::vector<std::unique_ptr<LocalApic>> lapics_;
+    std::vector<std::unique_ptr<CpuCore>> cores_;
+    std::unique_ptr<VtdUnit> vtd_;
+    std::vector<std::unique_ptr<Nic>> nics_;
+    std::vector<hyp_vcpu_storage> vcpu_storage_;
+
+    struct PendingCtl {
+        std::function<void(std::int32_t)> done;
+    };
+    std::map<std::uint32_t, PendingCtl> pending_ctl_;
+    std::uint32_t next_seq_ = 1;
+    std::vector<std::string> hyp_failures_;
+    std::uint64_t end_cycle_ = 0;
+    struct Shadow {
+        std::uint32_t vcpu;
+        std::uint64_t words[8];
+    };
+    std::map<std::uint64_t, Shadow> pid_shadow_;
+    struct VapicShadow {
+        std::uint32_t vcpu;
+        std::uint32_t words[1024];
+    };
+    std::map<std::uint64_t, std::unique_ptr<VapicShadow>> vapic_shadow_;
+    class ScenarioDriver;
+    std::unique_ptr<ScenarioDriver> driver_;
+};
+
+}  // namespace pisim

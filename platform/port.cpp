@@ -1,0 +1,379 @@
+// platform/port.cpp - the port (hyp/include/hyp/arch.h) implemented on the
+// SystemC models: the hypervisor core's only way to touch the machine.
+//
+// Timing (ARCHITECTURE.md decisions 3 and 4): hyp code runs on its pCPU's
+// SystemC thread ahead of the kernel (temporal decoupling). Every basic block
+// adds the profile's cost to the pCPU's local time; the pCPU synchronizes
+// (wait) only when its local time passes the kernel's next pending event, and
+// before every call that touches state shared with another agent. So any
+// event of another agent lands between the right two basic blocks, and an
+// interrupt is taken at a basic-block boundary, as on hardware.
+#include <hyp/arch.h>
+#include <hyp/hyp.h>
+
+#include <cassert>
+#include <string>
+
+#include "model/common/cycles.h"
+#include "platform/machine.h"
+
+using pisim::Machine;
+using pisim::PortCpu;
+
+namespace {
+
+/// Thrown by arch_assert_fail to unwind the failing pCPU's hyp frames (hyp is
+/// compiled with -fexceptions for this).
+struct HypAssertion {};
+
+inline Machine& M() { return *Machine::instance(); }
+
+inline std::uint64_t horizon_now() {
+    return pisim::to_cycles(sc_core::sc_time_to_pending_activity());
+}
+
+void take_pending_interrupts(PortCpu& c);
+
+/// Bring the kernel up to this pCPU's local time, then take any interrupt
+/// that became deliverable meanwhile (root-mode IF permitting).
+void sync(PortCpu& c, bool allow_irq = true) {
+    if (c.local != 0) {
+        const std::uint64_t l = c.local;
+        c.local = 0;
+        sc_core::wait(pisim::cycles(l));
+        M().current = &c;
+    }
+    c.horizon = horizon_now();
+    if (allow_irq) take_pending_interrupts(c);
+}
+
+/// Charge `n` cycles of root-mode execution to this pCPU.
+inline void charge(PortCpu& c, std::uint64_t n) {
+    c.local += n;
+    c.hyp_cycles += n;
+}
+
+/// External interrupt in root mode [SDM 6.8.1]: with IF=1, the local APIC's
+/// deliverable vector is acknowledged and the IDT entry (hyp_do_irq) runs with
+/// IF=0; IRET restores IF=1.
+void take_pending_interrupts(PortCpu& c) {
+    while (c.if_flag && c.lapic->deliverable_vector() >= 0) {
+        const std::uint8_t v = c.lapic->acknowledge();
+        c.if_flag = false;
+        ++c.irq_depth;
+        charge(c, M().timing.irq_entry);
+        M().hyp->do_irq(v);
+        --c.irq_depth;
+        M().current = &c;
+        c.if_flag = true;
+    }
+}
+
+inline PortCpu* cur() { return M().current; }
+
+/// Shared-state access: synchronize, then act at the exact cycle, then charge.
+template <typename F>
+auto shared(std::uint64_t cost, F&& f) {
+    PortCpu* c = cur();
+    if (c) sync(*c);
+    M().mem.set_agent(pisim::PhysMem::Agent::Software);
+    if constexpr (std::is_void_v<decltype(f())>) {
+        f();
+        if (c) {
+            c->horizon = horizon_now();
+            charge(*c, cost);
+        }
+    } else {
+        auto r = f();
+        if (c) {
+            c->horizon = horizon_now();
+            charge(*c, cost);
+        }
+        return r;
+    }
+}
+
+}  // namespace
+
+extern "C" {
+
+void __sanitizer_cov_trace_pc(void) {
+    Machine* m = Machine::instance();
+    if (!m) return;
+    PortCpu* c = m->current;
+    if (!c) return;  // boot context: hyp_init and creation run untimed at cycle 0
+    ++c->basic_blocks;
+    charge(*c, m->timing.basic_block);
+    if (c->local >= c->horizon) sync(*c);
+}
+
+uint32_t arch_cpu_id(void) {
+    PortCpu* c = cur();
+    return c ? c->index : 0;
+}
+
+uint64_t arch_now(void) {
+    PortCpu* c = cur();
+    return pisim::now_cycles() + (c ? c->local : 0);
+}
+
+void arch_irq_disable(void) {
+    if (PortCpu* c = cur()) c->if_flag = false;
+}
+
+void arch_irq_enable(void) {
+    PortCpu* c = cur();
+    if (!c) return;
+    c->if_flag = true;
+    take_pending_interrupts(*c);
+}
+
+bool arch_irqs_enabled(void) {
+    PortCpu* c = cur();
+    return c && c->if_flag;
+}
+
+void arch_halt(void) {
+    PortCpu* c = cur();
+    assert(c && "arch_halt outside a pCPU");
+    c->if_flag = true;
+    sync(*c, false);
+    if (c->lapic->deliverable_vector() < 0) {
+        M().hub().emit({pisim::now_cycles(), pisim::EventKind::CpuMode, c->index, 0, 3, 0});
+        while (c->lapic->deliverable_vector() < 0) {
+            sc_core::wait(c->lapic->deliverable_event());
+            M().current = c;
+        }
+        charge(*c, M().profile().get("cpu.hlt_wakeup"));
+        sync(*c, false);
+        M().hub().emit({pisim::now_cycles(), pisim::EventKind::CpuMode, c->index, 0, 0, 0});
+    }
+    take_pending_interrupts(*c);
+}
+
+void arch_apic_eoi(void) {
+    shared(M().timing.apic_access, [] { cur()->lapic->eoi(); });
+}
+
+void arch_apic_send_ipi(uint32_t dest_apic_id, uint8_t vector) {
+    shared(M().timing.apic_access, [&] { cur()->lapic->send_ipi(dest_apic_id, vector); });
+}
+
+void arch_apic_send_self_ipi(uint8_t vector) {
+    shared(M().timing.apic_access, [&] { cur()->lapic->send_self_ipi(vector); });
+}
+
+void arch_apic_set_timer(uint64_t deadline, uint8_t vector) {
+    shared(M().timing.apic_access, [&] { cur()->lapic->set_tsc_deadline(deadline, vector); });
+}
+
+uint32_t arch_apic_id(uint32_t cpu) {
+    assert(cpu < M().apic_ids.size());
+    return M().apic_ids[cpu];
+}
+
+void arch_apic_set_tpr(uint8_t tpr) {
+    shared(M().timing.apic_access, [&] { cur()->lapic->set_tpr(tpr); });
+}
+
+uint32_t arch_mem_read32(uint64_t pa) {
+    return shared(M().timing.mem_access, [&] { return M().mem.read32(pa); });
+}
+
+void arch_mem_write32(uint64_t pa, uint32_t value) {
+    shared(M().timing.mem_access, [&] { M().mem.write32(pa, value); });
+}
+
+uint64_t arch_mem_read64(uint64_t pa) {
+    return shared(M().timing.mem_access, [&] { return M().mem.read64(pa); });
+}
+
+void arch_mem_write64(uint64_t pa, uint64_t value) {
+    shared(M().timing.mem_access, [&] { M().mem.write64(pa, value); });
+}
+
+bool arch_mem_cmpxchg64(uint64_t pa, uint64_t* expected, uint64_t desired) {
+    return shared(M().timing.mem_atomic, [&] {
+        const std::uint64_t old = M().mem.read64(pa);
+        if (old != *expected) {
+            *expected = old;
+            return false;
+        }
+        M().mem.write64(pa, desired);
+        return true;
+    });
+}
+
+bool arch_mem_cmpxchg128(uint64_t pa, uint64_t expected[2], const uint64_t desired[2]) {
+    assert(pa % 16 == 0 && "CMPXCHG16B needs a 16-byte aligned operand");
+    return shared(M().timing.mem_atomic16, [&] {
+        std::uint64_t old[2];
+        M().mem.read(pa, old, 16);
+        if (old[0] != expected[0] || old[1] != expected[1]) {
+            expected[0] = old[0];
+            expected[1] = old[1];
+            return false;
+        }
+        M().mem.write(pa, desired, 16);
+        return true;
+    });
+}
+
+uint64_t arch_mem_xchg64(uint64_t pa, uint64_t value) {
+    return shared(M().timing.mem_atomic, [&] {
+        const std::uint64_t old = M().mem.read64(pa);
+        M().mem.write64(pa, value);
+        return old;
+    });
+}
+
+uint64_t arch_mem_fetch_or64(uint64_t pa, uint64_t bits) {
+    return shared(M().timing.mem_atomic, [&] {
+        const std::uint64_t old = M().mem.read64(pa);
+        if ((old | bits) != old) M().mem.write64(pa, old | bits);
+        return old;
+    });
+}
+
+uint64_t arch_mem_fetch_and64(uint64_t pa, uint64_t mask) {
+    return shared(M().timing.mem_atomic, [&] {
+        const std::uint64_t old = M().mem.read64(pa);
+        if ((old & mask) != old) M().mem.write64(pa, old & mask);
+        return old;
+    });
+}
+
+/// VMX instructions touch only this pCPU's current VMCS: no synchronization.
+static pisim::CpuCore& core_for_vmx() {
+    PortCpu* c = cur();
+    return c ? *c->core : *M().pcpus.at(0).core;  // boot context: the boot processor
+}
+
+void arch_vmcs_clear(uint64_t vmcs_pa) {
+    if (PortCpu* c = cur()) charge(*c, M().profile().get("cpu.vmclear"));
+    core_for_vmx().vmclear(vmcs_pa);
+}
+
+void arch_vmcs_load(uint64_t vmcs_pa) {
+    if (PortCpu* c = cur()) charge(*c, M().profile().get("cpu.vmptrld"));
+    core_for_vmx().vmptrld(vmcs_pa);
+}
+
+uint64_t arch_vmcs_read(uint32_t field) {
+    if (PortCpu* c = cur()) charge(*c, M().profile().get("cpu.vmread"));
+    return core_for_vmx().vmread(field);
+}
+
+void arch_vmcs_write(uint32_t field, uint64_t value) {
+    if (PortCpu* c = cur()) charge(*c, M().profile().get("cpu.vmwrite"));
+    core_for_vmx().vmwrite(field, value);
+}
+
+bool arch_vm_enter(struct arch_vm_exit* exit) {
+    PortCpu* c = cur();
+    assert(c && "VM entry outside a pCPU");
+    sync(*c, false);
+    pisim::VmExitInfo info;
+    const bool ok = c->core->vm_enter(info);
+    M().current = c;
+    c->local = 0;
+    c->horizon = horizon_now();
+    c->if_flag = false;
+    exit->reason = info.reason;
+    exit->qualification = info.qualification;
+    exit->intr_info = info.intr_info;
+    exit->entry_error = info.entry_error;
+    return ok;
+}
+
+void arch_iq_submit(const uint64_t desc[2]) {
+    shared(M().timing.iq_submit, [&] {
+        pisim::VtdUnit& v = *M().vtd_unit();
+        const std::uint64_t iqa = v.read_reg(pisim::vtd_reg::IQA);
+        const std::uint64_t base = iqa & ~0xFFFull;
+        const std::uint64_t entries = 256ull << (iqa & 7);  // QS: 2^QS pages of 256 descriptors
+        const std::uint64_t tail = v.read_reg(pisim::vtd_reg::IQT) >> 4;
+        M().mem.write(base + tail * 16, desc, 16);
+        v.write_reg(pisim::vtd_reg::IQT, ((tail + 1) % entries) << 4);
+    });
+}
+
+void arch_iq_wait_status(uint64_t status_pa, uint32_t value) {
+    for (;;) {
+        const std::uint32_t s = arch_mem_read32(status_pa);
+        if (s == value) return;
+        if (PortCpu* c = cur()) {
+            charge(*c, M().timing.mem_access);  // PAUSE in the spin loop
+            sync(*c);
+        } else {
+            // Boot context cannot wait: nothing else runs before time 0 ends.
+            M().hyp_assert_failed("arch_iq_wait_status in boot context never completes");
+            throw HypAssertion{};
+        }
+    }
+}
+
+bool arch_ctl_fetch(struct hyp_ctl* out) {
+    PortCpu* c = cur();
+    if (!c || c->ctl_queue.empty()) return false;
+    *out = c->ctl_queue.front();
+    c->ctl_queue.pop_front();
+    return true;
+}
+
+void arch_ctl_done(uint32_t seq, int32_t result) {
+    PortCpu* c = cur();
+    if (c) sync(*c);
+    M().ctl_done(seq, result);
+    if (c) c->horizon = horizon_now();
+}
+
+void arch_trace(uint32_t kind, uint64_t a, uint64_t b, uint64_t c, uint64_t d) {
+    Machine* m = Machine::instance();
+    PortCpu* p = m->current;
+    pisim::Event e;
+    e.cycle = pisim::now_cycles() + (p ? p->local : 0);
+    e.unit = p ? p->index : 0;
+    e.a = a, e.b = b, e.c = c, e.d = d;
+    using K = pisim::EventKind;
+    switch (kind) {
+        case 1: e.kind = K::HypHandlerEnter; break;
+        case 2: e.kind = K::HypHandlerExit; break;
+        case 3: e.kind = K::HypSchedule; break;
+        case 4: e.kind = K::HypVcpuState; e.unit = static_cast<std::uint32_t>(a); e.a = b; e.b = c; e.c = p ? p->index : 0; break;
+        case 5: e.kind = K::HypBlocklistAdd; break;
+        case 6: e.kind = K::HypBlocklistDel; break;
+        case 7: e.kind = K::HypVmEntry; break;
+        case 8: e.kind = K::HypVirqPend; break;
+        case 9: e.kind = K::HypMigrate; break;
+        case 10: e.kind = K::HypIpi; break;
+        case 11: e.kind = K::HypSoftirq; break;
+        case 12: e.kind = K::HypIrteWrite; break;
+        case 13: e.kind = K::HypCtl; break;
+        default:
+            m->hyp_assert_failed("arch_trace with unknown kind " + std::to_string(kind));
+            return;
+    }
+    m->hub().emit(e);
+}
+
+void arch_assert_fail(const char* expr, const char* file, int line) {
+    M().hyp_assert_failed(std::string("hyp assertion failed: ") + expr + " at " + file + ":" +
+                          std::to_string(line));
+    throw HypAssertion{};
+}
+
+}  // extern "C"
+
+namespace pisim {
+/// Body of pCPU `cpu`'s thread: the hypervisor's scheduler loop. A failed hyp
+/// assertion ends this pCPU's software and the run.
+void run_pcpu_software(Machine& m, std::uint32_t cpu) {
+    m.current = &m.pcpus[cpu];
+    try {
+        m.hyp->pcpu_main(cpu);
+    } catch (const HypAssertion&) {
+        sc_core::sc_stop();
+    }
+}
+}  // namespace pisim

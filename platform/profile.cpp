@@ -1,0 +1,134 @@
+#include "platform/profile.h"
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "platform/yaml_util.h"
+
+#ifndef PISIM_SOURCE_DIR
+#define PISIM_SOURCE_DIR "."
+#endif
+
+namespace pisim {
+
+namespace {
+const char* const kRequired[] = {
+    "hyp.basic_block",   "hyp.irq_entry",     "port.mem_access",  "port.mem_atomic",
+    "port.mem_atomic16", "port.apic_access",  "port.iq_submit",   "port.trace",
+    "cpu.vm_entry",      "cpu.vm_exit",       "cpu.pi_processing", "cpu.virq_delivery",
+    "cpu.eoi_virtualization", "cpu.hlt_wakeup", "cpu.vmread",     "cpu.vmwrite",
+    "cpu.vmptrld",       "cpu.vmclear",       "lapic.ipi_latency", "lapic.msg_latency",
+    "vtd.decode",        "vtd.iec_hit",       "vtd.irte_fetch",   "vtd.pid_rmw",
+    "vtd.iq_descriptor", "vtd.iec_entries",   "pcie.posted_write", nullptr};
+}  // namespace
+
+const char* const* profile_required_keys() { return kRequired; }
+
+std::string TimingProfile::default_dir() {
+    if (const char* d = std::getenv("PISIM_PROFILE_DIR")) return d;
+    return std::string(PISIM_SOURCE_DIR) + "/profiles";
+}
+
+TimingProfile TimingProfile::load(const std::string& name_or_path) {
+    namespace fs = std::filesystem;
+    std::string path = name_or_path;
+    if (path.size() < 5 || path.substr(path.size() - 5) != ".yaml")
+        path = default_dir() + "/" + name_or_path + ".yaml";
+    if (!fs::exists(path))
+        throw InputError(path, 0, 0, "timing profile '" + name_or_path + "' not found");
+
+    YamlReader r(path);
+    YAML::Node doc = r.load_file();
+    r.expect_map(doc, "a timing profile", {"name", "description", "frequency_mhz", "costs"});
+    TimingProfile p;
+    p.path_ = path;
+    if (!doc["name"]) r.fail(doc, "expected key 'name' in the timing profile");
+    p.name_ = r.str(doc["name"], "name");
+    if (!doc["frequency_mhz"]) r.fail(doc, "expected key 'frequency_mhz'");
+    p.frequency_mhz_ = r.u64(doc["frequency_mhz"], "frequency_mhz", 1, 100000);
+    const YAML::Node costs = doc["costs"];
+    if (!costs || !costs.IsMap()) r.fail(doc, "expected 'costs' (a mapping of name to {value, source})");
+    for (const auto& kv : costs) {
+        const std::string key = kv.first.Scalar();
+        r.expect_map(kv.second, "cost '" + key + "'", {"value", "source"});
+        if (!kv.second["value"] || !kv.second["source"])
+            r.fail(kv.second, "cost '" + key + "' needs both 'value' and 'source'");
+        ProfileCost c;
+        c.value = r.u64(kv.second["value"], key + ".value", 0, 1000000000ull);
+        c.source = r.str(kv.second["source"], key + ".source");
+        if (c.source.empty()) r.fail(kv.second["source"], "cost '" + key + "' needs a source");
+        p.costs_[key] = c;
+    }
+    for (const char* const* k = kRequired; *k; ++k)
+        if (!p.costs_.count(*k))
+            r.fail(costs, std::string("timing profile lacks the cost '") + *k + "'");
+    return p;
+}
+
+void TimingProfile::set(const std::string& key, std::uint64_t value) {
+    auto it = costs_.find(key);
+    if (it == costs_.end()) throw std::out_of_range("unknown timing profile cost '" + key + "'");
+    it->second.value = value;
+    it->second.source = "scenario override";
+}
+
+std::uint64_t TimingProfile::get(const std::string& key) const {
+    auto it = costs_.find(key);
+    if (it == costs_.end()) throw std::out_of_range("unknown timing profile cost '" + key + "'");
+    return it->second.value;
+}
+
+CpuTiming TimingProfile::cpu() const {
+    CpuTiming t;
+    t.vm_entry = get("cpu.vm_entry");
+    t.vm_exit = get("cpu.vm_exit");
+    t.pi_processing = get("cpu.pi_processing");
+    t.virq_delivery = get("cpu.virq_delivery");
+    t.eoi_virtualization = get("cpu.eoi_virtualization");
+    t.hlt_wakeup = get("cpu.hlt_wakeup");
+    t.vmread = get("cpu.vmread");
+    t.vmwrite = get("cpu.vmwrite");
+    t.vmptrld = get("cpu.vmptrld");
+    t.vmclear = get("cpu.vmclear");
+    return t;
+}
+
+LapicTiming TimingProfile::lapic() const {
+    LapicTiming t;
+    t.ipi_latency = get("lapic.ipi_latency");
+    t.msg_latency = get("lapic.msg_latency");
+    t.register_access = get("port.apic_access");
+    return t;
+}
+
+VtdTiming TimingProfile::vtd() const {
+    VtdTiming t;
+    t.decode = get("vtd.decode");
+    t.iec_hit = get("vtd.iec_hit");
+    t.irte_fetch = get("vtd.irte_fetch");
+    t.pid_rmw = get("vtd.pid_rmw");
+    t.iq_descriptor = get("vtd.iq_descriptor");
+    t.iec_entries = static_cast<std::uint32_t>(get("vtd.iec_entries"));
+    return t;
+}
+
+NicTiming TimingProfile::nic() const {
+    NicTiming t;
+    t.posted_write = get("pcie.posted_write");
+    return t;
+}
+
+PortTiming TimingProfile::port() const {
+    PortTiming t;
+    t.basic_block = get("hyp.basic_block");
+    t.irq_entry = get("hyp.irq_entry");
+    t.mem_access = get("port.mem_access");
+    t.mem_atomic = get("port.mem_atomic");
+    t.mem_atomic16 = get("port.mem_atomic16");
+    t.apic_access = get("port.apic_access");
+    t.iq_submit = get("port.iq_submit");
+    t.trace = get("port.trace");
+    return t;
+}
+
+}  // namespace pisim

@@ -1,0 +1,213 @@
+#include "platform/report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "platform/machine.h"
+
+namespace pisim {
+
+const char* exit_reason_name(std::uint32_t reason) {
+    switch (reason) {
+        case 1: return "external-interrupt";
+        case 7: return "interrupt-window";
+        case 12: return "hlt";
+        case 32: return "wrmsr";
+        case 43: return "tpr-below-threshold";
+        case 44: return "apic-access";
+        case 45: return "eoi-induced";
+        case 56: return "apic-write";
+        default: return "other";
+    }
+}
+
+/// The stage that a step ends, as reported (issue 2 point 7 names).
+static const char* stage_ending_at(IrqStep s) {
+    switch (s) {
+        case IrqStep::VtdRequest: return "device_write";
+        case IrqStep::Remapping: return "remapping";
+        case IrqStep::Posting: return "posting";
+        case IrqStep::HostRemap: return "host_remap";
+        case IrqStep::Notification: return "notification";
+        case IrqStep::VmExit: return "vm_exit";
+        case IrqStep::HypPend: return "hyp";
+        case IrqStep::PiProcessing: return "pi_processing";
+        case IrqStep::VirtualDelivery: return "virtual_delivery";
+        default: return nullptr;
+    }
+}
+
+LatencySummary summarize(std::vector<std::uint64_t> v) {
+    LatencySummary s;
+    if (v.empty()) return s;
+    std::sort(v.begin(), v.end());
+    auto rank = [&](std::uint64_t pct) {  // nearest rank: ceil(pct/100 * n)
+        std::size_t r = static_cast<std::size_t>((pct * v.size() + 99) / 100);
+        return v[std::max<std::size_t>(r, 1) - 1];
+    };
+    s.count = v.size();
+    s.min = v.front();
+    s.max = v.back();
+    s.p50 = rank(50);
+    s.p99 = rank(99);
+    return s;
+}
+
+RunReport make_report(Machine& m, std::uint64_t grace) {
+    const Scenario& s = m.scenario();
+    RunReport r;
+    r.scenario_file = s.file;
+    r.scenario_name = s.name;
+    r.profile = m.profile().name();
+    r.irq_mode = s.irq_mode;
+    r.hyp_origin = m.hyp->origin;
+    r.seed = s.seed;
+    r.duration = s.duration;
+    r.end_cycle = m.end_cycle();
+    r.interrupts = m.hub().tracker.records();
+    r.vm_exits = m.exit_counts();
+    r.hyp_cycles = m.hyp_cycles();
+
+    std::vector<std::uint64_t> lat;
+    std::map<std::string, std::vector<std::uint64_t>> stage;
+    for (const IrqRecord& i : r.interrupts) {
+        if (i.faulted) { ++r.faulted; continue; }
+        if (i.vcpu < 0) { ++r.unbound; continue; }
+        if (!i.delivered) {
+            if (i.written + grace >= r.end_cycle) ++r.in_flight;
+            else ++r.lost;
+            continue;
+        }
+        ++r.delivered;
+        lat.push_back(i.latency());
+        for (std::size_t k = 1; k < i.steps.size(); ++k)
+            if (const char* n = stage_ending_at(i.steps[k].first))
+                stage[n].push_back(i.steps[k].second - i.steps[k - 1].second);
+    }
+    r.latency = summarize(lat);
+    for (auto& [n, v] : stage) r.stages[n] = summarize(std::move(v));
+
+    const Expectations& x = s.expect;
+    if (x.all_delivered && r.lost)
+        r.failures.push_back(fmt::format("expect.all_delivered: {} interrupt(s) lost (not delivered within {} cycles of the end)", r.lost, grace));
+    if (x.max_latency && r.latency.max > *x.max_latency)
+        r.failures.push_back(fmt::format("expect.max_latency: max {} cycles > {}", r.latency.max, *x.max_latency));
+    if (x.p99_latency && r.latency.p99 > *x.p99_latency)
+        r.failures.push_back(fmt::format("expect.p99_latency: p99 {} cycles > {}", r.latency.p99, *x.p99_latency));
+    if (x.min_interrupts && r.delivered < *x.min_interrupts)
+        r.failures.push_back(fmt::format("expect.min_interrupts: {} delivered < {}", r.delivered, *x.min_interrupts));
+    std::uint64_t total = 0;
+    for (const auto& [reason, n] : r.vm_exits) total += n;
+    if (x.vm_exits_total_max && total > *x.vm_exits_total_max)
+        r.failures.push_back(fmt::format("expect.vm_exits_total: {} exits > {}", total, *x.vm_exits_total_max));
+    for (const auto& [reason, max] : x.vm_exits_max) {
+        auto it = r.vm_exits.find(reason);
+        const std::uint64_t n = it == r.vm_exits.end() ? 0 : it->second;
+        if (n > max)
+            r.failures.push_back(fmt::format("expect.vm_exits[{} {}]: {} exits > {}", reason, exit_reason_name(reason), n, max));
+    }
+    for (const std::string& f : m.hyp_failures()) r.failures.push_back(f);
+    return r;
+}
+
+static const char* const kColumns[] = {"device_write", "remapping", "posting", "notification",
+                                       "pi_processing", "virtual_delivery"};
+
+std::string format_text(const RunReport& r, bool per_interrupt) {
+    std::string out;
+    out += fmt::format("pisim: {} ({})\n", r.scenario_name.empty() ? r.scenario_file : r.scenario_name, r.scenario_file);
+    out += fmt::format("  profile {}, irq_mode {}, seed {}, hypervisor {}, {} cycles simulated\n\n", r.profile,
+                       r.irq_mode, r.seed, r.hyp_origin, r.end_cycle);
+    if (per_interrupt) {
+        out += fmt::format("{:>5} {:>6} {:>6} {:>12} {:>12} {:>9} {:>8} {:>12} {:>13} {:>16} {:>9}\n", "irq", "vcpu", "vector",
+                           "written_at", "device_write", "remapping", "posting", "notification", "pi_processing",
+                           "virtual_delivery", "total");
+        std::size_t n = 0;
+        for (const IrqRecord& i : r.interrupts) {
+            ++n;
+            std::string cols[6];
+            for (auto& c : cols) c = "-";
+            for (std::size_t k = 1; k < i.steps.size(); ++k) {
+                const char* name = stage_ending_at(i.steps[k].first);
+                for (int c = 0; c < 6; ++c)
+                    if (name && std::string(name) == kColumns[c])
+                        cols[c] = std::to_string(i.steps[k].second - i.steps[k - 1].second);
+            }
+            std::string total = i.delivered ? std::to_string(i.latency())
+                                : i.faulted ? fmt::format("fault {:#x}", i.fault_reason)
+                                : i.vcpu < 0 ? "unbound" : "undelivered";
+            out += fmt::format("{:>5} {:>6} {:>6} {:>12} {:>12} {:>9} {:>8} {:>12} {:>13} {:>16} {:>9}\n", n,
+                               i.vcpu < 0 ? std::string("-") : "v" + std::to_string(i.vcpu),
+                               i.vcpu < 0 ? std::string("-") : fmt::format("{:#04x}", i.vector), i.written, cols[0], cols[1], cols[2],
+                               cols[3], cols[4], cols[5], total);
+        }
+        out += "\n";
+    }
+    out += fmt::format("interrupts: {} written, {} delivered, {} lost, {} in flight at the end, {} blocked by VT-d faults\n",
+                       r.interrupts.size(), r.delivered, r.lost, r.in_flight, r.faulted);
+    out += fmt::format("latency (cycles, device write to guest ISR): p50 {}  p99 {}  max {}  min {}\n", r.latency.p50,
+                       r.latency.p99, r.latency.max, r.latency.min);
+    if (!r.stages.empty()) {
+        out += "stages (cycles):";
+        for (const char* c : kColumns) {
+            auto it = r.stages.find(c);
+            if (it != r.stages.end()) out += fmt::format("  {} p50 {} max {};", c, it->second.p50, it->second.max);
+        }
+        for (const auto& [n, s] : r.stages) {
+            bool listed = false;
+            for (const char* c : kColumns) listed = listed || n == c;
+            if (!listed) out += fmt::format("  {} p50 {} max {};", n, s.p50, s.max);
+        }
+        out.back() = '\n';
+    }
+    std::uint64_t total = 0;
+    for (const auto& [reason, n] : r.vm_exits) total += n;
+    out += fmt::format("vm exits: {}", total);
+    for (const auto& [reason, n] : r.vm_exits) out += fmt::format("  {} {}: {}", reason, exit_reason_name(reason), n);
+    out += fmt::format("\nhypervisor cycles: {}\n", r.hyp_cycles);
+    if (r.passed()) {
+        out += "result: PASS (all expectations held)\n";
+    } else {
+        out += "result: FAIL\n";
+        for (const auto& f : r.failures) out += "  - " + f + "\n";
+    }
+    return out;
+}
+
+nlohmann::ordered_json to_json(const RunReport& r) {
+    using J = nlohmann::ordered_json;
+    auto summ = [](const LatencySummary& s) {
+        return J{{"count", s.count}, {"p50", s.p50}, {"p99", s.p99}, {"max", s.max}, {"min", s.min}};
+    };
+    J j;
+    j["format"] = "pisim-run";
+    j["version"] = 1;
+    j["scenario"] = {{"file", r.scenario_file}, {"name", r.scenario_name}, {"seed", r.seed},
+                     {"profile", r.profile}, {"irq_mode", r.irq_mode}, {"hypervisor", r.hyp_origin},
+                     {"duration", r.duration}, {"end_cycle", r.end_cycle}};
+    J irqs = J::array();
+    for (const IrqRecord& i : r.interrupts) {
+        J steps = J::array();
+        for (const auto& [s, c] : i.steps) steps.push_back({{"step", irq_step_name(s)}, {"cycle", c}});
+        J ji = {{"tag", i.tag}, {"device", i.device}, {"vector_index", i.vector_index}, {"vcpu", i.vcpu},
+                {"vector", i.vector}, {"written", i.written}, {"delivered", i.delivered}};
+        if (i.delivered) ji["latency"] = i.latency();
+        if (i.faulted) ji["fault_reason"] = i.fault_reason;
+        ji["steps"] = steps;
+        irqs.push_back(ji);
+    }
+    j["interrupts"] = irqs;
+    J stages = J::object();
+    for (const auto& [n, s] : r.stages) stages[n] = summ(s);
+    J exits = J::object();
+    for (const auto& [reason, n] : r.vm_exits) exits[std::to_string(reason)] = {{"name", exit_reason_name(reason)}, {"count", n}};
+    j["summary"] = {{"written", r.interrupts.size()}, {"delivered", r.delivered}, {"lost", r.lost},
+                    {"in_flight", r.in_flight}, {"faulted", r.faulted}, {"unbound", r.unbound},
+                    {"latency", summ(r.latency)}, {"stages", stages}, {"vm_exits", exits},
+                    {"hyp_cycles", r.hyp_cycles}};
+    j["result"] = {{"passed", r.passed()}, {"failures", r.failures}};
+    return j;
+}
+
+}  // namespace pisim

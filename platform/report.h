@@ -1,0 +1,49 @@
+// platform/report.h - the result of a run: per-interrupt latencies with their
+// stage breakdown, a summary (count, p50, p99, max; VM exits by reason), the
+// verdict on the scenario's expectations, as text and as JSON.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "platform/irq_tracker.h"
+#include "platform/scenario.h"
+
+namespace pisim {
+
+class Machine;
+
+struct LatencySummary {
+    std::uint64_t count = 0, p50 = 0, p99 = 0, max = 0, min = 0;
+};
+/// Nearest-rank percentiles of integer samples (cycles).
+LatencySummary summarize(std::vector<std::uint64_t> samples);
+
+struct RunReport {
+    std::string scenario_file, scenario_name, profile, irq_mode, hyp_origin;
+    std::uint64_t seed = 0, duration = 0, end_cycle = 0;
+    std::vector<IrqRecord> interrupts;
+    std::uint64_t delivered = 0, lost = 0, in_flight = 0, faulted = 0, unbound = 0;
+    LatencySummary latency;
+    std::map<std::string, LatencySummary> stages;  ///< per stage name
+    std::map<std::uint32_t, std::uint64_t> vm_exits;
+    std::uint64_t hyp_cycles = 0;
+    std::vector<std::string> failures;  ///< failed expectations and hyp assertions
+    bool passed() const { return failures.empty(); }
+};
+
+/// Collect results after Machine::run(). `grace` cycles before the end, an
+/// undelivered interrupt counts as in flight rather than lost.
+RunReport make_report(Machine& m, std::uint64_t grace);
+
+std::string format_text(const RunReport& r, bool per_interrupt);
+nlohmann::ordered_json to_json(const RunReport& r);
+
+/// Name of a basic VM exit reason [SDM appendix C].
+const char* exit_reason_name(std::uint32_t reason);
+
+}  // namespace pisim

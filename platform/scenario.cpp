@@ -1,0 +1,375 @@
+#include "platform/scenario.h"
+
+#include <algorithm>
+#include <fstream>
+#include <regex>
+#include <set>
+
+#include "platform/yaml_util.h"
+
+namespace pisim {
+
+const char* timed_event_op_name(TimedEvent::Op op) {
+    switch (op) {
+        case TimedEvent::Op::Preempt: return "preempt";
+        case TimedEvent::Op::Wake: return "wake";
+        case TimedEvent::Op::Pin: return "pin";
+        case TimedEvent::Op::PcpuOffline: return "pcpu_offline";
+        case TimedEvent::Op::PcpuOnline: return "pcpu_online";
+        case TimedEvent::Op::Assign: return "assign";
+        case TimedEvent::Op::Deassign: return "deassign";
+        case TimedEvent::Op::Ipi: return "ipi";
+        case TimedEvent::Op::Tasklet: return "tasklet";
+        case TimedEvent::Op::Reprogram: return "reprogram_irte";
+    }
+    return "?";
+}
+
+int Scenario::vcpu_global(const VcpuRef& r) const {
+    int g = 0;
+    for (const auto& d : domains) {
+        if (d.id == r.domain) return r.index < d.vcpus.size() ? g + static_cast<int>(r.index) : -1;
+        g += static_cast<int>(d.vcpus.size());
+    }
+    return -1;
+}
+
+std::uint32_t Scenario::total_vcpus() const {
+    std::uint32_t n = 0;
+    for (const auto& d : domains) n += static_cast<std::uint32_t>(d.vcpus.size());
+    return n;
+}
+
+namespace {
+
+class Loader {
+public:
+    explicit Loader(const std::string& path) : r_(path) { s_.file = path; }
+
+    Scenario run() {
+        YAML::Node doc = r_.load_file();
+        r_.expect_map(doc, "a scenario",
+                      {"name", "description", "seed", "duration", "profile", "profile_overrides",
+                       "machine", "hyp", "domains", "devices", "events", "expect"});
+        if (doc["name"]) s_.name = r_.str(doc["name"], "name");
+        if (doc["description"]) s_.description = r_.str(doc["description"], "description");
+        if (doc["seed"]) s_.seed = r_.u64(doc["seed"], "seed");
+        if (!doc["duration"]) r_.fail(doc, "expected key 'duration' (simulated cycles)");
+        s_.duration = r_.u64(doc["duration"], "duration (cycles)", 1, ScenarioLimits::max_duration);
+        if (doc["profile"]) s_.profile = r_.str(doc["profile"], "profile");
+        if (doc["profile_overrides"]) {
+            const YAML::Node o = doc["profile_overrides"];
+            if (!o.IsMap()) r_.fail(o, "expected profile_overrides (a mapping of cost name to cycles)");
+            for (const auto& kv : o)
+                s_.profile_overrides[kv.first.Scalar()] = r_.u64(kv.second, kv.first.Scalar());
+            overrides_node_ = o;
+        }
+        if (doc["machine"]) machine(doc["machine"]);
+        if (doc["hyp"]) hyp(doc["hyp"]);
+        if (!doc["domains"]) r_.fail(doc, "expected key 'domains' (a list)");
+        domains(doc["domains"]);
+        if (doc["devices"]) devices(doc["devices"]);
+        if (doc["events"]) events(doc["events"]);
+        if (doc["expect"]) expect(doc["expect"]);
+        return std::move(s_);
+    }
+
+    const YAML::Node& overrides_node() const { return overrides_node_; }
+
+private:
+    void machine(const YAML::Node& m) {
+        r_.expect_map(m, "machine", {"pcpus", "apic_mode"});
+        if (m["pcpus"]) s_.pcpus = static_cast<std::uint32_t>(
+                            r_.u64(m["pcpus"], "machine.pcpus", 1, ScenarioLimits::max_pcpus));
+        if (m["apic_mode"])
+            s_.x2apic = r_.choice(m["apic_mode"], "machine.apic_mode", {"x2apic", "xapic"}) == "x2apic";
+    }
+
+    std::uint8_t vector(const YAML::Node& n, const std::string& what) {
+        return static_cast<std::uint8_t>(r_.u64(n, what + " (a vector)", 16, 255));
+    }
+
+    void hyp(const YAML::Node& h) {
+        r_.expect_map(h, "hyp",
+                      {"irq_mode", "time_slice", "tick", "notification_vector", "wakeup_vector",
+                       "timer_vector", "control_vector", "device_vector_base"});
+        if (h["irq_mode"])
+            s_.irq_mode = r_.choice(h["irq_mode"], "hyp.irq_mode",
+                                    {"emulated", "apicv", "cpu-pi", "vtd-pi"});
+        if (h["time_slice"]) s_.time_slice = r_.u64(h["time_slice"], "hyp.time_slice (cycles)", 1000);
+        if (h["tick"]) s_.tick = r_.u64(h["tick"], "hyp.tick (cycles)", 1000);
+        if (h["notification_vector"]) s_.notification_vector = vector(h["notification_vector"], "hyp.notification_vector");
+        if (h["wakeup_vector"]) s_.wakeup_vector = vector(h["wakeup_vector"], "hyp.wakeup_vector");
+        if (h["timer_vector"]) s_.timer_vector = vector(h["timer_vector"], "hyp.timer_vector");
+        if (h["control_vector"]) s_.control_vector = vector(h["control_vector"], "hyp.control_vector");
+        if (h["device_vector_base"]) s_.device_vector_base = vector(h["device_vector_base"], "hyp.device_vector_base");
+        std::set<int> v = {s_.notification_vector, s_.wakeup_vector, s_.timer_vector, s_.control_vector};
+        if (v.size() != 4) r_.fail(h, "hyp vectors (notification, wakeup, timer, control) must differ");
+    }
+
+    GuestProgram workload(const YAML::Node& w, const std::string& where) {
+        r_.expect_map(w, where, {"program", "repeat", "isr_cost", "isr_cost_by_vector"});
+        GuestProgram p;
+        if (w["repeat"]) p.repeat = r_.boolean(w["repeat"], where + ".repeat");
+        if (w["isr_cost"]) p.isr_cost = r_.u64(w["isr_cost"], where + ".isr_cost (cycles)");
+        if (w["isr_cost_by_vector"]) {
+            const YAML::Node m = w["isr_cost_by_vector"];
+            if (!m.IsMap()) r_.fail(m, "expected " + where + ".isr_cost_by_vector (vector: cycles)");
+            for (const auto& kv : m)
+                p.isr_cost_by_vector[vector(kv.first, "isr_cost_by_vector key")] =
+                    r_.u64(kv.second, "ISR cost (cycles)");
+        }
+        if (!w["program"]) r_.fail(w, "expected " + where + ".program (a list of operations)");
+        const YAML::Node prog = w["program"];
+        r_.expect_seq(prog, where + ".program");
+        for (const auto& op : prog) {
+            r_.expect_map(op, "a guest operation",
+                          {"compute", "halt", "cli", "tpr", "self_ipi", "ipi", "napi_poll"});
+            if (op.size() != 1) r_.fail(op, "expected exactly one operation per list item");
+            const auto kv = *op.begin();
+            const std::string k = kv.first.Scalar();
+            GuestOp g;
+            if (k == "compute") g = {GuestOp::Kind::Compute, r_.u64(kv.second, "compute (cycles)", 1), 0};
+            else if (k == "halt") g = {GuestOp::Kind::Halt, 0, 0};
+            else if (k == "cli") g = {GuestOp::Kind::CliWindow, r_.u64(kv.second, "cli (cycles)", 1), 0};
+            else if (k == "tpr") g = {GuestOp::Kind::Tpr, r_.u64(kv.second, "tpr", 0, 255), 0};
+            else if (k == "self_ipi") g = {GuestOp::Kind::SelfIpi, vector(kv.second, "self_ipi"), 0};
+            else if (k == "napi_poll") g = {GuestOp::Kind::NapiPoll, r_.u64(kv.second, "napi_poll (cycles per packet)", 1), 0};
+            else {  // ipi: {to: <vcpu index>, vector: v}
+                r_.expect_map(kv.second, "ipi", {"to", "vector"});
+                if (!kv.second["to"] || !kv.second["vector"]) r_.fail(kv.second, "ipi needs 'to' and 'vector'");
+                g = {GuestOp::Kind::Ipi, vector(kv.second["vector"], "ipi.vector"),
+                     r_.u64(kv.second["to"], "ipi.to (vCPU index in the domain)", 0, ScenarioLimits::max_vcpus - 1)};
+            }
+            p.ops.push_back(g);
+        }
+        if (p.ops.empty()) r_.fail(prog, "expected at least one guest operation");
+        return p;
+    }
+
+    void domains(const YAML::Node& ds) {
+        r_.expect_seq(ds, "domains");
+        if (ds.size() == 0) r_.fail(ds, "expected at least one domain");
+        if (ds.size() > ScenarioLimits::max_domains)
+            r_.fail(ds, "too many domains: at most " + std::to_string(ScenarioLimits::max_domains));
+        std::uint64_t total = 0;
+        for (const auto& d : ds) {
+            r_.expect_map(d, "a domain", {"id", "vcpus"});
+            DomainSpec spec;
+            if (!d["id"]) r_.fail(d, "expected key 'id' (domain number 1..63)");
+            spec.id = static_cast<std::uint32_t>(r_.u64(d["id"], "domain id", 1, ScenarioLimits::max_domains - 1));
+            for (const auto& other : s_.domains)
+                if (other.id == spec.id) r_.fail(d["id"], "domain id " + std::to_string(spec.id) + " used twice");
+            if (!d["vcpus"]) r_.fail(d, "expected key 'vcpus' (a list)");
+            const YAML::Node vs = d["vcpus"];
+            r_.expect_seq(vs, "vcpus");
+            total += vs.size();
+            if (total > ScenarioLimits::max_vcpus)
+                r_.fail(vs, "too many vCPUs: at most " + std::to_string(ScenarioLimits::max_vcpus) + " in all");
+            for (const auto& v : vs) {
+                r_.expect_map(v, "a vCPU", {"pcpu", "workload"});
+                VcpuSpec vc;
+                if (v["pcpu"]) vc.pcpu = static_cast<std::uint32_t>(r_.u64(v["pcpu"], "vcpu.pcpu"));
+                if (vc.pcpu >= s_.pcpus)
+                    r_.fail(v["pcpu"], "vcpu.pcpu " + std::to_string(vc.pcpu) + " names a missing pCPU (machine.pcpus is " +
+                                           std::to_string(s_.pcpus) + ")");
+                if (!v["workload"]) r_.fail(v, "expected key 'workload'");
+                vc.program = workload(v["workload"], "workload");
+                spec.vcpus.push_back(std::move(vc));
+            }
+            if (spec.vcpus.empty()) r_.fail(vs, "expected at least one vCPU");
+            s_.domains.push_back(std::move(spec));
+        }
+    }
+
+    VcpuRef vcpu_ref(const YAML::Node& n, const std::string& what) {
+        static const std::regex re("d([0-9]+)v([0-9]+)");
+        std::string s = r_.str(n, what + " (a vCPU name like d1v0)");
+        std::smatch m;
+        if (!std::regex_match(s, m, re)) r_.fail(n, "expected " + what + " as d<domain>v<index>, got '" + s + "'");
+        VcpuRef ref{static_cast<std::uint32_t>(std::stoul(m[1])), static_cast<std::uint32_t>(std::stoul(m[2]))};
+        if (s_.vcpu_global(ref) < 0) r_.fail(n, what + " '" + s + "' names a missing vCPU");
+        return ref;
+    }
+
+    std::uint16_t bdf(const YAML::Node& n) {
+        static const std::regex re("([0-9a-fA-F]{2}):([0-1][0-9a-fA-F])\\.([0-7])");
+        std::string s = r_.str(n, "bdf");
+        std::smatch m;
+        if (!std::regex_match(s, m, re)) r_.fail(n, "expected bdf as BB:DD.F (hex bus, device < 0x20, function 0-7), got '" + s + "'");
+        unsigned b = std::stoul(m[1], nullptr, 16), d = std::stoul(m[2], nullptr, 16), f = std::stoul(m[3]);
+        if (d > 0x1f) r_.fail(n, "device number above 0x1f in '" + s + "'");
+        return static_cast<std::uint16_t>(b << 8 | d << 3 | f);
+    }
+
+    TrafficSpec traffic(const YAML::Node& t) {
+        r_.expect_map(t, "traffic", {"kind", "start", "stop", "interval", "count", "burst_len", "burst_gap", "file"});
+        TrafficSpec ts;
+        if (!t["kind"]) r_.fail(t, "expected traffic.kind");
+        std::string k = r_.choice(t["kind"], "traffic.kind", {"none", "constant", "poisson", "burst", "file"});
+        ts.kind = k == "none" ? TrafficSpec::Kind::None
+                  : k == "constant" ? TrafficSpec::Kind::Constant
+                  : k == "poisson" ? TrafficSpec::Kind::Poisson
+                  : k == "burst" ? TrafficSpec::Kind::Burst
+                                 : TrafficSpec::Kind::File;
+        if (t["start"]) ts.start = r_.u64(t["start"], "traffic.start (cycle)");
+        if (t["stop"]) ts.stop = r_.u64(t["stop"], "traffic.stop (cycle)");
+        if (t["interval"]) ts.interval = r_.u64(t["interval"], "traffic.interval (cycles)", 1);
+        if (t["count"]) ts.count = r_.u64(t["count"], "traffic.count");
+        if (t["burst_len"]) ts.burst_len = static_cast<std::uint32_t>(r_.u64(t["burst_len"], "traffic.burst_len", 1, 1u << 20));
+        if (t["burst_gap"]) ts.burst_gap = r_.u64(t["burst_gap"], "traffic.burst_gap (cycles)");
+        if ((ts.kind == TrafficSpec::Kind::Constant || ts.kind == TrafficSpec::Kind::Poisson ||
+             ts.kind == TrafficSpec::Kind::Burst) && ts.interval == 0)
+            r_.fail(t, "traffic kind '" + k + "' needs 'interval' (cycles)");
+        if (ts.kind == TrafficSpec::Kind::File) {
+            if (!t["file"]) r_.fail(t, "traffic kind 'file' needs 'file' (arrival cycles, one per line)");
+            const std::string rel = r_.str(t["file"], "traffic.file");
+            std::string dir = s_.file.substr(0, s_.file.find_last_of('/') + 1);
+            std::ifstream in(rel.size() && rel[0] == '/' ? rel : dir + rel);
+            if (!in) r_.fail(t["file"], "cannot open traffic file '" + rel + "'");
+            std::uint64_t v, last = 0;
+            while (in >> v) {
+                if (v < last) r_.fail(t["file"], "traffic file times must ascend");
+                ts.times.push_back(last = v);
+            }
+        }
+        if (ts.stop <= ts.start) r_.fail(t, "traffic.stop must be after traffic.start");
+        return ts;
+    }
+
+    void devices(const YAML::Node& ds) {
+        r_.expect_seq(ds, "devices");
+        if (ds.size() > ScenarioLimits::max_devices) r_.fail(ds, "too many devices");
+        std::uint32_t index = 0;
+        for (const auto& d : ds) {
+            r_.expect_map(d, "a device", {"name", "bdf", "domain", "msix_vectors", "moderation", "queues"});
+            DeviceSpec dev;
+            if (!d["name"]) r_.fail(d, "expected device 'name'");
+            dev.name = r_.str(d["name"], "device name");
+            for (const auto& o : s_.devices)
+                if (o.name == dev.name) r_.fail(d["name"], "device name '" + dev.name + "' used twice");
+            if (!d["bdf"]) r_.fail(d, "expected device 'bdf' (BB:DD.F)");
+            dev.requester_id = bdf(d["bdf"]);
+            dev.nic.requester_id = dev.requester_id;
+            dev.nic.device_index = index++;
+            dev.nic.seed = s_.seed;
+            if (d["domain"]) {
+                dev.domain = static_cast<std::uint32_t>(r_.u64(d["domain"], "device domain"));
+                bool found = false;
+                for (const auto& dom : s_.domains) found = found || dom.id == *dev.domain;
+                if (!found) r_.fail(d["domain"], "device domain " + std::to_string(*dev.domain) + " is not defined");
+            }
+            if (d["msix_vectors"]) dev.nic.msix_vectors = static_cast<std::uint32_t>(r_.u64(d["msix_vectors"], "msix_vectors", 1, 2048));
+            if (d["moderation"]) dev.nic.moderation = r_.u64(d["moderation"], "moderation (cycles)");
+            if (!d["queues"]) r_.fail(d, "expected device 'queues' (a list)");
+            r_.expect_seq(d["queues"], "queues");
+            for (const auto& q : d["queues"]) {
+                r_.expect_map(q, "a queue", {"vector_index", "bind", "traffic"});
+                NicQueueSpec qs;
+                if (q["vector_index"]) qs.msix_index = static_cast<std::uint32_t>(r_.u64(q["vector_index"], "vector_index"));
+                if (qs.msix_index >= dev.nic.msix_vectors)
+                    r_.fail(q["vector_index"] ? q["vector_index"] : q, "vector_index beyond msix_vectors");
+                if (q["traffic"]) qs.traffic = traffic(q["traffic"]);
+                if (q["bind"]) {
+                    const YAML::Node b = q["bind"];
+                    r_.expect_map(b, "bind", {"vcpu", "vector", "urgent"});
+                    if (!b["vcpu"] || !b["vector"]) r_.fail(b, "bind needs 'vcpu' and 'vector'");
+                    MsiBinding mb;
+                    mb.vector_index = qs.msix_index;
+                    mb.vcpu = vcpu_ref(b["vcpu"], "bind.vcpu");
+                    mb.guest_vector = vector(b["vector"], "bind.vector");
+                    if (b["urgent"]) mb.urgent = r_.boolean(b["urgent"], "bind.urgent");
+                    if (!dev.domain) r_.fail(b, "a bound queue needs the device assigned to a domain ('domain:')");
+                    if (mb.vcpu.domain != *dev.domain)
+                        r_.fail(b["vcpu"], "bind.vcpu belongs to domain " + std::to_string(mb.vcpu.domain) +
+                                               " but the device is assigned to domain " + std::to_string(*dev.domain));
+                    dev.bindings.push_back(mb);
+                }
+                dev.nic.queues.push_back(qs);
+            }
+            s_.devices.push_back(std::move(dev));
+        }
+    }
+
+    void events(const YAML::Node& es) {
+        r_.expect_seq(es, "events");
+        if (es.size() > ScenarioLimits::max_events) r_.fail(es, "too many events: at most " + std::to_string(ScenarioLimits::max_events));
+        for (const auto& e : es) {
+            r_.expect_map(e, "an event", {"at", "op", "pcpu", "vcpu", "to", "device", "domain", "vector_index", "vector", "cost"});
+            TimedEvent t;
+            t.line = e.Mark().line + 1;
+            if (!e["at"]) r_.fail(e, "expected event 'at' (cycle)");
+            t.at = r_.u64(e["at"], "event.at (cycle)");
+            if (t.at >= s_.duration) r_.fail(e["at"], "event.at is at or after the end of the run (duration " + std::to_string(s_.duration) + ")");
+            if (!e["op"]) r_.fail(e, "expected event 'op'");
+            const std::string op = r_.choice(e["op"], "event.op",
+                {"preempt", "wake", "pin", "pcpu_offline", "pcpu_online", "assign", "deassign", "ipi", "tasklet", "reprogram_irte"});
+            auto need = [&](const char* k) -> YAML::Node {
+                if (!e[k]) r_.fail(e, "event op '" + op + "' needs '" + k + "'");
+                return e[k];
+            };
+            auto pcpu = [&](const YAML::Node& n) {
+                auto p = static_cast<std::uint32_t>(r_.u64(n, "event.pcpu"));
+                if (p >= s_.pcpus) r_.fail(n, "event.pcpu " + std::to_string(p) + " names a missing pCPU");
+                return p;
+            };
+            auto device = [&](const YAML::Node& n) {
+                std::string name = r_.str(n, "event.device");
+                for (const auto& d : s_.devices) if (d.name == name) return name;
+                r_.fail(n, "event.device '" + name + "' names a missing device");
+            };
+            if (op == "preempt") { t.op = TimedEvent::Op::Preempt; t.pcpu = pcpu(need("pcpu")); }
+            else if (op == "wake") { t.op = TimedEvent::Op::Wake; t.vcpu = vcpu_ref(need("vcpu"), "event.vcpu"); }
+            else if (op == "pin") { t.op = TimedEvent::Op::Pin; t.vcpu = vcpu_ref(need("vcpu"), "event.vcpu"); t.pcpu = pcpu(need("pcpu")); }
+            else if (op == "pcpu_offline") { t.op = TimedEvent::Op::PcpuOffline; t.pcpu = pcpu(need("pcpu")); }
+            else if (op == "pcpu_online") { t.op = TimedEvent::Op::PcpuOnline; t.pcpu = pcpu(need("pcpu")); }
+            else if (op == "assign") {
+                t.op = TimedEvent::Op::Assign; t.device = device(need("device"));
+                t.domain = static_cast<std::uint32_t>(r_.u64(need("domain"), "event.domain"));
+            }
+            else if (op == "deassign") { t.op = TimedEvent::Op::Deassign; t.device = device(need("device")); }
+            else if (op == "ipi") {
+                t.op = TimedEvent::Op::Ipi; t.vcpu = vcpu_ref(need("vcpu"), "event.vcpu");
+                t.vcpu2 = vcpu_ref(need("to"), "event.to"); t.vector = vector(need("vector"), "event.vector");
+            }
+            else if (op == "tasklet") { t.op = TimedEvent::Op::Tasklet; t.pcpu = pcpu(need("pcpu")); t.cost = r_.u64(need("cost"), "event.cost (cycles)", 1); }
+            else {
+                t.op = TimedEvent::Op::Reprogram; t.device = device(need("device"));
+                t.vector_index = static_cast<std::uint32_t>(r_.u64(need("vector_index"), "event.vector_index"));
+                t.vcpu = vcpu_ref(need("vcpu"), "event.vcpu"); t.vector = vector(need("vector"), "event.vector");
+            }
+            s_.events.push_back(t);
+        }
+        std::stable_sort(s_.events.begin(), s_.events.end(),
+                         [](const TimedEvent& a, const TimedEvent& b) { return a.at < b.at; });
+    }
+
+    void expect(const YAML::Node& x) {
+        r_.expect_map(x, "expect", {"all_delivered", "max_latency", "p99_latency", "min_interrupts", "vm_exits", "vm_exits_total"});
+        if (x["all_delivered"]) s_.expect.all_delivered = r_.boolean(x["all_delivered"], "expect.all_delivered");
+        if (x["max_latency"]) s_.expect.max_latency = r_.u64(x["max_latency"], "expect.max_latency (cycles)");
+        if (x["p99_latency"]) s_.expect.p99_latency = r_.u64(x["p99_latency"], "expect.p99_latency (cycles)");
+        if (x["min_interrupts"]) s_.expect.min_interrupts = r_.u64(x["min_interrupts"], "expect.min_interrupts");
+        if (x["vm_exits_total"]) s_.expect.vm_exits_total_max = r_.u64(x["vm_exits_total"], "expect.vm_exits_total");
+        if (x["vm_exits"]) {
+            const YAML::Node m = x["vm_exits"];
+            if (!m.IsMap()) r_.fail(m, "expected expect.vm_exits (exit reason number: maximum count)");
+            for (const auto& kv : m)
+                s_.expect.vm_exits_max[static_cast<std::uint32_t>(r_.u64(kv.first, "exit reason", 0, 65535))] =
+                    r_.u64(kv.second, "maximum exit count");
+        }
+    }
+
+    YamlReader r_;
+    Scenario s_;
+    YAML::Node overrides_node_;
+};
+
+}  // namespace
+
+Scenario load_scenario(const std::string& path) {
+    Loader l(path);
+    return l.run();
+}
+
+}  // namespace pisim

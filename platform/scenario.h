@@ -1,0 +1,122 @@
+// platform/scenario.h - a race scenario as loaded from YAML (README "Scenario
+// files"; scenarios/schema.json). Loading validates everything it can without
+// running: a malformed file raises InputError naming file, line and column.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/cpu/workload.h"
+#include "model/pcie/nic.h"
+
+namespace pisim {
+
+/// A vCPU reference "d<domain>v<index>" resolved to indices.
+struct VcpuRef {
+    std::uint32_t domain = 0;
+    std::uint32_t index = 0;
+    std::string name() const { return "d" + std::to_string(domain) + "v" + std::to_string(index); }
+};
+
+struct VcpuSpec {
+    std::uint32_t pcpu = 0;  ///< initial affinity
+    GuestProgram program;
+};
+
+struct DomainSpec {
+    std::uint32_t id = 0;
+    std::vector<VcpuSpec> vcpus;
+};
+
+/// Where one MSI-X vector of a device is delivered.
+struct MsiBinding {
+    std::uint32_t vector_index = 0;
+    VcpuRef vcpu;
+    std::uint8_t guest_vector = 0;  ///< 16..255
+    bool urgent = false;            ///< posted IRTE URG
+};
+
+struct DeviceSpec {
+    std::string name;
+    std::uint16_t requester_id = 0;
+    std::optional<std::uint32_t> domain;  ///< assigned domain, if any
+    NicConfig nic;
+    std::vector<MsiBinding> bindings;
+};
+
+/// A timed event: something that happens at an exact cycle.
+struct TimedEvent {
+    std::uint64_t at = 0;
+    enum class Op {
+        Preempt, Wake, Pin, PcpuOffline, PcpuOnline, Assign, Deassign, Ipi, Tasklet, Reprogram
+    } op{};
+    std::uint32_t pcpu = 0;
+    VcpuRef vcpu, vcpu2;
+    std::string device;
+    std::uint32_t domain = 0;
+    std::uint32_t vector_index = 0;
+    std::uint8_t vector = 0;
+    std::uint64_t cost = 0;
+    int line = 0;  ///< source line, for messages
+};
+const char* timed_event_op_name(TimedEvent::Op op);
+
+/// What must hold at the end of the run (exit 1 otherwise).
+struct Expectations {
+    bool all_delivered = true;               ///< every device interrupt reached its guest
+    std::optional<std::uint64_t> max_latency;  ///< cycles, end to end
+    std::optional<std::uint64_t> p99_latency;
+    std::optional<std::uint64_t> min_interrupts;  ///< at least this many delivered
+    std::map<std::uint32_t, std::uint64_t> vm_exits_max;  ///< per basic exit reason
+    std::optional<std::uint64_t> vm_exits_total_max;
+};
+
+struct Scenario {
+    std::string file;
+    std::string name;
+    std::string description;
+    std::uint64_t seed = 1;
+    std::uint64_t duration = 0;  ///< simulated cycles
+    std::string profile = "skylake-sp";
+    std::map<std::string, std::uint64_t> profile_overrides;
+
+    std::uint32_t pcpus = 1;
+    bool x2apic = true;
+
+    std::string irq_mode = "vtd-pi";
+    std::uint64_t time_slice = 0;  ///< cycles; 0 = profile frequency / 100 (10 ms)
+    std::uint64_t tick = 0;        ///< cycles; 0 = time_slice
+    std::uint8_t notification_vector = 0xF2;
+    std::uint8_t wakeup_vector = 0xF1;
+    std::uint8_t timer_vector = 0xEC;
+    std::uint8_t control_vector = 0xFB;
+    std::uint8_t device_vector_base = 0x30;
+
+    std::vector<DomainSpec> domains;
+    std::vector<DeviceSpec> devices;
+    std::vector<TimedEvent> events;
+    Expectations expect;
+
+    /// Global vCPU number of a reference (domains in file order, vCPUs in
+    /// order), or -1.
+    int vcpu_global(const VcpuRef& r) const;
+    std::uint32_t total_vcpus() const;
+};
+
+/// Limits that keep a bad file from exhausting the machine (issue 10).
+struct ScenarioLimits {
+    static constexpr std::uint32_t max_pcpus = 64;
+    static constexpr std::uint32_t max_vcpus = 512;
+    static constexpr std::uint32_t max_domains = 64;
+    static constexpr std::uint32_t max_devices = 64;
+    static constexpr std::uint32_t max_events = 100000;
+    static constexpr std::uint64_t max_duration = 1000000000000ull;  ///< cycles
+};
+
+/// Load and validate a scenario file. Throws InputError.
+Scenario load_scenario(const std::string& path);
+
+}  // namespace pisim

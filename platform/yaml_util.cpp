@@ -1,0 +1,130 @@
+#include "platform/yaml_util.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <vector>
+
+namespace pisim {
+
+YAML::Node YamlReader::load_file() const {
+    try {
+        return YAML::LoadFile(file_);
+    } catch (const YAML::BadFile&) {
+        throw InputError(file_, 0, 0, "cannot open the file");
+    } catch (const YAML::ParserException& e) {
+        throw InputError(file_, e.mark.line + 1, e.mark.column + 1,
+                         "YAML syntax: " + e.msg);
+    }
+}
+
+void YamlReader::fail(const YAML::Mark& m, const std::string& what) const {
+    if (m.is_null()) throw InputError(file_, 0, 0, what);
+    throw InputError(file_, m.line + 1, m.column + 1, what);
+}
+
+void YamlReader::fail(const YAML::Node& at, const std::string& what) const {
+    fail(at.Mark(), what);
+}
+
+static std::string kind_name(const YAML::Node& n) {
+    switch (n.Type()) {
+        case YAML::NodeType::Null: return "nothing";
+        case YAML::NodeType::Scalar: return "'" + n.Scalar() + "'";
+        case YAML::NodeType::Sequence: return "a list";
+        case YAML::NodeType::Map: return "a mapping";
+        default: return "an undefined node";
+    }
+}
+
+void YamlReader::expect_map(const YAML::Node& n, const std::string& what,
+                            std::initializer_list<const char*> known) const {
+    if (!n.IsMap()) fail(n, "expected " + what + " (a mapping), got " + kind_name(n));
+    for (const auto& kv : n) {
+        const std::string key = kv.first.Scalar();
+        bool ok = false;
+        for (const char* k : known) ok = ok || key == k;
+        if (ok) continue;
+        std::string hint = closest_word(key, known);
+        std::string list;
+        for (const char* k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+        fail(kv.first, "unknown key '" + key + "' in " + what +
+                           (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                           "; expected one of: " + list);
+    }
+}
+
+void YamlReader::expect_seq(const YAML::Node& n, const std::string& what) const {
+    if (!n.IsSequence()) fail(n, "expected " + what + " (a list), got " + kind_name(n));
+}
+
+std::uint64_t YamlReader::u64(const YAML::Node& n, const std::string& what, std::uint64_t min,
+                              std::uint64_t max) const {
+    if (!n.IsScalar())
+        fail(n, "expected " + what + " (an integer), got " + kind_name(n));
+    const std::string s = n.Scalar();
+    if (s.empty() || s[0] == '-' || s[0] == '+')
+        fail(n, "expected " + what + " (a non-negative integer), got '" + s + "'");
+    errno = 0;
+    char* end = nullptr;
+    unsigned long long v = std::strtoull(s.c_str(), &end, 0);
+    if (errno == ERANGE || end == s.c_str() || *end != '\0')
+        fail(n, "expected " + what + " (an integer, decimal or 0x hex), got '" + s + "'");
+    if (v < min || v > max)
+        fail(n, "expected " + what + " in " + std::to_string(min) + ".." + std::to_string(max) +
+                    ", got " + s);
+    return v;
+}
+
+bool YamlReader::boolean(const YAML::Node& n, const std::string& what) const {
+    if (n.IsScalar()) {
+        const std::string& s = n.Scalar();
+        if (s == "true") return true;
+        if (s == "false") return false;
+    }
+    fail(n, "expected " + what + " (true or false), got " + kind_name(n));
+}
+
+std::string YamlReader::str(const YAML::Node& n, const std::string& what) const {
+    if (!n.IsScalar()) fail(n, "expected " + what + " (a string), got " + kind_name(n));
+    return n.Scalar();
+}
+
+std::string YamlReader::choice(const YAML::Node& n, const std::string& what,
+                               std::initializer_list<const char*> choices) const {
+    std::string s = str(n, what);
+    std::string list;
+    for (const char* c : choices) {
+        if (s == c) return s;
+        list += (list.empty() ? "" : ", ") + std::string(c);
+    }
+    std::string hint = closest_word(s, choices);
+    fail(n, "expected " + what + " to be one of " + list + ", got '" + s + "'" +
+                (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+}
+
+static std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j)
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1,
+                               prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+std::string closest_word(const std::string& word, std::initializer_list<const char*> candidates) {
+    std::string best;
+    std::size_t best_d = SIZE_MAX;
+    for (const char* c : candidates) {
+        std::size_t d = edit_distance(word, c);
+        if (d < best_d) best_d = d, best = c;
+    }
+    if (best_d == 0 || best_d > std::max<std::size_t>(2, word.size() / 3)) return "";
+    return best;
+}
+
+}  // namespace pisim
