@@ -1,0 +1,62 @@
+/*
+ * pi_blocking_list.c - per-pCPU blocking lists of vCPUs waiting in HLT whose
+ * PID NV is the wakeup vector [SPEC 7; Xen vmx.c vmx_pi_blocking].
+ *
+ * The list of pCPU c is a doubly linked list of vCPU ids under
+ * pcpu[c].pi_block_lock; vcpu.pi_block_cpu names the list holding a vCPU
+ * (HYP_INVALID: none) and changes only under that list's lock.
+ */
+#include "hyp_core.h"
+#include "pi.h"
+
+void pi_blocking_list_add(struct vcpu *v, uint32_t cpu)
+{
+    struct pcpu *pc = &hyp_core.pcpu[cpu];
+    bool f = spin_lock_irqsave(&pc->pi_block_lock);
+    if (__atomic_load_n(&v->pi_block_cpu, __ATOMIC_ACQUIRE) == HYP_INVALID) {
+        v->pi_prev = HYP_INVALID;
+        v->pi_next = pc->pi_block_head;
+        if (pc->pi_block_head != HYP_INVALID)
+            hyp_core.vcpu[pc->pi_block_head].pi_prev = v->id;
+        pc->pi_block_head = v->id;
+        pc->pi_block_len++;
+        __atomic_store_n(&v->pi_block_cpu, cpu, __ATOMIC_RELEASE);
+        hyp_trace(HYP_TR_BLOCKLIST_ADD, v->id, cpu, 0, 0);
+    }
+    spin_unlock_irqrestore(&pc->pi_block_lock, f);
+}
+
+void pi_blocking_list_unlink_locked(struct vcpu *v, uint32_t cpu)
+{
+    struct pcpu *pc = &hyp_core.pcpu[cpu];
+    HYP_ASSERT(spin_is_locked_by_me(&pc->pi_block_lock));
+    HYP_ASSERT(v->pi_block_cpu == cpu && pc->pi_block_len > 0);
+    if (v->pi_prev != HYP_INVALID)
+        hyp_core.vcpu[v->pi_prev].pi_next = v->pi_next;
+    else
+        pc->pi_block_head = v->pi_next;
+    if (v->pi_next != HYP_INVALID)
+        hyp_core.vcpu[v->pi_next].pi_prev = v->pi_prev;
+    v->pi_next = v->pi_prev = HYP_INVALID;
+    pc->pi_block_len--;
+    __atomic_store_n(&v->pi_block_cpu, HYP_INVALID, __ATOMIC_RELEASE);
+    hyp_trace(HYP_TR_BLOCKLIST_DEL, v->id, cpu, 0, 0);
+}
+
+bool pi_blocking_list_del(struct vcpu *v)
+{
+    for (;;) {
+        uint32_t cpu = __atomic_load_n(&v->pi_block_cpu, __ATOMIC_ACQUIRE);
+        if (cpu == HYP_INVALID)
+            return false;
+        struct pcpu *pc = &hyp_core.pcpu[cpu];
+        bool f = spin_lock_irqsave(&pc->pi_block_lock);
+        if (v->pi_block_cpu == cpu) {
+            pi_blocking_list_unlink_locked(v, cpu);
+            spin_unlock_irqrestore(&pc->pi_block_lock, f);
+            return true;
+        }
+        /* moved to another list meanwhile (pCPU offline): retry there */
+        spin_unlock_irqrestore(&pc->pi_block_lock, f);
+    }
+}

@@ -1,0 +1,25 @@
+/*
+ * pi_hooks_deassign.c - remove the VT-d PI hooks when a domain's last device
+ * is deassigned [SPEC 7; Xen vmx_pi_hooks_deassign].
+ *
+ * Hooks off first, so no new blocking-list entries appear; then every vCPU is
+ * taken off any blocking list (nothing would ever take it off once the entry
+ * hook is gone) and NV is restored to the notification vector. A vCPU that
+ * is blocked stays blocked: with no device left, its wake-ups come from
+ * software (pi_deliver_posted_intr), which does not need the list.
+ */
+#include "hyp_core.h"
+#include "pi.h"
+#include "pid.h"
+
+void pi_hooks_deassign(struct domain *d)
+{
+    if (hyp_core.irq_mode != HYP_IRQ_VTD_PI)
+        return;
+    __atomic_store_n(&d->pi_hooks, 0u, __ATOMIC_RELEASE);
+    for (uint32_t i = 0; i < d->nr_vcpus; i++) {
+        struct vcpu *v = &hyp_core.vcpu[d->vcpu[i]];
+        pi_blocking_list_del(v);
+        pid_set_nv(v->pid_pa, hyp_core.notification_vector);
+    }
+}

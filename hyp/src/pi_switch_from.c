@@ -1,0 +1,21 @@
+/*
+ * pi_switch_from.c - PID update when a vCPU is context-switched away
+ * (preempted or put to sleep) [SPEC 7; seed 000; Xen vmx_pi_switch_from].
+ *
+ * SN := 1, so VT-d posts set PIR only and disturb nobody. A blocked vCPU is
+ * left alone: its NV is the wakeup vector and its notifications must still
+ * reach the pCPU holding it on the blocking list.
+ * Not called on lazy switches (seed 000).
+ */
+#include "hyp_core.h"
+#include "pi.h"
+#include "pid.h"
+
+void pi_switch_from(struct vcpu *v)
+{
+    if (!pi_hooks_active(v))
+        return;
+    if (vcpu_state(v) == HYP_VCPU_BLOCKED)
+        return;
+    pid_set_sn(v->pid_pa);
+}

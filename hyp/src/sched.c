@@ -1,0 +1,495 @@
+/*
+ * sched.c - the scheduler: per-pCPU run queues, time slices, block/wake,
+ * migration, tasklets in idle context, pCPU offline/online
+ * [Xen xen/common/schedule.c, sched_credit.c; SPEC 7].
+ *
+ * Policy: round robin per pCPU. A vCPU runs for hyp_config.time_slice cycles
+ * when others wait on the same run queue; the tick (irq.c) checks slices.
+ * Affinity names one pCPU (the vCPU's home); when it is offline, the vCPU
+ * runs on the lowest-numbered online pCPU.
+ *
+ * Every migration is carried out by the pCPU that owns the vCPU (its
+ * `processor`), so VMCLEAR happens on the pCPU where the VMCS is active,
+ * before any VMPTRLD on the new one [SDM 24.11.1]. Switching to idle is
+ * lazy: the previous vCPU's PID is left alone (seed 000).
+ */
+#include "hyp_core.h"
+#include "pi.h"
+
+static spinlock_t hotplug_lock;
+
+uint32_t vcpu_schedule_lock(struct vcpu *v, bool *flags)
+{
+    for (;;) {
+        uint32_t cpu = __atomic_load_n(&v->processor, __ATOMIC_ACQUIRE);
+        bool f = spin_lock_irqsave(&hyp_core.pcpu[cpu].sched_lock);
+        if (__atomic_load_n(&v->processor, __ATOMIC_ACQUIRE) == cpu) {
+            *flags = f;
+            return cpu;
+        }
+        spin_unlock_irqrestore(&hyp_core.pcpu[cpu].sched_lock, f);
+    }
+}
+
+void vcpu_schedule_unlock(uint32_t cpu, bool flags)
+{
+    spin_unlock_irqrestore(&hyp_core.pcpu[cpu].sched_lock, flags);
+}
+
+void vcpu_set_state(struct vcpu *v, uint32_t new_state)
+{
+    uint32_t old = __atomic_exchange_n(&v->state, new_state, __ATOMIC_ACQ_REL);
+    if (old != new_state)
+        hyp_trace(HYP_TR_VCPU_STATE, v->id, old, new_state, 0);
+}
+
+static bool pcpu_usable(uint32_t cpu)
+{
+    return cpu < hyp_core.nr_pcpus &&
+           __atomic_load_n(&hyp_core.pcpu[cpu].online, __ATOMIC_ACQUIRE) &&
+           !__atomic_load_n(&hyp_core.pcpu[cpu].offline_pending, __ATOMIC_ACQUIRE);
+}
+
+uint32_t vcpu_target_cpu(const struct vcpu *v)
+{
+    uint32_t a = __atomic_load_n(&v->affinity, __ATOMIC_ACQUIRE);
+    if (pcpu_usable(a))
+        return a;
+    for (uint32_t c = 0; c < hyp_core.nr_pcpus; c++)
+        if (pcpu_usable(c))
+            return c;
+    return a;
+}
+
+bool vcpu_is_running(const struct vcpu *v)
+{
+    uint32_t cpu = __atomic_load_n(&v->processor, __ATOMIC_ACQUIRE);
+    return vcpu_state(v) == HYP_VCPU_RUNNING &&
+           __atomic_load_n(&hyp_core.pcpu[cpu].curr, __ATOMIC_ACQUIRE) == v->id;
+}
+
+/* ---- run queue (under pc->sched_lock) ---------------------------------- */
+
+void runq_insert(struct pcpu *pc, struct vcpu *v)
+{
+    HYP_ASSERT(spin_is_locked_by_me(&pc->sched_lock));
+    HYP_ASSERT(v->processor == pc->id);
+    if (v->on_runq)
+        return;
+    v->rq_next = HYP_INVALID;
+    if (pc->rq_tail == HYP_INVALID)
+        pc->rq_head = v->id;
+    else
+        hyp_core.vcpu[pc->rq_tail].rq_next = v->id;
+    pc->rq_tail = v->id;
+    pc->rq_len++;
+    v->on_runq = true;
+}
+
+static void runq_insert_head(struct pcpu *pc, struct vcpu *v)
+{
+    HYP_ASSERT(spin_is_locked_by_me(&pc->sched_lock));
+    if (v->on_runq)
+        return;
+    v->rq_next = pc->rq_head;
+    pc->rq_head = v->id;
+    if (pc->rq_tail == HYP_INVALID)
+        pc->rq_tail = v->id;
+    pc->rq_len++;
+    v->on_runq = true;
+}
+
+void runq_remove(struct pcpu *pc, struct vcpu *v)
+{
+    HYP_ASSERT(spin_is_locked_by_me(&pc->sched_lock));
+    if (!v->on_runq)
+        return;
+    uint32_t prev = HYP_INVALID, id = pc->rq_head;
+    while (id != HYP_INVALID && id != v->id) {
+        prev = id;
+        id = hyp_core.vcpu[id].rq_next;
+    }
+    HYP_ASSERT(id == v->id);
+    if (prev == HYP_INVALID)
+        pc->rq_head = v->rq_next;
+    else
+        hyp_core.vcpu[prev].rq_next = v->rq_next;
+    if (pc->rq_tail == v->id)
+        pc->rq_tail = prev;
+    v->rq_next = HYP_INVALID;
+    v->on_runq = false;
+    HYP_ASSERT(pc->rq_len > 0);
+    pc->rq_len--;
+}
+
+static struct vcpu *runq_pop(struct pcpu *pc)
+{
+    if (pc->rq_head == HYP_INVALID)
+        return NULL;
+    struct vcpu *v = &hyp_core.vcpu[pc->rq_head];
+    runq_remove(pc, v);
+    return v;
+}
+
+/* ---- wake / block ------------------------------------------------------- */
+
+int vcpu_unpause(struct vcpu *v)
+{
+    bool f;
+    uint32_t cpu = vcpu_schedule_lock(v, &f);
+    if (vcpu_state(v) != HYP_VCPU_OFFLINE) {
+        vcpu_schedule_unlock(cpu, f);
+        return HYP_EBUSY;
+    }
+    vcpu_set_state(v, HYP_VCPU_RUNNABLE);
+    runq_insert(&hyp_core.pcpu[cpu], v);
+    vcpu_schedule_unlock(cpu, f);
+    cpu_raise_softirq(cpu, SOFTIRQ_SCHEDULE);
+    return 0;
+}
+
+/* Xen vcpu_wake/vcpu_unblock: a blocked vCPU that is still the current one
+ * of its pCPU (it has not been switched away yet) simply keeps running;
+ * otherwise it becomes runnable on its pCPU, which is asked to schedule. */
+void vcpu_wake(struct vcpu *v)
+{
+    bool f, kick = false;
+    uint32_t cpu = vcpu_schedule_lock(v, &f);
+    struct pcpu *pc = &hyp_core.pcpu[cpu];
+    if (vcpu_state(v) == HYP_VCPU_BLOCKED) {
+        if (pc->curr == v->id) {
+            vcpu_set_state(v, HYP_VCPU_RUNNING);
+        } else {
+            vcpu_set_state(v, HYP_VCPU_RUNNABLE);
+            runq_insert(pc, v);
+            kick = true;
+        }
+    }
+    vcpu_schedule_unlock(cpu, f);
+    if (kick)
+        cpu_raise_softirq(cpu, SOFTIRQ_SCHEDULE);
+}
+
+/* HLT exit of the current vCPU (Xen vcpu_block): mark it blocked, run the
+ * PI block hook, then look for events that arrived meanwhile; if there are
+ * some, unblock at once, else ask the scheduler to switch away. */
+void vcpu_block(struct vcpu *v)
+{
+    struct pcpu *pc = this_pcpu();
+    HYP_ASSERT(pc->curr == v->id);
+    bool f = spin_lock_irqsave(&pc->sched_lock);
+    if (vcpu_state(v) != HYP_VCPU_RUNNING) {
+        spin_unlock_irqrestore(&pc->sched_lock, f);
+        return;
+    }
+    vcpu_set_state(v, HYP_VCPU_BLOCKED);
+    spin_unlock_irqrestore(&pc->sched_lock, f);
+
+    bool pending = pi_vcpu_block(v);
+    if (!pending)
+        pending = virq_events_pending(v);
+    if (pending) {
+        f = spin_lock_irqsave(&pc->sched_lock);
+        if (vcpu_state(v) == HYP_VCPU_BLOCKED)
+            vcpu_set_state(v, HYP_VCPU_RUNNING);
+        spin_unlock_irqrestore(&pc->sched_lock, f);
+        return;
+    }
+    raise_softirq(SOFTIRQ_SCHEDULE);
+}
+
+/* ---- context switch (under pc->sched_lock) ------------------------------ */
+
+static void vmcs_make_current(struct pcpu *pc, struct vcpu *next)
+{
+    if (next->vmcs_cpu != pc->id) {
+        /* cleared on its previous pCPU before we may load it [SDM 24.11.1] */
+        HYP_ASSERT(next->vmcs_cpu == HYP_INVALID);
+        arch_vmcs_load(next->vmcs_pa);
+        next->vmcs_cpu = pc->id;
+        pc->vmcs_loaded = next->id;
+        if (!next->vmcs_ready) {
+            vmcs_setup(next);
+            next->vmcs_ready = true;
+        }
+    } else if (pc->vmcs_loaded != next->id) {
+        arch_vmcs_load(next->vmcs_pa);
+        pc->vmcs_loaded = next->id;
+    }
+}
+
+static void context_switch(struct pcpu *pc, struct vcpu *next)
+{
+    if (next == NULL)
+        return; /* lazy: idle keeps the previous context (seed 000) */
+    if (pc->ctx == next->id) {
+        vmcs_make_current(pc, next); /* back to the lazily kept context */
+        return;
+    }
+    if (pc->ctx != HYP_INVALID)
+        pi_switch_from(&hyp_core.vcpu[pc->ctx]);
+    vmcs_make_current(pc, next);
+    pi_switch_to(next);
+    pc->ctx = next->id;
+}
+
+/* ---- migration ---------------------------------------------------------- */
+
+/* Move v (owned by this pCPU, not its current vCPU) to pCPU `to`. */
+static void sched_migrate_out(struct vcpu *v, uint32_t to)
+{
+    uint32_t cpu = arch_cpu_id();
+    struct pcpu *pc = &hyp_core.pcpu[cpu];
+    bool f = spin_lock_irqsave(&pc->sched_lock);
+    HYP_ASSERT(v->processor == cpu && pc->curr != v->id && to != cpu);
+    runq_remove(pc, v);
+    if (pc->ctx == v->id) {
+        pi_switch_from(v); /* full switch away from the lazily kept context */
+        pc->ctx = HYP_INVALID;
+    }
+    if (v->vmcs_cpu == cpu) {
+        arch_vmcs_clear(v->vmcs_pa);
+        v->vmcs_cpu = HYP_INVALID;
+        if (pc->vmcs_loaded == v->id)
+            pc->vmcs_loaded = HYP_INVALID;
+    }
+    __atomic_store_n(&v->processor, to, __ATOMIC_RELEASE);
+    hyp_trace(HYP_TR_MIGRATE, v->id, cpu, to, 0);
+    spin_unlock_irqrestore(&pc->sched_lock, f);
+
+    struct pcpu *tp = &hyp_core.pcpu[to];
+    f = spin_lock_irqsave(&tp->sched_lock);
+    bool runnable = vcpu_state(v) == HYP_VCPU_RUNNABLE && v->processor == to;
+    if (runnable)
+        runq_insert(tp, v);
+    spin_unlock_irqrestore(&tp->sched_lock, f);
+    if (runnable)
+        cpu_raise_softirq(to, SOFTIRQ_SCHEDULE);
+}
+
+static void sched_migrate_scan(void)
+{
+    uint32_t cpu = arch_cpu_id();
+    struct pcpu *pc = &hyp_core.pcpu[cpu];
+    for (uint32_t id = 0; id < hyp_core.nr_vcpus; id++) {
+        struct vcpu *v = &hyp_core.vcpu[id];
+        if (!v->used || __atomic_load_n(&v->processor, __ATOMIC_ACQUIRE) != cpu)
+            continue;
+        if (__atomic_load_n(&pc->curr, __ATOMIC_ACQUIRE) == id)
+            continue; /* the current vCPU leaves through schedule() */
+        uint32_t to = vcpu_target_cpu(v);
+        if (to != cpu)
+            sched_migrate_out(v, to);
+    }
+}
+
+void sched_request_migrate_scan(uint32_t cpu)
+{
+    __atomic_store_n(&hyp_core.pcpu[cpu].migrate_scan, true, __ATOMIC_RELEASE);
+    cpu_raise_softirq(cpu, SOFTIRQ_SCHEDULE);
+}
+
+/* This pCPU goes offline: stop running vCPUs, hand every vCPU it owns and
+ * its blocking list to another pCPU, and clear the VMCSes active here. */
+static void sched_do_offline(void)
+{
+    uint32_t cpu = arch_cpu_id();
+    struct pcpu *pc = &hyp_core.pcpu[cpu];
+    uint32_t to = HYP_INVALID;
+    for (uint32_t c = 0; c < hyp_core.nr_pcpus && to == HYP_INVALID; c++)
+        if (c != cpu && pcpu_usable(c))
+            to = c;
+    HYP_ASSERT(to != HYP_INVALID);
+
+    bool f = spin_lock_irqsave(&pc->sched_lock);
+    __atomic_store_n(&pc->online, false, __ATOMIC_RELEASE);
+    uint32_t prev = pc->curr;
+    if (prev != HYP_INVALID) {
+        struct vcpu *pv = &hyp_core.vcpu[prev];
+        if (vcpu_state(pv) == HYP_VCPU_RUNNING)
+            vcpu_set_state(pv, HYP_VCPU_RUNNABLE);
+        __atomic_store_n(&pc->curr, HYP_INVALID, __ATOMIC_RELEASE);
+        hyp_trace(HYP_TR_SCHEDULE, prev, HYP_INVALID, HYP_SCHED_OFFLINE, 0);
+    }
+    spin_unlock_irqrestore(&pc->sched_lock, f);
+    __atomic_store_n(&pc->offline_pending, false, __ATOMIC_RELEASE);
+
+    sched_migrate_scan();
+    pi_pcpu_offline_move(cpu, to);
+    __atomic_store_n(&pc->tasklet_work, 0, __ATOMIC_RELEASE);
+    HYP_ASSERT(pc->rq_len == 0 && pc->ctx == HYP_INVALID && pc->pi_block_len == 0);
+}
+
+/* ---- the scheduler ------------------------------------------------------ */
+
+void schedule(void)
+{
+    uint32_t cpu = arch_cpu_id();
+    struct pcpu *pc = &hyp_core.pcpu[cpu];
+
+    if (__atomic_load_n(&pc->offline_pending, __ATOMIC_ACQUIRE))
+        sched_do_offline();
+    if (__atomic_exchange_n(&pc->migrate_scan, false, __ATOMIC_ACQ_REL))
+        sched_migrate_scan();
+
+    bool f = spin_lock_irqsave(&pc->sched_lock);
+    uint64_t now = arch_now();
+    uint32_t prev_id = pc->curr;
+    struct vcpu *prev = prev_id == HYP_INVALID ? NULL : &hyp_core.vcpu[prev_id];
+    bool tasklet = __atomic_load_n(&pc->tasklet_work, __ATOMIC_ACQUIRE) != 0;
+    bool preempt = __atomic_exchange_n(&pc->preempt, false, __ATOMIC_ACQ_REL);
+    uint32_t reason;
+    bool migrate_prev = false;
+
+    if (prev != NULL) {
+        uint32_t st = vcpu_state(prev);
+        if (st == HYP_VCPU_BLOCKED) {
+            reason = HYP_SCHED_BLOCK;
+        } else if (vcpu_target_cpu(prev) != cpu) {
+            reason = HYP_SCHED_MIGRATE;
+            migrate_prev = true;
+        } else if (preempt) {
+            reason = HYP_SCHED_PREEMPT;
+        } else if (tasklet) {
+            reason = HYP_SCHED_TASKLET;
+        } else if (now >= pc->slice_end && pc->rq_len > 0) {
+            reason = HYP_SCHED_SLICE;
+        } else {
+            spin_unlock_irqrestore(&pc->sched_lock, f);
+            return; /* keep running prev */
+        }
+        if (st == HYP_VCPU_RUNNING) {
+            vcpu_set_state(prev, HYP_VCPU_RUNNABLE);
+            if (reason == HYP_SCHED_TASKLET)
+                runq_insert_head(pc, prev);
+            else if (!migrate_prev)
+                runq_insert(pc, prev);
+        }
+    } else {
+        if (tasklet || pc->rq_len == 0) {
+            spin_unlock_irqrestore(&pc->sched_lock, f);
+            return; /* stay idle */
+        }
+        reason = HYP_SCHED_WAKE;
+    }
+
+    struct vcpu *next = tasklet ? NULL : runq_pop(pc);
+    if (next != NULL) {
+        HYP_ASSERT(vcpu_state(next) == HYP_VCPU_RUNNABLE && next->processor == cpu);
+        vcpu_set_state(next, HYP_VCPU_RUNNING);
+        pc->slice_end = now + hyp_core.time_slice;
+    }
+    __atomic_store_n(&pc->curr, next == NULL ? HYP_INVALID : next->id, __ATOMIC_RELEASE);
+    hyp_trace(HYP_TR_SCHEDULE, prev_id, next == NULL ? HYP_INVALID : next->id, reason, 0);
+    context_switch(pc, next);
+    spin_unlock_irqrestore(&pc->sched_lock, f);
+
+    if (migrate_prev)
+        sched_migrate_out(prev, vcpu_target_cpu(prev));
+}
+
+/* TIMER softirq: time-slice accounting; a slice that ended while others
+ * wait ends the current vCPU's turn. */
+void sched_tick(void)
+{
+    struct pcpu *pc = this_pcpu();
+    if (pc->curr == HYP_INVALID)
+        return;
+    uint64_t now = arch_now();
+    if (now < pc->slice_end)
+        return;
+    if (pc->rq_len > 0)
+        schedule();
+    else
+        pc->slice_end = now + hyp_core.time_slice;
+}
+
+/* Tasklet work in idle context: `tasklet_work` cycles, spent with IF=1. */
+void sched_run_tasklets(void)
+{
+    struct pcpu *pc = this_pcpu();
+    HYP_ASSERT(pc->curr == HYP_INVALID);
+    uint64_t work = __atomic_exchange_n(&pc->tasklet_work, 0, __ATOMIC_ACQ_REL);
+    uint64_t start = arch_now();
+    while (arch_now() - start < work)
+        ;
+    raise_softirq(SOFTIRQ_SCHEDULE);
+}
+
+/* ---- control requests --------------------------------------------------- */
+
+int sched_set_affinity(struct vcpu *v, uint32_t cpu)
+{
+    if (cpu >= hyp_core.nr_pcpus)
+        return HYP_EINVAL;
+    __atomic_store_n(&v->affinity, cpu, __ATOMIC_RELEASE);
+    sched_request_migrate_scan(__atomic_load_n(&v->processor, __ATOMIC_ACQUIRE));
+    return 0;
+}
+
+int sched_pcpu_offline(uint32_t cpu)
+{
+    if (cpu >= hyp_core.nr_pcpus)
+        return HYP_EINVAL;
+    spin_lock(&hotplug_lock);
+    int rc = 0;
+    uint32_t usable = 0;
+    for (uint32_t c = 0; c < hyp_core.nr_pcpus; c++)
+        usable += pcpu_usable(c) ? 1u : 0u;
+    if (!pcpu_usable(cpu))
+        rc = HYP_EINVAL;
+    else if (usable < 2)
+        rc = HYP_EBUSY;
+    else
+        __atomic_store_n(&hyp_core.pcpu[cpu].offline_pending, true, __ATOMIC_RELEASE);
+    spin_unlock(&hotplug_lock);
+    if (rc == 0)
+        cpu_raise_softirq(cpu, SOFTIRQ_SCHEDULE);
+    return rc;
+}
+
+int sched_pcpu_online(uint32_t cpu)
+{
+    if (cpu >= hyp_core.nr_pcpus)
+        return HYP_EINVAL;
+    spin_lock(&hotplug_lock);
+    struct pcpu *pc = &hyp_core.pcpu[cpu];
+    int rc = 0;
+    if (__atomic_load_n(&pc->offline_pending, __ATOMIC_ACQUIRE))
+        rc = HYP_EBUSY;
+    else if (__atomic_load_n(&pc->online, __ATOMIC_ACQUIRE))
+        rc = HYP_EEXIST;
+    else
+        __atomic_store_n(&pc->online, true, __ATOMIC_RELEASE);
+    spin_unlock(&hotplug_lock);
+    if (rc != 0)
+        return rc;
+    /* vCPUs whose home is `cpu` come back */
+    for (uint32_t c = 0; c < hyp_core.nr_pcpus; c++)
+        if (c != cpu && pcpu_usable(c))
+            sched_request_migrate_scan(c);
+    return 0;
+}
+
+int sched_preempt(uint32_t cpu)
+{
+    if (!pcpu_usable(cpu))
+        return HYP_EINVAL;
+    __atomic_store_n(&hyp_core.pcpu[cpu].preempt, true, __ATOMIC_RELEASE);
+    cpu_raise_softirq(cpu, SOFTIRQ_SCHEDULE);
+    return 0;
+}
+
+int sched_tasklet(uint32_t cpu, uint64_t cycles)
+{
+    if (!pcpu_usable(cpu) || cycles == 0)
+        return HYP_EINVAL;
+    __atomic_fetch_add(&hyp_core.pcpu[cpu].tasklet_work, cycles, __ATOMIC_ACQ_REL);
+    cpu_raise_softirq(cpu, SOFTIRQ_TASKLET);
+    return 0;
+}
+
+void sched_init(void)
+{
+    spin_lock_init(&hotplug_lock);
+}

@@ -1,0 +1,72 @@
+/*
+ * spinlock.h - test-and-set spinlocks shared between pCPU threads.
+ *
+ * A lock word is 0 (free) or 1 + the owning pCPU index. Acquisition uses
+ * __atomic builtins (4 bytes, no libatomic). Spinning costs basic blocks, so
+ * a spinning pCPU advances its local time and lets the holder run
+ * (ARCHITECTURE.md decision 4). Locks that interrupt handlers also take are
+ * acquired with interrupts disabled (spin_lock_irqsave).
+ *
+ * Invariants: a pCPU never re-acquires a lock it holds (that would spin
+ * forever) and only the owner releases a lock.
+ */
+#ifndef HYP_SRC_SPINLOCK_H
+#define HYP_SRC_SPINLOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hyp_assert.h"
+
+typedef struct {
+    uint32_t owner; /* 0 free, else 1 + pCPU index */
+} spinlock_t;
+
+static inline void spin_lock_init(spinlock_t *l)
+{
+    __atomic_store_n(&l->owner, 0u, __ATOMIC_RELEASE);
+}
+
+static inline void spin_lock(spinlock_t *l)
+{
+    uint32_t me = arch_cpu_id() + 1u;
+    HYP_ASSERT(__atomic_load_n(&l->owner, __ATOMIC_RELAXED) != me);
+    for (;;) {
+        uint32_t expected = 0;
+        if (__atomic_compare_exchange_n(&l->owner, &expected, me, false,
+                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+            return;
+        while (__atomic_load_n(&l->owner, __ATOMIC_RELAXED) != 0u)
+            ;
+    }
+}
+
+static inline bool spin_is_locked_by_me(const spinlock_t *l)
+{
+    return __atomic_load_n(&l->owner, __ATOMIC_RELAXED) == arch_cpu_id() + 1u;
+}
+
+static inline void spin_unlock(spinlock_t *l)
+{
+    HYP_ASSERT(spin_is_locked_by_me(l));
+    __atomic_store_n(&l->owner, 0u, __ATOMIC_RELEASE);
+}
+
+/* Disable interrupts (if enabled) then lock; returns the previous IF. */
+static inline bool spin_lock_irqsave(spinlock_t *l)
+{
+    bool was_enabled = arch_irqs_enabled();
+    if (was_enabled)
+        arch_irq_disable();
+    spin_lock(l);
+    return was_enabled;
+}
+
+static inline void spin_unlock_irqrestore(spinlock_t *l, bool was_enabled)
+{
+    spin_unlock(l);
+    if (was_enabled)
+        arch_irq_enable();
+}
+
+#endif /* HYP_SRC_SPINLOCK_H */

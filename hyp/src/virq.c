@@ -1,0 +1,95 @@
+/*
+ * virq.c - virtual interrupts for a vCPU, per irq mode (hyp_config.irq_mode).
+ *
+ * Delivery:
+ *  - vtd-pi, cpu-pi: software posting into the PID (pi_deliver_posted_intr);
+ *  - apicv, emulated: the vector is set in the vCPU's software-pending
+ *    bitmap; the vCPU is woken and kicked; its VM-entry path moves the bits
+ *    into VIRR/RVI (apicv) or injects them (emulated).
+ * Virtual IPIs: ICR vector 7:0, shorthand 19:18 (01 self, 10 all, 11 all but
+ * self), destination 63:32 = guest APIC ID = vCPU index in the domain [SPEC 6].
+ */
+#include "hyp_core.h"
+#include "pi.h"
+#include "pid.h"
+
+void virq_deliver(struct vcpu *v, uint8_t vector)
+{
+    if (irq_mode_posted()) {
+        pi_deliver_posted_intr(v, vector);
+        return;
+    }
+    uint64_t bit = 1ull << (vector & 63u);
+    if (__atomic_fetch_or(&v->pending[vector >> 6], bit, __ATOMIC_ACQ_REL) & bit)
+        return;
+    vcpu_wake(v);
+    vcpu_kick(v);
+}
+
+void virq_send_ipi(struct vcpu *from, uint64_t icr)
+{
+    uint8_t vector = (uint8_t)(icr & 0xFFu);
+    uint32_t shorthand = (uint32_t)((icr >> 18) & 3u);
+    uint32_t dest = (uint32_t)(icr >> 32);
+    struct domain *d = &hyp_core.dom[from->domid];
+    if (vector < 16)
+        return; /* reserved vectors: dropped (send-illegal-vector) */
+    for (uint32_t i = 0; i < d->nr_vcpus; i++) {
+        bool hit;
+        switch (shorthand) {
+        case 1: hit = i == from->vidx; break;
+        case 2: hit = true; break;
+        case 3: hit = i != from->vidx; break;
+        default: hit = i == dest; break;
+        }
+        if (hit)
+            virq_deliver(&hyp_core.vcpu[d->vcpu[i]], vector);
+    }
+}
+
+/* Software-pending vectors -> VIRR and RVI (apicv). */
+static void apicv_intr_assist(struct vcpu *v)
+{
+    uint64_t bits[4];
+    bool any = false;
+    for (uint32_t i = 0; i < 4; i++) {
+        bits[i] = __atomic_exchange_n(&v->pending[i], 0, __ATOMIC_ACQ_REL);
+        any = any || bits[i] != 0;
+    }
+    if (!any)
+        return;
+    vapic_raise_rvi(vapic_merge_irr(v, bits));
+    for (uint32_t i = 0; i < 4; i++)
+        for (uint32_t b = 0; b < 64; b++)
+            if (bits[i] & (1ull << b))
+                hyp_trace(HYP_TR_VIRQ_PEND, v->id, i * 64u + b, 2, 0);
+}
+
+void virq_intr_assist(struct vcpu *v)
+{
+    if (irq_mode_posted())
+        pi_vm_entry_check(v);
+    else if (hyp_core.irq_mode == HYP_IRQ_APICV)
+        apicv_intr_assist(v);
+    else
+        vlapic_intr_assist(v);
+}
+
+/* Xen local_events_need_delivery: would the vCPU take an interrupt now? */
+bool virq_events_pending(struct vcpu *v)
+{
+    switch (hyp_core.irq_mode) {
+    case HYP_IRQ_VTD_PI:
+    case HYP_IRQ_CPU_PI:
+        if (pid_test_on(v->pid_pa) || !pid_pir_empty(v->pid_pa))
+            return true;
+        return vapic_has_deliverable(v);
+    case HYP_IRQ_APICV:
+        for (uint32_t i = 0; i < 4; i++)
+            if (__atomic_load_n(&v->pending[i], __ATOMIC_ACQUIRE) != 0)
+                return true;
+        return vapic_has_deliverable(v);
+    default:
+        return vlapic_has_pending(v);
+    }
+}

@@ -1,0 +1,100 @@
+/*
+ * vlapic.c - software virtual local APIC for HYP_IRQ_EMULATED [SDM 10.8;
+ * SPEC 3, 6; Xen xen/arch/x86/hvm/vlapic.c, vmx_intr_assist].
+ *
+ * IRR is the vCPU's software-pending bitmap (set by any pCPU, atomic); ISR
+ * is vlapic_isr (owned by the vCPU's pCPU). TPR is not virtualized here
+ * (PPR = ISRV & 0xF0). Injection goes through the VM-entry
+ * interruption-information field (valid, external interrupt, vector) when
+ * the guest can take it (RFLAGS.IF = 1, no STI/MOV-SS blocking); otherwise
+ * interrupt-window exiting is requested [SDM 26.3.2.4, 25.3].
+ */
+#include "hyp_core.h"
+
+static int vlapic_highest_irr(struct vcpu *v)
+{
+    for (int i = 3; i >= 0; i--) {
+        uint64_t w = __atomic_load_n(&v->pending[i], __ATOMIC_ACQUIRE);
+        for (int b = 63; w != 0 && b >= 0; b--)
+            if (w & (1ull << b))
+                return i * 64 + b;
+    }
+    return -1;
+}
+
+static int vlapic_highest_isr(struct vcpu *v)
+{
+    for (int i = 7; i >= 0; i--)
+        for (int b = 31; v->vlapic_isr[i] != 0 && b >= 0; b--)
+            if (v->vlapic_isr[i] & (1u << b))
+                return i * 32 + b;
+    return -1;
+}
+
+static uint32_t vlapic_ppr(struct vcpu *v)
+{
+    int isr = vlapic_highest_isr(v);
+    return isr < 0 ? 0u : ((uint32_t)isr & 0xF0u);
+}
+
+bool vlapic_has_pending(struct vcpu *v)
+{
+    int irr = vlapic_highest_irr(v);
+    return irr >= 0 && ((uint32_t)irr >> 4) > (vlapic_ppr(v) >> 4);
+}
+
+static void vlapic_set_window_exiting(bool on)
+{
+    uint64_t ctl = arch_vmcs_read(VMCS_CPU_BASED_VM_EXEC_CONTROL);
+    uint64_t want = on ? (ctl | CPU_BASED_INTR_WINDOW_EXITING)
+                       : (ctl & ~(uint64_t)CPU_BASED_INTR_WINDOW_EXITING);
+    if (want != ctl)
+        arch_vmcs_write(VMCS_CPU_BASED_VM_EXEC_CONTROL, want);
+}
+
+void vlapic_intr_assist(struct vcpu *v)
+{
+    if (!vlapic_has_pending(v)) {
+        if (v->intr_window_requested) {
+            vlapic_set_window_exiting(false);
+            v->intr_window_requested = false;
+        }
+        return;
+    }
+    uint64_t rflags = arch_vmcs_read(VMCS_GUEST_RFLAGS);
+    uint64_t blocking = arch_vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_INFO);
+    if (!(rflags & RFLAGS_IF) || (blocking & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))) {
+        if (!v->intr_window_requested) {
+            vlapic_set_window_exiting(true);
+            v->intr_window_requested = true;
+        }
+        return;
+    }
+    uint32_t vector = (uint32_t)vlapic_highest_irr(v);
+    __atomic_fetch_and(&v->pending[vector >> 6], ~(1ull << (vector & 63u)), __ATOMIC_ACQ_REL);
+    v->vlapic_isr[vector >> 5] |= 1u << (vector & 31u);
+    arch_vmcs_write(VMCS_VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_EXT_INTR | vector);
+    hyp_trace(HYP_TR_VIRQ_PEND, v->id, vector, 1, 0);
+    if (v->intr_window_requested) {
+        vlapic_set_window_exiting(false);
+        v->intr_window_requested = false;
+    }
+}
+
+/* Exit 7: the guest can take an interrupt now; injection happens on the
+ * VM-entry path (vlapic_intr_assist). */
+void vlapic_intr_window_exit(struct vcpu *v)
+{
+    if (v->intr_window_requested) {
+        vlapic_set_window_exiting(false);
+        v->intr_window_requested = false;
+    }
+}
+
+/* Guest EOI (APIC-access exit at offset 0x0B0): clear the highest ISR bit. */
+void vlapic_eoi(struct vcpu *v)
+{
+    int isr = vlapic_highest_isr(v);
+    if (isr >= 0)
+        v->vlapic_isr[isr >> 5] &= ~(1u << (isr & 31));
+}

@@ -1,0 +1,69 @@
+/*
+ * vmexit.c - VM-exit dispatch by basic exit reason [SDM appendix C; SPEC 3, 4].
+ * Runs with IF=0 right after arch_vm_enter returns.
+ *
+ *  1  external interrupt: with acknowledge-on-exit the vector is in
+ *     intr_info (bit 31 valid, 7:0 vector) and in the LAPIC ISR: the same
+ *     handler as in root mode runs (and EOIs it).
+ *  7  interrupt window (emulated mode): inject at the next VM entry.
+ *  12 HLT: block the vCPU.
+ *  32 WRMSR to the x2APIC ICR: qualification = the 64-bit ICR = a virtual IPI.
+ *  43 TPR below threshold, 45 EOI induced: nothing to do but re-evaluate at
+ *     the next VM entry.
+ *  44 APIC access (emulated mode): offset 0x0B0 = guest EOI, 0x300 = ICR.
+ *  56 APIC write: offset 0x300 = ICR written in the virtual-APIC page.
+ */
+#include "hyp_core.h"
+#include "pi.h"
+
+static uint64_t vapic_read_icr(struct vcpu *v)
+{
+    uint64_t lo = arch_mem_read32(v->vapic_pa + APIC_ICR);
+    uint64_t hi = arch_mem_read32(v->vapic_pa + APIC_ICR2);
+    if (!hyp_core.x2apic)
+        hi = (hi >> 24) & 0xFFu; /* xAPIC destination in ICR_HI 31:24 [SPEC 6] */
+    return lo | (hi << 32);
+}
+
+void vmexit_handler(struct vcpu *v, const struct arch_vm_exit *exit)
+{
+    struct pcpu *pc = this_pcpu();
+    hyp_trace(HYP_TR_HANDLER_ENTER, HYP_H_VMEXIT, exit->reason, v->id, 0);
+    switch (exit->reason) {
+    case EXIT_REASON_EXTERNAL_INTERRUPT:
+        if (exit->intr_info & INTR_INFO_VALID) {
+            pc->in_irq++;
+            do_irq_vector((uint8_t)(exit->intr_info & INTR_INFO_VECTOR_MASK));
+            pc->in_irq--;
+        }
+        break;
+    case EXIT_REASON_INTERRUPT_WINDOW:
+        vlapic_intr_window_exit(v);
+        break;
+    case EXIT_REASON_HLT:
+        vcpu_block(v);
+        break;
+    case EXIT_REASON_MSR_WRITE:
+        virq_send_ipi(v, exit->qualification);
+        break;
+    case EXIT_REASON_TPR_BELOW_THRESHOLD:
+    case EXIT_REASON_EOI_INDUCED:
+        break;
+    case EXIT_REASON_APIC_ACCESS: {
+        uint32_t offset = (uint32_t)(exit->qualification & 0xFFFu);
+        if (offset == APIC_EOI)
+            vlapic_eoi(v);
+        else if (offset == APIC_ICR)
+            virq_send_ipi(v, vapic_read_icr(v));
+        break;
+    }
+    case EXIT_REASON_APIC_WRITE:
+        if ((exit->qualification & 0xFFFu) == APIC_ICR)
+            virq_send_ipi(v, vapic_read_icr(v));
+        break;
+    default:
+        HYP_ASSERT(exit->reason == EXIT_REASON_EXTERNAL_INTERRUPT); /* unexpected exit */
+        break;
+    }
+    hyp_trace(HYP_TR_HANDLER_EXIT, HYP_H_VMEXIT, exit->reason, v->id, 0);
+}
