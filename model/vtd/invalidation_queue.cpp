@@ -72,6 +72,7 @@ void InvalidationQueue::run() {
                 iqe_ = true;  // IQH stays at the failing descriptor [VTD 6.5.2.10]
                 break;
             }
+            if (!enabled_) break;  // disabled meanwhile: IQH was cleared
             head_ = (head_ + 1) % entries();
         }
         wait(kick_);

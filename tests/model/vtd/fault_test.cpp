@@ -100,7 +100,7 @@ TEST(VtdFaults, NotPresentSuppressedByFpd0x22) {
 
 TEST(VtdFaults, TableAccess0x23) {
     Bench b;
-    b.unit.write_reg(vtd_reg::IRTA, 0x100000 | 7);  // not RAM
+    b.unit.write_reg(vtd_reg::IRTA, kNoRam | 7);  // not RAM
     b.unit.write_reg(vtd_reg::GCMD, vtd_reg::GCMD_SIRTP);
     b.unit.write_reg(vtd_reg::GCMD, vtd_reg::GCMD_IRE);
     expect_fault(b, remappable_address(1, false), 0, VtdFaultReason::TableAccess, 1, true);
@@ -187,14 +187,14 @@ TEST(VtdFaults, SourceIdSuppressedByFpd0x26) {
 TEST(VtdFaults, PidAccess0x27) {
     Bench b;
     b.enable();
-    b.set_irte(9, posted_irte(0x40, 0x100000));  // PID outside RAM
+    b.set_irte(9, posted_irte(0x40, kNoRam));  // PID outside RAM
     expect_fault(b, remappable_address(9, false), 0, VtdFaultReason::PidAccess, 9, true);
 }
 
 TEST(VtdFaults, PidAccessSuppressedByFpd0x27) {
     Bench b;
     b.enable();
-    b.set_irte(9, posted_irte(0x40, 0x100000, false, /*fpd=*/true));
+    b.set_irte(9, posted_irte(0x40, kNoRam, false, /*fpd=*/true));
     expect_fault(b, remappable_address(9, false), 0, VtdFaultReason::PidAccess, 9, false);
 }
 

@@ -2,7 +2,10 @@
 // memory, a recording event sink, a fake APIC bus and an MSI initiator.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <functional>
+#include <utility>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <vector>
 
@@ -109,6 +112,27 @@ private:
     sc_core::sc_event ev_;
 };
 
+/// Runs software actions at given cycles from its own SC_THREAD (register
+/// writes, memory updates), as a pCPU would.
+struct Software : sc_core::sc_module {
+    explicit Software(sc_core::sc_module_name n) : sc_module(n) {
+        SC_HAS_PROCESS(Software);
+        SC_THREAD(run);
+    }
+    void at(std::uint64_t cycle, std::function<void()> fn) { plan_.push_back({cycle, std::move(fn)}); }
+
+private:
+    void run() {
+        std::stable_sort(plan_.begin(), plan_.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        for (auto& p : plan_) {
+            if (p.first > now_cycles()) wait(cycles(p.first - now_cycles()));
+            p.second();
+        }
+    }
+    std::vector<std::pair<std::uint64_t, std::function<void()>>> plan_;
+};
+
 /// Remappable-format MSI address for `handle` [VTD 5.1.2.2].
 inline std::uint64_t remappable_address(std::uint16_t handle, bool shv) {
     return 0xFEE00000ull | (std::uint64_t(handle & 0x7FFF) << 5) | (1u << 4) |
@@ -119,6 +143,8 @@ constexpr std::uint64_t kIrtBase = 0x10000;    // interrupt remapping table
 constexpr std::uint64_t kIqBase = 0x20000;     // invalidation queue
 constexpr std::uint64_t kPidBase = 0x30000;    // posted-interrupt descriptors
 constexpr std::uint64_t kStatusBase = 0x38000; // wait status words
+constexpr std::uint64_t kRamSize = 0x200000;    // 2 MiB: room for a 65536-entry table
+constexpr std::uint64_t kNoRam = 0x10000000;    // not mapped
 
 inline VtdTiming default_timing() {
     VtdTiming t;
@@ -137,16 +163,17 @@ struct Bench {
     VtdUnit unit;
     FakeApicBus bus;
     MsiInitiator init;
+    Software sw;
     std::uint32_t iq_tail = 0;
 
     explicit Bench(const VtdTiming& t = default_timing())
-        : mem(make_mem()), unit("vtd", mem, t, sink), bus("bus", mem), init("init") {
+        : mem(make_mem()), unit("vtd", mem, t, sink), bus("bus", mem), init("init"), sw("sw") {
         unit.apic_bus(bus);
         init.socket(unit.msi_in);
     }
     static PhysMem make_mem() {
         PhysMem m;
-        m.map_ram(0, 0x40000);
+        m.map_ram(0, kRamSize);
         return m;
     }
     /// IRTA with S (2^(S+1) entries), latch it, enable remapping (IRE), CFI, QIE.
