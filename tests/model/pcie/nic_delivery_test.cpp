@@ -146,3 +146,29 @@ TEST(NicDelivery, ActivationsPerMessageStayConstant) {
     EXPECT_EQ(b.target.log.back().cycle, 9999u * 30000u + 250u);
     EXPECT_LE(sc_core::sc_delta_count(), 3u * 10000u);
 }
+
+// Burst and file traffic reach the root complex at their exact arrival cycles
+// plus the posted-write latency.
+TEST(NicDelivery, BurstAndFileTrafficExact) {
+    NicConfig cfg;
+    cfg.msix_vectors = 2;
+    TrafficSpec burst;
+    burst.kind = TrafficSpec::Kind::Burst;
+    burst.start = 0;
+    burst.interval = 5;
+    burst.burst_len = 3;
+    burst.burst_gap = 100;
+    burst.count = 6;
+    cfg.queues.push_back(queue_on(0, burst));
+    cfg.queues.push_back(queue_on(1, file({7, 300, 301})));
+    NicBench b(cfg, NicTiming{12});
+    for (std::uint32_t i = 0; i < 2; ++i) {
+        b.nic->msix_program(i, kAddr, i);
+        b.nic->msix_mask(i, false);
+    }
+    sc_core::sc_start();
+    std::vector<std::uint64_t> v0, v1;
+    for (const auto& r : b.target.log) (r.data == 0 ? v0 : v1).push_back(r.cycle);
+    EXPECT_THAT(v0, ElementsAre(12, 17, 22, 122, 127, 132));
+    EXPECT_THAT(v1, ElementsAre(19, 312, 313));
+}
