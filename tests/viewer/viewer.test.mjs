@@ -1,0 +1,308 @@
+// tests/viewer/viewer.test.mjs - the trace viewer against fixtures/small.json in headless
+// Chromium: loading (fetched and inlined), the life of each interrupt as the inspector
+// shows it step by step, the violation, the URL hash, the interrupt list, the screenshot.
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { serve, browser, open, inspector, VIEWER, FIXTURES, ROOT } from './helpers.mjs';
+import { parseKinds } from './trace-builder.mjs';
+import { buildSmall } from './gen-fixture.mjs';
+
+const FIXTURE = join(FIXTURES, 'small.json');
+const NV = 0xf2, WV = 0xf1;
+const TAG = ['1099511627777', '1099511627778', '1099511627779'];
+
+describe('fixture and page contract (no browser)', () => {
+  test('fixture follows docs/trace-format.md and the kinds of model/common/trace.h', () => {
+    const text = readFileSync(FIXTURE, 'utf8');
+    assert.equal(text, buildSmall(), 'fixtures/small.json is what gen-fixture.mjs writes');
+    const d = JSON.parse(text);
+    assert.equal(d.format, 'pisim-trace');
+    assert.equal(d.version, 1);
+    for (const f of ['scenario', 'seed', 'profile', 'irq_mode', 'end_cycle', 'truncated', 'units', 'kinds', 'events', 'interrupts', 'violations']) {
+      assert.ok(f in d, `field ${f}`);
+    }
+    assert.deepEqual(d.kinds, parseKinds().map((k) => ({ name: k.name, unit: k.unit, args: k.args })));
+    const ids = Object.fromEntries(Object.entries(d.units).map(([k, l]) => [k, new Set(l.map((u) => u.id))]));
+    const isValue = (v) => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) ||
+      (typeof v === 'string' && /^0x[0-9a-f]+$/.test(v) && BigInt(v) >= 2n ** 53n);
+    let prev = 0;
+    d.events.forEach((e, i) => {
+      const k = d.kinds[e[1]];
+      assert.ok(k, `event ${i} kind`);
+      assert.equal(e.length, 4 + k.args.length, `event ${i} (${k.name}) has one value per named arg`);
+      assert.ok(e[0] >= prev, `event ${i} ordered by cycle`);
+      prev = e[0];
+      assert.ok(ids[k.unit].has(e[2]), `event ${i} unit ${k.unit} ${e[2]} exists`);
+      e.forEach((v, j) => j !== 1 && j !== 2 && assert.ok(isValue(v), `event ${i} value ${j}: ${v}`));
+    });
+    assert.ok(d.events.some((e) => e.some((v) => typeof v === 'string')), 'some values >= 2^53 are hex strings');
+    assert.equal(d.interrupts.length, 3);
+    for (const irq of d.interrupts) {
+      assert.ok(irq.delivered);
+      const write = irq.steps.find((s) => s.name === 'device_write').cycle;
+      const isr = irq.steps[irq.steps.length - 1];
+      assert.equal(isr.name, 'virtual_delivery');
+      assert.equal(irq.latency, isr.cycle - write);
+      const isrEvent = d.events.find((e) => d.kinds[e[1]].name === 'guest.isr_begin' && String(e[3]) === String(irq.tag));
+      assert.equal(isrEvent[0], isr.cycle, 'virtual_delivery is the guest ISR entry');
+    }
+    assert.equal(d.violations.length, 1);
+    const v = d.violations[0];
+    assert.equal(d.kinds[d.events[v.event][1]].name, 'oracle.violation');
+    assert.equal(d.events[v.event][0], v.cycle);
+  });
+
+  test('index.html keeps the inlining contract of pisim report', () => {
+    const html = readFileSync(join(VIEWER, 'index.html'), 'utf8');
+    const count = (s) => html.split(s).length - 1;
+    assert.equal(count('<link rel="stylesheet" href="viewer.css">'), 1);
+    assert.equal(count('<script src="viewer.js"></script>'), 1);
+    assert.equal(count('<!-- pisim-trace -->'), 1);
+    assert.ok(html.indexOf('<!-- pisim-trace -->') < html.indexOf('<script src="viewer.js"></script>'), 'trace before the script');
+    assert.doesNotMatch(html + readFileSync(join(VIEWER, 'viewer.js'), 'utf8') + readFileSync(join(VIEWER, 'viewer.css'), 'utf8'),
+      /https?:\/\//, 'no network reference (CDN, fonts)');
+  });
+});
+
+describe('viewer in Chromium on the fixture', () => {
+  let server, br;
+  before(async () => {
+    const html = readFileSync(join(VIEWER, 'index.html'), 'utf8');
+    // What `pisim report` does: the trace inlined at the marker, "</" escaped inside JSON.
+    const inline = html.replace('<!-- pisim-trace -->',
+      '<script id="pisim-trace" type="application/json">' + readFileSync(FIXTURE, 'utf8').replace(/<\//g, '<\\/') + '</script>');
+    server = await serve({ '/': VIEWER, '/traces/': FIXTURES }, { '/report.html': inline });
+    br = await browser();
+  });
+  after(async () => { await br?.close(); await server?.close(); });
+
+  const load = async (hash = '') => {
+    const r = await open(br.ctx, `${server.url}/index.html?trace=traces/small.json${hash}`);
+    assert.equal(await r.page.evaluate(() => document.body.dataset.state), 'ready');
+    return r;
+  };
+  const rows = (page) => page.$$eval('#irq-list .irq-row', (rs) => rs.map((r) => r.dataset.tag));
+  const selectIrq = async (page, tag) => {
+    await page.click(`#irq-list .irq-row[data-tag="${tag}"]`);
+    return inspector(page);
+  };
+  const next = async (page) => { await page.keyboard.press(']'); return inspector(page); };
+
+  test('loads the trace given by ?trace= and lists its interrupts', async () => {
+    const { page, errors } = await load();
+    assert.deepEqual(await rows(page), TAG);
+    assert.match(await page.textContent('#meta'), /137 events · 3 interrupts/);
+    assert.equal(await page.evaluate(() => window.pisimViewer.source), 'traces/small.json');
+    const lanes = await page.evaluate(() => window.pisimViewer.viewer.lanes.map((l) => `${l.type}:${l.label}`));
+    assert.deepEqual(lanes, ['pcpu:pcpu0', 'vcpu:d1v0', 'vtd:vtd0', 'dev:nic0']);
+    assert.deepEqual(errors, []);
+  });
+
+  test('reads an inlined trace (pisim report) without fetching', async () => {
+    const page = br.ctx.pages()[0];
+    const fetched = [];
+    page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+    const r = await open(br.ctx, `${server.url}/report.html`);
+    page.removeAllListeners('request');
+    assert.equal(await r.page.evaluate(() => document.body.dataset.state), 'ready');
+    assert.equal(await r.page.evaluate(() => window.pisimViewer.source), 'inline');
+    assert.deepEqual(await rows(r.page), TAG);
+    assert.ok(!fetched.some((p) => p.endsWith('.json')), `no trace fetched: ${fetched}`);
+  });
+
+  test('reports a missing trace instead of showing nothing', async () => {
+    const { page } = await open(br.ctx, `${server.url}/index.html?trace=traces/none.json`);
+    assert.equal(await page.evaluate(() => document.body.dataset.state), 'error');
+    assert.match(await page.textContent('#error'), /HTTP 404/);
+  });
+
+  test('life of a posted interrupt to a running vCPU, step by step', async () => {
+    const { page } = await load();
+    let s = await selectIrq(page, TAG[0]);
+    const life = await page.$$eval('.life-step', (l) => l.map((x) => [x.dataset.name, Number(x.dataset.cycle), Number(x.dataset.delta)]));
+    assert.deepEqual(life, [['device_write', 2040, 0], ['vtd_request', 2160, 120], ['remapping', 2340, 180], ['posting', 2600, 260],
+      ['notification', 2840, 240], ['pi_processing', 2910, 70], ['virtual_delivery', 3050, 140]]);
+    assert.equal(await page.textContent('#life-latency'), '1010');
+    assert.equal(s.step, 'device_write');
+    assert.equal(s.cycle, 2040);
+    assert.deepEqual([s.pir, s.on, s.sn, s.nv, s.irr], [[], 0, 0, NV, []]);
+    assert.match(s.event, /nic\.msi_write \[nic0\] tag 0x10000000001/);
+    s = await next(page); assert.equal(s.step, 'vtd_request'); assert.deepEqual(s.pir, []);
+    s = await next(page); assert.equal(s.step, 'remapping'); assert.match(s.event, /vtd\.irte_fetch .* irte_lo=0x7f2a100000308001/);
+    s = await next(page); // posting: PIR[0x30] set, ON set (SN = 0), NV the notification vector
+    assert.equal(s.step, 'posting');
+    assert.deepEqual([s.pir, s.pirCells, s.on, s.sn, s.nv, s.ndst], [[0x30], [0x30], 1, 0, NV, 0]);
+    assert.deepEqual(s.irr, []);
+    s = await next(page); // notification accepted by pcpu0's local APIC
+    assert.equal(s.step, 'notification');
+    assert.deepEqual([s.irr, s.irrCells, s.isr, s.pir, s.on], [[NV], [NV], [], [0x30], 1]);
+    await page.keyboard.press('n'); // the CPU acknowledges the notification: IRR -> ISR
+    s = await inspector(page);
+    assert.match(s.event, /apic\.dispatch/);
+    assert.deepEqual([s.irr, s.isr, s.ppr], [[], [NV], 0xf0]);
+    await page.keyboard.press('p');
+    assert.deepEqual((await inspector(page)).irr, [NV]);
+    s = await next(page); // posted-interrupt processing: ON cleared, EOI, PIR -> VIRR, RVI
+    assert.equal(s.step, 'pi_processing');
+    assert.deepEqual([s.pir, s.on, s.irr, s.isr, s.virr, s.rvi, s.svi], [[], 0, [], [], [0x30], 0x30, 0]);
+    s = await next(page); // virtual-interrupt delivery: VISR, SVI, VPPR, RVI
+    assert.equal(s.step, 'virtual_delivery');
+    assert.deepEqual([s.virr, s.visr, s.visrCells, s.rvi, s.svi, s.vppr], [[], [0x30], [0x30], 0, 0x30, 0x30]);
+    s = await next(page);
+    assert.equal(s.step, 'virtual_delivery', 'no step after the last one');
+    await page.keyboard.press('[');
+    assert.equal((await inspector(page)).step, 'pi_processing');
+  });
+
+  test('life of an interrupt to a blocked vCPU: wakeup vector and blocking list', async () => {
+    const { page } = await load();
+    let s = await selectIrq(page, TAG[1]);
+    assert.deepEqual(s.blocklists, [{ pcpu: 0, vcpus: ['d1v0'] }], 'blocked vCPU on pcpu0\'s list');
+    assert.equal(s.nv, WV);
+    assert.match(await page.textContent('#lane-state'), /pcpu0: idle · d1v0: blocked/);
+    s = await next(page); s = await next(page); s = await next(page);
+    assert.equal(s.step, 'posting');
+    assert.deepEqual([s.pir, s.on, s.nv], [[0x30], 1, WV]);
+    s = await next(page);
+    assert.equal(s.step, 'notification');
+    assert.deepEqual([s.irr, s.isr], [[WV], []]);
+    s = await next(page);
+    assert.equal(s.step, 'hyp_handler');
+    assert.deepEqual([s.irr, s.isr, s.ppr], [[], [WV], 0xf0]);
+    assert.deepEqual(s.blocklists[0].vcpus, ['d1v0'], 'still listed when the wakeup handler starts');
+    s = await next(page); // the entry path restored NV and merged PIR into VIRR
+    assert.equal(s.step, 'injection');
+    assert.deepEqual(s.blocklists[0].vcpus, []);
+    assert.deepEqual([s.nv, s.on, s.pir, s.virr, s.rvi, s.isr], [NV, 0, [], [0x30], 0x30, []]);
+    s = await next(page);
+    assert.equal(s.step, 'virtual_delivery');
+    assert.deepEqual([s.visr, s.svi, s.rvi, s.vppr], [[0x30], 0x30, 0, 0x30]);
+  });
+
+  test('preempted vCPU: SN suppresses the notification, then go to the violation', async () => {
+    const { page } = await load();
+    let s = await selectIrq(page, TAG[2]);
+    for (let i = 0; i < 3; i++) s = await next(page);
+    assert.equal(s.step, 'posting');
+    assert.deepEqual([s.pir, s.on, s.sn, s.irr], [[0x3a], 0, 1, []], 'PIR only: no ON, no notification');
+    assert.match(s.event, /vtd\.post .*new_control=0xf20002 notify=0/);
+    await page.keyboard.press('v');
+    s = await inspector(page);
+    assert.equal(s.cycle, 24400);
+    assert.match(s.event, /#107 @24400 oracle\.violation \[pcpu0\]/);
+    assert.equal(await page.getAttribute('#violations div.current', 'data-event'), '107');
+    assert.deepEqual([s.pir, s.on, s.sn, s.rvi, s.virr], [[0x3a], 0, 0, 0, []], 'PIR forgotten at VM entry');
+    assert.equal(s.step, 'posting', 'the interrupt is still waiting after posting');
+    await page.keyboard.press('v');
+    assert.equal((await inspector(page)).cycle, 24400, 'no later violation');
+    s = await next(page);
+    assert.equal(s.step, 'vm_exit');
+    assert.equal(await page.textContent('#life-latency'), '24970');
+    await page.click('#prev-violation');
+    assert.equal((await inspector(page)).cycle, 24400);
+    await page.keyboard.press('V');
+    assert.equal((await inspector(page)).cycle, 24400, 'no earlier violation');
+  });
+
+  test('event and interrupt stepping by keys and buttons', async () => {
+    const { page } = await load();
+    const ev = () => page.evaluate(() => window.pisimViewer.viewer.cursor.event);
+    assert.equal(await ev(), -1);
+    await page.keyboard.press('n'); assert.equal(await ev(), 0);
+    await page.click('#next-event'); assert.equal(await ev(), 1);
+    await page.keyboard.press('p'); assert.equal(await ev(), 0);
+    await page.click('#next-irq');
+    assert.equal((await inspector(page)).cycle, 2040);
+    await page.keyboard.press('j');
+    assert.equal((await inspector(page)).cycle, 10790);
+    assert.equal(await page.getAttribute('#irq-list .irq-row.selected', 'data-tag'), TAG[1]);
+    await page.keyboard.press('j'); await page.keyboard.press('j');
+    assert.equal((await inspector(page)).cycle, 20380, 'stays on the last interrupt');
+    await page.keyboard.press('k');
+    assert.equal((await inspector(page)).cycle, 10790);
+    await page.click('#prev-irq');
+    assert.equal((await inspector(page)).cycle, 2040);
+    // zoom and pan change the view, not the cursor
+    const span = () => page.evaluate(() => { const v = window.pisimViewer.viewer.view; return v.c1 - v.c0; });
+    const s0 = await span();
+    await page.keyboard.press('+');
+    assert.ok(Math.abs(await span() - s0 / 1.5) < 1e-6);
+    await page.click('#zoom-out');
+    assert.ok(Math.abs(await span() - s0) < 1e-6);
+    const c0 = await page.evaluate(() => window.pisimViewer.viewer.view.c0);
+    await page.keyboard.press('ArrowRight');
+    assert.ok(Math.abs(await page.evaluate(() => window.pisimViewer.viewer.view.c0) - (c0 + s0 * 0.1)) < 1e-6);
+    await page.click('#zoom-fit');
+    assert.deepEqual(await page.evaluate(() => window.pisimViewer.viewer.view), { c0: 0, c1: 48270 });
+    // a click on the timeline sets the cursor at that cycle and selects the lane's vCPU
+    const box = await page.locator('#timeline').boundingBox();
+    const plotW = await page.evaluate(() => window.pisimViewer.viewer.plotW);
+    await page.mouse.click(box.x + 120 + plotW * (12000 / 48270), box.y + 20 + 22 + 11);
+    const s = await inspector(page);
+    assert.ok(Math.abs(s.cycle - 12000) < 48270 / plotW + 1, `cursor near 12000: ${s.cycle}`);
+    assert.equal(await ev(), (await page.evaluate(() => window.pisimViewer.trace.eventAtCycle(Number(document.getElementById('cursor-cycle').textContent)))));
+    // wheel zooms in around the mouse
+    await page.mouse.move(box.x + 120 + plotW / 2, box.y + 30);
+    await page.mouse.wheel(0, -300);
+    assert.ok(await span() < 48270);
+  });
+
+  test('URL hash keeps the cycle and the selection across a reload', async () => {
+    const { page } = await load();
+    await selectIrq(page, TAG[1]);
+    for (let i = 0; i < 5; i++) await next(page);
+    const s = await inspector(page);
+    assert.equal(s.step, 'hyp_handler');
+    await page.waitForFunction(() => location.hash.includes('c=12110'));
+    const hash = await page.evaluate(() => location.hash);
+    assert.match(hash, new RegExp(`c=12110&e=56&irq=${TAG[1]}&vcpu=0&pcpu=0`));
+    await page.reload();
+    await page.waitForFunction(() => document.body.dataset.state === 'ready');
+    const r = await inspector(page);
+    assert.deepEqual({ ...r, hash: null }, { ...s, hash: null });
+    assert.equal(await page.getAttribute('#irq-list .irq-row.selected', 'data-tag'), TAG[1]);
+    // a hand-written link: cycle only
+    const { page: p2 } = await load('#c=24400&vcpu=0');
+    const v = await inspector(p2);
+    assert.equal(v.cycle, 24400);
+    assert.match(v.event, /#108 @24400 cpu\.mode/, 'every event at that cycle applied');
+    assert.deepEqual([v.pir, v.on, v.sn], [[0x3a], 0, 0]);
+    assert.equal(v.step, null, 'no interrupt selected');
+  });
+
+  test('interrupt list sorts by column and filters by vCPU and vector', async () => {
+    const { page } = await load();
+    await page.click('#irq-head [data-col="latency"]');
+    assert.deepEqual(await rows(page), TAG);
+    await page.click('#irq-head [data-col="latency"]');
+    assert.deepEqual(await rows(page), [...TAG].reverse());
+    assert.equal(await page.getAttribute('#irq-head [data-col="latency"]', 'class'), 'desc');
+    await page.click('#irq-head [data-col="vector"]');
+    assert.deepEqual(await rows(page), TAG, 'vector ascending, ties in trace order');
+    await page.click('#irq-head [data-col="vector"]');
+    assert.deepEqual(await rows(page), [TAG[2], TAG[0], TAG[1]]);
+    await page.fill('#filter-vector', '0x3a');
+    assert.deepEqual(await rows(page), [TAG[2]]);
+    assert.equal(await page.textContent('#irq-count'), '(1 of 3)');
+    await page.fill('#filter-vector', '48');
+    assert.deepEqual((await rows(page)).sort(), [TAG[0], TAG[1]]);
+    await page.fill('#filter-vector', '');
+    await page.selectOption('#filter-vcpu', '0');
+    assert.equal((await rows(page)).length, 3);
+    await page.check('#filter-undelivered');
+    assert.deepEqual(await rows(page), []);
+  });
+
+  test('screenshot of the viewer for docs/viewer.png', async () => {
+    const { page } = await load();
+    await selectIrq(page, TAG[1]);
+    for (let i = 0; i < 4; i++) await next(page);
+    await page.evaluate(() => { const v = window.pisimViewer.viewer; v.view = { c0: 9000, c1: 27000 }; v.draw(); });
+    mkdirSync(join(ROOT, 'docs'), { recursive: true });
+    const png = await page.screenshot({ fullPage: true });
+    assert.ok(png.length > 10000);
+    writeFileSync(join(ROOT, 'docs', 'viewer.png'), png);
+  });
+});
