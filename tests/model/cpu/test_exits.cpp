@@ -1,0 +1,314 @@
+// VM exits other than external interrupts: interrupt window (7), HLT (12),
+// WRMSR (32), APIC access (44), EPT violation (48), APIC write (56); event
+// injection; guest time across exits [SDM 25-27, 29.4-29.5].
+#include "cpu_harness.h"
+
+namespace pisim::test {
+namespace {
+
+// Interrupt-window exiting with guest IF=1: VM exit before the first guest
+// instruction [SDM 26.7.5].
+TEST(CpuInterruptWindow, ExitsRightAfterEntryWithIfSet) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::Compute, 1000}};
+    m.run_entries([&] { m.setup_apicv(); m.set_proc(vmcs::CPU_INTR_WINDOW_EXITING); }, 1);
+    ASSERT_EQ(m.exits.size(), 1u);
+    EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_INTERRUPT_WINDOW);
+    EXPECT_EQ(m.log.events(EventKind::CpuVmExit)[0].cycle, 100u);
+    EXPECT_EQ(m.log.count("guest.op"), 0);
+    EXPECT_EQ(m.exit_cycles[0], 300u);
+}
+
+// With IF=0 (an injected interrupt's ISR), the window opens after the ISR's
+// IRET; interrupt-window exiting also keeps virtual interrupts unrecognized.
+TEST(CpuInterruptWindow, ExitsWhenIfBecomesOneAfterInjectedIsr) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::Compute, 1000}};
+    m.program.isr_cost = 300;
+    m.run_entries(
+        [&] {
+            m.setup_apicv();
+            m.set_proc(vmcs::CPU_INTR_WINDOW_EXITING);
+            m.cpu->vmwrite(vmcs::VM_ENTRY_INTR_INFO_FIELD, vmcs::INTR_INFO_VALID | 0x50);
+            // The hypervisor marks the injected vector in service (SVI/VISR)
+            // and another one pending, which must not be delivered.
+            m.set_vapic_bit(vmcs::VAPIC_VISR, 0x50);
+            m.set_vapic_bit(vmcs::VAPIC_VIRR, 0x60);
+            m.cpu->vmwrite(vmcs::GUEST_INTR_STATUS, 0x5060);
+        },
+        1);
+    ASSERT_EQ(m.exits.size(), 1u);
+    EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_INTERRUPT_WINDOW);
+    EXPECT_EQ(m.log.events(EventKind::CpuVmExit)[0].cycle, 100u + 20u + 300u + 10u);
+    EXPECT_EQ(m.log.count("cpu.virq_deliver"), 0);
+    EXPECT_EQ(m.rvi(), 0x60);
+    EXPECT_EQ(m.log.count("guest.op"), 0);
+}
+
+// HLT exiting: exit 12 at the HLT; the guest continues after it on the next
+// entry; at the end of a non-repeating program it idles in HLT (exit 12 again).
+TEST(CpuHlt, HltExitingExitsAndResumesAfterHlt) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::Compute, 1000}, {GuestOp::Kind::Halt},
+                     {GuestOp::Kind::Compute, 500}};
+    m.program.repeat = false;
+    m.run_entries([&] { m.setup_apicv(); m.set_proc(vmcs::CPU_HLT_EXITING); }, 2);
+    ASSERT_EQ(m.exits.size(), 2u);
+    EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_HLT);
+    EXPECT_EQ(m.exits[1].reason, vmcs::EXIT_HLT);
+    auto ex = m.log.events(EventKind::CpuVmExit);
+    EXPECT_EQ(ex[0].cycle, 1100u);
+    EXPECT_EQ(ex[1].cycle, 1300u + 100u + 500u);
+    EXPECT_EQ(m.cpu->exit_counts().at(vmcs::EXIT_HLT), 2u);
+    EXPECT_EQ(m.vmcs_region().get(vmcs::GUEST_ACTIVITY_STATE), vmcs::ACTIVITY_ACTIVE);
+    EXPECT_EQ(m.log.count("guest.halt"), 0);
+}
+
+// Without HLT exiting: HLT activity state (mode 2), saved in the VMCS on an
+// external-interrupt exit and restored by the next entry.
+TEST(CpuHlt, ActivityStateSavedOnExternalInterruptExit) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::Halt}, {GuestOp::Kind::Compute, 100}};
+    m.program.repeat = false;
+    m.lapic.at(1000, [&] { m.lapic.raise(0x30); });
+    std::uint64_t activity_at_exit = 99;
+    m.run_entries([&] { m.setup_apicv(); }, 1, 10000, [&](int, const VmExitInfo&) {
+        activity_at_exit = m.cpu->vmread(vmcs::GUEST_ACTIVITY_STATE);
+    });
+    EXPECT_EQ(activity_at_exit, vmcs::ACTIVITY_HLT);
+    ASSERT_EQ(m.exits.size(), 1u);
+    EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_EXTERNAL_INTERRUPT);
+    EXPECT_EQ(m.exits[0].intr_info, 0x80000030u);
+    EXPECT_EQ(m.log.events(EventKind::CpuVmExit)[0].cycle, 1000u);
+    EXPECT_EQ(m.log.count("guest.halt"), 1);
+}
+
+TEST(CpuHlt, HaltedGuestReenteredIsWokenByPostedInterrupt) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::Halt}, {GuestOp::Kind::Compute, 100}};
+    m.program.repeat = false;
+    m.program.isr_cost = 50;
+    m.lapic.at(1000, [&] { m.lapic.raise(0x30); });
+    m.lapic.at(3000, [&] {
+        m.post(0x45);
+        m.lapic.raise(kNv);
+    });
+    m.lapic.at(6000, [&] { m.lapic.raise(0x31); });
+    m.run_entries([&] { m.setup_apicv(); }, 2, 10000);
+    ASSERT_EQ(m.exits.size(), 2u);
+    auto modes = m.log.events(EventKind::CpuMode);
+    // root, non-root, HLT(100), root(1200), HLT at re-entry (1300),
+    // non-root on wake (3050), HLT after the program (idle), root.
+    ASSERT_EQ(modes.size(), 8u);
+    EXPECT_EQ(modes[4].a, 2u);
+    EXPECT_EQ(modes[4].cycle, 1300u);
+    EXPECT_EQ(modes[5].a, 1u);
+    EXPECT_EQ(modes[5].cycle, 3050u);
+    EXPECT_EQ(m.log.entries[m.log.find("guest.isr_begin")].cycle, 3050u + 30u + 20u);
+    EXPECT_EQ(m.exits[1].intr_info, 0x80000031u);
+}
+
+// Event injection [SDM 26.6]: the injected vector's ISR runs right after
+// entry, the valid bit is cleared, it is not injected again; in emulated mode
+// the ISR's EOI is an APIC-access exit (44) with offset 0B0H, linear write.
+TEST(CpuEventInjection, InjectedInterruptRunsIsrAndEoiExits44) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::Compute, 1000}};
+    m.program.repeat = false;
+    m.program.isr_cost = 300;
+    std::uint64_t info_after = 1;
+    m.lapic.at(3000, [&] { m.lapic.raise(0x30); });
+    m.run_entries(
+        [&] {
+            m.setup_emulated();
+            m.cpu->vmwrite(vmcs::VM_ENTRY_INTR_INFO_FIELD, vmcs::INTR_INFO_VALID | 0x50);
+        },
+        2, 100000, [&](int i, const VmExitInfo&) {
+            if (i == 0) info_after = m.cpu->vmread(vmcs::VM_ENTRY_INTR_INFO_FIELD);
+        });
+    const Log& l = m.log;
+    auto inj = l.events(EventKind::CpuVirqInject);
+    ASSERT_EQ(inj.size(), 1u);
+    EXPECT_EQ(inj[0].b, 0x50u);
+    EXPECT_EQ(inj[0].cycle, 100u);
+    EXPECT_EQ(l.entries[l.find("guest.isr_begin")].cycle, 120u);
+    EXPECT_EQ(l.entries[l.find("guest.isr_end")].cycle, 420u);
+    EXPECT_EQ(info_after & vmcs::INTR_INFO_VALID, 0u);
+    ASSERT_EQ(m.exits.size(), 2u);
+    EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_APIC_ACCESS);
+    EXPECT_EQ(m.exits[0].qualification, 0x0B0u | (1u << 12));
+    EXPECT_LT(l.find("guest.isr_end"), l.find("cpu.vm_exit"));
+    // Second entry: the compute op runs (not the ISR again), then the
+    // program ends in HLT until the external interrupt.
+    EXPECT_EQ(m.exits[1].reason, vmcs::EXIT_EXTERNAL_INTERRUPT);
+    auto modes = l.events(EventKind::CpuMode);
+    EXPECT_EQ(modes[modes.size() - 2].a, 2u);
+    EXPECT_EQ(modes[modes.size() - 2].cycle, 620u + 100u + 1000u);
+    EXPECT_EQ(l.count("guest.isr_begin"), 1);
+}
+
+// Injection into a guest in the HLT activity state wakes it [SDM 26.6].
+TEST(CpuEventInjection, InjectionLeavesHltActivityState) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::Compute, 100}, {GuestOp::Kind::Halt}};
+    m.program.repeat = false;
+    m.program.isr_cost = 10;
+    m.run_entries(
+        [&] {
+            m.setup_apicv();
+            m.set_proc(vmcs::CPU_HLT_EXITING);
+            m.cpu->vmwrite(vmcs::GUEST_ACTIVITY_STATE, vmcs::ACTIVITY_HLT);
+            m.cpu->vmwrite(vmcs::VM_ENTRY_INTR_INFO_FIELD, vmcs::INTR_INFO_VALID | 0x50);
+        },
+        1);
+    auto modes = m.log.events(EventKind::CpuMode);
+    ASSERT_GE(modes.size(), 3u);
+    EXPECT_EQ(modes[1].a, 2u);  // entered in HLT
+    EXPECT_EQ(modes[2].a, 1u);  // woken by the injection
+    EXPECT_EQ(modes[2].cycle, 100u);
+    ASSERT_EQ(m.exits.size(), 1u);
+    EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_HLT);
+    EXPECT_EQ(m.log.events(EventKind::CpuVmExit)[0].cycle, 100u + 20u + 10u + 10u + 100u);
+}
+
+// x2APIC IPI: WRMSR to ICR (830H) is not virtualized: exit 32 with the
+// 64-bit ICR value (destination 63:32, vector 7:0) as qualification.
+TEST(CpuWrmsr, X2apicIcrWriteExits32WithIcrValue) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::Compute, 500}, {GuestOp::Kind::Ipi, 0x60, 3},
+                     {GuestOp::Kind::Halt}};
+    m.program.repeat = false;
+    m.run_entries([&] { m.setup_apicv_x2apic(); m.set_proc(vmcs::CPU_HLT_EXITING); }, 2);
+    ASSERT_EQ(m.exits.size(), 2u);
+    EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_WRMSR);
+    EXPECT_EQ(m.exits[0].qualification, (3ull << 32) | 0x60);
+    EXPECT_EQ(m.log.events(EventKind::CpuVmExit)[0].cycle, 600u);
+    EXPECT_EQ(m.exits[1].reason, vmcs::EXIT_HLT);
+    EXPECT_EQ(m.cpu->exit_counts().at(vmcs::EXIT_WRMSR), 1u);
+}
+
+// x2APIC guest without VID: the EOI MSR write exits (32, value 0).
+TEST(CpuWrmsr, X2apicEoiWithoutVidExits32) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::Compute, 500}};
+    m.program.isr_cost = 40;
+    m.run_entries(
+        [&] {
+            m.setup_emulated();
+            m.cpu->vmwrite(vmcs::SECONDARY_VM_EXEC_CONTROL, vmcs::SEC_VIRTUALIZE_X2APIC);
+            m.cpu->vmwrite(vmcs::VM_ENTRY_INTR_INFO_FIELD, vmcs::INTR_INFO_VALID | 0x50);
+        },
+        1);
+    ASSERT_EQ(m.exits.size(), 1u);
+    EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_WRMSR);
+    EXPECT_EQ(m.exits[0].qualification, 0u);
+    EXPECT_EQ(m.log.events(EventKind::CpuVmExit)[0].cycle, 100u + 20u + 40u);
+}
+
+// xAPIC IPI with APIC-register virtualization: ICR high then ICR low are
+// written to VICR, each followed by a trap-like APIC-write exit (56).
+TEST(CpuApicWrite, XapicIpiWritesVicrAndExits56) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::Ipi, 0x60, 3}, {GuestOp::Kind::Halt}};
+    m.program.repeat = false;
+    std::vector<std::uint32_t> vicr_hi, vicr_lo;
+    m.run_entries([&] { m.setup_apicv(); m.set_proc(vmcs::CPU_HLT_EXITING); }, 3, 100000,
+                  [&](int, const VmExitInfo&) {
+                      vicr_hi.push_back(m.vapic(vmcs::VAPIC_VICR_HI));
+                      vicr_lo.push_back(m.vapic(vmcs::VAPIC_VICR_LO));
+                  });
+    ASSERT_EQ(m.exits.size(), 3u);
+    EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_APIC_WRITE);
+    EXPECT_EQ(m.exits[0].qualification, 0x310u);
+    EXPECT_EQ(vicr_hi[0], 3u << 24);
+    EXPECT_EQ(m.exits[1].reason, vmcs::EXIT_APIC_WRITE);
+    EXPECT_EQ(m.exits[1].qualification, 0x300u);
+    EXPECT_EQ(vicr_lo[1], 0x60u);
+    EXPECT_EQ(m.exits[2].reason, vmcs::EXIT_HLT);
+    EXPECT_EQ(m.cpu->exit_counts().at(vmcs::EXIT_APIC_WRITE), 2u);
+}
+
+// With VID but no APIC-register virtualization, ICR high is not virtualized
+// (APIC-access exit 44); ICR low is, and is not a self-IPI (exit 56).
+TEST(CpuApicWrite, XapicIpiWithoutApicRegisterVirtualization) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::Ipi, 0x60, 3}, {GuestOp::Kind::Halt}};
+    m.program.repeat = false;
+    m.run_entries(
+        [&] {
+            m.setup_apicv();
+            m.set_proc(vmcs::CPU_HLT_EXITING);
+            m.cpu->vmwrite(vmcs::SECONDARY_VM_EXEC_CONTROL,
+                           vmcs::SEC_VIRTUALIZE_APIC_ACCESSES | vmcs::SEC_VIRTUAL_INTR_DELIVERY);
+        },
+        2);
+    ASSERT_EQ(m.exits.size(), 2u);
+    EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_APIC_ACCESS);
+    EXPECT_EQ(m.exits[0].qualification, 0x310u | (1u << 12));
+    EXPECT_EQ(m.vapic(vmcs::VAPIC_VICR_HI), 0u);
+    EXPECT_EQ(m.exits[1].reason, vmcs::EXIT_APIC_WRITE);
+    EXPECT_EQ(m.exits[1].qualification, 0x300u);
+}
+
+// Without any APIC virtualization the guest's APIC page is not mapped: EPT
+// violation (48), data write, guest-physical address of the register.
+TEST(CpuEptViolation, ApicWriteWithoutApicVirtualization) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::Tpr, 0x20}};
+    m.run_entries(
+        [&] {
+            m.cpu->vmptrld(kVmcsPa);
+            m.cpu->vmwrite(vmcs::PIN_BASED_VM_EXEC_CONTROL, vmcs::PIN_EXT_INTR_EXITING);
+        },
+        1);
+    ASSERT_EQ(m.exits.size(), 1u);
+    EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_EPT_VIOLATION);
+    EXPECT_EQ(m.exits[0].qualification, vmcs::EPT_VIOLATION_WRITE);
+    EXPECT_EQ(m.vmcs_region().get(vmcs::GUEST_PHYSICAL_ADDRESS), 0xFEE00080u);
+}
+
+// Guest compute time is neither lost nor repeated across an exit: a 10000
+// cycle op interrupted at 2900 cycles runs exactly 7100 more after re-entry.
+TEST(CpuGuestTime, ComputePreservedAcrossExternalInterruptExit) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::Compute, 10000}, {GuestOp::Kind::Halt}};
+    m.program.repeat = false;
+    m.lapic.at(3000, [&] { m.lapic.raise(0x30); });
+    std::uint64_t remaining_at_exit = 0;
+    m.run_entries([&] { m.setup_apicv(); m.set_proc(vmcs::CPU_HLT_EXITING); }, 2, 100000,
+                  [&](int i, const VmExitInfo&) {
+                      if (i != 0) return;
+                      remaining_at_exit = m.vmcs_region().guest.op_remaining;
+                      sc_core::wait(cycles(1000));  // root mode does other work
+                  });
+    ASSERT_EQ(m.exits.size(), 2u);
+    EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_EXTERNAL_INTERRUPT);
+    EXPECT_EQ(remaining_at_exit, 7100u);
+    EXPECT_EQ(m.exits[1].reason, vmcs::EXIT_HLT);
+    EXPECT_EQ(m.log.events(EventKind::CpuVmExit)[1].cycle, 3000u + 200u + 1000u + 100u + 7100u);
+    EXPECT_EQ(m.log.count("guest.op"), 2);  // the compute op started once
+}
+
+// The VMCS keeps the guest's place across VMCLEAR and VMPTRLD (migration to
+// another core loads the same region); VMCLEAR resets the launch state.
+TEST(CpuVmcs, VmclearKeepsGuestStateAndResetsLaunch) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::Compute, 1000}, {GuestOp::Kind::Halt},
+                     {GuestOp::Kind::Compute, 300}};
+    m.program.repeat = false;
+    bool launched_after_clear = true;
+    m.run_entries([&] { m.setup_apicv(); m.set_proc(vmcs::CPU_HLT_EXITING); }, 2, 100000,
+                  [&](int i, const VmExitInfo&) {
+                      if (i != 0) return;
+                      m.cpu->vmclear(kVmcsPa);
+                      launched_after_clear = m.vmcs_region().launched;
+                      m.cpu->vmptrld(kVmcsPa);
+                  });
+    EXPECT_FALSE(launched_after_clear);
+    ASSERT_EQ(m.exits.size(), 2u);
+    EXPECT_EQ(m.log.events(EventKind::CpuVmExit)[1].cycle, 1300u + 100u + 300u);
+    EXPECT_EQ(m.vmcs_region().active_on, 0);
+}
+
+}  // namespace
+}  // namespace pisim::test
