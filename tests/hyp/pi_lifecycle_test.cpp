@@ -1,0 +1,527 @@
+// Unit tests of the posted-interrupt lifecycle functions [SPEC 7; seeds 000,
+// 001]: each function's effect on the PID and its step order, observed in the
+// mock port's call log.
+#include "hyp_fixture.h"
+
+using mock::m;
+
+namespace {
+
+class PiLifecycle : public HypTest {
+protected:
+    /// A vCPU running (current, context loaded) on `cpu`, device assigned.
+    std::uint32_t running_vcpu(std::uint32_t cpu = 0, bool with_device = true)
+    {
+        std::uint32_t v = add_vcpu(cpu);
+        if (with_device && hyp_core.dom[1].nr_devices == 0)
+            EXPECT_EQ(assign(), 0);
+        EXPECT_EQ(unpause(v, cpu), 0);
+        m->cpu = cpu;
+        do_softirq();
+        EXPECT_EQ(hyp_core.pcpu[cpu].curr, v);
+        EXPECT_EQ(state(v), HYP_VCPU_RUNNING);
+        return v;
+    }
+    long ctl_cmpxchg_with_nv(std::uint32_t v, std::uint8_t vec, std::size_t from = 0)
+    {
+        for (std::size_t i = from; i < m->log.size(); i++) {
+            const auto& c = m->log[i];
+            if (c.name == "cmpxchg64" && c.a == pid_pa(v) + 32 && c.c == 1 &&
+                ((c.b >> 16) & 0xFF) == vec)
+                return static_cast<long>(i);
+        }
+        return -1;
+    }
+};
+
+TEST_F(PiLifecycle, CreateInitialisesPidSuppressedWithNotificationVector)
+{
+    init(2);
+    std::uint32_t v = add_vcpu(1);
+    EXPECT_FALSE(on(v));
+    EXPECT_TRUE(sn(v));
+    EXPECT_EQ(nv(v), kNV);
+    EXPECT_EQ(ndst(v), xapic_ndst(1));
+    for (int i = 0; i < 4; i++)
+        EXPECT_EQ(m->rd64(pid_pa(v) + 8 * i), 0u);
+}
+
+TEST_F(PiLifecycle, SwitchToWritesNdstAndClearsSnInOneCmpxchgKeepingOn)
+{
+    init(2);
+    std::uint32_t v = add_vcpu(1);
+    ASSERT_EQ(assign(), 0);
+    // an urgent post while SN=1 set ON: it must survive the switch-in
+    ASSERT_TRUE(mock::vtd_post(pid_pa(v), 0x55, /*urgent=*/true));
+    ASSERT_EQ(unpause(v, 0), 0);
+    // unpause from pCPU 0 asks pCPU 1 to schedule: the scheduler IPI
+    EXPECT_GE(m->find("ipi", m->apic_id[1]), 0);
+    m->log.clear();
+    m->cpu = 1;
+    do_softirq();
+    EXPECT_EQ(hyp_core.pcpu[1].curr, v);
+    EXPECT_FALSE(sn(v));
+    EXPECT_TRUE(on(v));
+    EXPECT_EQ(ndst(v), xapic_ndst(1));
+    long n = 0;
+    for (const auto& c : m->log)
+        n += c.name == "cmpxchg64" && c.a == pid_pa(v) + 32 && c.c == 1;
+    EXPECT_EQ(n, 1) << "NDST and SN change in one compare-exchange";
+}
+
+TEST_F(PiLifecycle, SwitchToNdstIsFullApicIdInX2apicMode)
+{
+    init(2, HYP_IRQ_VTD_PI, /*x2apic=*/true);
+    m->apic_id[1] = 0x12345;
+    hyp_core.apic_id[1] = 0x12345;
+    std::uint32_t v = running_vcpu(1);
+    EXPECT_EQ(ndst(v), 0x12345u);
+}
+
+TEST_F(PiLifecycle, SwitchFromSetsSnOnPreemptionBeforeNextSwitchTo)
+{
+    init(1);
+    std::uint32_t a = running_vcpu(0);
+    std::uint32_t b = add_vcpu(0);
+    ASSERT_EQ(unpause(b), 0);
+    m->log.clear();
+    hyp_ctl p = req(HYP_CTL_PREEMPT);
+    p.pcpu = 0;
+    ASSERT_EQ(ctl({p}).at(0), 0);
+    do_softirq();
+    EXPECT_EQ(hyp_core.pcpu[0].curr, b);
+    EXPECT_TRUE(sn(a));
+    EXPECT_FALSE(sn(b));
+    long sn_a = m->find("fetch_or64", pid_pa(a) + 32);
+    ASSERT_GE(sn_a, 0);
+    EXPECT_EQ(m->log[sn_a].b, 2u);  // SN bit
+    long to_b = m->find("cmpxchg64", pid_pa(b) + 32);
+    ASSERT_GE(to_b, 0);
+    EXPECT_LT(sn_a, to_b);
+    EXPECT_EQ(state(a), HYP_VCPU_RUNNABLE);
+}
+
+TEST_F(PiLifecycle, SwitchFromLeavesBlockedVcpuAlone)
+{
+    init(1);
+    std::uint32_t a = running_vcpu(0);
+    std::uint32_t b = add_vcpu(0);
+    ASSERT_EQ(unpause(b), 0);
+    m->irq_enabled[0] = false;
+    vcpu_block(&hyp_core.vcpu[a]);
+    m->irq_enabled[0] = true;
+    do_softirq();
+    EXPECT_EQ(hyp_core.pcpu[0].curr, b);
+    EXPECT_FALSE(sn(a)) << "a blocked vCPU keeps SN=0 so the wakeup notification arrives";
+    EXPECT_EQ(nv(a), kWV);
+}
+
+TEST_F(PiLifecycle, SwitchHooksAreInactiveWithoutAssignedDevice)
+{
+    init(1);
+    std::uint32_t v = running_vcpu(0, /*with_device=*/false);
+    EXPECT_TRUE(sn(v)) << "no device: the PID keeps its initial state";
+    EXPECT_EQ(m->find("cmpxchg64", pid_pa(v) + 32), -1);
+}
+
+TEST_F(PiLifecycle, BlockRewritesNvThenAddsToListThenChecksEvents)
+{
+    init(1);
+    std::uint32_t v = running_vcpu(0);
+    m->log.clear();
+    m->irq_enabled[0] = false;
+    vcpu_block(&hyp_core.vcpu[v]);
+    long nv_write = ctl_cmpxchg_with_nv(v, kWV);
+    long add = m->find("tr_blocklist_add", v);
+    ASSERT_GE(nv_write, 0);
+    ASSERT_GE(add, 0);
+    EXPECT_LT(nv_write, add) << "NV := wakeup vector before the list add";
+    EXPECT_EQ(m->log[add].b, 0u) << "list of the pCPU named by NDST";
+    long check = m->find("read64", pid_pa(v) + 32, add + 1);
+    EXPECT_GT(check, add) << "events are checked after the list add";
+    EXPECT_EQ(state(v), HYP_VCPU_BLOCKED);
+    EXPECT_EQ(hyp_core.vcpu[v].pi_block_cpu, 0u);
+    EXPECT_TRUE(hyp_core.pcpu[0].softirq_pending & (1u << SOFTIRQ_SCHEDULE));
+}
+
+TEST_F(PiLifecycle, BlockUnblocksWhenPostLandsBetweenNvRewriteAndListAdd)
+{
+    init(1);
+    std::uint32_t v = running_vcpu(0);
+    bool posted = false;
+    m->after_call = [&](const mock::Call& c) {
+        // the NIC posts right after NV became the wakeup vector: its wakeup
+        // notification finds an empty list; the block path must see ON
+        if (!posted && c.name == "cmpxchg64" && c.a == pid_pa(v) + 32 &&
+            ((c.b >> 16) & 0xFF) == kWV) {
+            posted = true;
+            EXPECT_TRUE(mock::vtd_post(pid_pa(v), 0x61));
+            EXPECT_EQ(hyp_core.pcpu[0].pi_block_head, HYP_INVALID);
+        }
+    };
+    m->irq_enabled[0] = false;
+    vcpu_block(&hyp_core.vcpu[v]);
+    m->after_call = nullptr;
+    ASSERT_TRUE(posted);
+    EXPECT_EQ(state(v), HYP_VCPU_RUNNING) << "event arrived meanwhile: unblocked";
+    EXPECT_FALSE(hyp_core.pcpu[0].softirq_pending & (1u << SOFTIRQ_SCHEDULE));
+}
+
+TEST_F(PiLifecycle, BlockUnblocksOnNonEmptyPirWithoutOn)
+{
+    init(1);
+    std::uint32_t v = running_vcpu(0);
+    m->wr64(pid_pa(v) + 8, 1ull << 3);  // vector 67 pending, ON clear
+    m->irq_enabled[0] = false;
+    vcpu_block(&hyp_core.vcpu[v]);
+    EXPECT_EQ(state(v), HYP_VCPU_RUNNING);
+}
+
+
+TEST_F(PiLifecycle, PiVcpuBlockReportsEventsThatArrivedMeanwhile)
+{
+    init(1);
+    std::uint32_t v = running_vcpu(0);
+    vcpu_set_state(&hyp_core.vcpu[v], HYP_VCPU_BLOCKED);
+    EXPECT_FALSE(pi_vcpu_block(&hyp_core.vcpu[v]));
+    pi_blocking_list_del(&hyp_core.vcpu[v]);
+    m->wr64(pid_pa(v) + 32, ctl_word(v) | 1);  // ON
+    EXPECT_TRUE(pi_vcpu_block(&hyp_core.vcpu[v]));
+    pi_blocking_list_del(&hyp_core.vcpu[v]);
+    m->wr64(pid_pa(v) + 32, ctl_word(v) & ~1ull);
+    m->wr64(pid_pa(v) + 24, 1ull << 63);  // PIR[255], ON clear
+    EXPECT_TRUE(pi_vcpu_block(&hyp_core.vcpu[v]));
+}
+
+TEST_F(PiLifecycle, BlockAssertsNdstNamesThisPcpu)
+{
+    init(2);
+    std::uint32_t v = running_vcpu(0);
+    // corrupt NDST: the invariant "NDST = the pCPU whose list" must fire
+    m->wr64(pid_pa(v) + 32, (ctl_word(v) & 0xFFFFFFFFull) | (std::uint64_t{xapic_ndst(1)} << 32));
+    vcpu_set_state(&hyp_core.vcpu[v], HYP_VCPU_BLOCKED);
+    EXPECT_THROW(pi_vcpu_block(&hyp_core.vcpu[v]), mock::AssertFailure);
+}
+
+TEST_F(PiLifecycle, VmEntryCheckRestoresNvThenLeavesListThenSyncsPir)
+{
+    init(1);
+    std::uint32_t v = running_vcpu(0);
+    m->irq_enabled[0] = false;
+    vcpu_block(&hyp_core.vcpu[v]);
+    ASSERT_EQ(nv(v), kWV);
+    ASSERT_TRUE(mock::vtd_post(pid_pa(v), 0x61));  // wakeup notification
+    vcpu_wake(&hyp_core.vcpu[v]);
+    ASSERT_EQ(state(v), HYP_VCPU_RUNNING);  // still current: never left
+    m->log.clear();
+    pi_vm_entry_check(&hyp_core.vcpu[v]);
+    long nv_write = ctl_cmpxchg_with_nv(v, kNV);
+    long del = m->find("tr_blocklist_del", v);
+    long clear_on = m->find("fetch_and64", pid_pa(v) + 32);
+    long take = m->find("xchg64", pid_pa(v) + 8);
+    ASSERT_GE(nv_write, 0);
+    ASSERT_GE(del, 0);
+    ASSERT_GE(clear_on, 0);
+    ASSERT_GE(take, 0);
+    EXPECT_LT(nv_write, del);
+    EXPECT_LT(del, clear_on);
+    EXPECT_LT(clear_on, take) << "ON is cleared before PIR is read";
+    EXPECT_EQ(nv(v), kNV);
+    EXPECT_FALSE(on(v));
+    EXPECT_EQ(m->rd64(pid_pa(v) + 8), 0u);
+    EXPECT_TRUE(virr(v, 0x61));
+    EXPECT_EQ(field(v, VMCS_GUEST_INTR_STATUS) & 0xFF, 0x61u);
+    EXPECT_EQ(hyp_core.vcpu[v].pi_block_cpu, HYP_INVALID);
+    EXPECT_GE(m->find("tr_virq_pend", v), 0);
+    EXPECT_EQ(m->count("self_ipi"), 0);
+}
+
+TEST_F(PiLifecycle, VmEntryCheckKeepsHigherRvi)
+{
+    init(1);
+    std::uint32_t v = running_vcpu(0);
+    m->vmcs[vmcs_pa(v)][VMCS_GUEST_INTR_STATUS] = 0x3080;  // SVI 0x30, RVI 0x80
+    ASSERT_TRUE(mock::vtd_post(pid_pa(v), 0x41));
+    m->irq_enabled[0] = false;
+    pi_vm_entry_check(&hyp_core.vcpu[v]);
+    EXPECT_TRUE(virr(v, 0x41));
+    EXPECT_EQ(field(v, VMCS_GUEST_INTR_STATUS), 0x3080u);
+}
+
+TEST_F(PiLifecycle, VmEntryCheckSelfNotifiesSuppressedPir)
+{
+    init(1);
+    std::uint32_t v = running_vcpu(0);
+    // posted while SN was 1: PIR set, no ON, nobody notified
+    m->wr64(pid_pa(v), 1ull << 0x30);
+    m->irq_enabled[0] = false;
+    m->log.clear();
+    pi_vm_entry_check(&hyp_core.vcpu[v]);
+    long ipi = m->find("self_ipi", kNV);
+    ASSERT_GE(ipi, 0);
+    EXPECT_EQ(m->rd64(pid_pa(v)), 1ull << 0x30) << "the CPU takes PIR after VM entry";
+    EXPECT_EQ(m->count("xchg64"), 0);
+}
+
+TEST_F(PiLifecycle, VmEntryCheckDoesNothingWhenNothingPending)
+{
+    init(1);
+    std::uint32_t v = running_vcpu(0);
+    m->irq_enabled[0] = false;
+    m->log.clear();
+    pi_vm_entry_check(&hyp_core.vcpu[v]);
+    EXPECT_EQ(m->count("self_ipi"), 0);
+    EXPECT_EQ(m->count("xchg64"), 0);
+    EXPECT_EQ(m->count("write32"), 0);
+}
+
+TEST_F(PiLifecycle, VmEntryCheckRequiresInterruptsDisabled)
+{
+    init(1);
+    std::uint32_t v = running_vcpu(0);
+    m->irq_enabled[0] = true;
+    EXPECT_THROW(pi_vm_entry_check(&hyp_core.vcpu[v]), mock::AssertFailure);
+}
+
+TEST_F(PiLifecycle, WakeupHandlerEoisAndWakesOnlyVcpusWithOn)
+{
+    init(1);
+    std::uint32_t a = running_vcpu(0);
+    std::uint32_t b = add_vcpu(0);
+    // both blocked on pCPU 0's list, a has ON
+    for (std::uint32_t v : {a, b}) {
+        vcpu_set_state(&hyp_core.vcpu[v], HYP_VCPU_BLOCKED);
+        pi_blocking_list_add(&hyp_core.vcpu[v], 0);
+    }
+    hyp_core.pcpu[0].curr = HYP_INVALID;
+    m->wr64(pid_pa(a) + 32, ctl_word(a) | 1);
+    m->log.clear();
+    m->irq_enabled[0] = false;
+    hyp_do_irq(kWV);
+    long eoi = m->find("eoi");
+    long del = m->find("tr_blocklist_del", a);
+    ASSERT_GE(eoi, 0);
+    ASSERT_GE(del, 0);
+    EXPECT_LT(eoi, del);
+    EXPECT_EQ(state(a), HYP_VCPU_RUNNABLE);
+    EXPECT_TRUE(hyp_core.vcpu[a].on_runq);
+    EXPECT_EQ(state(b), HYP_VCPU_BLOCKED);
+    EXPECT_EQ(hyp_core.vcpu[b].pi_block_cpu, 0u);
+    EXPECT_EQ(hyp_core.pcpu[0].pi_block_len, 1u);
+    EXPECT_TRUE(hyp_core.pcpu[0].softirq_pending & (1u << SOFTIRQ_SCHEDULE));
+}
+
+TEST_F(PiLifecycle, NotificationHandlerEoisAndRaisesSoftirq)
+{
+    init(1);
+    m->irq_enabled[0] = false;
+    hyp_do_irq(kNV);
+    long eoi = m->find("eoi");
+    long raise = m->find("tr_softirq_raise", SOFTIRQ_VCPU_KICK);
+    ASSERT_GE(eoi, 0);
+    ASSERT_GE(raise, 0);
+    EXPECT_TRUE(hyp_core.pcpu[0].softirq_pending & (1u << SOFTIRQ_VCPU_KICK));
+}
+
+TEST_F(PiLifecycle, KickSendsNotificationIpiToVcpuRunningElsewhere)
+{
+    init(2);
+    std::uint32_t v = running_vcpu(1);
+    m->cpu = 0;
+    m->log.clear();
+    vcpu_kick(&hyp_core.vcpu[v]);
+    long ipi = m->find("ipi", m->apic_id[1]);
+    ASSERT_GE(ipi, 0);
+    EXPECT_EQ(m->log[ipi].b, kNV);
+}
+
+TEST_F(PiLifecycle, KickOfLocalCurrentInIrqRaisesSoftirqOnlyIfNonePending)
+{
+    init(1);
+    std::uint32_t v = running_vcpu(0);
+    hyp_core.pcpu[0].softirq_pending = 0;
+    hyp_core.pcpu[0].in_irq = 1;
+    m->log.clear();
+    vcpu_kick(&hyp_core.vcpu[v]);
+    EXPECT_EQ(m->count("ipi"), 0) << "no IPI for the local current vCPU";
+    EXPECT_TRUE(hyp_core.pcpu[0].softirq_pending & (1u << SOFTIRQ_VCPU_KICK));
+    hyp_core.pcpu[0].softirq_pending = 1u << SOFTIRQ_TIMER;
+    m->log.clear();
+    vcpu_kick(&hyp_core.vcpu[v]);
+    EXPECT_EQ(m->count("tr_softirq_raise"), 0) << "a pending softirq already re-runs entry";
+    EXPECT_EQ(hyp_core.pcpu[0].softirq_pending, 1u << SOFTIRQ_TIMER);
+}
+
+TEST_F(PiLifecycle, KickOfLocalCurrentOutsideIrqDoesNothing)
+{
+    init(1);
+    std::uint32_t v = running_vcpu(0);
+    hyp_core.pcpu[0].softirq_pending = 0;
+    m->log.clear();
+    vcpu_kick(&hyp_core.vcpu[v]);
+    EXPECT_EQ(m->count("ipi"), 0);
+    EXPECT_EQ(hyp_core.pcpu[0].softirq_pending, 0u);
+}
+
+TEST_F(PiLifecycle, KickOfVcpuNotRunningDoesNothing)
+{
+    init(2);
+    std::uint32_t v = add_vcpu(1);
+    ASSERT_EQ(unpause(v, 1), 0);  // runnable, not yet scheduled
+    m->cpu = 0;
+    m->log.clear();
+    vcpu_kick(&hyp_core.vcpu[v]);
+    EXPECT_EQ(m->count("ipi"), 0);
+    EXPECT_EQ(m->count("tr_softirq_raise"), 0);
+}
+
+TEST_F(PiLifecycle, SoftwarePostToBlockedVcpuWakesIt)
+{
+    init(2);
+    std::uint32_t a = running_vcpu(0);
+    std::uint32_t b = running_vcpu(1);
+    m->cpu = 1;
+    m->irq_enabled[1] = false;
+    vcpu_block(&hyp_core.vcpu[b]);
+    m->irq_enabled[1] = true;
+    do_softirq();
+    ASSERT_EQ(hyp_core.pcpu[1].curr, HYP_INVALID);
+    hyp_ctl s = req(HYP_CTL_SEND_VIPI);
+    s.vcpu = a;
+    s.vcpu2 = b;
+    s.vector = 0x70;
+    m->log.clear();
+    ASSERT_EQ(ctl({s}, 0).at(0), 0);
+    EXPECT_TRUE(on(b));
+    EXPECT_TRUE(m->rd64(pid_pa(b) + 8) & (1ull << (0x70 - 64)));
+    EXPECT_EQ(state(b), HYP_VCPU_RUNNABLE);
+    EXPECT_GE(m->find("ipi", m->apic_id[1]), 0) << "pCPU 1 asked to schedule";
+}
+
+TEST_F(PiLifecycle, HooksAssignPutsBlockedVcpuOnListAndDeassignTakesItOff)
+{
+    init(1);
+    std::uint32_t v = running_vcpu(0, /*with_device=*/false);
+    m->irq_enabled[0] = false;
+    vcpu_block(&hyp_core.vcpu[v]);
+    m->irq_enabled[0] = true;
+    do_softirq();
+    ASSERT_EQ(state(v), HYP_VCPU_BLOCKED);
+    ASSERT_EQ(hyp_core.vcpu[v].pi_block_cpu, HYP_INVALID) << "no hooks yet";
+    ASSERT_EQ(assign(), 0);
+    EXPECT_EQ(hyp_core.vcpu[v].pi_block_cpu, 0u);
+    EXPECT_EQ(nv(v), kWV);
+    EXPECT_FALSE(sn(v));
+    EXPECT_EQ(ndst(v), xapic_ndst(0));
+    // a post now wakes it through the wakeup vector
+    ASSERT_TRUE(mock::vtd_post(pid_pa(v), 0x61));
+    hyp_ctl d = req(HYP_CTL_DEASSIGN_DEVICE);
+    d.device = kRid;
+    ASSERT_EQ(ctl({d}).at(0), 0);
+    EXPECT_EQ(hyp_core.vcpu[v].pi_block_cpu, HYP_INVALID);
+    EXPECT_EQ(nv(v), kNV);
+    EXPECT_EQ(hyp_core.dom[1].pi_hooks, 0u);
+}
+
+TEST_F(PiLifecycle, HooksAssignWakesBlockedVcpuWithPendingEvent)
+{
+    init(1);
+    std::uint32_t v = running_vcpu(0, /*with_device=*/false);
+    m->irq_enabled[0] = false;
+    vcpu_block(&hyp_core.vcpu[v]);
+    m->irq_enabled[0] = true;
+    do_softirq();
+    m->wr64(pid_pa(v), 1ull << 0x31);  // PIR pending
+    ASSERT_EQ(assign(), 0);
+    EXPECT_EQ(state(v), HYP_VCPU_RUNNABLE);
+}
+
+TEST_F(PiLifecycle, HooksAssignSuppressesRunnableVcpu)
+{
+    init(1);
+    std::uint32_t v = add_vcpu(0);
+    m->wr64(pid_pa(v) + 32, std::uint64_t{kNV} << 16);  // SN clear
+    ASSERT_EQ(unpause(v), 0);
+    ASSERT_EQ(assign(), 0);
+    EXPECT_TRUE(sn(v));
+    EXPECT_EQ(nv(v), kNV);
+}
+
+TEST_F(PiLifecycle, PcpuOfflineMovesBlockedVcpusAndRewritesNdst)
+{
+    init(2);
+    std::uint32_t v = running_vcpu(1);
+    std::uint32_t w = add_vcpu(1);
+    m->cpu = 1;
+    m->irq_enabled[1] = false;
+    vcpu_block(&hyp_core.vcpu[v]);
+    m->irq_enabled[1] = true;
+    do_softirq();
+    ASSERT_EQ(hyp_core.vcpu[v].pi_block_cpu, 1u);
+    ASSERT_EQ(ndst(v), xapic_ndst(1));
+    hyp_ctl off = req(HYP_CTL_PCPU_OFFLINE);
+    off.pcpu = 1;
+    ASSERT_EQ(ctl({off}, 0).at(0), 0);
+    m->log.clear();
+    m->cpu = 1;
+    do_softirq();
+    EXPECT_FALSE(hyp_core.pcpu[1].online);
+    EXPECT_EQ(hyp_core.vcpu[v].pi_block_cpu, 0u);
+    EXPECT_EQ(ndst(v), xapic_ndst(0));
+    EXPECT_EQ(nv(v), kWV);
+    EXPECT_EQ(hyp_core.vcpu[v].processor, 0u);
+    EXPECT_EQ(hyp_core.vcpu[w].processor, 0u);
+    EXPECT_EQ(hyp_core.pcpu[1].pi_block_len, 0u);
+    EXPECT_GE(m->find("vmclear", vmcs_pa(v)), 0) << "VMCS cleared on the departing pCPU";
+    // a post now notifies pCPU 0, whose wakeup handler finds v
+    ASSERT_TRUE(mock::vtd_post(pid_pa(v), 0x61));
+    m->cpu = 0;
+    m->irq_enabled[0] = false;
+    hyp_do_irq(kWV);
+    EXPECT_EQ(state(v), HYP_VCPU_RUNNABLE);
+    EXPECT_TRUE(hyp_core.vcpu[v].on_runq);
+}
+
+TEST_F(PiLifecycle, PcpuOfflineWakesVcpuWhosePostRacedTheMove)
+{
+    init(2);
+    std::uint32_t v = running_vcpu(1);
+    m->cpu = 1;
+    m->irq_enabled[1] = false;
+    vcpu_block(&hyp_core.vcpu[v]);
+    m->irq_enabled[1] = true;
+    do_softirq();
+    hyp_ctl off = req(HYP_CTL_PCPU_OFFLINE);
+    off.pcpu = 1;
+    ASSERT_EQ(ctl({off}, 0).at(0), 0);
+    bool posted = false;
+    m->after_call = [&](const mock::Call& c) {
+        // the post lands after the list move, before NDST is rewritten
+        if (!posted && c.name == "tr_blocklist_add" && c.b == 0) {
+            posted = true;
+            EXPECT_TRUE(mock::vtd_post(pid_pa(v), 0x61));
+        }
+    };
+    m->cpu = 1;
+    do_softirq();
+    m->after_call = nullptr;
+    ASSERT_TRUE(posted);
+    EXPECT_EQ(hyp_core.vcpu[v].pi_block_cpu, HYP_INVALID);
+    EXPECT_EQ(state(v), HYP_VCPU_RUNNABLE);
+}
+
+TEST_F(PiLifecycle, LastOnlinePcpuCannotGoOffline)
+{
+    init(2);
+    hyp_ctl off = req(HYP_CTL_PCPU_OFFLINE);
+    off.pcpu = 1;
+    ASSERT_EQ(ctl({off}, 0).at(0), 0);
+    m->cpu = 1;
+    do_softirq();
+    off.pcpu = 0;
+    EXPECT_EQ(ctl({off}, 0).at(0), HYP_EBUSY);
+    off.pcpu = 1;
+    EXPECT_EQ(ctl({off}, 0).at(0), HYP_EINVAL);
+}
+
+}  // namespace
