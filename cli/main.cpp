@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <optional>
 #include <systemc>
@@ -107,4 +108,10 @@ int sc_main(int argc, char** argv) {
         return kExitBadInput;
     }
     return kExitBadInput;
+}
+
+// The kernel prints its banner unless told not to before it initializes.
+int main(int argc, char** argv) {
+    setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
+    return sc_core::sc_elab_and_sim(argc, argv);
 }
