@@ -3,9 +3,12 @@
  * Xen vmx_vcpu_block; VTD 9.11 / Xen docs/misc/vtd-pi.txt].
  *
  * Steps, in this order:
- *  1. NV := wakeup vector (notifications now go to the wakeup handler);
+ *  1. NV := wakeup vector (notifications now go to the wakeup handler), in
+ *     the same compare-exchange NDST := this pCPU (pi_switch_to wrote it
+ *     already, unless the hooks were installed while the vCPU was running
+ *     and a migration had left NDST stale);
  *  2. add the vCPU to the blocking list of the pCPU named by NDST, under that
- *     list's lock (NDST is this pCPU: pi_switch_to wrote it);
+ *     list's lock;
  *  3. check for events that arrived meanwhile (ON set or PIR non-empty): a
  *     post between the HLT exit and step 2 notified nobody, so the caller
  *     must unblock when this returns true.
@@ -21,14 +24,16 @@ bool pi_vcpu_block(struct vcpu *v)
         return false;
     HYP_ASSERT(vcpu_state(v) == HYP_VCPU_BLOCKED);
 
-    /* 1. NV := wakeup vector */
-    pid_set_nv(v->pid_pa, hyp_core.wakeup_vector);
+    uint32_t cpu = v->processor;
+
+    /* 1. NV := wakeup vector, NDST := this pCPU */
+    uint64_t old = pid_update_control(
+        v->pid_pa, PID_NV_MASK | PID_NDST_MASK,
+        ((uint64_t)hyp_core.wakeup_vector << PID_NV_SHIFT) |
+            ((uint64_t)pid_ndst_of_cpu(cpu) << PID_NDST_SHIFT));
+    HYP_ASSERT((old & PID_SN) == 0); /* a blocked vCPU must be notified */
 
     /* 2. blocking list of pCPU NDST */
-    uint64_t ctl = pid_read_control(v->pid_pa);
-    uint32_t cpu = pid_cpu_of_ndst((uint32_t)(ctl >> PID_NDST_SHIFT));
-    HYP_ASSERT(cpu == v->processor);
-    HYP_ASSERT((ctl & PID_SN) == 0);
     pi_blocking_list_add(v, cpu);
 
     /* 3. events that arrived meanwhile */

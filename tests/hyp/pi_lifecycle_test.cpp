@@ -13,8 +13,9 @@ protected:
     std::uint32_t running_vcpu(std::uint32_t cpu = 0, bool with_device = true)
     {
         std::uint32_t v = add_vcpu(cpu);
-        if (with_device && hyp_core.dom[1].nr_devices == 0)
+        if (with_device && hyp_core.dom[1].nr_devices == 0) {
             EXPECT_EQ(assign(), 0);
+        }
         EXPECT_EQ(unpause(v, cpu), 0);
         m->cpu = cpu;
         do_softirq();
@@ -193,12 +194,29 @@ TEST_F(PiLifecycle, PiVcpuBlockReportsEventsThatArrivedMeanwhile)
     EXPECT_TRUE(pi_vcpu_block(&hyp_core.vcpu[v]));
 }
 
-TEST_F(PiLifecycle, BlockAssertsNdstNamesThisPcpu)
+TEST_F(PiLifecycle, BlockRewritesStaleNdstWithNvInOneExchange)
 {
     init(2);
     std::uint32_t v = running_vcpu(0);
-    // corrupt NDST: the invariant "NDST = the pCPU whose list" must fire
+    // NDST left naming pCPU 1 (hooks installed after a migration)
     m->wr64(pid_pa(v) + 32, (ctl_word(v) & 0xFFFFFFFFull) | (std::uint64_t{xapic_ndst(1)} << 32));
+    vcpu_set_state(&hyp_core.vcpu[v], HYP_VCPU_BLOCKED);
+    m->log.clear();
+    EXPECT_FALSE(pi_vcpu_block(&hyp_core.vcpu[v]));
+    EXPECT_EQ(ndst(v), xapic_ndst(0));
+    EXPECT_EQ(nv(v), kWV);
+    EXPECT_EQ(hyp_core.vcpu[v].pi_block_cpu, 0u);
+    long n = 0;
+    for (const auto& c : m->log)
+        n += c.name == "cmpxchg64" && c.c == 1;
+    EXPECT_EQ(n, 1);
+}
+
+TEST_F(PiLifecycle, BlockWithSnSetIsAnInvariantViolation)
+{
+    init(1);
+    std::uint32_t v = running_vcpu(0);
+    m->wr64(pid_pa(v) + 32, ctl_word(v) | 2);
     vcpu_set_state(&hyp_core.vcpu[v], HYP_VCPU_BLOCKED);
     EXPECT_THROW(pi_vcpu_block(&hyp_core.vcpu[v]), mock::AssertFailure);
 }
