@@ -99,6 +99,8 @@
       const starts = this.interrupts.map((x) => x.start);
       this.irqByStart = this.interrupts.map((_, i) => i).sort((a, b) => (starts[a] - starts[b]) || (a - b));
       this.irqStarts = Float64Array.from(this.irqByStart, (i) => starts[i]);
+      this.irqStartPos = new Int32Array(this.interrupts.length);
+      this.irqByStart.forEach((i, pos) => { this.irqStartPos[i] = pos; });
       this.irqByTag = new Map(this.interrupts.map((x) => [x.tagKey, x]));
       this.violations = (doc.violations || []).map((x, i) => ({
         i, cycle: Number(x.cycle), oracle: String(x.oracle), vcpu: x.vcpu, message: String(x.message || ''),
@@ -151,6 +153,25 @@
         byUnit[uk][u][ufill[uk][u]++] = i;
       }
       this.byUnitKind = byUnit;
+      // Tag index: the events of each device interrupt (tag != 0), in trace order.
+      const tagCount = new Map();
+      for (let i = 0; i < n; i++) {
+        const tv = tag[i];
+        if (tv === 0) continue;
+        const key = tv === tv ? tv : big.get(i * 8 + 6);
+        tagCount.set(key, (tagCount.get(key) || 0) + 1);
+      }
+      const tagIdx = this.tagIdx = new Map();
+      for (const [key, c] of tagCount) tagIdx.set(key, new Int32Array(c));
+      tagCount.clear();
+      for (let i = 0; i < n; i++) {
+        const tv = tag[i];
+        if (tv === 0) continue;
+        const key = tv === tv ? tv : big.get(i * 8 + 6);
+        const f = tagCount.get(key) || 0;
+        tagIdx.get(key)[f] = i;
+        tagCount.set(key, f + 1);
+      }
     }
 
     eventsOfUnit(unitKind, id) { return this.byUnitKind[UNIT_KINDS.indexOf(unitKind)][id] || new Int32Array(0); }
@@ -281,14 +302,10 @@
       };
     }
 
-    /** Event numbers that carry this interrupt's tag (one scan of the tag column). */
+    /** Event numbers that carry this interrupt's tag (from the tag index built at load). */
     eventsOfTag(tag) {
-      const out = [];
-      const num = tag < 9007199254740992n ? Number(tag) : NaN;
-      const t = this.tag;
-      if (num === num) { for (let i = 0; i < this.n; i++) if (t[i] === num) out.push(i); }
-      else for (let i = 0; i < this.n; i++) if (t[i] !== t[i] && this.big.get(i * 8 + 6) === tag) out.push(i);
-      return out;
+      const key = tag < 9007199254740992n ? Number(tag) : tag;
+      return Array.from(this.tagIdx.get(key) || []);
     }
   }
 
@@ -544,7 +561,7 @@
     nextIrq(dir) {
       const t = this.t, starts = t.irqStarts, c = this.cursor.cycle;
       if (!starts.length) return;
-      const selPos = this.selIrq ? t.irqByStart.indexOf(this.selIrq.i) : -1;
+      const selPos = this.selIrq ? t.irqStartPos[this.selIrq.i] : -1;
       const atSel = selPos >= 0 && starts[selPos] === c;
       const pos = dir > 0 ? (atSel ? selPos + 1 : upperBound(starts, c)) : (atSel ? selPos - 1 : lowerBound(starts, c) - 1);
       if (pos < 0 || pos >= starts.length) return;
@@ -607,7 +624,8 @@
         if (pe !== undefined) { this.selPcpu = t.unitPos.pcpu.get(t.unit[pe]) ?? this.selPcpu; $('sel-pcpu').value = String(this.selPcpu); }
       }
       this.renderLife();
-      this.renderList();
+      for (const r of $('irq-list').querySelectorAll('.irq-row')) r.classList.toggle('selected', !!irq && r.dataset.tag === irq.tagKey);
+      this.scrollToSelected();
       if (irq && move && irq.steps.length) {
         // Show the whole life of the interrupt if it fits in a sensible zoom.
         const a = irq.steps[0].cycle, b = irq.steps[irq.steps.length - 1].cycle;
@@ -789,6 +807,7 @@
         return (ka < kb ? -dir : ka > kb ? dir : 0) || (a.i - b.i);
       });
       this.rows = rows;
+      this.rowOf = new Map(rows.map((x, r) => [x, r]));
       $('irq-count').textContent = `(${rows.length} of ${t.interrupts.length})`;
       for (const s of $('irq-head').children) s.className = s.dataset.col === col ? (dir > 0 ? 'asc' : 'desc') : '';
       $('irq-spacer').style.height = rows.length * ROW_H + 'px';
@@ -813,11 +832,13 @@
 
     scrollToSelected() {
       if (!this.selIrq) return;
-      const r = this.rows.indexOf(this.selIrq);
-      if (r < 0) return;
+      const r = this.rowOf.get(this.selIrq);
+      if (r === undefined) return;
       const list = $('irq-list');
-      if (r * ROW_H < list.scrollTop || (r + 1) * ROW_H > list.scrollTop + list.clientHeight) list.scrollTop = r * ROW_H - list.clientHeight / 2;
-      this.renderList();
+      if (r * ROW_H < list.scrollTop || (r + 1) * ROW_H > list.scrollTop + list.clientHeight) {
+        list.scrollTop = Math.max(0, r * ROW_H - list.clientHeight / 2);
+        this.renderList();
+      }
     }
 
     // --- URL hash: #c=<cycle>&e=<event>&irq=<tag>&vcpu=<id>&pcpu=<id>&span=<cycles> -------------
