@@ -54,6 +54,9 @@ static void vlapic_set_window_exiting(bool on)
 
 void vlapic_intr_assist(struct vcpu *v)
 {
+    /* an injection still pending in the VM-entry field is not replaced */
+    if (arch_vmcs_read(VMCS_VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID)
+        return;
     if (!vlapic_has_pending(v)) {
         if (v->intr_window_requested) {
             vlapic_set_window_exiting(false);

@@ -16,12 +16,18 @@
 #include "hyp_core.h"
 #include "pi.h"
 
+/* The ICR as the guest wrote it into the virtual-APIC page, in the x2APIC
+ * layout (destination in bits 63:32). x2APIC mode: WRMSR 0x830 stores the
+ * 64-bit value at offset 0x300 [SDM 29.5]; xAPIC mode: destination in
+ * ICR_HI (0x310) bits 31:24 [SPEC 6]. */
 static uint64_t vapic_read_icr(struct vcpu *v)
 {
     uint64_t lo = arch_mem_read32(v->vapic_pa + APIC_ICR);
-    uint64_t hi = arch_mem_read32(v->vapic_pa + APIC_ICR2);
-    if (!hyp_core.x2apic)
-        hi = (hi >> 24) & 0xFFu; /* xAPIC destination in ICR_HI 31:24 [SPEC 6] */
+    uint64_t hi;
+    if (hyp_core.x2apic)
+        hi = arch_mem_read32(v->vapic_pa + APIC_ICR + 4u);
+    else
+        hi = (arch_mem_read32(v->vapic_pa + APIC_ICR2) >> 24) & 0xFFu;
     return lo | (hi << 32);
 }
 
