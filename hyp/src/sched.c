@@ -141,6 +141,16 @@ int vcpu_unpause(struct vcpu *v)
         vcpu_schedule_unlock(cpu, f);
         return HYP_EBUSY;
     }
+    uint32_t to = vcpu_target_cpu(v);
+    if (to != cpu) {
+        /* its pCPU is offline: a vCPU that never ran has no VMCS state to
+         * move, so it changes run queue here */
+        HYP_ASSERT(v->vmcs_cpu == HYP_INVALID && !v->on_runq);
+        __atomic_store_n(&v->processor, to, __ATOMIC_RELEASE);
+        hyp_trace(HYP_TR_MIGRATE, v->id, cpu, to, 0);
+        vcpu_schedule_unlock(cpu, f);
+        cpu = vcpu_schedule_lock(v, &f);
+    }
     vcpu_set_state(v, HYP_VCPU_RUNNABLE);
     runq_insert(&hyp_core.pcpu[cpu], v);
     vcpu_schedule_unlock(cpu, f);
@@ -241,7 +251,15 @@ static void sched_migrate_out(struct vcpu *v, uint32_t to)
     uint32_t cpu = arch_cpu_id();
     struct pcpu *pc = &hyp_core.pcpu[cpu];
     bool f = spin_lock_irqsave(&pc->sched_lock);
-    HYP_ASSERT(v->processor == cpu && pc->curr != v->id && to != cpu);
+    HYP_ASSERT(v->processor == cpu && pc->curr != v->id);
+    if (to == cpu) {
+        /* affinity changed back meanwhile: it stays */
+        if (vcpu_state(v) == HYP_VCPU_RUNNABLE)
+            runq_insert(pc, v);
+        spin_unlock_irqrestore(&pc->sched_lock, f);
+        raise_softirq(SOFTIRQ_SCHEDULE);
+        return;
+    }
     runq_remove(pc, v);
     if (pc->ctx == v->id) {
         pi_switch_from(v); /* full switch away from the lazily kept context */

@@ -391,3 +391,54 @@ TEST_F(Sched, SecondPcpuRunsItsOwnLoop)
 }
 
 }  // namespace
+
+namespace {
+
+class SchedEdge : public HypTest {};
+
+TEST_F(SchedEdge, UnpauseOfVcpuWhosePcpuIsOfflineRunsElsewhere)
+{
+    init(2);
+    std::uint32_t v = add_vcpu(1);
+    hyp_ctl off = req(HYP_CTL_PCPU_OFFLINE);
+    off.pcpu = 1;
+    ASSERT_EQ(ctl({off}, 0).at(0), 0);
+    // the offline pCPU has not processed its request yet: v stays offline
+    // and is moved when it is unpaused
+    hyp_core.pcpu[1].online = false;
+    hyp_core.pcpu[1].offline_pending = false;
+    ASSERT_EQ(unpause(v, 0), 0);
+    EXPECT_EQ(hyp_core.vcpu[v].processor, 0u);
+    EXPECT_TRUE(hyp_core.vcpu[v].on_runq);
+    EXPECT_EQ(hyp_core.pcpu[0].rq_len, 1u);
+}
+
+TEST_F(SchedEdge, MigrationCancelledByAffinityChangeBackKeepsVcpu)
+{
+    init(2);
+    std::uint32_t v = add_vcpu(0);
+    ASSERT_EQ(assign(), 0);
+    ASSERT_EQ(unpause(v), 0);
+    mock::m->cpu = 0;
+    do_softirq();
+    hyp_ctl a = req(HYP_CTL_SET_AFFINITY);
+    a.vcpu = v;
+    a.pcpu = 1;
+    ASSERT_EQ(ctl({a}, 0).at(0), 0);
+    // the affinity returns to pCPU 0 between the decision and the move
+    bool done = false;
+    mock::m->after_call = [&](const mock::Call& c) {
+        if (!done && c.name == "tr_schedule") {
+            done = true;
+            hyp_core.vcpu[v].affinity = 0;
+        }
+    };
+    do_softirq();
+    mock::m->after_call = nullptr;
+    ASSERT_TRUE(done);
+    EXPECT_EQ(hyp_core.vcpu[v].processor, 0u);
+    do_softirq();
+    EXPECT_EQ(hyp_core.pcpu[0].curr, v);
+}
+
+}  // namespace
