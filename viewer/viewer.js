@@ -520,6 +520,40 @@
       g.lineWidth = 1;
     }
 
+    /** Tooltip: the lane's state or the event under the mouse. */
+    hover(ev) {
+      const t = this.t, tip = $('tip'), cv = this.canvas;
+      const r = cv.getBoundingClientRect(), x = ev.clientX - r.left, y = ev.clientY - r.top;
+      const lane = this.lanes[Math.floor((y - RULER_H) / LANE_H)];
+      if (!lane || x < LABEL_W || y < RULER_H) { tip.hidden = true; return; }
+      const c = this.c(x);
+      let text = '';
+      if (lane.seg) {
+        const sg = t.segAt(lane.seg, c);
+        if (sg) {
+          text = lane.type === 'pcpu'
+            ? `${lane.label}: ${MODE_NAMES[sg.val] || 'mode ' + sg.val}${t.vcpuName(sg.aux) && sg.val !== 3 ? ' ' + t.vcpuName(sg.aux) : ''}`
+            : `${lane.label}: ${VSTATE_NAMES[sg.val] || 'state ' + sg.val}`;
+          text += ` since ${sg.start}`;
+        }
+      } else {
+        const ev0 = lane.ev, cyc = t.cycle, px = (this.view.c1 - this.view.c0) / this.plotW;
+        const i = lowerBoundIdx(ev0, cyc, c - 4 * px);
+        if (i < ev0.length && cyc[ev0[i]] <= c + 4 * px) {
+          const e = ev0[i];
+          const k = t.kinds[t.kind[e]];
+          const more = lowerBoundIdx(ev0, cyc, c + 4 * px) - i - 1;
+          text = `#${e} @${cyc[e]} ${k.name} ` + k.args.map((a, j) => (a ? `${a}=${HEX_ARG.test(a) ? hex(t.argBig(e, j)) : t.argBig(e, j)}` : '')).join(' ') +
+            (more > 0 ? ` (+${more} more here)` : '');
+        }
+      }
+      if (!text) { tip.hidden = true; return; }
+      tip.textContent = `${text}  ·  cycle ${Math.round(c)}`;
+      tip.hidden = false;
+      tip.style.left = Math.min(ev.clientX + 12, window.innerWidth - tip.offsetWidth - 8) + 'px';
+      tip.style.top = (ev.clientY + window.scrollY + 14) + 'px';
+    }
+
     // --- navigation -------------------------------------------------------------------------
     setCursor(cycle, event, opts = {}) {
       const t = this.t;
@@ -652,6 +686,10 @@
         for (let v = 0; v < 256; v++) cells.push(`<i title="vector ${v} (${hex(v, 2)})"></i>`);
         el.innerHTML = cells.join('');
         el.dataset.set = '';
+        const rows = document.createElement('span');
+        rows.className = 'bm-rows';
+        rows.innerHTML = [0, 1, 2, 3, 4, 5, 6, 7].map((w) => `<span>${hex(w * 32, 2)}</span>`).join('');
+        el.before(rows);
         const list = document.createElement('span');
         list.className = 'bm-list';
         el.after(list);
@@ -931,8 +969,9 @@
         drag = { x: ev.clientX, y: ev.clientY, c0: this.view.c0, c1: this.view.c1, moved: false };
         cv.setPointerCapture(ev.pointerId);
       });
+      cv.addEventListener('pointerleave', () => { $('tip').hidden = true; });
       cv.addEventListener('pointermove', (ev) => {
-        if (!drag) return;
+        if (!drag) { this.hover(ev); return; }
         const dx = ev.clientX - drag.x;
         if (Math.abs(dx) > 3) drag.moved = true;
         if (!drag.moved) return;

@@ -73,7 +73,12 @@ describe('viewer in Chromium on the fixture', () => {
     // What `pisim report` does: the trace inlined at the marker, "</" escaped inside JSON.
     const inline = html.replace('<!-- pisim-trace -->',
       '<script id="pisim-trace" type="application/json">' + readFileSync(FIXTURE, 'utf8').replace(/<\//g, '<\\/') + '</script>');
-    server = await serve({ '/': VIEWER, '/traces/': FIXTURES }, { '/report.html': inline });
+    // The fixture with tags of 2^60 and more: written as "0x..." strings (docs/trace-format.md).
+    const d = JSON.parse(readFileSync(FIXTURE, 'utf8'));
+    const bigTag = (t) => (t === 0 ? 0 : '0x' + ((1n << 60n) + BigInt(t)).toString(16));
+    d.events.forEach((e) => { e[3] = bigTag(e[3]); });
+    d.interrupts.forEach((x) => { x.tag = bigTag(x.tag); });
+    server = await serve({ '/': VIEWER, '/traces/': FIXTURES }, { '/report.html': inline, '/bigtags.json': JSON.stringify(d) });
     br = await browser();
   });
   after(async () => { await br?.close(); await server?.close(); });
@@ -243,6 +248,13 @@ describe('viewer in Chromium on the fixture', () => {
     const s = await inspector(page);
     assert.ok(Math.abs(s.cycle - 12000) < 48270 / plotW + 1, `cursor near 12000: ${s.cycle}`);
     assert.equal(await ev(), (await page.evaluate(() => window.pisimViewer.trace.eventAtCycle(Number(document.getElementById('cursor-cycle').textContent)))));
+    // hovering shows the lane's state and the event under the mouse
+    await page.mouse.move(box.x + 120 + plotW * (12000 / 48270), box.y + 20 + 11);
+    assert.match(await page.textContent('#tip'), /^pcpu0: root since 11990/);
+    assert.equal(await page.isVisible('#tip'), true);
+    const post = 11350; // vtd.post of the second interrupt, on the VT-d lane
+    await page.mouse.move(box.x + 120 + plotW * (post / 48270), box.y + 20 + 2 * 22 + 11);
+    assert.match(await page.textContent('#tip'), /@11350 vtd\.post index=0 pid=0x7f2a1000 vector=0x30 old_control=0xf10000 new_control=0xf10001 notify=1/);
     // wheel zooms in around the mouse
     await page.mouse.move(box.x + 120 + plotW / 2, box.y + 30);
     await page.mouse.wheel(0, -300);
@@ -270,6 +282,26 @@ describe('viewer in Chromium on the fixture', () => {
     assert.match(v.event, /#108 @24400 cpu\.mode/, 'every event at that cycle applied');
     assert.deepEqual([v.pir, v.on, v.sn], [[0x3a], 0, 0]);
     assert.equal(v.step, null, 'no interrupt selected');
+  });
+
+  test('tags of 2^53 and more (hex strings) select, step and round-trip exactly', async () => {
+    const { page, errors } = await open(br.ctx, `${server.url}/index.html?trace=bigtags.json`);
+    assert.deepEqual(errors, []);
+    const tags = TAG.map((t) => ((1n << 60n) + BigInt(t)).toString());
+    assert.deepEqual(await rows(page), tags);
+    let s = await selectIrq(page, tags[0]);
+    const tagged = await page.evaluate(() => window.pisimViewer.viewer.selIrqEvents.length);
+    const d = JSON.parse(readFileSync(FIXTURE, 'utf8'));
+    assert.equal(tagged, d.events.filter((e) => e[3] === Number(TAG[0])).length);
+    for (let i = 0; i < 3; i++) s = await next(page);
+    assert.equal(s.step, 'posting');
+    assert.deepEqual([s.pir, s.on], [[0x30], 1]);
+    assert.match(s.event, /tag 0x1000010000000001/);
+    await page.waitForFunction((t) => location.hash.includes(`irq=${t}`), tags[0]);
+    await page.reload();
+    await page.waitForFunction(() => document.body.dataset.state === 'ready');
+    assert.equal(await page.getAttribute('#irq-list .irq-row.selected', 'data-tag'), tags[0]);
+    assert.equal((await inspector(page)).step, 'posting');
   });
 
   test('interrupt list sorts by column and filters by vCPU and vector', async () => {
