@@ -144,9 +144,9 @@ std::uint8_t LocalApic::acknowledge() {
     update_ppr();
     LAPIC_ASSERT((ppr_ >> 4) >= (unsigned(v) >> 4));
     emit(EventKind::ApicDispatch, tag_[v], unsigned(v), ppr_);
-    // Another IRR vector of a higher class may still be deliverable (it
-    // arrived after v was chosen): tell the core.
-    notify_if_deliverable();
+    // v was the highest IRR vector and PPR now covers its class: nothing else
+    // can be deliverable until an EOI, a TPR write or a new acceptance.
+    LAPIC_ASSERT(deliverable_vector() < 0);
     return std::uint8_t(v);
 }
 
