@@ -2,6 +2,22 @@
 // SPEC 5]: MSI decode, IRTE fetch through the interrupt entry cache, the
 // checks in the specification's order with fault recording, remapping to an
 // interrupt message, and posting into a posted-interrupt descriptor.
+//
+// Behaviour in short (details in vtd.cpp, irte.h, iec.h, invalidation_queue.h,
+// posting.h):
+// - msi_in's b_transport never waits: the write is queued at now + delay and
+//   the call returns TLM_OK (TLM_ADDRESS_ERROR outside 0xFEEx_xxxx).
+// - One process serves requests one at a time in arrival order: decode
+//   (timing.decode), IRTE from the IEC (iec_hit) or memory (irte_fetch, the
+//   entry sampled when the fetch completes), checks, then remap (message out
+//   at once) or post (PID line written at once, pid_rmw, then the
+//   notification). Zero costs add no wait.
+// - Events, all with the request's tag: VtdRequest at arrival; VtdIrteFetch
+//   when the IRTE is in hand; VtdFault (d = recorded) instead of any delivery;
+//   VtdRemap (a = index, or kCompatIndex for a compatibility pass-through);
+//   VtdPost right after the PID write; VtdNotify when the notification leaves.
+//   The queue emits VtdIecInvalidate when an IEC descriptor completes (after
+//   draining) and VtdIqWait when a wait descriptor completes (tag 0).
 #pragma once
 
 #include <cstdint>
@@ -66,7 +82,9 @@ public:
 
     /// 32/64-bit register access (offsets in vtd_reg) as software does it:
     /// IRTA, GCMD (IRE, SIRTP, CFI, QIE), IQA/IQT (a write to IQT starts
-    /// processing the queued descriptors), GSTS/IQH/FSTS/ICS reads.
+    /// processing the queued descriptors), GSTS/IQH/FSTS/ICS reads. FSTS.IQE
+    /// and ICS.IWC are write-1-to-clear; FSTS.PPF reads 1 once a fault is
+    /// recorded. Never waits; callable before sc_start.
     std::uint64_t read_reg(std::uint32_t offset) const;
     void write_reg(std::uint32_t offset, std::uint64_t value);
 

@@ -195,3 +195,20 @@ TEST(VtdRemap, NonInterruptAddressRejected) {
     EXPECT_EQ(b.init.responses[0], tlm::TLM_ADDRESS_ERROR_RESPONSE);
     EXPECT_TRUE(b.sink.events.empty());
 }
+
+// An annotated delay postpones the request: it is served at now + delay,
+// and a later-sent request with a smaller delay goes first.
+TEST(VtdRemap, AnnotatedDelayOrdersArrival) {
+    Bench b;
+    b.enable();
+    b.set_irte(1, remapped_irte(0x31, 0x0100));
+    b.init.send_at(10, remappable_address(1, false), 0, 0, 1, /*delay=*/500);
+    b.init.send_at(20, remappable_address(1, false), 0, 0, 2, /*delay=*/100);
+    sc_core::sc_start();
+    const auto req = b.sink.of(EventKind::VtdRequest);
+    ASSERT_EQ(req.size(), 2u);
+    EXPECT_EQ(req[0].tag, 2u);
+    EXPECT_EQ(req[0].cycle, 120u);
+    EXPECT_EQ(req[1].tag, 1u);
+    EXPECT_EQ(req[1].cycle, 510u);
+}

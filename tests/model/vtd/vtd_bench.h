@@ -66,6 +66,7 @@ struct MsiInitiator : sc_core::sc_module {
         std::uint32_t data;
         std::uint16_t requester_id;
         std::uint64_t tag;
+        std::uint64_t delay = 0;  ///< b_transport's annotated delay (cycles)
     };
     explicit MsiInitiator(sc_core::sc_module_name n) : sc_module(n), socket("socket") {
         SC_HAS_PROCESS(MsiInitiator);
@@ -75,8 +76,8 @@ struct MsiInitiator : sc_core::sc_module {
     }
     /// Schedule a write (call before sc_start, in cycle order per call site).
     void send_at(std::uint64_t cycle, std::uint64_t address, std::uint32_t data,
-                 std::uint16_t requester_id, std::uint64_t tag) {
-        plan_.push_back({cycle, address, data, requester_id, tag});
+                 std::uint16_t requester_id, std::uint64_t tag, std::uint64_t delay = 0) {
+        plan_.push_back({cycle, address, data, requester_id, tag, delay});
     }
     void end_of_elaboration() override { arm(); }
     std::vector<tlm::tlm_response_status> responses;
@@ -100,7 +101,7 @@ private:
             ext.requester_id = s.requester_id;
             ext.tag = s.tag;
             p.set_extension(&ext);
-            sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+            sc_core::sc_time d = cycles(s.delay);
             socket->b_transport(p, d);
             p.clear_extension(&ext);
             responses.push_back(p.get_response_status());
