@@ -27,6 +27,16 @@ Machine* Machine::instance() { return g_machine; }
 void EventHub::emit(const Event& e) {
     tracker.on_event(e);
     if (recording) trace.push_back(e);
+    const std::size_t before = oracles->violations().size();
+    oracles->on_event(e);
+    for (std::size_t i = before; i < oracles->violations().size(); ++i) {
+        const Violation& v = oracles->violations()[i];
+        if (!recording) continue;
+        std::size_t id = 0;
+        while (oracle_names()[id] != v.oracle) ++id;
+        violation_events.push_back(trace.size());
+        trace.push_back({e.cycle, EventKind::Violation, e.unit, e.tag, id, static_cast<std::uint64_t>(v.vcpu)});
+    }
 }
 
 /// Drives the scenario: boot-time control requests at cycle 0, then every
@@ -69,6 +79,7 @@ void Machine::ScenarioDriver::bind_msi(const DeviceSpec& d, const MsiBinding& b)
         if (!m_.hyp->msi_message(rid, index, &msg)) return;
         Nic& nic = *m_.nics_[dev_index];
         m_.hub_.tracker.bind(rid, index, vcpu, gv);
+        m_.hub_.oracles->bind(rid, index, vcpu, gv);
         nic.msix_program(index, msg.address, msg.data);
         nic.msix_mask(index, false);
     });
@@ -89,7 +100,11 @@ void Machine::ScenarioDriver::main() {
         c.op = HYP_CTL_ASSIGN_DEVICE;
         c.device = d.requester_id;
         c.domain = *d.domain;
-        m_.post_ctl(control_pcpu(), c, nullptr);
+        const std::uint32_t rid = d.requester_id;
+        const int dom = static_cast<int>(*d.domain);
+        m_.post_ctl(control_pcpu(), c, [this, rid, dom](std::int32_t r) {
+            if (r == 0) m_.hub_.oracles->assign_device(rid, dom);
+        });
         for (const MsiBinding& b : d.bindings) bind_msi(d, b);
     }
     for (const TimedEvent& t : m_.s_.events) {
@@ -147,7 +162,15 @@ void Machine::ScenarioDriver::main() {
                 continue;
             }
         }
-        m_.post_ctl(target, c, nullptr);
+        std::function<void(std::int32_t)> done;
+        if (c.op == HYP_CTL_ASSIGN_DEVICE || c.op == HYP_CTL_DEASSIGN_DEVICE) {
+            const std::uint32_t rid = c.device;
+            const int dom = c.op == HYP_CTL_ASSIGN_DEVICE ? static_cast<int>(c.domain) : -1;
+            done = [this, rid, dom](std::int32_t r) {
+                if (r == 0) m_.hub_.oracles->assign_device(rid, dom);
+            };
+        }
+        m_.post_ctl(target, c, std::move(done));
     }
 }
 
@@ -157,6 +180,15 @@ Machine::Machine(const Scenario& s, const TimingProfile& p, const RunOptions& o)
     g_machine = this;
     timing = p_.port();
     hub_.recording = o_.record_trace;
+    OracleConfig oc;
+    oc.vtd_posting = s_.irq_mode == "vtd-pi";
+    oc.x2apic = s_.x2apic;
+    oc.notification_vector = s_.notification_vector;
+    oc.wakeup_vector = s_.wakeup_vector;
+    for (std::uint32_t i = 0; i < s_.pcpus; ++i) oc.apic_ids.push_back(i);
+    oc.delivery_bound = s_.oracles.delivery;
+    oc.wakeup_bound = s_.oracles.wakeup;
+    hub_.oracles = std::make_unique<Oracles>(oc);
     if (!o_.hyp_path.empty()) {
         hyp_lib_ = std::make_unique<HypLibrary>(o_.hyp_path);
         hyp = &hyp_lib_->api();
@@ -276,6 +308,7 @@ void Machine::boot_hyp() {
             vmcs.bind(st.vmcs_pa, g, &v.program);
             watch_descriptors(st.pid_pa, st.vapic_pa, g);
             hub_.tracker.set_pid_owner(st.pid_pa, static_cast<int>(g));
+            hub_.oracles->add_vcpu(static_cast<int>(g), d.id, st.pid_pa);
             const int id = hyp->vcpu_create(d.id, v.pcpu, &st);
             if (id != static_cast<int>(g))
                 throw std::runtime_error("hyp_vcpu_create for " + VcpuRef{d.id, static_cast<std::uint32_t>(&v - d.vcpus.data())}.name() +
@@ -310,13 +343,24 @@ void Machine::ctl_done(std::uint32_t seq, std::int32_t result) {
 }
 
 void Machine::hyp_assert_failed(const std::string& message) {
-    hyp_failures_.push_back("cycle " + std::to_string(now_cycles() + (current ? current->local : 0)) + ": " + message);
-    hub_.emit({now_cycles(), EventKind::Violation, current ? current->index : 0, 0, 0});
+    const std::uint64_t cycle = now_cycles() + (current ? current->local : 0);
+    hyp_failures_.push_back("cycle " + std::to_string(cycle) + ": " + message);
+    Violation v;
+    v.cycle = cycle;
+    v.oracle = "hyp_assertion";
+    v.message = message + (current ? " on pCPU " + std::to_string(current->index) : std::string());
+    v.event_index = hub_.trace.size();
+    if (hub_.recording) {
+        hub_.violation_events.push_back(hub_.trace.size());
+        hub_.trace.push_back({cycle, EventKind::Violation, current ? current->index : 0, 0, 5});
+    }
+    hub_.oracles->add(std::move(v));
 }
 
 void Machine::run() {
     sc_core::sc_start(cycles(s_.duration));
     end_cycle_ = now_cycles();
+    hub_.oracles->finish(end_cycle_);
 }
 
 std::map<std::uint32_t, std::uint64_t> Machine::exit_counts() const {

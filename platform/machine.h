@@ -21,6 +21,7 @@
 #include "model/vtd/vtd.h"
 #include "platform/hyp_api.h"
 #include "platform/irq_tracker.h"
+#include "platform/oracles.h"
 #include "platform/profile.h"
 #include "platform/scenario.h"
 
@@ -58,13 +59,17 @@ struct RunOptions {
     std::string hyp_path;  ///< empty: the built-in core
 };
 
-/// Forwards every event to the tracker and, when recording, to the trace.
+/// Forwards every event to the tracker and the oracles and, when recording,
+/// to the trace (with a Violation event after each violation).
 class EventHub final : public EventSink {
 public:
     void emit(const Event& e) override;
     IrqTracker tracker;
+    std::unique_ptr<Oracles> oracles;
     bool recording = false;
     std::vector<Event> trace;
+    /// Index in `trace` of the Violation event of each oracle violation.
+    std::vector<std::size_t> violation_events;
 };
 
 class Machine {
@@ -84,6 +89,7 @@ public:
     std::map<std::uint32_t, std::uint64_t> exit_counts() const;
     std::uint64_t end_cycle() const { return end_cycle_; }
     const std::vector<std::string>& hyp_failures() const { return hyp_failures_; }
+    const std::vector<Violation>& violations() const { return hub_.oracles->violations(); }
     std::uint64_t hyp_cycles() const;
     const VtdUnit& vtd() const { return *vtd_; }
 

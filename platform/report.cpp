@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 #include "platform/machine.h"
 
@@ -107,7 +108,16 @@ RunReport make_report(Machine& m, std::uint64_t grace) {
         if (n > max)
             r.failures.push_back(fmt::format("expect.vm_exits[{} {}]: {} exits > {}", reason, exit_reason_name(reason), n, max));
     }
-    for (const std::string& f : m.hyp_failures()) r.failures.push_back(f);
+    r.violations = m.violations();
+    std::set<std::string> seen;
+    for (const Violation& v : r.violations) {
+        seen.insert(v.oracle);
+        const bool expected = std::find(x.violations.begin(), x.violations.end(), v.oracle) != x.violations.end();
+        if (!expected) r.failures.push_back(fmt::format("oracle {} violated at cycle {}: {}", v.oracle, v.cycle, v.message));
+    }
+    for (const std::string& want : x.violations)
+        if (!seen.count(want))
+            r.failures.push_back(fmt::format("expect.violations: oracle {} was expected to be violated but held", want));
     return r;
 }
 
@@ -166,8 +176,14 @@ std::string format_text(const RunReport& r, bool per_interrupt) {
     out += fmt::format("vm exits: {}", total);
     for (const auto& [reason, n] : r.vm_exits) out += fmt::format("  {} {}: {}", reason, exit_reason_name(reason), n);
     out += fmt::format("\nhypervisor cycles: {}\n", r.hyp_cycles);
+    for (const Violation& v : r.violations) {
+        out += fmt::format("violation: {} at cycle {}{}: {}\n", v.oracle, v.cycle,
+                           v.vcpu >= 0 ? fmt::format(" (vCPU {})", v.vcpu) : std::string(), v.message);
+        for (const std::string& h : v.history) out += "    " + h + "\n";
+    }
     if (r.passed()) {
-        out += "result: PASS (all expectations held)\n";
+        out += r.violations.empty() ? "result: PASS (all expectations held)\n"
+                                    : "result: PASS (the expected violations occurred)\n";
     } else {
         out += "result: FAIL\n";
         for (const auto& f : r.failures) out += "  - " + f + "\n";
@@ -206,6 +222,10 @@ nlohmann::ordered_json to_json(const RunReport& r) {
                     {"in_flight", r.in_flight}, {"faulted", r.faulted}, {"unbound", r.unbound},
                     {"latency", summ(r.latency)}, {"stages", stages}, {"vm_exits", exits},
                     {"hyp_cycles", r.hyp_cycles}};
+    J viol = J::array();
+    for (const Violation& v : r.violations)
+        viol.push_back({{"oracle", v.oracle}, {"cycle", v.cycle}, {"vcpu", v.vcpu}, {"message", v.message}, {"history", v.history}});
+    j["violations"] = viol;
     j["result"] = {{"passed", r.passed()}, {"failures", r.failures}};
     return j;
 }

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "platform/irq_tracker.h"
+#include "platform/oracles.h"
 #include "platform/scenario.h"
 
 namespace pisim {
@@ -32,7 +33,8 @@ struct RunReport {
     std::map<std::string, LatencySummary> stages;  ///< per stage name
     std::map<std::uint32_t, std::uint64_t> vm_exits;
     std::uint64_t hyp_cycles = 0;
-    std::vector<std::string> failures;  ///< failed expectations and hyp assertions
+    std::vector<Violation> violations;   ///< oracle violations (incl. hyp assertions)
+    std::vector<std::string> failures;  ///< failed expectations and unexpected violations
     bool passed() const { return failures.empty(); }
 };
 

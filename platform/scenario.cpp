@@ -50,7 +50,7 @@ public:
         YAML::Node doc = r_.load_file();
         r_.expect_map(doc, "a scenario",
                       {"name", "description", "seed", "duration", "profile", "profile_overrides",
-                       "machine", "hyp", "domains", "devices", "events", "expect"});
+                       "machine", "hyp", "domains", "devices", "events", "expect", "oracles"});
         if (doc["name"]) s_.name = r_.str(doc["name"], "name");
         if (doc["description"]) s_.description = r_.str(doc["description"], "description");
         if (doc["seed"]) s_.seed = r_.u64(doc["seed"], "seed");
@@ -71,6 +71,12 @@ public:
         if (doc["devices"]) devices(doc["devices"]);
         if (doc["events"]) events(doc["events"]);
         if (doc["expect"]) expect(doc["expect"]);
+        if (doc["oracles"]) {
+            const YAML::Node o = doc["oracles"];
+            r_.expect_map(o, "oracles", {"delivery_bound", "wakeup_bound"});
+            if (o["delivery_bound"]) s_.oracles.delivery = r_.u64(o["delivery_bound"], "oracles.delivery_bound (cycles)", 1);
+            if (o["wakeup_bound"]) s_.oracles.wakeup = r_.u64(o["wakeup_bound"], "oracles.wakeup_bound (cycles)", 1);
+        }
         return std::move(s_);
     }
 
@@ -345,12 +351,18 @@ private:
     }
 
     void expect(const YAML::Node& x) {
-        r_.expect_map(x, "expect", {"all_delivered", "max_latency", "p99_latency", "min_interrupts", "vm_exits", "vm_exits_total"});
+        r_.expect_map(x, "expect", {"all_delivered", "max_latency", "p99_latency", "min_interrupts", "vm_exits", "vm_exits_total", "violations"});
         if (x["all_delivered"]) s_.expect.all_delivered = r_.boolean(x["all_delivered"], "expect.all_delivered");
         if (x["max_latency"]) s_.expect.max_latency = r_.u64(x["max_latency"], "expect.max_latency (cycles)");
         if (x["p99_latency"]) s_.expect.p99_latency = r_.u64(x["p99_latency"], "expect.p99_latency (cycles)");
         if (x["min_interrupts"]) s_.expect.min_interrupts = r_.u64(x["min_interrupts"], "expect.min_interrupts");
         if (x["vm_exits_total"]) s_.expect.vm_exits_total_max = r_.u64(x["vm_exits_total"], "expect.vm_exits_total");
+        if (x["violations"]) {
+            r_.expect_seq(x["violations"], "expect.violations (oracle names that must be violated)");
+            for (const auto& v : x["violations"])
+                s_.expect.violations.push_back(r_.choice(v, "an oracle name",
+                    {"lost_interrupt", "wakeup", "descriptor_state", "isolation", "blocking_list", "hyp_assertion"}));
+        }
         if (x["vm_exits"]) {
             const YAML::Node m = x["vm_exits"];
             if (!m.IsMap()) r_.fail(m, "expected expect.vm_exits (exit reason number: maximum count)");

@@ -72,6 +72,15 @@ struct Expectations {
     std::optional<std::uint64_t> min_interrupts;  ///< at least this many delivered
     std::map<std::uint32_t, std::uint64_t> vm_exits_max;  ///< per basic exit reason
     std::optional<std::uint64_t> vm_exits_total_max;
+    /// Oracles that must be violated (a known-bad scenario); empty: every
+    /// oracle must hold.
+    std::vector<std::string> violations;
+};
+
+/// Bounds of the invariant oracles (platform/oracles.h), cycles.
+struct OracleBounds {
+    std::uint64_t delivery = 200000;  ///< VM entry after a post until the guest ISR
+    std::uint64_t wakeup = 100000;    ///< post to a blocked vCPU until it is runnable
 };
 
 struct Scenario {
@@ -99,6 +108,7 @@ struct Scenario {
     std::vector<DeviceSpec> devices;
     std::vector<TimedEvent> events;
     Expectations expect;
+    OracleBounds oracles;
 
     /// Global vCPU number of a reference (domains in file order, vCPUs in
     /// order), or -1.

@@ -115,14 +115,14 @@ std::string trace_json(Machine& m, const RunReport& r) {
     }
     out += "],\n\"violations\":[";
     first = true;
-    for (const std::string& f : m.hyp_failures()) {
+    const auto& vs = m.violations();
+    for (std::size_t k = 0; k < vs.size(); ++k) {
+        const Violation& v = vs[k];
         out += first ? "\n{" : ",\n{";
         first = false;
-        // "cycle N: message" as recorded by Machine::hyp_assert_failed
-        std::uint64_t cyc = 0;
-        std::sscanf(f.c_str(), "cycle %llu", reinterpret_cast<unsigned long long*>(&cyc));
-        fmt::format_to(std::back_inserter(out), "\"cycle\":{},\"oracle\":\"hyp_assertion\",\"vcpu\":-1,\"message\":", cyc);
-        append_string(out, f);
+        fmt::format_to(std::back_inserter(out), "\"cycle\":{},\"oracle\":\"{}\",\"vcpu\":{},\"message\":", v.cycle, v.oracle, v.vcpu);
+        append_string(out, v.message);
+        if (k < m.hub().violation_events.size()) fmt::format_to(std::back_inserter(out), ",\"event\":{}", m.hub().violation_events[k]);
         out += "}";
     }
     out += "]}\n";
