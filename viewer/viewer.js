@@ -716,16 +716,30 @@
       $('cursor-cycle').textContent = String(this.cursor.cycle);
       $('cursor-event').textContent = e < 0 ? '-' : `${e} / ${t.n}`;
       const el = $('event-at-cursor');
-      if (e < 0) { el.textContent = 'before the first event'; return; }
-      const k = t.kinds[t.kind[e]];
-      const parts = k.args.map((a, i) => {
-        if (!a) return null;
-        const v = t.argBig(e, i);
-        return `${a}=${HEX_ARG.test(a) ? hex(v) : v.toString()}`;
-      }).filter(Boolean);
-      const tg = t.tagBig(e);
-      el.textContent = `#${e} @${t.cycle[e]} ${k.name} [${t.unitName(e)}]${tg ? ' tag ' + hex(tg) : ''}  ${parts.join(' ')}`;
+      this.renderNear();
+      el.textContent = e < 0 ? 'before the first event' : this.describe(e);
       for (const d of $('violations').children) d.classList.toggle('current', Number(d.dataset.event) === e);
+    }
+
+    /** One event as text: number, cycle, kind, unit, tag, named args. */
+    describe(e) {
+      const t = this.t, k = t.kinds[t.kind[e]];
+      const parts = k.args.map((a, i) => (a ? `${a}=${HEX_ARG.test(a) ? hex(t.argBig(e, i)) : t.argBig(e, i).toString()}` : null)).filter(Boolean);
+      const tg = t.tagBig(e);
+      return `#${e} @${t.cycle[e]} ${k.name} [${t.unitName(e)}]${tg ? ' tag ' + hex(tg) : ''}  ${parts.join(' ')}`;
+    }
+
+    /** Seven events either side of the cursor; applied ones (at or before it) in full colour. */
+    renderNear() {
+      const t = this.t, e = this.cursor.event;
+      const a = Math.max(0, e - 6), b = Math.min(t.n, a + 14);
+      const sel = this.selIrq ? new Set(this.selIrqEvents) : null;
+      const html = [];
+      for (let i = a; i < b; i++) {
+        const cls = (i === e ? 'current ' : '') + (i <= e ? 'applied ' : '') + (sel && sel.has(i) ? 'tagged' : '');
+        html.push(`<li class="${cls}" data-e="${i}">${esc(this.describe(i))}</li>`);
+      }
+      $('events-near').innerHTML = html.join('');
     }
 
     setBitmap(id, words /* 8 x uint32 */) {
@@ -1023,6 +1037,10 @@
       $('life').addEventListener('click', (ev) => {
         const li = ev.target.closest('.life-step');
         if (li) this.goStep(Number(li.dataset.k));
+      });
+      $('events-near').addEventListener('click', (ev) => {
+        const li = ev.target.closest('[data-e]');
+        if (li) { const e = Number(li.dataset.e); this.setCursor(this.t.cycle[e], e); }
       });
       $('violations').addEventListener('click', (ev) => {
         const d = ev.target.closest('[data-k]');

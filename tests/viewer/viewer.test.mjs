@@ -218,6 +218,13 @@ describe('viewer in Chromium on the fixture', () => {
     await page.keyboard.press('n'); assert.equal(await ev(), 0);
     await page.click('#next-event'); assert.equal(await ev(), 1);
     await page.keyboard.press('p'); assert.equal(await ev(), 0);
+    const near = await page.$$eval('#events-near li', (l) => l.map((x) => [Number(x.dataset.e), x.className.trim()]));
+    assert.deepEqual(near.slice(0, 2), [[0, 'current applied'], [1, '']]);
+    assert.equal(near.length, 14);
+    await page.click('#events-near li[data-e="5"]');
+    assert.equal(await ev(), 5);
+    assert.match(await page.textContent('#events-near li.current'), /^#5 @/);
+    await page.keyboard.press('p'); await page.keyboard.press('p'); await page.keyboard.press('p'); await page.keyboard.press('p');
     await page.click('#next-irq');
     assert.equal((await inspector(page)).cycle, 2040);
     await page.keyboard.press('j');
