@@ -40,6 +40,10 @@ struct CpuCore::Impl {
     std::map<std::uint32_t, std::uint64_t> exit_counts;
 
     // --- helpers --------------------------------------------------------
+    /// Spend `n` core cycles on this core (no SystemC activation when n = 0).
+    static void charge(std::uint64_t n) {
+        if (n != 0) sc_core::wait(cycles(n));
+    }
     void emit(EventKind k, std::uint32_t unit, std::uint64_t a = 0, std::uint64_t b = 0,
               std::uint64_t c = 0, std::uint64_t d = 0, std::uint64_t e = 0,
               std::uint64_t f = 0);
@@ -65,6 +69,9 @@ struct CpuCore::Impl {
     bool vm_enter(VmExitInfo& out);
     /// Checks on VM-execution control fields [SDM 26.2.1.1]; 0 or a VM-instruction error.
     std::uint32_t check_vm_execution_control_fields();
+    /// Checks on guest non-register state [SDM 26.3.1.4-5], the subset the
+    /// model has state for; true if they pass.
+    bool check_guest_state();
     /// Loading guest state: activity state [SDM 26.3.2.5].
     void load_guest_state();
     /// Event injection [SDM 26.6.1]: true if an interrupt was injected.

@@ -53,7 +53,7 @@ void CpuCore::Impl::posted_interrupt_processing() {
     if (highest > rvi()) set_rvi(static_cast<std::uint8_t>(highest));
     emit(EventKind::CpuPiProcess, index, guest().vcpu, rvi(), pir[0], pir[1], pir[2], pir[3]);
     trace_vapic_state();
-    sc_core::wait(cycles(timing.pi_processing));
+    charge(timing.pi_processing);
 
     // Step 7: evaluate pending virtual interrupts.
     evaluate_pending_virtual_interrupts();

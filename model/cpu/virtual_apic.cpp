@@ -106,9 +106,9 @@ void CpuCore::Impl::virtual_interrupt_delivery() {
     trace_vapic_state();
     if (guest().halted) {
         set_halted(false);
-        sc_core::wait(cycles(timing.hlt_wakeup));
+        charge(timing.hlt_wakeup);
     }
-    sc_core::wait(cycles(timing.virq_delivery));
+    charge(timing.virq_delivery);
     guest_isr_begin(vector);
 }
 
@@ -147,7 +147,7 @@ bool CpuCore::Impl::eoi_virtualization(VmExitInfo& out) {
     const bool eoi_exit = (bitmap >> (vector & 63)) & 1;
     emit(EventKind::CpuVeoi, index, guest().vcpu, vector, svi(), eoi_exit ? 1 : 0);
     trace_vapic_state();
-    sc_core::wait(cycles(timing.eoi_virtualization));
+    charge(timing.eoi_virtualization);
     if (eoi_exit) {
         vm_exit(vmcs::EXIT_EOI_INDUCED, vector, 0, out);
         return true;

@@ -8,7 +8,9 @@ namespace pisim {
 //  1. the instruction's cost (timing.vm_entry) is charged;
 //  2. checks on VM-execution control fields [SDM 26.2.1.1]; a failure is
 //     VMfailValid with VM-instruction error 7 and no guest time [SDM 26.2];
-//  3. loading guest state [SDM 26.3] (activity state; RVI/SVI stay in the VMCS);
+//  3. checks on the guest state [SDM 26.3.1]; a failure is a VM-entry failure
+//     [SDM 26.8]: exit reason 33 with bit 31, reported as a failed entry;
+//     loading guest state [SDM 26.3.2] (activity state; RVI/SVI stay in the VMCS);
 //  4. event injection [SDM 26.6];
 //  5. VM exit induced by the TPR threshold [SDM 26.7.7];
 //  6. evaluation of pending virtual interrupts [SDM 29.2.1];
@@ -18,7 +20,7 @@ namespace pisim {
 bool CpuCore::Impl::vm_enter(VmExitInfo& out) {
     assert(current != nullptr && "VM entry with no current VMCS (VMfailInvalid)");
     out = VmExitInfo{};
-    sc_core::wait(cycles(timing.vm_entry));
+    charge(timing.vm_entry);
 
     const std::uint32_t error = check_vm_execution_control_fields();
     if (error != 0) {
@@ -28,6 +30,16 @@ bool CpuCore::Impl::vm_enter(VmExitInfo& out) {
         return false;
     }
     assert(guest().program != nullptr && "VM entry of a VMCS without a guest program");
+    if (!check_guest_state()) {
+        const std::uint32_t reason =
+            vmcs::EXIT_REASON_VM_ENTRY_FAILURE | vmcs::EXIT_INVALID_GUEST_STATE;
+        vmcs().fields[vmcs::VM_EXIT_REASON] = reason;
+        vmcs().fields[vmcs::EXIT_QUALIFICATION] = 0;
+        out.reason = reason;
+        out.entry_error = reason;
+        emit(EventKind::CpuVmEntryFail, index, guest().vcpu, reason);
+        return false;
+    }
 
     load_guest_state();
     vmcs().launched = true;
@@ -103,6 +115,16 @@ std::uint32_t CpuCore::Impl::check_vm_execution_control_fields() {
     return 0;
 }
 
+// Checks on guest non-register state [SDM 26.3.1.4, 26.3.1.5]: an external
+// interrupt can be injected only into a guest with RFLAGS.IF = 1 (the model's
+// guest IF: not inside an ISR or a CLI window).
+bool CpuCore::Impl::check_guest_state() {
+    const std::uint64_t info = field(vmcs::VM_ENTRY_INTR_INFO_FIELD);
+    const bool injecting_external = (info & vmcs::INTR_INFO_VALID) != 0 &&
+                                    (info & vmcs::INTR_INFO_TYPE_MASK) == vmcs::INTR_TYPE_EXT_INTR;
+    return !(injecting_external && !guest_if());
+}
+
 // Loading guest state [SDM 26.3.2.5]: the activity state. RVI and SVI are
 // used in place in the VMCS's guest interrupt status; the guest program's
 // position is the model's own guest state kept in the VMCS.
@@ -121,12 +143,12 @@ bool CpuCore::Impl::inject_event() {
     if ((info & vmcs::INTR_INFO_VALID) == 0) return false;
     assert((info & vmcs::INTR_INFO_TYPE_MASK) == vmcs::INTR_TYPE_EXT_INTR &&
            "only external-interrupt injection is modeled");
-    assert(!guest().in_isr && "injection while the guest ISR runs (IF=0)");
+    assert(guest_if());  // check_guest_state
     const std::uint8_t vector = info & vmcs::INTR_INFO_VECTOR_MASK;
     vmcs().fields[vmcs::VM_ENTRY_INTR_INFO_FIELD] = info & ~std::uint64_t{vmcs::INTR_INFO_VALID};
     if (guest().halted) set_halted(false);
     emit(EventKind::CpuVirqInject, index, guest().vcpu, vector);
-    sc_core::wait(cycles(timing.virq_delivery));
+    charge(timing.virq_delivery);
     guest_isr_begin(vector);
     return true;
 }

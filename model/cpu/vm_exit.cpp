@@ -30,7 +30,7 @@ void CpuCore::Impl::vm_exit(std::uint32_t reason, std::uint64_t qualification,
     emit(EventKind::CpuVmExit, index, guest().vcpu, reason, qualification, intr_info);
     trace_vapic_state();
 
-    sc_core::wait(cycles(timing.vm_exit));
+    charge(timing.vm_exit);
     emit(EventKind::CpuMode, index, 0, guest().vcpu);
 
     out.reason = reason;

@@ -94,6 +94,10 @@ constexpr std::uint32_t EXIT_HLT = 12;
 /// WRMSR [SDM 25.1.3]. The model has no guest registers: for WRMSR exits it
 /// reports the 64-bit value written (EDX:EAX) as the exit qualification.
 constexpr std::uint32_t EXIT_WRMSR = 32;
+/// VM-entry failure due to invalid guest state [SDM 26.8]; reported with
+/// EXIT_REASON_VM_ENTRY_FAILURE (bit 31) set.
+constexpr std::uint32_t EXIT_INVALID_GUEST_STATE = 33;
+constexpr std::uint32_t EXIT_REASON_VM_ENTRY_FAILURE = 0x80000000u;
 constexpr std::uint32_t EXIT_TPR_BELOW_THRESHOLD = 43;
 constexpr std::uint32_t EXIT_APIC_ACCESS = 44;
 constexpr std::uint32_t EXIT_EOI_INDUCED = 45;

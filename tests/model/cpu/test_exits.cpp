@@ -255,6 +255,7 @@ TEST(CpuApicWrite, XapicIpiWithoutApicRegisterVirtualization) {
 TEST(CpuEptViolation, ApicWriteWithoutApicVirtualization) {
     Machine m;
     m.program.ops = {{GuestOp::Kind::Tpr, 0x20}};
+    m.program.repeat = false;
     m.run_entries(
         [&] {
             m.cpu->vmptrld(kVmcsPa);

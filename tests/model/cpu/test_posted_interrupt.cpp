@@ -195,7 +195,7 @@ TEST(CpuPostedInterrupt, OtherVectorExitsWithAcknowledgedVector) {
     EXPECT_EQ(m.pid_word(1), 1ull << (0x45 - 64));
     EXPECT_EQ(m.log.count("cpu.pi_process"), 0);
     EXPECT_EQ(m.cpu->exit_counts().at(vmcs::EXIT_EXTERNAL_INTERRUPT), 1u);
-    const Event& ev = m.log.events(EventKind::CpuVmExit)[0];
+    const Event ev = m.log.events(EventKind::CpuVmExit)[0];
     EXPECT_EQ(ev.a, kVcpu);
     EXPECT_EQ(ev.b, vmcs::EXIT_EXTERNAL_INTERRUPT);
     EXPECT_EQ(ev.d, 0x80000030u);

@@ -261,6 +261,7 @@ TEST(CpuSelfIpi, X2apicSelfIpiMsrIsVirtualized) {
 TEST(CpuSelfIpi, WithoutVidIcrWriteExits) {
     Machine m;
     m.program.ops = {{GuestOp::Kind::SelfIpi, 0x55}, {GuestOp::Kind::SelfIpi, 0x56}};
+    m.program.repeat = false;
     m.run_entries(
         [&] { m.setup_emulated(); },
         2, 1000000, [&](int i, const VmExitInfo&) {

@@ -185,5 +185,30 @@ TEST(CpuVmEntryChecks, TprThresholdMustNotExceedVtprWithoutApicAccesses) {
     });
 }
 
+// Checks on the guest state [SDM 26.3.1.4]: injecting an external interrupt
+// into a guest with RFLAGS.IF = 0 is a VM-entry failure (reason 33 | bit 31).
+TEST(CpuVmEntryChecks, InjectionIntoGuestWithIfClearFailsGuestStateCheck) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::CliWindow, 5000}};
+    m.lapic.at(1000, [&] { m.lapic.raise(0x30); });
+    VmExitInfo second;
+    bool second_ok = true;
+    m.run_entries([&] { m.setup_apicv(); }, 1, 100000, [&](int, const VmExitInfo&) {
+        m.cpu->vmwrite(vmcs::VM_ENTRY_INTR_INFO_FIELD, vmcs::INTR_INFO_VALID | 0x30);
+        second_ok = m.cpu->vm_enter(second);
+    });
+    ASSERT_EQ(m.exits.size(), 1u);
+    EXPECT_FALSE(second_ok);
+    EXPECT_EQ(second.entry_error, 0x80000021u);
+    EXPECT_EQ(second.reason, 0x80000021u);
+    EXPECT_EQ(m.vmcs_region().get(vmcs::VM_EXIT_REASON), 0x80000021u);
+    auto fails = m.log.events(EventKind::CpuVmEntryFail);
+    ASSERT_EQ(fails.size(), 1u);
+    EXPECT_EQ(fails[0].b, 0x80000021u);
+    EXPECT_EQ(m.log.count("cpu.virq_inject"), 0);
+    EXPECT_EQ(m.vmcs_region().guest.op_remaining, 4100u);
+    EXPECT_EQ(m.log.count("cpu.vm_entry"), 1);
+}
+
 }  // namespace
 }  // namespace pisim::test
