@@ -26,8 +26,10 @@
 struct vcpu;
 struct domain;
 
-/* true when the VT-d PI hooks are active for v's domain (vtd-pi mode and a
- * device assigned). */
+/* true in vtd-pi mode: SN/NDST/NV of v's PID follow SPEC 7 at VM entry. */
+bool pi_desc_managed(const struct vcpu *v);
+/* true when the blocking hooks are installed for v's domain (vtd-pi mode and
+ * a device assigned). */
 bool pi_hooks_active(const struct vcpu *v);
 
 /* Blocking-list primitives (pi_blocking_list.c). Add is idempotent; del

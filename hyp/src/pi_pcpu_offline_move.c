@@ -5,10 +5,10 @@
  * Under both lists' locks (lower pCPU index first), for every vCPU on the
  * list of `from_cpu`:
  *  - ON already set: take it off and wake it (after the locks are dropped);
- *  - else: move it to the list of `to_cpu`, then rewrite NDST to `to_cpu`,
- *    then look at ON again: a post between the first look and the NDST
- *    rewrite notified the departing pCPU, so such a vCPU is taken off and
- *    woken here as well.
+ *  - else: rewrite NDST to `to_cpu`, move it to the list of `to_cpu`, then
+ *    look at ON again: a post between the first look and the NDST rewrite
+ *    notified the departing pCPU, so such a vCPU is taken off and woken
+ *    here as well.
  */
 #include "hyp_core.h"
 #include "pi.h"
@@ -29,12 +29,16 @@ void pi_pcpu_offline_move(uint32_t from_cpu, uint32_t to_cpu)
     spin_lock(&second->pi_block_lock);
     while (from->pi_block_head != HYP_INVALID) {
         struct vcpu *v = &hyp_core.vcpu[from->pi_block_head];
-        pi_blocking_list_unlink_locked(v, from_cpu);
         if (pid_test_on(v->pid_pa)) {
+            pi_blocking_list_unlink_locked(v, from_cpu);
             woken[n++] = v->id;
             continue;
         }
-        /* link into the target list (its lock is held) */
+        /* NDST first, then the list move right after it: the two change
+         * together as far as a post can tell */
+        pid_update_control(v->pid_pa, PID_NDST_MASK,
+                           (uint64_t)pid_ndst_of_cpu(to_cpu) << PID_NDST_SHIFT);
+        pi_blocking_list_unlink_locked(v, from_cpu);
         v->pi_prev = HYP_INVALID;
         v->pi_next = to->pi_block_head;
         if (to->pi_block_head != HYP_INVALID)
@@ -43,8 +47,8 @@ void pi_pcpu_offline_move(uint32_t from_cpu, uint32_t to_cpu)
         to->pi_block_len++;
         __atomic_store_n(&v->pi_block_cpu, to_cpu, __ATOMIC_RELEASE);
         hyp_trace(HYP_TR_BLOCKLIST_ADD, v->id, to_cpu, 0, 0);
-        pid_update_control(v->pid_pa, PID_NDST_MASK,
-                           (uint64_t)pid_ndst_of_cpu(to_cpu) << PID_NDST_SHIFT);
+        /* a post between the first look and the NDST rewrite notified the
+         * departing pCPU: wake that vCPU here */
         if (pid_test_on(v->pid_pa)) {
             pi_blocking_list_unlink_locked(v, to_cpu);
             woken[n++] = v->id;

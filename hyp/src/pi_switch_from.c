@@ -13,7 +13,7 @@
 
 void pi_switch_from(struct vcpu *v)
 {
-    if (!pi_hooks_active(v))
+    if (!pi_desc_managed(v))
         return;
     if (vcpu_state(v) == HYP_VCPU_BLOCKED)
         return;

@@ -12,7 +12,7 @@
 
 void pi_switch_to(struct vcpu *v)
 {
-    if (!pi_hooks_active(v))
+    if (!pi_desc_managed(v))
         return;
     uint32_t cpu = arch_cpu_id();
     HYP_ASSERT(v->processor == cpu);

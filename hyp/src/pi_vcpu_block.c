@@ -13,6 +13,10 @@
  *     post between the HLT exit and step 2 notified nobody, so the caller
  *     must unblock when this returns true.
  * The vCPU stays on the list until pi_vm_entry_check takes it off.
+ * vcpu_block calls this before it marks the vCPU blocked (so that a blocked
+ * vCPU is always reachable by the wakeup vector) and once more after, if the
+ * hooks were installed meanwhile; pi_hooks_assign calls it for a vCPU that
+ * is already blocked. Steps 1-2 are idempotent.
  */
 #include "hyp_core.h"
 #include "pi.h"
@@ -22,8 +26,6 @@ bool pi_vcpu_block(struct vcpu *v)
 {
     if (!pi_hooks_active(v))
         return false;
-    HYP_ASSERT(vcpu_state(v) == HYP_VCPU_BLOCKED);
-
     uint32_t cpu = v->processor;
 
     /* 1. NV := wakeup vector, NDST := this pCPU */

@@ -19,8 +19,9 @@
  *       it stays pending while IF=0 and the CPU's posted-interrupt processing
  *       takes PIR right after VM entry [SPEC 2 "or restore NV and send
  *       itself a notification IPI"].
- * Steps 1-2 with the VT-d PI hooks, or when the vCPU is still on a list
- * (a block that raced with the hooks' removal); step 3 in both posting modes.
+ * Steps 1-2 in vtd-pi mode (pid_set_nv writes only if NV differs; a vCPU
+ * can be on a list even after the hooks' removal raced with its block);
+ * step 3 in both posting modes.
  */
 #include "hyp_core.h"
 #include "pi.h"
@@ -29,8 +30,7 @@
 void pi_vm_entry_check(struct vcpu *v)
 {
     HYP_ASSERT(!arch_irqs_enabled());
-    if (pi_hooks_active(v) ||
-        __atomic_load_n(&v->pi_block_cpu, __ATOMIC_ACQUIRE) != HYP_INVALID) {
+    if (pi_desc_managed(v)) {
         pid_set_nv(v->pid_pa, hyp_core.notification_vector); /* 1 */
         pi_blocking_list_del(v);                               /* 2 */
     }

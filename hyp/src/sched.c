@@ -180,14 +180,28 @@ void vcpu_wake(struct vcpu *v)
         cpu_raise_softirq(cpu, SOFTIRQ_SCHEDULE);
 }
 
-/* HLT exit of the current vCPU (Xen vcpu_block): mark it blocked, run the
- * PI block hook, then look for events that arrived meanwhile; if there are
- * some, unblock at once, else ask the scheduler to switch away. */
+/* HLT exit of the current vCPU [Xen vcpu_block; SPEC 7]:
+ *  1. the PI block hook (NV := wakeup vector, blocking list) runs first, so
+ *     that a vCPU is never seen blocked while a post could miss it;
+ *  2. the vCPU is marked blocked (under its scheduler lock);
+ *  3. if the hooks were installed between 1 and 2 (device assignment on
+ *     another pCPU), the hook runs now: pi_hooks_assign either saw the vCPU
+ *     blocked and ran it itself, or installed the hooks before 2, so one of
+ *     the two sides always does it;
+ *  4. events that arrived meanwhile (ON, PIR, a deliverable VIRR or pending
+ *     vector) unblock at once, else the scheduler switches away. A wakeup
+ *     handler that ran between 1 and 2 found the vCPU not yet blocked; its
+ *     ON is seen here. */
 void vcpu_block(struct vcpu *v)
 {
     struct pcpu *pc = this_pcpu();
     HYP_ASSERT(pc->curr == v->id);
-    bool f = spin_lock_irqsave(&pc->sched_lock);
+    if (vcpu_state(v) != HYP_VCPU_RUNNING)
+        return;
+
+    bool pending = pi_vcpu_block(v);                          /* 1 */
+
+    bool f = spin_lock_irqsave(&pc->sched_lock);               /* 2 */
     if (vcpu_state(v) != HYP_VCPU_RUNNING) {
         spin_unlock_irqrestore(&pc->sched_lock, f);
         return;
@@ -195,8 +209,11 @@ void vcpu_block(struct vcpu *v)
     vcpu_set_state(v, HYP_VCPU_BLOCKED);
     spin_unlock_irqrestore(&pc->sched_lock, f);
 
-    bool pending = pi_vcpu_block(v);
-    if (!pending)
+    if (pi_hooks_active(v) &&                                  /* 3 */
+        __atomic_load_n(&v->pi_block_cpu, __ATOMIC_SEQ_CST) == HYP_INVALID)
+        pending = pi_vcpu_block(v) || pending;
+
+    if (!pending)                                              /* 4 */
         pending = virq_events_pending(v);
     if (pending) {
         f = spin_lock_irqsave(&pc->sched_lock);

@@ -138,8 +138,9 @@ void arch_apic_set_tpr(uint8_t tpr) { m->record("set_tpr", tpr); }
 
 uint32_t arch_mem_read32(uint64_t pa)
 {
-    m->record("read32", pa);
-    return m->rd32(pa);
+    std::uint32_t v = m->rd32(pa);
+    m->record("read32", pa, v);
+    return v;
 }
 void arch_mem_write32(uint64_t pa, uint32_t v)
 {
@@ -148,8 +149,9 @@ void arch_mem_write32(uint64_t pa, uint32_t v)
 }
 uint64_t arch_mem_read64(uint64_t pa)
 {
-    m->record("read64", pa);
-    return m->rd64(pa);
+    std::uint64_t v = m->rd64(pa);
+    m->record("read64", pa, v);
+    return v;
 }
 void arch_mem_write64(uint64_t pa, uint64_t v)
 {

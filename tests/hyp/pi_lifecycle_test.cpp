@@ -117,12 +117,50 @@ TEST_F(PiLifecycle, SwitchFromLeavesBlockedVcpuAlone)
     EXPECT_EQ(nv(a), kWV);
 }
 
-TEST_F(PiLifecycle, SwitchHooksAreInactiveWithoutAssignedDevice)
+TEST_F(PiLifecycle, WithoutDeviceSwitchKeepsPidCurrentButBlockUsesNoList)
 {
     init(1);
     std::uint32_t v = running_vcpu(0, /*with_device=*/false);
-    EXPECT_TRUE(sn(v)) << "no device: the PID keeps its initial state";
-    EXPECT_EQ(m->find("cmpxchg64", pid_pa(v) + 32), -1);
+    EXPECT_FALSE(sn(v)) << "SPEC 7 running state in vtd-pi mode even without a device";
+    EXPECT_EQ(ndst(v), xapic_ndst(0));
+    m->irq_enabled[0] = false;
+    vcpu_block(&hyp_core.vcpu[v]);
+    EXPECT_EQ(state(v), HYP_VCPU_BLOCKED);
+    EXPECT_EQ(nv(v), kNV) << "blocking hooks come with a device";
+    EXPECT_EQ(hyp_core.vcpu[v].pi_block_cpu, HYP_INVALID);
+}
+
+TEST_F(PiLifecycle, BlockMarksBlockedOnlyAfterListAdd)
+{
+    init(1);
+    std::uint32_t v = running_vcpu(0);
+    m->log.clear();
+    m->irq_enabled[0] = false;
+    vcpu_block(&hyp_core.vcpu[v]);
+    long add = m->find("tr_blocklist_add", v);
+    long st = -1;
+    for (std::size_t i = 0; i < m->log.size(); i++)
+        if (m->log[i].name == "tr_vcpu_state" && m->log[i].c == HYP_VCPU_BLOCKED)
+            st = static_cast<long>(i);
+    ASSERT_GE(add, 0);
+    ASSERT_GE(st, 0);
+    EXPECT_LT(add, st) << "a blocked vCPU is always reachable by the wakeup vector";
+}
+
+TEST_F(PiLifecycle, BlockRunsHookWhenHooksInstalledWhileBlocking)
+{
+    init(1);
+    std::uint32_t v = running_vcpu(0, /*with_device=*/false);
+    m->after_call = [&](const mock::Call& c) {
+        if (c.name == "tr_vcpu_state" && c.c == HYP_VCPU_BLOCKED)
+            hyp_core.dom[1].pi_hooks = 1;  // assignment on another pCPU
+    };
+    m->irq_enabled[0] = false;
+    vcpu_block(&hyp_core.vcpu[v]);
+    m->after_call = nullptr;
+    EXPECT_EQ(hyp_core.vcpu[v].pi_block_cpu, 0u);
+    EXPECT_EQ(nv(v), kWV);
+    EXPECT_EQ(state(v), HYP_VCPU_BLOCKED);
 }
 
 TEST_F(PiLifecycle, BlockRewritesNvThenAddsToListThenChecksEvents)
@@ -514,10 +552,13 @@ TEST_F(PiLifecycle, PcpuOfflineWakesVcpuWhosePostRacedTheMove)
     ASSERT_EQ(ctl({off}, 0).at(0), 0);
     bool posted = false;
     m->after_call = [&](const mock::Call& c) {
-        // the post lands after the list move, before NDST is rewritten
-        if (!posted && c.name == "tr_blocklist_add" && c.b == 0) {
+        // the post lands after the first look at ON, before NDST is
+        // rewritten: it notifies the departing pCPU
+        if (!posted && c.name == "read64" && c.a == pid_pa(v) + 32 && m->cpu == 1 &&
+            !hyp_core.pcpu[1].online) {
             posted = true;
             EXPECT_TRUE(mock::vtd_post(pid_pa(v), 0x61));
+            EXPECT_EQ(ndst(v), xapic_ndst(1));
         }
     };
     m->cpu = 1;
