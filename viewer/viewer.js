@@ -91,6 +91,8 @@
       this.indexEvents(doc.events || []);
       doc.events = null; // the typed arrays hold everything now
       lap('events');
+      this.buildTagIndex();
+      lap('tags');
       this.buildSegments();
       lap('segments');
       this.buildSnapshots();
@@ -153,24 +155,36 @@
         byUnit[uk][u][ufill[uk][u]++] = i;
       }
       this.byUnitKind = byUnit;
-      // Tag index: the events of each device interrupt (tag != 0), in trace order.
-      const tagCount = new Map();
+    }
+
+    /** Tag index: the events of each device interrupt (tag != 0), in trace order. */
+    buildTagIndex() {
+      const n = this.n, tag = this.tag, big = this.big;
+      // Events of one interrupt come in runs, so remember the last key's counter.
+      const count = new Map();
+      let lastKey = 0, last = null;
       for (let i = 0; i < n; i++) {
         const tv = tag[i];
         if (tv === 0) continue;
+        if (tv === lastKey && last) { last.c++; continue; }
         const key = tv === tv ? tv : big.get(i * 8 + 6);
-        tagCount.set(key, (tagCount.get(key) || 0) + 1);
+        let ent = count.get(key);
+        if (!ent) count.set(key, ent = { c: 0, arr: null, f: 0 });
+        ent.c++;
+        if (tv === tv) { lastKey = tv; last = ent; } else { lastKey = 0; last = null; }
       }
       const tagIdx = this.tagIdx = new Map();
-      for (const [key, c] of tagCount) tagIdx.set(key, new Int32Array(c));
-      tagCount.clear();
+      for (const [key, ent] of count) { ent.arr = new Int32Array(ent.c); tagIdx.set(key, ent.arr); }
+      lastKey = 0; last = null;
       for (let i = 0; i < n; i++) {
         const tv = tag[i];
         if (tv === 0) continue;
-        const key = tv === tv ? tv : big.get(i * 8 + 6);
-        const f = tagCount.get(key) || 0;
-        tagIdx.get(key)[f] = i;
-        tagCount.set(key, f + 1);
+        let ent = tv === lastKey ? last : null;
+        if (!ent) {
+          ent = count.get(tv === tv ? tv : big.get(i * 8 + 6));
+          if (tv === tv) { lastKey = tv; last = ent; } else { lastKey = 0; last = null; }
+        }
+        ent.arr[ent.f++] = i;
       }
     }
 
@@ -563,10 +577,15 @@
     }
 
     reveal(cycle) {
-      const span = this.view.c1 - this.view.c0;
-      if (cycle < this.view.c0 || cycle > this.view.c1) {
-        this.view.c0 = cycle - span / 2; this.view.c1 = cycle + span / 2;
-      }
+      if (cycle < this.view.c0 || cycle > this.view.c1) this.centre(cycle);
+    }
+
+    /** Centre the view on a cycle, keeping the span, without showing cycles before 0 or past the end if it can. */
+    centre(cycle) {
+      const span = this.view.c1 - this.view.c0, full = this.fullSpan();
+      let c0 = cycle - span / 2;
+      if (span <= full) c0 = Math.max(0, Math.min(c0, full - span));
+      this.view.c0 = c0; this.view.c1 = c0 + span;
     }
 
     zoom(factor, around = this.cursor.cycle) {
@@ -638,6 +657,9 @@
     }
     goViolation(v) {
       const t = this.t;
+      // the interrupt the violation is about, if its event carries a tag
+      const irq = t.irqByTag.get(t.tagBig(v.event).toString());
+      if (irq && irq !== this.selIrq) this.selectIrq(irq, false);
       const p = t.unitPos.vcpu.get(Number(v.vcpu));
       if (p !== undefined) this.selVcpu = p, $('sel-vcpu').value = String(p);
       const pp = t.kinds[t.kind[v.event]].unit === 'pcpu' ? t.unitPos.pcpu.get(t.unit[v.event]) : undefined;
@@ -932,8 +954,7 @@
         let e = p.has('e') ? Number(p.get('e')) : NaN;
         if (!(Number.isInteger(e) && e >= -1 && e < t.n && (e < 0 || t.cycle[e] <= c) && (e + 1 >= t.n || t.cycle[e + 1] >= c))) e = t.eventAtCycle(c);
         if (Number.isFinite(c)) {
-          const span = this.view.c1 - this.view.c0;
-          this.view.c0 = c - span / 2; this.view.c1 = c + span / 2;
+          this.centre(c);
           this.setCursor(c, e, { reveal: false });
           this.scrollToSelected();
           return;
@@ -962,7 +983,7 @@
         '+': () => this.zoom(1 / 1.5), '=': () => this.zoom(1 / 1.5), '-': () => this.zoom(1.5), f: () => this.fit(),
         ArrowLeft: () => this.pan(-0.1), ArrowRight: () => this.pan(0.1),
         ArrowUp: () => this.zoom(1 / 1.5), ArrowDown: () => this.zoom(1.5),
-        c: () => { const s = this.view.c1 - this.view.c0; this.view.c0 = this.cursor.cycle - s / 2; this.view.c1 = this.view.c0 + s; this.draw(); },
+        c: () => { this.centre(this.cursor.cycle); this.draw(); this.writeHash(); },
       };
       document.addEventListener('keydown', (ev) => {
         if (ev.ctrlKey || ev.metaKey || ev.altKey) return;

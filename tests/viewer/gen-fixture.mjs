@@ -26,7 +26,7 @@ export function buildSmall() {
   c = paths.preempt(b, c + 4000, p, v);
   const r = b.devicePost(c + 1500, TAGS[2], v, 0x3a, 1);
   if (r.notified) throw new Error('SN=1 must suppress the notification');
-  const res = paths.resume(b, r.c + 3000, p, v, true);
+  const res = paths.resume(b, r.c + 3000, p, v, true, null, TAGS[2]);
   if (!res.vio) throw new Error('the forgotten PIR must be seen by the oracle');
   b.violation(res.vio.cycle, 'pending_at_entry', v,
     `PIR vector 0x${res.vio.vec.toString(16)} pending with ON clear at VM entry`, res.vio.event);

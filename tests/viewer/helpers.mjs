@@ -42,6 +42,7 @@ export async function serve(mounts, pages = {}) {
 
 /** A fresh headless Chromium context with its own temporary profile. */
 export async function browser(viewport = { width: 1400, height: 1000 }, extraArgs = []) {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium)`);
   const dir = mkdtempSync(join(tmpdir(), 'pisim-viewer-chromium-'));
   const ctx = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,

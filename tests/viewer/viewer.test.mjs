@@ -209,6 +209,11 @@ describe('viewer in Chromium on the fixture', () => {
     assert.equal((await inspector(page)).cycle, 24400);
     await page.keyboard.press('V');
     assert.equal((await inspector(page)).cycle, 24400, 'no earlier violation');
+    // from a fresh page: the violation's event carries the tag, so its interrupt is selected
+    const { page: p2 } = await load();
+    await p2.keyboard.press('v');
+    assert.equal(await p2.getAttribute('#irq-list .irq-row.selected', 'data-tag'), TAG[2]);
+    assert.equal((await inspector(p2)).step, 'posting');
   });
 
   test('event and interrupt stepping by keys and buttons', async () => {
