@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, browser, open, VIEWER } from './helpers.mjs';
+import { serve, browser, open, VIEWER } from './harness.mjs';
 import { writeBigTrace } from './gen-big-trace.mjs';
 
 test('1,000,000-event trace: 50 steps, each under 100 ms', { timeout: 600000 }, async (t) => {

@@ -5,7 +5,7 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { serve, browser, open, inspector, VIEWER, FIXTURES, ROOT } from './helpers.mjs';
+import { serve, browser, open, inspector, VIEWER, FIXTURES, ROOT } from './harness.mjs';
 import { parseKinds } from './trace-builder.mjs';
 import { buildSmall } from './gen-fixture.mjs';
 

@@ -1,4 +1,4 @@
-// tests/viewer/helpers.mjs - a static file server (node:http, 127.0.0.1, port 0) and a
+// tests/viewer/harness.mjs - a static file server (node:http, 127.0.0.1, port 0) and a
 // headless Debian Chromium driven by playwright-core (no browser download, ever).
 import { createServer } from 'node:http';
 import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
