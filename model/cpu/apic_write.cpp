@@ -54,8 +54,8 @@ bool CpuCore::Impl::virtualize_x2apic_wrmsr(std::uint32_t msr, std::uint64_t val
 //  - APIC-register virtualization 0 and VID 0: only TPR (080H, with "use TPR
 //    shadow") is virtualized;
 //  - APIC-register virtualization 0, VID 1: TPR, EOI (0B0H), ICR low (300H);
-//  - APIC-register virtualization 1: TPR, EOI, LDR, DFR, SVR, ESR, ICR low and
-//    high, LVT, timer initial count, DCR.
+//  - APIC-register virtualization 1: APIC ID, TPR, EOI, LDR, DFR, SVR, ESR,
+//    ICR low and high, LVT, timer initial count, DCR.
 // Otherwise APIC-access VM exit (44, fault-like), qualification = offset |
 // linear write (1 << 12). A virtualized write stores the data in the
 // virtual-APIC page, then APIC-write emulation follows.
@@ -70,7 +70,7 @@ bool CpuCore::Impl::virtualize_apic_access_write(std::uint32_t offset, std::uint
         virtualized = offset == vmcs::VAPIC_VTPR || offset == vmcs::VAPIC_VEOI ||
                       offset == vmcs::VAPIC_VICR_LO;
     } else {
-        virtualized = offset == 0x080 || offset == 0x0B0 || offset == 0x0D0 ||
+        virtualized = offset == 0x020 || offset == 0x080 || offset == 0x0B0 || offset == 0x0D0 ||
                       offset == 0x0E0 || offset == 0x0F0 || offset == 0x280 ||
                       offset == 0x300 || offset == 0x310 ||
                       (offset >= 0x320 && offset <= 0x370 && (offset & 0xF) == 0) ||
@@ -80,22 +80,32 @@ bool CpuCore::Impl::virtualize_apic_access_write(std::uint32_t offset, std::uint
         vm_exit(vmcs::EXIT_APIC_ACCESS, offset | vmcs::APIC_ACCESS_LINEAR_WRITE, 0, out);
         return true;
     }
-    vapic_write(offset, offset == vmcs::VAPIC_VTPR ? (value & 0xFF) : value);
+    vapic_write(offset, value);
     return apic_write_emulation(offset, out);
 }
 
 // APIC-write emulation [SDM 29.4.3.2], after a virtualized write:
-//  - 080H: TPR virtualization;
-//  - 0B0H with VID: EOI virtualization;
-//  - 300H with VID, when VICR_LO has reserved bits 0, shorthand self (01),
-//    edge trigger, fixed delivery and a vector >= 16: self-IPI virtualization;
-//  - otherwise: APIC-write VM exit (56, trap-like), qualification = offset.
+//  - 080H: bytes 3:1 of VTPR are cleared, then TPR virtualization;
+//  - 0B0H with VID: VEOI is cleared, then EOI virtualization; without VID an
+//    APIC-write VM exit;
+//  - 300H with VID, when VICR_LO has reserved bits (31:20, 17:16, 13) and
+//    delivery status (12) 0, shorthand self (01), edge trigger, fixed
+//    delivery and vector[7:4] != 0: self-IPI virtualization; else an
+//    APIC-write VM exit;
+//  - 310H: bytes 2:0 of VICR_HI are cleared; no other action;
+//  - any other offset: APIC-write VM exit (56, trap-like), qualification = offset.
 bool CpuCore::Impl::apic_write_emulation(std::uint32_t offset, VmExitInfo& out) {
-    if (offset == vmcs::VAPIC_VTPR) return tpr_virtualization(out);
-    if (offset == vmcs::VAPIC_VEOI && vid()) return eoi_virtualization(out);
+    if (offset == vmcs::VAPIC_VTPR) {
+        vapic_write(vmcs::VAPIC_VTPR, vapic_read(vmcs::VAPIC_VTPR) & 0xFF);
+        return tpr_virtualization(out);
+    }
+    if (offset == vmcs::VAPIC_VEOI && vid()) {
+        vapic_write(vmcs::VAPIC_VEOI, 0);
+        return eoi_virtualization(out);
+    }
     if (offset == vmcs::VAPIC_VICR_LO && vid()) {
         const std::uint32_t icr = vapic_read(vmcs::VAPIC_VICR_LO);
-        const bool reserved_zero = (icr & 0xFFF32000u) == 0;
+        const bool reserved_zero = (icr & 0xFFF33000u) == 0;
         const bool self = ((icr >> 18) & 3) == 1;
         const bool edge = (icr & (1u << 15)) == 0;
         const bool fixed = ((icr >> 8) & 7) == 0;
@@ -104,6 +114,10 @@ bool CpuCore::Impl::apic_write_emulation(std::uint32_t offset, VmExitInfo& out) 
             self_ipi_virtualization(static_cast<std::uint8_t>(icr & 0xFF));
             return false;
         }
+    }
+    if (offset == vmcs::VAPIC_VICR_HI) {
+        vapic_write(vmcs::VAPIC_VICR_HI, vapic_read(vmcs::VAPIC_VICR_HI) & 0xFF000000u);
+        return false;
     }
     vm_exit(vmcs::EXIT_APIC_WRITE, offset, 0, out);
     return true;

@@ -171,6 +171,27 @@ TEST(CpuEventInjection, InjectionLeavesHltActivityState) {
     EXPECT_EQ(m.log.events(EventKind::CpuVmExit)[0].cycle, 100u + 20u + 10u + 10u + 100u);
 }
 
+// With APIC-register virtualization but no VID the EOI write is virtualized
+// (VEOI written) and completed by an APIC-write exit (56, offset 0B0H).
+TEST(CpuApicWrite, EoiWithApicRegisterVirtualizationWithoutVidExits56) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::Compute, 1000}};
+    m.program.isr_cost = 40;
+    m.run_entries(
+        [&] {
+            m.setup_emulated();
+            m.cpu->vmwrite(vmcs::SECONDARY_VM_EXEC_CONTROL,
+                           vmcs::SEC_VIRTUALIZE_APIC_ACCESSES | vmcs::SEC_APIC_REGISTER_VIRT);
+            m.cpu->vmwrite(vmcs::VM_ENTRY_INTR_INFO_FIELD, vmcs::INTR_INFO_VALID | 0x50);
+        },
+        1);
+    ASSERT_EQ(m.exits.size(), 1u);
+    EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_APIC_WRITE);
+    EXPECT_EQ(m.exits[0].qualification, 0x0B0u);
+    EXPECT_EQ(m.log.events(EventKind::CpuVmExit)[0].cycle, 100u + 20u + 40u);
+    EXPECT_EQ(m.log.count("cpu.veoi"), 0);
+}
+
 // x2APIC IPI: WRMSR to ICR (830H) is not virtualized: exit 32 with the
 // 64-bit ICR value (destination 63:32, vector 7:0) as qualification.
 TEST(CpuWrmsr, X2apicIcrWriteExits32WithIcrValue) {
@@ -205,27 +226,43 @@ TEST(CpuWrmsr, X2apicEoiWithoutVidExits32) {
     EXPECT_EQ(m.log.events(EventKind::CpuVmExit)[0].cycle, 100u + 20u + 40u);
 }
 
-// xAPIC IPI with APIC-register virtualization: ICR high then ICR low are
-// written to VICR, each followed by a trap-like APIC-write exit (56).
+// xAPIC IPI with APIC-register virtualization: ICR high is virtualized with
+// no exit (bytes 2:0 cleared); ICR low is written to VICR and, not being a
+// self-IPI, causes a trap-like APIC-write exit (56) [SDM 29.4.3.2].
 TEST(CpuApicWrite, XapicIpiWritesVicrAndExits56) {
     Machine m;
-    m.program.ops = {{GuestOp::Kind::Ipi, 0x60, 3}, {GuestOp::Kind::Halt}};
+    m.program.ops = {{GuestOp::Kind::Compute, 100}, {GuestOp::Kind::Ipi, 0x60, 3},
+                     {GuestOp::Kind::Halt}};
     m.program.repeat = false;
     std::vector<std::uint32_t> vicr_hi, vicr_lo;
-    m.run_entries([&] { m.setup_apicv(); m.set_proc(vmcs::CPU_HLT_EXITING); }, 3, 100000,
+    m.run_entries([&] { m.setup_apicv(); m.set_proc(vmcs::CPU_HLT_EXITING); }, 2, 100000,
                   [&](int, const VmExitInfo&) {
                       vicr_hi.push_back(m.vapic(vmcs::VAPIC_VICR_HI));
                       vicr_lo.push_back(m.vapic(vmcs::VAPIC_VICR_LO));
                   });
-    ASSERT_EQ(m.exits.size(), 3u);
+    ASSERT_EQ(m.exits.size(), 2u);
     EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_APIC_WRITE);
-    EXPECT_EQ(m.exits[0].qualification, 0x310u);
+    EXPECT_EQ(m.exits[0].qualification, 0x300u);
+    EXPECT_EQ(m.log.events(EventKind::CpuVmExit)[0].cycle, 200u);
     EXPECT_EQ(vicr_hi[0], 3u << 24);
-    EXPECT_EQ(m.exits[1].reason, vmcs::EXIT_APIC_WRITE);
-    EXPECT_EQ(m.exits[1].qualification, 0x300u);
-    EXPECT_EQ(vicr_lo[1], 0x60u);
-    EXPECT_EQ(m.exits[2].reason, vmcs::EXIT_HLT);
-    EXPECT_EQ(m.cpu->exit_counts().at(vmcs::EXIT_APIC_WRITE), 2u);
+    EXPECT_EQ(vicr_lo[0], 0x60u);
+    EXPECT_EQ(m.exits[1].reason, vmcs::EXIT_HLT);
+    EXPECT_EQ(m.cpu->exit_counts().at(vmcs::EXIT_APIC_WRITE), 1u);
+}
+
+// A self-IPI with vector bits 7:4 = 0 is not virtualized [SDM 29.4.3.2]:
+// VICR_LO keeps the value and an APIC-write exit (56) follows.
+TEST(CpuApicWrite, SelfIpiWithVectorBelow16IsNotVirtualized) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::SelfIpi, 0x05}, {GuestOp::Kind::Halt}};
+    m.program.repeat = false;
+    m.run_entries([&] { m.setup_apicv(); m.set_proc(vmcs::CPU_HLT_EXITING); }, 1);
+    ASSERT_EQ(m.exits.size(), 1u);
+    EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_APIC_WRITE);
+    EXPECT_EQ(m.exits[0].qualification, 0x300u);
+    EXPECT_EQ(m.vapic(vmcs::VAPIC_VICR_LO), vmcs::ICR_SHORTHAND_SELF | 0x05u);
+    EXPECT_FALSE(m.vapic_bit(vmcs::VAPIC_VIRR, 0x05));
+    EXPECT_EQ(m.rvi(), 0);
 }
 
 // With VID but no APIC-register virtualization, ICR high is not virtualized
