@@ -84,7 +84,10 @@ public:
     /// IRTA, GCMD (IRE, SIRTP, CFI, QIE), IQA/IQT (a write to IQT starts
     /// processing the queued descriptors), GSTS/IQH/FSTS/ICS reads. FSTS.IQE
     /// and ICS.IWC are write-1-to-clear; FSTS.PPF reads 1 once a fault is
-    /// recorded. Never waits; callable before sc_start.
+    /// recorded. GCMD is written as software does on hardware, one command at
+    /// a time with the other enables kept: IRE, CFI and QIE take the written
+    /// levels, SIRTP latches IRTA (and does not touch the IEC). Never waits;
+    /// callable before sc_start.
     std::uint64_t read_reg(std::uint32_t offset) const;
     void write_reg(std::uint32_t offset, std::uint64_t value);
 

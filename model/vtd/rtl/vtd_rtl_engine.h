@@ -43,6 +43,10 @@ class Vvtd_irq_path;
 class VerilatedVcdSc;
 
 namespace pisim {
+struct VtdIrqPathSignals;
+}
+
+namespace pisim {
 
 /// Costs of the RTL engine, in core cycles.
 struct VtdRtlTiming {
@@ -105,21 +109,18 @@ public:
     };
     const Stats& stats() const { return stats_; }
 
-    struct Signals;
-
 private:
     void start_of_simulation() override;
     void open_trace();
-    void clock_cycle(std::uint64_t extra_low);
     void reset();
-    vtd::Irte serve_irte_read(std::uint32_t index, std::uint64_t address, std::uint64_t tag,
-                              VtdRtlResult& r);
+    void emit(EventKind k, std::uint64_t tag, std::uint64_t a, std::uint64_t b = 0,
+              std::uint64_t c = 0, std::uint64_t d = 0, std::uint64_t e = 0, std::uint64_t f = 0);
 
     PhysMem& mem_;
     EventSink& sink_;
     const VtdRtlTiming timing_;
     vtd::InterruptEntryCache* iec_;
-    std::unique_ptr<Signals> sig_;
+    std::unique_ptr<VtdIrqPathSignals> sig_;
     std::unique_ptr<Vvtd_irq_path> rtl_;
     std::unique_ptr<VerilatedVcdSc> vcd_;
     std::string vcd_path_;

@@ -1,0 +1,102 @@
+// model/vtd/rtl/vtd_irq_path_signals.h - one sc_signal per port of the
+// verilated vtd_irq_path (names, widths and directions as in
+// vtd_irq_path.sv), and their binding. Used by VtdRtlEngine and by the
+// lockstep test that drives the RTL directly.
+#pragma once
+
+#include <cstdint>
+#include <systemc>
+
+#include "Vvtd_irq_path.h"
+#include "model/vtd/posting.h"
+
+namespace pisim {
+
+struct VtdIrqPathSignals {
+    // Driven here (the RTL's inputs): written by whichever thread calls process().
+    template <typename T>
+    using In = sc_core::sc_signal<T, sc_core::SC_MANY_WRITERS>;
+    template <typename T>
+    using Out = sc_core::sc_signal<T>;
+    In<bool> clk{"clk"}, rst_n{"rst_n"}, cfg_ires{"cfg_ires"}, cfg_cfis{"cfg_cfis"},
+        req_valid{"req_valid"}, mem_rsp_valid{"mem_rsp_valid"}, mem_rsp_error{"mem_rsp_error"},
+        mem_rsp_retry{"mem_rsp_retry"};
+    In<std::uint32_t> req_requester_id{"req_requester_id"}, req_data{"req_data"};
+    In<std::uint64_t> cfg_irta{"cfg_irta"}, req_address{"req_address"};
+    In<sc_dt::sc_bv<512>> mem_rsp_rdata{"mem_rsp_rdata"};
+    // Driven by the RTL.
+    Out<bool> req_ready{"req_ready"}, rsp_valid{"rsp_valid"},
+        rsp_fault_recorded{"rsp_fault_recorded"}, rsp_fpd{"rsp_fpd"}, rsp_dm{"rsp_dm"},
+        rsp_rh{"rsp_rh"}, rsp_tm{"rsp_tm"}, rsp_urgent{"rsp_urgent"}, rsp_notify{"rsp_notify"},
+        mem_req_valid{"mem_req_valid"}, mem_req_write{"mem_req_write"},
+        mem_req_pid{"mem_req_pid"};
+    Out<std::uint32_t> rsp_outcome{"rsp_outcome"}, rsp_fault{"rsp_fault"}, rsp_dlm{"rsp_dlm"},
+        rsp_vector{"rsp_vector"}, rsp_posted_vector{"rsp_posted_vector"}, rsp_nv{"rsp_nv"},
+        rsp_index{"rsp_index"}, rsp_dest{"rsp_dest"}, rsp_ndst{"rsp_ndst"},
+        mem_req_index{"mem_req_index"};
+    Out<std::uint64_t> rsp_pda{"rsp_pda"}, rsp_old_control{"rsp_old_control"},
+        rsp_new_control{"rsp_new_control"}, mem_req_addr{"mem_req_addr"};
+    Out<sc_dt::sc_bv<512>> mem_req_wdata{"mem_req_wdata"};
+
+    void bind(Vvtd_irq_path& m) {
+        m.clk(clk);
+        m.rst_n(rst_n);
+        m.cfg_ires(cfg_ires);
+        m.cfg_cfis(cfg_cfis);
+        m.cfg_irta(cfg_irta);
+        m.req_valid(req_valid);
+        m.req_ready(req_ready);
+        m.req_address(req_address);
+        m.req_data(req_data);
+        m.req_requester_id(req_requester_id);
+        m.rsp_valid(rsp_valid);
+        m.rsp_outcome(rsp_outcome);
+        m.rsp_fault(rsp_fault);
+        m.rsp_fault_recorded(rsp_fault_recorded);
+        m.rsp_index(rsp_index);
+        m.rsp_fpd(rsp_fpd);
+        m.rsp_dest(rsp_dest);
+        m.rsp_dm(rsp_dm);
+        m.rsp_rh(rsp_rh);
+        m.rsp_tm(rsp_tm);
+        m.rsp_dlm(rsp_dlm);
+        m.rsp_vector(rsp_vector);
+        m.rsp_pda(rsp_pda);
+        m.rsp_posted_vector(rsp_posted_vector);
+        m.rsp_urgent(rsp_urgent);
+        m.rsp_old_control(rsp_old_control);
+        m.rsp_new_control(rsp_new_control);
+        m.rsp_notify(rsp_notify);
+        m.rsp_nv(rsp_nv);
+        m.rsp_ndst(rsp_ndst);
+        m.mem_req_valid(mem_req_valid);
+        m.mem_req_write(mem_req_write);
+        m.mem_req_pid(mem_req_pid);
+        m.mem_req_addr(mem_req_addr);
+        m.mem_req_index(mem_req_index);
+        m.mem_req_wdata(mem_req_wdata);
+        m.mem_rsp_valid(mem_rsp_valid);
+        m.mem_rsp_error(mem_rsp_error);
+        m.mem_rsp_retry(mem_rsp_retry);
+        m.mem_rsp_rdata(mem_rsp_rdata);
+    }
+};
+
+/// `n` 64-bit words (word i = bits 64i+63:64i) as the low bits of a 512-bit vector.
+inline sc_dt::sc_bv<512> to_bv(const std::uint64_t* words, unsigned n) {
+    sc_dt::sc_bv<512> v;  // all zero
+    for (unsigned i = 0; i < n; ++i) {
+        v.set_word(2 * i, static_cast<sc_dt::sc_digit>(words[i]));
+        v.set_word(2 * i + 1, static_cast<sc_dt::sc_digit>(words[i] >> 32));
+    }
+    return v;
+}
+/// A 512-bit vector as eight 64-bit words (a PID line).
+inline vtd::PidLine from_bv(const sc_dt::sc_bv<512>& v) {
+    vtd::PidLine line;
+    for (unsigned i = 0; i < 8; ++i)
+        line[i] = std::uint64_t{v.get_word(2 * i)} | (std::uint64_t{v.get_word(2 * i + 1)} << 32);
+    return line;
+}
+
+}  // namespace pisim
