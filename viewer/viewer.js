@@ -357,8 +357,10 @@
     buildLanes() {
       const t = this.t;
       this.lanes = [];
-      t.units.pcpu.forEach((u, i) => this.lanes.push({ type: 'pcpu', pos: i, label: u.name, seg: t.pcpuSeg[i] }));
-      t.units.vcpu.forEach((u, i) => this.lanes.push({ type: 'vcpu', pos: i, label: u.name, seg: t.vcpuSeg[i] }));
+      // Marks under the state bars: interrupts accepted by a pCPU's local APIC, guest ISR entries of a vCPU.
+      const of = (name, id) => Int32Array.from(t.eventsOfKind(name).filter((e) => t.unit[e] === id));
+      t.units.pcpu.forEach((u, i) => this.lanes.push({ type: 'pcpu', pos: i, label: u.name, seg: t.pcpuSeg[i], marks: of('apic.accept', Number(u.id)), markColor: '#8e44ad' }));
+      t.units.vcpu.forEach((u, i) => this.lanes.push({ type: 'vcpu', pos: i, label: u.name, seg: t.vcpuSeg[i], marks: of('guest.isr_begin', Number(u.id)), markColor: '#0a6e8a' }));
       t.units.vtd.forEach((u) => this.lanes.push({ type: 'vtd', label: u.name, ev: t.eventsOfUnit('vtd', Number(u.id)) }));
       t.units.dev.forEach((u) => this.lanes.push({ type: 'dev', label: u.name, ev: t.eventsOfUnit('dev', Number(u.id)) }));
       const h = RULER_H + this.lanes.length * LANE_H + 4;
@@ -406,7 +408,10 @@
         g.font = '11px system-ui, sans-serif';
         g.save();
         g.beginPath(); g.rect(LABEL_W, y, this.plotW, LANE_H); g.clip();
-        if (lane.seg) this.drawSegments(g, lane, y + 3, LANE_H - 6);
+        if (lane.seg) {
+          this.drawSegments(g, lane, y + 3, LANE_H - 7);
+          this.drawTicks(g, lane.marks, y + LANE_H - 4, 3, lane.markColor);
+        }
         else this.drawTicks(g, lane.ev, y + 4, LANE_H - 8);
         g.restore();
       });
@@ -480,19 +485,19 @@
       return '#7a7f88';
     }
 
-    drawTicks(g, ev, y, hh) {
+    drawTicks(g, ev, y, hh, color = null) {
       const t = this.t, cyc = t.cycle;
       if (!ev.length) return;
       const i0 = lowerBoundIdx(ev, cyc, this.view.c0), i1 = lowerBoundIdx(ev, cyc, this.view.c1 + 1e-9);
       if (i1 - i0 <= this.plotW) {
         for (let i = i0; i < i1; i++) {
           const e = ev[i];
-          g.fillStyle = this.kindColor(e);
+          g.fillStyle = color || this.kindColor(e);
           g.fillRect(Math.round(this.x(cyc[e])) - 1, y, 2, hh);
         }
         return;
       }
-      g.fillStyle = '#7a7f88';
+      g.fillStyle = color || '#7a7f88';
       for (let px = 0; px <= this.plotW; px++) {
         const a = lowerBoundIdx(ev, cyc, this.c(LABEL_W + px));
         if (a < ev.length && cyc[ev[a]] < this.c(LABEL_W + px + 1)) g.fillRect(LABEL_W + px, y, 1, hh);
@@ -557,8 +562,7 @@
           const e = ev0[i];
           const k = t.kinds[t.kind[e]];
           const more = lowerBoundIdx(ev0, cyc, c + 4 * px) - i - 1;
-          text = `#${e} @${cyc[e]} ${k.name} ` + k.args.map((a, j) => (a ? `${a}=${HEX_ARG.test(a) ? hex(t.argBig(e, j)) : t.argBig(e, j)}` : '')).join(' ') +
-            (more > 0 ? ` (+${more} more here)` : '');
+          text = this.describe(e) + (more > 0 ? ` (+${more} more here)` : '');
         }
       }
       if (!text) { tip.hidden = true; return; }
@@ -718,6 +722,7 @@
       }
       $('legend').innerHTML = 'pCPU: ' + MODE_NAMES.map((n, i) => `<i style="background:${MODE_COLORS[i]}"></i>${n}`).join('') +
         ' &nbsp; vCPU: ' + VSTATE_NAMES.slice(1).map((n, i) => `<i style="background:${VSTATE_COLORS[i + 1]}"></i>${n}`).join('') +
+        ' &nbsp; marks: <i style="background:#8e44ad"></i>interrupt accepted by the local APIC <i style="background:#0a6e8a"></i>guest ISR entry' +
         ' &nbsp; <i style="background:#c62828"></i>violation <i style="background:#1a4fd6"></i>cursor <i style="background:#111"></i>selected interrupt';
       $('violation-count').textContent = `(${t.violations.length})`;
       $('violations').innerHTML = t.violations.length ? t.violations.map((v, k) =>
@@ -746,9 +751,15 @@
     /** One event as text: number, cycle, kind, unit, tag, named args. */
     describe(e) {
       const t = this.t, k = t.kinds[t.kind[e]];
-      const parts = k.args.map((a, i) => (a ? `${a}=${HEX_ARG.test(a) ? hex(t.argBig(e, i)) : t.argBig(e, i).toString()}` : null)).filter(Boolean);
+      const parts = k.args.map((a, i) => (a ? `${a}=${this.argText(a, t.argBig(e, i))}` : null)).filter(Boolean);
       const tg = t.tagBig(e);
       return `#${e} @${t.cycle[e]} ${k.name} [${t.unitName(e)}]${tg ? ' tag ' + hex(tg) : ''}  ${parts.join(' ')}`;
+    }
+
+    /** An argument's value as text: hex for addresses, words and vectors; "none" for HYP_INVALID ids. */
+    argText(name, v) {
+      if (v === 0xffffffffn && /vcpu|^prev$|^next$|pcpu/.test(name)) return 'none';
+      return HEX_ARG.test(name) ? hex(v) : v.toString();
     }
 
     /** Seven events either side of the cursor; applied ones (at or before it) in full colour. */
@@ -982,6 +993,7 @@
         ']': () => this.step(1), '[': () => this.step(-1), v: () => this.nextViolation(1), V: () => this.nextViolation(-1),
         '+': () => this.zoom(1 / 1.5), '=': () => this.zoom(1 / 1.5), '-': () => this.zoom(1.5), f: () => this.fit(),
         ArrowLeft: () => this.pan(-0.1), ArrowRight: () => this.pan(0.1),
+        Home: () => this.setCursor(0, -1), End: () => { if (this.t.n) this.setCursor(this.t.cycle[this.t.n - 1], this.t.n - 1); },
         ArrowUp: () => this.zoom(1 / 1.5), ArrowDown: () => this.zoom(1.5),
         c: () => { this.centre(this.cursor.cycle); this.draw(); this.writeHash(); },
       };

@@ -230,6 +230,8 @@ describe('viewer in Chromium on the fixture', () => {
     assert.equal(await ev(), 5);
     assert.match(await page.textContent('#events-near li.current'), /^#5 @/);
     await page.keyboard.press('p'); await page.keyboard.press('p'); await page.keyboard.press('p'); await page.keyboard.press('p');
+    await page.keyboard.press('End'); assert.equal(await ev(), 136);
+    await page.keyboard.press('Home'); assert.equal(await ev(), -1);
     await page.click('#next-irq');
     assert.equal((await inspector(page)).cycle, 2040);
     await page.keyboard.press('j');
@@ -266,7 +268,7 @@ describe('viewer in Chromium on the fixture', () => {
     assert.equal(await page.isVisible('#tip'), true);
     const post = 11350; // vtd.post of the second interrupt, on the VT-d lane
     await page.mouse.move(box.x + 120 + plotW * (post / 48270), box.y + 20 + 2 * 22 + 11);
-    assert.match(await page.textContent('#tip'), /@11350 vtd\.post index=0 pid=0x7f2a1000 vector=0x30 old_control=0xf10000 new_control=0xf10001 notify=1/);
+    assert.match(await page.textContent('#tip'), /^#51 @11350 vtd\.post \[vtd0\] tag 0x10000000002  index=0 pid=0x7f2a1000 vector=0x30 old_control=0xf10000 new_control=0xf10001 notify=1/);
     // wheel zooms in around the mouse
     await page.mouse.move(box.x + 120 + plotW / 2, box.y + 30);
     await page.mouse.wheel(0, -300);
@@ -309,7 +311,7 @@ describe('viewer in Chromium on the fixture', () => {
     assert.equal(s.step, 'posting');
     assert.deepEqual([s.pir, s.on], [[0x30], 1]);
     assert.match(s.event, /tag 0x1000010000000001/);
-    await page.waitForFunction((t) => location.hash.includes(`irq=${t}`), tags[0]);
+    await page.waitForFunction((t) => location.hash.includes(`c=2600&`) && location.hash.includes(`irq=${t}`), tags[0]);
     await page.reload();
     await page.waitForFunction(() => document.body.dataset.state === 'ready');
     assert.equal(await page.getAttribute('#irq-list .irq-row.selected', 'data-tag'), tags[0]);
