@@ -59,15 +59,17 @@ void CpuCore::vmptrld(std::uint64_t vmcs_pa) {
     impl_->current = v;
 }
 
-// VMREAD [SDM 30.3] of the current VMCS; an unknown field reads 0.
+// VMREAD [SDM 30.3] of the current VMCS; an unknown field reads 0. With no
+// current VMCS the instruction fails (VMfailInvalid) and the model returns 0.
 std::uint64_t CpuCore::vmread(std::uint32_t field) const {
-    assert(impl_->current != nullptr && "VMREAD with no current VMCS");
+    if (impl_->current == nullptr) return 0;
     return impl_->current->get(field);
 }
 
-// VMWRITE [SDM 30.3] to the current VMCS.
+// VMWRITE [SDM 30.3] to the current VMCS. With no current VMCS the
+// instruction fails (VMfailInvalid) and nothing is written.
 void CpuCore::vmwrite(std::uint32_t field, std::uint64_t value) {
-    assert(impl_->current != nullptr && "VMWRITE with no current VMCS");
+    if (impl_->current == nullptr) return;
     impl_->current->fields[field] = value;
 }
 

@@ -39,7 +39,8 @@ struct VmExitInfo {
     std::uint64_t qualification = 0;
     std::uint32_t intr_info = 0;    ///< with ack-on-exit: bit 31 valid, 7:0 vector
     /// Nonzero when vm_enter() returned false: the VM-instruction error of a
-    /// VMfailValid (7: invalid control field) [SDM 30.4], or, for a VM-entry
+    /// VMfailValid (7: invalid control field) [SDM 30.4]; vmcs::VMFAIL_INVALID
+    /// (0xFFFFFFFF) when no VMCS is current (VMfailInvalid); or, for a VM-entry
     /// failure due to invalid guest state [SDM 26.8], the exit reason
     /// 0x80000021 (bit 31 | 33), which is also in VM_EXIT_REASON. Else 0.
     std::uint32_t entry_error = 0;

@@ -5,6 +5,7 @@ namespace pisim {
 
 // VMLAUNCH/VMRESUME [SDM 26]: VMLAUNCH if the current VMCS's launch state is
 // clear, else VMRESUME (the caller need not distinguish).
+//  0. no current VMCS: VMfailInvalid (entry_error VMFAIL_INVALID), no time;
 //  1. the instruction's cost (timing.vm_entry) is charged;
 //  2. checks on VM-execution control fields [SDM 26.2.1.1]; a failure is
 //     VMfailValid with VM-instruction error 7 and no guest time [SDM 26.2];
@@ -18,8 +19,15 @@ namespace pisim {
 //     may occur before its first instruction [SDM 26.7.5] (run_guest's first
 //     instruction boundary).
 bool CpuCore::Impl::vm_enter(VmExitInfo& out) {
-    assert(current != nullptr && "VM entry with no current VMCS (VMfailInvalid)");
     out = VmExitInfo{};
+    if (current == nullptr || current->guest.program == nullptr) {
+        // No current VMCS: VMfailInvalid [SDM 30.3]. (A region the platform
+        // did not bind to a guest program is treated alike.)
+        out.entry_error = vmcs::VMFAIL_INVALID;
+        emit(EventKind::CpuVmEntryFail, index, current ? current->guest.vcpu : 0,
+             vmcs::VMFAIL_INVALID);
+        return false;
+    }
     charge(timing.vm_entry);
 
     const std::uint32_t error = check_vm_execution_control_fields();
@@ -29,7 +37,6 @@ bool CpuCore::Impl::vm_enter(VmExitInfo& out) {
         emit(EventKind::CpuVmEntryFail, index, guest().vcpu, error);
         return false;
     }
-    assert(guest().program != nullptr && "VM entry of a VMCS without a guest program");
     if (!check_guest_state()) {
         const std::uint32_t reason =
             vmcs::EXIT_REASON_VM_ENTRY_FAILURE | vmcs::EXIT_INVALID_GUEST_STATE;

@@ -107,6 +107,9 @@ constexpr std::uint32_t EXIT_APIC_WRITE = 56;
 // VM-instruction error numbers [SDM 30.4]
 constexpr std::uint32_t VMERR_ENTRY_INVALID_CONTROL = 7;
 constexpr std::uint32_t VMERR_ENTRY_INVALID_HOST_STATE = 8;
+/// VMfailInvalid (no current VMCS) has no error number; the model reports
+/// this value in VmExitInfo::entry_error.
+constexpr std::uint32_t VMFAIL_INVALID = 0xFFFFFFFFu;
 
 // virtual-APIC page offsets [SDM 29.1; SPEC 3]
 constexpr std::uint32_t VAPIC_VTPR = 0x080, VAPIC_VPPR = 0x0A0, VAPIC_VEOI = 0x0B0,

@@ -185,6 +185,32 @@ TEST(CpuVmEntryChecks, TprThresholdMustNotExceedVtprWithoutApicAccesses) {
     });
 }
 
+// No current VMCS (never loaded, or VMCLEARed): VMREAD/VMWRITE fail
+// (VMfailInvalid: read 0, no write) and VM entry fails with no time.
+TEST(CpuVmEntryChecks, NoCurrentVmcsIsVmfailInvalid) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::Compute, 1000}};
+    VmExitInfo out;
+    bool ok = true;
+    std::uint64_t read_back = 1, end = 1;
+    m.cpu->root_software = [&] {
+        m.setup_apicv();
+        m.cpu->vmclear(kVmcsPa);
+        m.cpu->vmwrite(vmcs::TPR_THRESHOLD, 3);
+        read_back = m.cpu->vmread(vmcs::PIN_BASED_VM_EXEC_CONTROL);
+        ok = m.cpu->vm_enter(out);
+        end = now_cycles();
+    };
+    sc_core::sc_start(cycles(100000));
+    EXPECT_FALSE(ok);
+    EXPECT_EQ(out.entry_error, vmcs::VMFAIL_INVALID);
+    EXPECT_EQ(read_back, 0u);
+    EXPECT_EQ(m.vmcs_region().get(vmcs::TPR_THRESHOLD), 0u);
+    EXPECT_EQ(end, 0u);
+    EXPECT_EQ(m.log.count("cpu.vm_entry_fail"), 1);
+    EXPECT_EQ(m.log.count("guest.op"), 0);
+}
+
 // Checks on the guest state [SDM 26.3.1.4]: injecting an external interrupt
 // into a guest with RFLAGS.IF = 0 is a VM-entry failure (reason 33 | bit 31).
 TEST(CpuVmEntryChecks, InjectionIntoGuestWithIfClearFailsGuestStateCheck) {
