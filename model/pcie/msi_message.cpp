@@ -117,6 +117,8 @@ bool Nic::msix_masked(std::uint32_t index) const {
 }
 
 void Nic::msix_control(bool enable, bool function_mask) {
+    if (enable && impl_->cfg.use_msi)
+        throw std::logic_error("nic: MSI-X Enable on a NIC configured for MSI (use_msi)");
     impl_->msix_enable = enable;
     impl_->function_mask = function_mask;
     if (enable && !function_mask)
@@ -128,6 +130,11 @@ bool Nic::msix_function_masked() const { return impl_->function_mask; }
 
 // ---------------------------------------------------------------------------
 // MSI [PCIe 6.1.4.4, 7.7.1]
+
+void Nic::Impl::require_msi_mode() const {
+    if (!cfg.use_msi)
+        throw std::logic_error("nic: MSI capability used on a NIC configured for MSI-X");
+}
 
 /// The MSI message that source vector `vector` uses: vector mod 2^MME.
 std::uint32_t Nic::Impl::msi_message_number(std::uint32_t vector) const {
@@ -177,6 +184,7 @@ void Nic::Impl::msi_send(std::uint32_t message, std::uint32_t queue) {
 }
 
 void Nic::msi_program(std::uint64_t address, std::uint16_t data, std::uint32_t mme_log2) {
+    impl_->require_msi_mode();
     if (mme_log2 > 5 || (1u << mme_log2) > impl_->cfg.msi_vectors)
         throw std::invalid_argument("nic: MSI Multiple Message Enable " +
                                     std::to_string(mme_log2) +
@@ -192,6 +200,7 @@ void Nic::msi_program(std::uint64_t address, std::uint16_t data, std::uint32_t m
 }
 
 void Nic::msi_mask(std::uint32_t message, bool masked) {
+    impl_->require_msi_mode();
     check_index(message, impl_->cfg.msi_vectors, "MSI message");
     const std::uint32_t bit = 1u << message;
     if (masked)

@@ -97,9 +97,16 @@ void Nic::Impl::schedule(Item item) {
 }
 
 void Nic::Impl::run_due() {
-    started = true;
-    in_scheduler = true;
     const cycles_t now = now_cycles();
+    if (!started) {
+        // Initialization run: only arm the wakeup, so that entries of cycle 0
+        // run one delta later, after the other processes' initialization
+        // (which may still program the MSI-X table).
+        started = true;
+        if (!agenda.empty()) wake.notify(cycles(agenda.top().cycle - now));
+        return;
+    }
+    in_scheduler = true;
     while (!agenda.empty() && agenda.top().cycle <= now) {
         const Item item = agenda.top();
         agenda.pop();

@@ -55,7 +55,10 @@ struct NicTiming {
 /// mode the MSI message number it asks for). The request passes the vector's
 /// interrupt moderation (ITR, like the 82599 EITR: at most one message per
 /// `moderation` cycles; requests inside the interval are coalesced into one
-/// message at its end, each emitting NicModerated), then the message layer:
+/// message at its end, each emitting NicModerated(vector, end cycle); the
+/// interval restarts at every assertion, whether it sent a message or set
+/// the pending bit, and at a pending message released on unmask, which also
+/// covers the requests held so far), then the message layer:
 /// a masked vector (per-vector Mask bit or MSI-X Function Mask) sets its
 /// pending bit (NicMsixPending) and the message goes out when it is unmasked;
 /// an unmasked vector issues an MSI write (NicMsiWrite, with a fresh tag)
@@ -73,9 +76,13 @@ struct NicTiming {
 /// Events: unit = requester ID; NicMsiWrite carries the write's tag, which is
 /// ((device_index + 1) << 40) | n, n = 1, 2, ... per device in issue order.
 /// Ordering inside one cycle: writes reaching the root complex, then packet
-/// arrivals (queue order for equal cycles: earlier scheduled first), then
-/// moderation interval ends; so an arrival in the cycle an interval ends is
-/// coalesced into that interval's message.
+/// arrivals (equal cycles: in the order they were scheduled), then moderation
+/// interval ends; so an arrival in the cycle an interval ends is coalesced
+/// into that interval's message. A write issued with posted_write 0 lands in
+/// its issue cycle. Cycle-0 entries run one delta cycle after initialization.
+///
+/// Mode: use_msi fixes which capability the driver enabled; requests go only
+/// through that one (software must not enable both [PCIe 7.7.2.2 MSI-X Enable]).
 ///
 /// Scheduling: one SC_METHOD and one time-ordered queue (arrivals, interval
 /// ends, in-flight writes); about two activations per message, none per idle
@@ -92,7 +99,7 @@ public:
     /// in 1..2048 [PCIe 7.7.2.2 Table Size]; msi_vectors not a power of two
     /// in 1..32 [PCIe 7.7.1.2 Multiple Message Capable]; a queue's msix_index
     /// >= msix_vectors (MSI-X) or >= msi_vectors (MSI); a bad TrafficSpec
-    /// (traffic_source.h); device_index >= 2^23 (tag space).
+    /// (traffic_source.h); device_index >= 2^24 - 1 (tag space).
     Nic(sc_core::sc_module_name name, const NicConfig& cfg, const NicTiming& timing,
         EventSink& sink);
     ~Nic() override;
@@ -111,7 +118,8 @@ public:
     /// The entry's Vector Control Mask bit. Throws std::out_of_range.
     bool msix_masked(std::uint32_t index) const;
     /// MSI-X Message Control [PCIe 7.7.2.2]: MSI-X Enable (bit 15) and Function
-    /// Mask (bit 14). While the Function Mask is set every vector behaves as
+    /// Mask (bit 14). Throws std::logic_error when enabling MSI-X on an MSI
+    /// NIC (use_msi). While the Function Mask is set every vector behaves as
     /// masked (pending bits are set, per-vector Mask bits keep their values);
     /// when the function becomes enabled and unmasked, each vector whose
     /// pending bit is set and Mask bit clear sends its message, in index order.
@@ -124,12 +132,13 @@ public:
     /// mme_log2 bits replaced by k's low bits (vectors above the allocation
     /// alias to k mod 2^mme_log2) [PCIe 6.1.4.4]. data is 16 bits; the TLM
     /// write carries it zero-extended to 32. Throws std::invalid_argument when
-    /// 2^mme_log2 > msi_vectors (Multiple Message Enable above Capable).
+    /// 2^mme_log2 > msi_vectors (Multiple Message Enable above Capable),
+    /// std::logic_error on an MSI-X NIC (use_msi false).
     void msi_program(std::uint64_t address, std::uint16_t data, std::uint32_t mme_log2);
     /// MSI per-vector masking [PCIe 7.7.1 Mask Bits / Pending Bits]: message
     /// number `message` (0..31). Unmasking with the pending bit set sends the
     /// message and clears the pending bit. Throws std::out_of_range when
-    /// message >= msi_vectors.
+    /// message >= msi_vectors, std::logic_error on an MSI-X NIC.
     void msi_mask(std::uint32_t message, bool masked);
     bool msi_pending(std::uint32_t message) const;
 

@@ -62,6 +62,7 @@ struct Nic::Impl {
     void msix_request(std::uint32_t index, std::uint32_t queue);
     void msix_release_pending(std::uint32_t index);
     void msix_send(std::uint32_t index, std::uint32_t queue);
+    void require_msi_mode() const;   ///< throws std::logic_error unless use_msi
     std::uint32_t msi_message_number(std::uint32_t vector) const;
     void msi_request(std::uint32_t vector, std::uint32_t queue);
     void msi_release_pending(std::uint32_t message);

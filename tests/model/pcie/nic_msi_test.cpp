@@ -109,3 +109,18 @@ TEST(NicMsi, ErrorsAreReported) {
     EXPECT_THROW(b.nic->msi_mask(4, true), std::out_of_range);
     EXPECT_THROW(b.nic->msi_pending(4), std::out_of_range);
 }
+
+// The capability not selected by use_msi cannot be turned on.
+TEST(NicMsi, ModeMismatchIsALogicError) {
+    NicConfig msix_cfg;
+    RecordingSink s1;
+    Nic msix_nic("msix_nic", msix_cfg, NicTiming{}, s1);
+    EXPECT_THROW(msix_nic.msi_program(kAddr, 0, 0), std::logic_error);
+    EXPECT_THROW(msix_nic.msi_mask(0, true), std::logic_error);
+    NicConfig msi_cfg = msi_config(1);
+    RecordingSink s2;
+    Nic msi_nic("msi_nic", msi_cfg, NicTiming{}, s2);
+    EXPECT_FALSE(msi_nic.msix_enabled());
+    EXPECT_THROW(msi_nic.msix_control(true, false), std::logic_error);
+    EXPECT_NO_THROW(msi_nic.msix_control(false, true));
+}
