@@ -310,7 +310,9 @@
       return {
         i, tag, tagKey: tag.toString(), tagHex: hex(tag), device: Number(x.device),
         deviceName: dev === undefined ? String(x.device) : this.units.dev[dev].name,
-        vcpu: Number(x.vcpu), vcpuName: this.vcpuName(x.vcpu) ?? String(x.vcpu), vector: Number(x.vector),
+        vcpu: x.vcpu === undefined || x.vcpu === null ? -1 : Number(x.vcpu),
+        vcpuName: this.vcpuName(x.vcpu) ?? (x.vcpu === undefined || x.vcpu === null ? '-' : String(x.vcpu)),
+        vector: Number.isInteger(x.vector) ? x.vector : -1,
         delivered: !!x.delivered, latency: x.latency === null || x.latency === undefined ? null : Number(x.latency),
         start: write ? write.cycle : 0, steps, last: steps.length ? steps[steps.length - 1].name : '',
       };
@@ -560,7 +562,6 @@
         const i = lowerBoundIdx(ev0, cyc, c - 4 * px);
         if (i < ev0.length && cyc[ev0[i]] <= c + 4 * px) {
           const e = ev0[i];
-          const k = t.kinds[t.kind[e]];
           const more = lowerBoundIdx(ev0, cyc, c + 4 * px) - i - 1;
           text = this.describe(e) + (more > 0 ? ` (+${more} more here)` : '');
         }
@@ -856,7 +857,7 @@
         return `<li class="life-step" data-k="${k}" data-name="${esc(s.name)}" data-cycle="${s.cycle}" data-delta="${d}">` +
           `${esc(s.name)} @${s.cycle} <span class="delta">${k ? '+' + d : 'start'}</span></li>`;
       });
-      el.innerHTML = `<div>tag ${irq.tagHex} · ${esc(irq.deviceName)} → ${esc(irq.vcpuName)} vector ${hex(irq.vector, 2)} · ` +
+      el.innerHTML = `<div>tag ${irq.tagHex} · ${esc(irq.deviceName)} → ${esc(irq.vcpuName)} vector ${irq.vector < 0 ? '-' : hex(irq.vector, 2)} · ` +
         `${irq.delivered ? `delivered, latency <b id="life-latency">${irq.latency}</b> cycles` : '<b class="lost">not delivered</b>'}</div><ol>${rows.join('')}</ol>`;
     }
 
@@ -908,7 +909,7 @@
       for (let r = first; r < last; r++) {
         const x = this.rows[r];
         html.push(`<div class="irq-row${sel === x ? ' selected' : ''}${x.delivered ? '' : ' lost'}" style="top:${r * ROW_H}px" data-tag="${x.tagKey}" data-row="${r}">` +
-          `<span>${x.tagHex}</span><span>${esc(x.deviceName)}</span><span>${esc(x.vcpuName)}</span><span>${hex(x.vector, 2)}</span>` +
+          `<span>${x.tagHex}</span><span>${esc(x.deviceName)}</span><span>${esc(x.vcpuName)}</span><span>${x.vector < 0 ? '-' : hex(x.vector, 2)}</span>` +
           `<span>${x.start}</span><span>${x.latency === null ? '—' : x.latency}</span><span>${esc(x.last)}</span></div>`);
       }
       for (const old of [...list.querySelectorAll('.irq-row')]) old.remove();

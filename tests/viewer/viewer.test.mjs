@@ -78,7 +78,14 @@ describe('viewer in Chromium on the fixture', () => {
     const bigTag = (t) => (t === 0 ? 0 : '0x' + ((1n << 60n) + BigInt(t)).toString(16));
     d.events.forEach((e) => { e[3] = bigTag(e[3]); });
     d.interrupts.forEach((x) => { x.tag = bigTag(x.tag); });
-    server = await serve({ '/': VIEWER, '/traces/': FIXTURES }, { '/report.html': inline, '/bigtags.json': JSON.stringify(d) });
+    // The fixture cut just after the violation: the third interrupt is never delivered (lost).
+    const lost = JSON.parse(readFileSync(FIXTURE, 'utf8'));
+    const cut = lost.violations[0].event + 2;
+    lost.end_cycle = lost.events[cut - 1][0] + 1000;
+    lost.events = lost.events.slice(0, cut);
+    const third = lost.interrupts[2];
+    Object.assign(third, { delivered: false, latency: null, steps: third.steps.filter((x) => x.cycle <= lost.end_cycle) });
+    server = await serve({ '/': VIEWER, '/traces/': FIXTURES }, { '/report.html': inline, '/bigtags.json': JSON.stringify(d), '/lost.json': JSON.stringify(lost) });
     br = await browser();
   });
   after(async () => { await br?.close(); await server?.close(); });
@@ -316,6 +323,25 @@ describe('viewer in Chromium on the fixture', () => {
     await page.waitForFunction(() => document.body.dataset.state === 'ready');
     assert.equal(await page.getAttribute('#irq-list .irq-row.selected', 'data-tag'), tags[0]);
     assert.equal((await inspector(page)).step, 'posting');
+  });
+
+  test('a lost interrupt: listed as not delivered, sorted last by latency, its PIR bit left pending', async () => {
+    const { page, errors } = await open(br.ctx, `${server.url}/index.html?trace=lost.json`);
+    assert.deepEqual(errors, []);
+    assert.equal(await page.getAttribute(`#irq-list .irq-row[data-tag="${TAG[2]}"]`, 'class'), 'irq-row lost');
+    assert.match(await page.textContent(`#irq-list .irq-row[data-tag="${TAG[2]}"]`), /20380—posting$/);
+    await page.click('#irq-head [data-col="latency"]');
+    await page.click('#irq-head [data-col="latency"]');
+    assert.deepEqual(await rows(page), [TAG[1], TAG[0], TAG[2]], 'descending, the lost one last');
+    await page.check('#filter-undelivered');
+    assert.deepEqual(await rows(page), [TAG[2]]);
+    await selectIrq(page, TAG[2]);
+    assert.match(await page.textContent('#life'), /not delivered/);
+    assert.equal(await page.locator('.life-step').count(), 4);
+    await page.keyboard.press('End');
+    const s = await inspector(page);
+    assert.deepEqual([s.pir, s.on, s.sn, s.virr, s.rvi], [[0x3a], 0, 0, [], 0], 'PIR bit pending, nothing will deliver it');
+    assert.equal(s.step, null, 'past the last step');
   });
 
   test('interrupt list sorts by column and filters by vCPU and vector', async () => {
