@@ -17,6 +17,11 @@ namespace pisim {
 // Every exit leaves the guest after the writing instruction: trap-like exits
 // have completed it, and for fault-like ones (44, 48, 32) the hypervisor
 // emulates it and resumes at the next instruction.
+//
+// The model has no guest instruction stream for the hypervisor to decode, so
+// a fault-like exit carries the data written: WRMSR (32) in the qualification
+// (64 bits), APIC access (44) and EPT violation (48) in qualification bits
+// 63:32 (bits the SDM leaves 0 for these exits).
 bool CpuCore::Impl::guest_apic_write(std::uint32_t offset, std::uint64_t value,
                                      VmExitInfo& out) {
     if (sec(vmcs::SEC_VIRTUALIZE_X2APIC))
@@ -24,7 +29,9 @@ bool CpuCore::Impl::guest_apic_write(std::uint32_t offset, std::uint64_t value,
     if (sec(vmcs::SEC_VIRTUALIZE_APIC_ACCESSES))
         return virtualize_apic_access_write(offset, static_cast<std::uint32_t>(value), out);
     vmcs().fields[vmcs::GUEST_PHYSICAL_ADDRESS] = vmcs::GUEST_APIC_BASE + offset;
-    vm_exit(vmcs::EXIT_EPT_VIOLATION, vmcs::EPT_VIOLATION_WRITE, 0, out);
+    vm_exit(vmcs::EXIT_EPT_VIOLATION,
+            vmcs::EPT_VIOLATION_WRITE | (static_cast<std::uint64_t>(value & 0xFFFFFFFFu) << 32), 0,
+            out);
     return true;
 }
 
@@ -57,7 +64,7 @@ bool CpuCore::Impl::virtualize_x2apic_wrmsr(std::uint32_t msr, std::uint64_t val
 //  - APIC-register virtualization 1: APIC ID, TPR, EOI, LDR, DFR, SVR, ESR,
 //    ICR low and high, LVT, timer initial count, DCR.
 // Otherwise APIC-access VM exit (44, fault-like), qualification = offset |
-// linear write (1 << 12). A virtualized write stores the data in the
+// linear write (1 << 12) | the data written << 32 (model convention, above). A virtualized write stores the data in the
 // virtual-APIC page, then APIC-write emulation follows.
 bool CpuCore::Impl::virtualize_apic_access_write(std::uint32_t offset, std::uint32_t value,
                                                  VmExitInfo& out) {
@@ -77,7 +84,8 @@ bool CpuCore::Impl::virtualize_apic_access_write(std::uint32_t offset, std::uint
                       offset == 0x380 || offset == 0x3E0;
     }
     if (!virtualized) {
-        vm_exit(vmcs::EXIT_APIC_ACCESS, offset | vmcs::APIC_ACCESS_LINEAR_WRITE, 0, out);
+        vm_exit(vmcs::EXIT_APIC_ACCESS,
+                offset | vmcs::APIC_ACCESS_LINEAR_WRITE | (std::uint64_t{value} << 32), 0, out);
         return true;
     }
     vapic_write(offset, value);

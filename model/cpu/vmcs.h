@@ -70,7 +70,8 @@ constexpr std::uint32_t INTR_INFO_VECTOR_MASK = 0xFFu;
 constexpr std::uint32_t INTR_INFO_TYPE_MASK = 0x700u;
 constexpr std::uint32_t INTR_TYPE_EXT_INTR = 0x000u;
 // exit qualification of an APIC-access VM exit [SDM 27.2.1, table 27-6]:
-// page offset 11:0, access type 15:12 (1 = linear write)
+// page offset 11:0, access type 15:12 (1 = linear write); the model adds the
+// 32-bit data of a write in bits 63:32 (no instruction to decode; apic_write.cpp)
 constexpr std::uint64_t APIC_ACCESS_LINEAR_WRITE = 1u << 12;
 // exit qualification of an EPT violation [SDM 27.2.1, table 27-7]: bit 1 data write
 constexpr std::uint64_t EPT_VIOLATION_WRITE = 1u << 1;

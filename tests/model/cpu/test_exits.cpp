@@ -281,10 +281,38 @@ TEST(CpuApicWrite, XapicIpiWithoutApicRegisterVirtualization) {
         2);
     ASSERT_EQ(m.exits.size(), 2u);
     EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_APIC_ACCESS);
-    EXPECT_EQ(m.exits[0].qualification, 0x310u | (1u << 12));
+    EXPECT_EQ(m.exits[0].qualification, 0x310u | (1u << 12) | ((3ull << 24) << 32));
     EXPECT_EQ(m.vapic(vmcs::VAPIC_VICR_HI), 0u);
     EXPECT_EQ(m.exits[1].reason, vmcs::EXIT_APIC_WRITE);
     EXPECT_EQ(m.exits[1].qualification, 0x300u);
+}
+
+// Emulated mode as a software vLAPIC uses it (virtualize APIC accesses only,
+// no TPR shadow): every APIC write is a fault-like APIC-access exit carrying
+// offset, linear-write type and the data (bits 63:32).
+TEST(CpuApicAccess, EmulatedModeApicWritesExitWithData) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::Tpr, 0x20}, {GuestOp::Kind::Ipi, 0x60, 3},
+                     {GuestOp::Kind::Halt}};
+    m.program.repeat = false;
+    m.run_entries(
+        [&] {
+            m.setup_emulated();
+            m.cpu->vmwrite(vmcs::CPU_BASED_VM_EXEC_CONTROL,
+                           vmcs::CPU_HLT_EXITING | vmcs::CPU_ACTIVATE_SECONDARY);
+        },
+        4);
+    ASSERT_EQ(m.exits.size(), 4u);
+    EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_APIC_ACCESS);
+    EXPECT_EQ(m.exits[0].qualification, 0x1080u | (0x20ull << 32));
+    EXPECT_EQ(m.exits[1].reason, vmcs::EXIT_APIC_ACCESS);
+    EXPECT_EQ(m.exits[1].qualification, 0x1310u | ((3ull << 24) << 32));
+    EXPECT_EQ(m.exits[2].reason, vmcs::EXIT_APIC_ACCESS);
+    EXPECT_EQ(m.exits[2].qualification, 0x1300u | (0x60ull << 32));
+    EXPECT_EQ(m.exits[3].reason, vmcs::EXIT_HLT);
+    // No virtual-APIC page: nothing written to machine memory.
+    EXPECT_EQ(m.log.count("mem.vapic"), 0);
+    EXPECT_EQ(m.cpu->exit_counts().at(vmcs::EXIT_APIC_ACCESS), 3u);
 }
 
 // Without any APIC virtualization the guest's APIC page is not mapped: EPT
@@ -301,7 +329,7 @@ TEST(CpuEptViolation, ApicWriteWithoutApicVirtualization) {
         1);
     ASSERT_EQ(m.exits.size(), 1u);
     EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_EPT_VIOLATION);
-    EXPECT_EQ(m.exits[0].qualification, vmcs::EPT_VIOLATION_WRITE);
+    EXPECT_EQ(m.exits[0].qualification, vmcs::EPT_VIOLATION_WRITE | (0x20ull << 32));
     EXPECT_EQ(m.vmcs_region().get(vmcs::GUEST_PHYSICAL_ADDRESS), 0xFEE00080u);
 }
 

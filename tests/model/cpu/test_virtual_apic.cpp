@@ -271,7 +271,8 @@ TEST(CpuSelfIpi, WithoutVidIcrWriteExits) {
         });
     ASSERT_EQ(m.exits.size(), 2u);
     EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_APIC_ACCESS);
-    EXPECT_EQ(m.exits[0].qualification, 0x300u | vmcs::APIC_ACCESS_LINEAR_WRITE);
+    EXPECT_EQ(m.exits[0].qualification, 0x300u | vmcs::APIC_ACCESS_LINEAR_WRITE |
+                                             (std::uint64_t{vmcs::ICR_SHORTHAND_SELF | 0x55u} << 32));
     EXPECT_EQ(m.exits[1].reason, vmcs::EXIT_APIC_WRITE);
     EXPECT_EQ(m.exits[1].qualification, 0x300u);
     EXPECT_EQ(m.vapic(vmcs::VAPIC_VICR_LO), vmcs::ICR_SHORTHAND_SELF | 0x56u);
