@@ -31,6 +31,13 @@
     'apic.accept': OP.accept, 'apic.dispatch': OP.dispatch, 'apic.eoi': OP.eoi,
     'hyp.blocklist_add': OP.blAdd, 'hyp.blocklist_del': OP.blDel,
   };
+  // The event that marks each step of an interrupt's life (docs/trace-format.md step names).
+  const STEP_MARKERS = {
+    device_write: ['nic.msi_write'], vtd_request: ['vtd.request'], remapping: ['vtd.irte_fetch', 'vtd.remap'],
+    posting: ['vtd.post'], notification: ['apic.accept'], pi_processing: ['cpu.pi_process'],
+    virtual_delivery: ['guest.isr_begin'], vm_exit: ['cpu.vm_exit'], hyp_handler: ['hyp.handler_enter'],
+    injection: ['cpu.virq_inject', 'hyp.virq_pend'],
+  };
   const HEX_ARG = /address|irte|^old|^new|^pid$|^pir|control|qualification|intr_info|^data$|vector$|^nv$|ppr|^rvi$|^svi$|ndst|^dest$|status/;
 
   const $ = (id) => document.getElementById(id);
@@ -316,6 +323,36 @@
         delivered: !!x.delivered, latency: x.latency === null || x.latency === undefined ? null : Number(x.latency),
         start: write ? write.cycle : 0, steps, last: steps.length ? steps[steps.length - 1].name : '',
       };
+    }
+
+    /**
+     * The cursor event of each step of an interrupt: every event at the step's cycle is applied,
+     * except when the next step happens at the same cycle; then the cursor stops at the step's
+     * own event (STEP_MARKERS, the interrupt's tag preferred), so that, say, the notification
+     * accepted by the local APIC is seen before posted-interrupt processing consumes it.
+     */
+    stepEvents(irq) {
+      const out = [];
+      let prev = -1;
+      irq.steps.forEach((s, k) => {
+        const all = this.eventAtCycle(s.cycle);
+        let e = all;
+        const next = irq.steps[k + 1];
+        const kinds = STEP_MARKERS[s.name];
+        if (next && next.cycle === s.cycle && kinds) {
+          let any = -1, tagged = -1;
+          for (let i = Math.max(lowerBound(this.cycle, s.cycle), prev + 1); i <= all; i++) {
+            if (!kinds.includes(this.kindName(i))) continue;
+            if (any < 0) any = i;
+            if (this.tagBig(i) === irq.tag) { tagged = i; break; }
+          }
+          if (tagged >= 0 || any >= 0) e = tagged >= 0 ? tagged : any;
+        }
+        e = Math.max(e, prev);
+        out.push(e);
+        prev = e;
+      });
+      return out;
     }
 
     /** Event numbers that carry this interrupt's tag (from the tag index built at load). */
@@ -639,15 +676,20 @@
     goStep(k) {
       const s = this.selIrq.steps[k];
       this.stepIndex = k;
-      this.setCursor(s.cycle, this.t.eventAtCycle(s.cycle));
+      this.setCursor(s.cycle, this.selSteps[k]);
     }
-    /** Index of the step the cursor is at (last step with cycle <= cursor), -1 before the first. */
+    /** Index of the step the cursor is at (the last step reached), -1 before the first. */
     currentStep() {
       const irq = this.selIrq;
       if (!irq) return -1;
-      if (this.stepIndex !== undefined && this.stepIndex >= 0 && irq.steps[this.stepIndex] && irq.steps[this.stepIndex].cycle === this.cursor.cycle) return this.stepIndex;
+      const { cycle, event } = this.cursor, se = this.selSteps;
+      const k0 = this.stepIndex;
+      if (k0 !== undefined && k0 >= 0 && k0 < se.length && se[k0] === event && irq.steps[k0].cycle === cycle) return k0;
       let k = -1;
-      for (let i = 0; i < irq.steps.length; i++) if (irq.steps[i].cycle <= this.cursor.cycle) k = i;
+      for (let i = 0; i < irq.steps.length; i++) {
+        const c = irq.steps[i].cycle;
+        if (c < cycle || (c === cycle && se[i] <= event)) k = i;
+      }
       return k;
     }
 
@@ -677,6 +719,7 @@
       this.selIrq = irq;
       this.stepIndex = undefined;
       this.selIrqEvents = irq ? t.eventsOfTag(irq.tag) : [];
+      this.selSteps = irq ? t.stepEvents(irq) : [];
       this.selIrqLanes = new Map(this.selIrqEvents.map((e) => [e, this.laneOfEvent(e)]));
       if (irq) {
         const vp = t.unitPos.vcpu.get(irq.vcpu);
@@ -870,7 +913,7 @@
       for (const li of $('life').querySelectorAll('.life-step')) {
         const i = Number(li.dataset.k);
         li.classList.toggle('current', i === k && c <= lastCycle);
-        li.classList.toggle('future', Number(li.dataset.cycle) > c || (i > k && k >= 0));
+        li.classList.toggle('future', i > k);
       }
     }
 
