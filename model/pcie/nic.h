@@ -75,6 +75,10 @@ struct NicTiming {
 ///
 /// Events: unit = requester ID; NicMsiWrite carries the write's tag, which is
 /// ((device_index + 1) << 40) | n, n = 1, 2, ... per device in issue order.
+/// vector_index of NicMsiWrite / NicMsixPending is the MSI-X entry, or in MSI
+/// mode the message number; NicModerated names the queue's msix_index (the
+/// same number for MSI-X). The queue of a coalesced or released message is the
+/// first queue whose request it carries. NicPacket has tag 0.
 /// Ordering inside one cycle: writes reaching the root complex, then packet
 /// arrivals (equal cycles: in the order they were scheduled), then moderation
 /// interval ends; so an arrival in the cycle an interval ends is coalesced
@@ -87,7 +91,9 @@ struct NicTiming {
 /// Scheduling: one SC_METHOD and one time-ordered queue (arrivals, interval
 /// ends, in-flight writes); about two activations per message, none per idle
 /// cycle. The target's b_transport is called from that method and must not
-/// wait() (a posted write has no completion; the response status is ignored).
+/// wait() (a posted write has no completion; the response status is ignored)
+/// and must copy what it keeps: the payload is reused after it returns
+/// (TLM-2.0 base protocol).
 class Nic : public sc_core::sc_module {
 public:
     /// MSI writes to the root complex (the VT-d unit): TLM write, address =
