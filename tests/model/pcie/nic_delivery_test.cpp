@@ -172,3 +172,44 @@ TEST(NicDelivery, BurstAndFileTrafficExact) {
     EXPECT_THAT(v0, ElementsAre(12, 17, 22, 122, 127, 132));
     EXPECT_THAT(v1, ElementsAre(19, 312, 313));
 }
+
+// The whole event stream of a small run, in order: the packet always comes
+// first, then what it caused (held by moderation, pending on a masked vector,
+// or the write), each in the packet's cycle.
+TEST(NicDelivery, EventStreamOrderAcrossModerationAndMasking) {
+    NicConfig cfg;
+    cfg.requester_id = 0x0008;
+    cfg.moderation = 100;
+    cfg.queues.push_back(queue_on(0, file({0, 50, 200, 230})));
+    NicBench b(cfg, NicTiming{5});
+    b.nic->msix_program(0, kAddr, 0x60);
+    b.nic->msix_mask(0, false);
+    sc_core::sc_start(cycles(150));
+    b.nic->msix_mask(0, true);           // at 150
+    sc_core::sc_start();
+    struct Row { std::uint64_t cycle; EventKind kind; std::uint64_t a, b; };
+    const std::vector<Row> want = {
+        {0, EventKind::NicPacket, 0, 0},
+        {0, EventKind::NicMsiWrite, kAddr, 0x60},
+        {50, EventKind::NicPacket, 0, 0},
+        {50, EventKind::NicModerated, 0, 100},
+        {100, EventKind::NicMsiWrite, kAddr, 0x60},
+        {200, EventKind::NicPacket, 0, 0},
+        {200, EventKind::NicMsixPending, 0, 0},
+        {230, EventKind::NicPacket, 0, 0},
+        {230, EventKind::NicModerated, 0, 300},
+    };
+    ASSERT_EQ(b.sink.events.size(), want.size());
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        const Event& e = b.sink.events[i];
+        EXPECT_EQ(e.cycle, want[i].cycle) << i;
+        EXPECT_EQ(e.kind, want[i].kind) << i;
+        EXPECT_EQ(e.a, want[i].a) << i;
+        EXPECT_EQ(e.b, want[i].b) << i;
+        EXPECT_EQ(e.unit, 0x0008u) << i;
+    }
+    // The hold ending at 300 found the pending bit already set: still one.
+    EXPECT_TRUE(b.nic->msix_pending(0));
+    EXPECT_THAT(cycles_of(b.target.log), ElementsAre(5, 105));
+    EXPECT_EQ(b.nic->stats().masked_pending, 1u);
+}
