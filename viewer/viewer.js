@@ -537,10 +537,16 @@
         return;
       }
       g.fillStyle = color || '#7a7f88';
+      // Dense: one search per pixel column; runs of columns with events drawn as one rectangle.
+      let run = -1, a = lowerBoundIdx(ev, cyc, this.c(LABEL_W));
       for (let px = 0; px <= this.plotW; px++) {
-        const a = lowerBoundIdx(ev, cyc, this.c(LABEL_W + px));
-        if (a < ev.length && cyc[ev[a]] < this.c(LABEL_W + px + 1)) g.fillRect(LABEL_W + px, y, 1, hh);
+        const end = this.c(LABEL_W + px + 1);
+        const has = a < ev.length && cyc[ev[a]] < end;
+        if (has && run < 0) run = px;
+        if (!has && run >= 0) { g.fillRect(LABEL_W + run, y, px - run, hh); run = -1; }
+        if (has) a = lowerBoundIdx(ev, cyc, end);
       }
+      if (run >= 0) g.fillRect(LABEL_W + run, y, this.plotW + 1 - run, hh);
     }
 
     drawSelectedIrq(g) {
