@@ -166,6 +166,10 @@ describe('viewer in Chromium on the fixture', () => {
     assert.equal(s.step, 'virtual_delivery', 'no step after the last one');
     await page.keyboard.press('[');
     assert.equal((await inspector(page)).step, 'pi_processing');
+    await page.click('.life-step[data-name="posting"]');
+    s = await inspector(page);
+    assert.deepEqual([s.step, s.cycle, s.pir], ['posting', 2600, [0x30]]);
+    assert.deepEqual(await page.$$eval('.life-step.future', (l) => l.map((x) => x.dataset.name)), ['notification', 'pi_processing', 'virtual_delivery']);
   });
 
   test('life of an interrupt to a blocked vCPU: wakeup vector and blocking list', async () => {
