@@ -11,6 +11,7 @@
 #include <optional>
 #include <systemc>
 
+#include "cli/commands.h"
 #include "platform/input_error.h"
 #include "platform/machine.h"
 #include "platform/output_file.h"
@@ -88,6 +89,23 @@ int sc_main(int argc, char** argv) {
     CLI::App* validate = app.add_subcommand("validate", "Check a scenario file without running it");
     validate->add_option("scenario", vfile, "Scenario file (YAML)")->required();
 
+    pisim::cli::SweepArgs sa;
+    CLI::App* sweep = app.add_subcommand("sweep", "Run a scenario at many points (a grid of --vary values or --random event times), each in its own process");
+    sweep->add_option("scenario", sa.scenario, "Scenario file (YAML)")->required()->check(CLI::ExistingFile);
+    sweep->add_option("--vary", sa.vary, "PATH=START:END[:STEP]: vary an integer field of the scenario (e.g. events.0.at=1000:2000:10); several make a grid");
+    sweep->add_option("--random", sa.random, "N random points: event times (or the --vary ranges) drawn from --seed");
+    sweep->add_option("--seed", sa.random_seed, "Seed of the random exploration (default 1)");
+    sweep->add_option("-j,--jobs", sa.jobs, "Parallel simulations (default: one per core); results are identical for any value");
+    sweep->add_option("-o,--out", sa.out, "Write results.json, results.tsv and every failing point as a standalone scenario to DIR");
+    sweep->add_option("--shard", sa.shard, "K/N: run only the K-th of N deterministic shares of the points (combine with pisim merge)");
+    sweep->add_option("--hyp", sa.hyp, "Hypervisor core shared object to run instead of the built-in one")->check(CLI::ExistingFile);
+    sweep->add_flag("--minimize", sa.minimize, "Shrink every failing point while it still fails the same way (writes point-N-min.yaml)");
+
+    pisim::cli::MergeArgs ma;
+    CLI::App* merge = app.add_subcommand("merge", "Combine the results of sweep shards into the table and files of a single run");
+    merge->add_option("dirs", ma.dirs, "Shard output directories")->required()->check(CLI::ExistingDirectory);
+    merge->add_option("-o,--out", ma.out, "Output directory")->required();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -100,6 +118,8 @@ int sc_main(int argc, char** argv) {
     try {
         if (*run) return cmd_run(ra);
         if (*validate) return cmd_validate(vfile);
+        if (*sweep) return pisim::cli::cmd_sweep(sa);
+        if (*merge) return pisim::cli::cmd_merge(ma);
     } catch (const pisim::InputError& e) {
         std::cerr << e.what() << "\n";
         return kExitBadInput;

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include <xxhash.h>
+
 #include "model/common/cycles.h"
 #include "platform/input_error.h"
 
@@ -24,7 +26,17 @@ std::uint32_t irq_mode_of(const std::string& m) {
 
 Machine* Machine::instance() { return g_machine; }
 
+EventHub::EventHub() : hash_state_(XXH64_createState()) { XXH64_reset(static_cast<XXH64_state_t*>(hash_state_), 0); }
+EventHub::~EventHub() { XXH64_freeState(static_cast<XXH64_state_t*>(hash_state_)); }
+
+std::uint64_t EventHub::trace_hash() const { return XXH64_digest(static_cast<XXH64_state_t*>(hash_state_)); }
+
 void EventHub::emit(const Event& e) {
+    // Hash the fields, not the struct: padding bytes are not part of the event.
+    const std::uint64_t w[9] = {e.cycle, static_cast<std::uint64_t>(e.kind) | std::uint64_t{e.unit} << 16,
+                                e.tag, e.a, e.b, e.c, e.d, e.e, e.f};
+    XXH64_update(static_cast<XXH64_state_t*>(hash_state_), w, sizeof w);
+    ++events;
     tracker.on_event(e);
     if (recording) trace.push_back(e);
     const std::size_t before = oracles->violations().size();

@@ -70,7 +70,20 @@ public:
     std::vector<Event> trace;
     /// Index in `trace` of the Violation event of each oracle violation.
     std::vector<std::size_t> violation_events;
+    /// XXH64 of every event's fields in order: equal hashes, equal traces.
+    std::uint64_t trace_hash() const;
+    std::uint64_t events = 0;
+
+    EventHub();
+    ~EventHub() override;
+
+private:
+    void* hash_state_;  // XXH64_state_t
 };
+
+/// The scenario's timing profile with its overrides applied; InputError for
+/// an unknown profile or cost.
+TimingProfile resolve_profile(const Scenario& s);
 
 class Machine {
 public:

@@ -69,6 +69,8 @@ RunReport make_report(Machine& m, std::uint64_t grace) {
     r.interrupts = m.hub().tracker.records();
     r.vm_exits = m.exit_counts();
     r.hyp_cycles = m.hyp_cycles();
+    r.events = m.hub().events;
+    r.trace_hash = m.hub().trace_hash();
 
     std::vector<std::uint64_t> lat;
     std::map<std::string, std::vector<std::uint64_t>> stage;
@@ -175,7 +177,7 @@ std::string format_text(const RunReport& r, bool per_interrupt) {
     for (const auto& [reason, n] : r.vm_exits) total += n;
     out += fmt::format("vm exits: {}", total);
     for (const auto& [reason, n] : r.vm_exits) out += fmt::format("  {} {}: {}", reason, exit_reason_name(reason), n);
-    out += fmt::format("\nhypervisor cycles: {}\n", r.hyp_cycles);
+    out += fmt::format("\nhypervisor cycles: {}\nevents: {}, trace hash {:016x}\n", r.hyp_cycles, r.events, r.trace_hash);
     for (const Violation& v : r.violations) {
         out += fmt::format("violation: {} at cycle {}{}: {}\n", v.oracle, v.cycle,
                            v.vcpu >= 0 ? fmt::format(" (vCPU {})", v.vcpu) : std::string(), v.message);
@@ -221,7 +223,8 @@ nlohmann::ordered_json to_json(const RunReport& r) {
     j["summary"] = {{"written", r.interrupts.size()}, {"delivered", r.delivered}, {"lost", r.lost},
                     {"in_flight", r.in_flight}, {"faulted", r.faulted}, {"unbound", r.unbound},
                     {"latency", summ(r.latency)}, {"stages", stages}, {"vm_exits", exits},
-                    {"hyp_cycles", r.hyp_cycles}};
+                    {"hyp_cycles", r.hyp_cycles}, {"events", r.events},
+                    {"trace_hash", fmt::format("{:016x}", r.trace_hash)}};
     J viol = J::array();
     for (const Violation& v : r.violations)
         viol.push_back({{"oracle", v.oracle}, {"cycle", v.cycle}, {"vcpu", v.vcpu}, {"message", v.message}, {"history", v.history}});

@@ -33,6 +33,7 @@ struct RunReport {
     std::map<std::string, LatencySummary> stages;  ///< per stage name
     std::map<std::uint32_t, std::uint64_t> vm_exits;
     std::uint64_t hyp_cycles = 0;
+    std::uint64_t events = 0, trace_hash = 0;  ///< the event stream's size and XXH64
     std::vector<Violation> violations;   ///< oracle violations (incl. hyp assertions)
     std::vector<std::string> failures;  ///< failed expectations and unexpected violations
     bool passed() const { return failures.empty(); }

@@ -46,8 +46,9 @@ class Loader {
 public:
     explicit Loader(const std::string& path) : r_(path) { s_.file = path; }
 
-    Scenario run() {
-        YAML::Node doc = r_.load_file();
+    Scenario run() { return run(r_.load_file()); }
+
+    Scenario run(const YAML::Node& doc) {
         r_.expect_map(doc, "a scenario",
                       {"name", "description", "seed", "duration", "profile", "profile_overrides",
                        "machine", "hyp", "domains", "devices", "events", "expect", "oracles"});
@@ -382,6 +383,11 @@ private:
 Scenario load_scenario(const std::string& path) {
     Loader l(path);
     return l.run();
+}
+
+Scenario load_scenario_node(const YAML::Node& doc, const std::string& file) {
+    Loader l(file);
+    return l.run(doc);
 }
 
 }  // namespace pisim

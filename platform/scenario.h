@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <yaml-cpp/yaml.h>
+
 #include "model/cpu/workload.h"
 #include "model/pcie/nic.h"
 
@@ -128,5 +130,8 @@ struct ScenarioLimits {
 
 /// Load and validate a scenario file. Throws InputError.
 Scenario load_scenario(const std::string& path);
+/// The same from an already parsed document (a sweep point); `file` names
+/// it in errors and is the base for relative paths (traffic files).
+Scenario load_scenario_node(const YAML::Node& doc, const std::string& file);
 
 }  // namespace pisim

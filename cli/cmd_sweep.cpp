@@ -1,0 +1,200 @@
+// cli/cmd_sweep.cpp - `pisim sweep` and `pisim merge`.
+#include "cli/commands.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <set>
+
+#include "platform/input_error.h"
+#include "platform/scenario.h"
+#include "platform/output_file.h"
+#include "platform/sweep.h"
+#include "platform/yaml_util.h"
+
+namespace pisim::cli {
+
+namespace {
+
+std::string outcome(const PointResult& r) {
+    if (r.exit_code == 2) return "error";
+    return r.failed() ? "FAIL" : "pass";
+}
+
+/// The results table (also results.tsv with tabs).
+std::string table(const std::vector<PointResult>& rs, const std::vector<std::string>& paths, char sep) {
+    std::string out;
+    auto cell = [&](const std::string& s, int w) { return sep == '\t' ? s + "\t" : fmt::format("{:>{}} ", s, w); };
+    out += cell("point", 6);
+    for (const auto& p : paths) out += cell(p, std::max<int>(10, static_cast<int>(p.size())));
+    out += cell("outcome", 7) + cell("violated", 22) + cell("delivered", 9) + cell("lost", 5) + cell("p99", 7) +
+           cell("max", 7) + cell("trace", 16);
+    out.back() = '\n';
+    for (const auto& r : rs) {
+        out += cell(std::to_string(r.index), 6);
+        for (const auto& p : paths) {
+            std::string v = "-";
+            for (const auto& [k, x] : r.set)
+                if (k == p) v = std::to_string(x);
+            out += cell(v, std::max<int>(10, static_cast<int>(p.size())));
+        }
+        std::string viol;
+        for (const auto& v : r.violated) viol += (viol.empty() ? "" : ",") + v;
+        out += cell(outcome(r), 7) + cell(viol.empty() ? "-" : viol, 22) + cell(std::to_string(r.delivered), 9) +
+               cell(std::to_string(r.lost), 5) + cell(std::to_string(r.p99), 7) + cell(std::to_string(r.max), 7) +
+               cell(r.trace_hash, 16);
+        out.back() = '\n';
+    }
+    return out;
+}
+
+std::vector<std::string> varied_paths(const std::vector<PointResult>& rs) {
+    std::vector<std::string> paths;
+    for (const auto& r : rs)
+        for (const auto& [k, v] : r.set)
+            if (std::find(paths.begin(), paths.end(), k) == paths.end()) paths.push_back(k);
+    return paths;
+}
+
+/// Write results.json, results.tsv and the failing points' scenario files.
+void write_outputs(const std::string& dir, const std::string& scenario, std::size_t total,
+                   const std::vector<PointResult>& rs, const std::string& shard) {
+    std::filesystem::create_directories(dir);
+    nlohmann::ordered_json j;
+    j["format"] = "pisim-sweep";
+    j["version"] = 1;
+    j["scenario"] = scenario;
+    j["points"] = total;
+    if (!shard.empty()) j["shard"] = shard;
+    nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+    for (const auto& r : rs) arr.push_back(to_json(r));
+    j["results"] = arr;
+    write_file_atomic(dir + "/results.json", j.dump(1) + "\n");
+    write_file_atomic(dir + "/results.tsv", table(rs, varied_paths(rs), '\t'));
+    for (const auto& r : rs) {
+        if (!r.scenario_yaml.empty())
+            write_file_atomic(fmt::format("{}/point-{}.yaml", dir, r.index),
+                              fmt::format("# pisim sweep point {} of {}: {}\n", r.index, scenario, outcome(r)) + r.scenario_yaml);
+        if (!r.minimized_yaml.empty())
+            write_file_atomic(fmt::format("{}/point-{}-min.yaml", dir, r.index),
+                              fmt::format("# pisim sweep point {} of {}, minimized\n", r.index, scenario) + r.minimized_yaml);
+    }
+}
+
+int summarize(const std::vector<PointResult>& rs, std::ostream& out) {
+    std::size_t failing = 0, errors = 0;
+    for (const auto& r : rs) failing += r.failed() && r.exit_code != 2, errors += r.exit_code == 2;
+    out << table(rs, varied_paths(rs), ' ');
+    out << fmt::format("points: {}, passing {}, failing {}, bad input {}\n", rs.size(), rs.size() - failing - errors,
+                       failing, errors);
+    for (const auto& r : rs)
+        if (!r.error.empty()) out << fmt::format("point {}: {}\n", r.index, r.error);
+    return errors ? 2 : failing ? 1 : 0;
+}
+
+}  // namespace
+
+int cmd_sweep(const SweepArgs& a) {
+    YamlReader reader(a.scenario);
+    const YAML::Node doc = reader.load_file();
+    load_scenario_node(doc, a.scenario);  // the base must be valid on its own
+
+    std::vector<Vary> vary;
+    for (const auto& v : a.vary) {
+        try {
+            vary.push_back(parse_vary(v));
+        } catch (const std::invalid_argument& e) {
+            throw InputError(a.scenario, 0, 0, e.what());
+        }
+    }
+    std::vector<SweepPoint> points;
+    try {
+        points = a.random ? random_points(doc, vary, a.random, a.random_seed) : grid_points(vary);
+    } catch (const std::invalid_argument& e) {
+        throw InputError(a.scenario, 0, 0, e.what());
+    }
+    if (!a.random && vary.empty()) throw InputError(a.scenario, 0, 0, "pisim sweep needs --vary or --random");
+    const std::size_t total = points.size();
+    std::string shard;
+    if (!a.shard.empty()) {
+        unsigned k = 0, n = 0;
+        char slash = 0;
+        std::istringstream ss(a.shard);
+        if (!(ss >> k >> slash >> n) || slash != '/' || n == 0 || k == 0 || k > n)
+            throw InputError(a.scenario, 0, 0, "--shard expects K/N with 1 <= K <= N, got '" + a.shard + "'");
+        std::vector<SweepPoint> mine;
+        for (const auto& p : points)
+            if (p.index % n == k - 1) mine.push_back(p);
+        points.swap(mine);
+        shard = a.shard;
+        if (a.out.empty()) throw InputError(a.scenario, 0, 0, "--shard needs --out DIR (merge the shards with pisim merge)");
+    }
+
+    SweepOptions o;
+    o.jobs = a.jobs ? a.jobs : std::max(1u, static_cast<unsigned>(::sysconf(_SC_NPROCESSORS_ONLN)));
+    o.hyp_path = a.hyp;
+    const bool tty = ::isatty(2);
+    std::size_t last_pct = 0;
+    o.progress = [&](std::size_t done, std::size_t n, std::size_t failing) {
+        const std::size_t pct = done * 10 / n;
+        if (tty || pct != last_pct || done == n)
+            std::cerr << fmt::format("{}sweep: {}/{} points, {} failing{}", tty ? "\r" : "", done, n, failing, tty ? "" : "\n");
+        last_pct = pct;
+        if (tty && done == n) std::cerr << "\n";
+    };
+    std::vector<PointResult> rs = run_points(doc, a.scenario, points, o);
+
+    if (a.minimize) {
+        for (auto& r : rs) {
+            if (!r.failed() || r.exit_code == 2 || r.scenario_yaml.empty()) continue;
+            auto [small, runs] = minimize(YAML::Load(r.scenario_yaml), a.scenario, r, o);
+            r.minimized_yaml = yaml_text(small);
+            std::cerr << fmt::format("sweep: point {} minimized in {} runs\n", r.index, runs);
+        }
+    }
+    if (!a.out.empty()) write_outputs(a.out, a.scenario, total, rs, shard);
+    return summarize(rs, std::cout);
+}
+
+int cmd_merge(const MergeArgs& a) {
+    std::string scenario;
+    std::size_t total = 0;
+    std::map<std::size_t, PointResult> all;
+    for (const auto& dir : a.dirs) {
+        const std::string path = dir + "/results.json";
+        std::ifstream in(path);
+        if (!in) throw InputError(path, 0, 0, "cannot open the shard's results");
+        nlohmann::json j;
+        try {
+            j = nlohmann::json::parse(in);
+        } catch (const nlohmann::json::parse_error& e) {
+            throw InputError(path, 0, 0, std::string("not a pisim sweep result: ") + e.what());
+        }
+        if (j.value("format", "") != "pisim-sweep") throw InputError(path, 0, 0, "not a pisim sweep result");
+        const std::string sc = j.at("scenario").get<std::string>();
+        const std::size_t n = j.at("points").get<std::size_t>();
+        if (!scenario.empty() && (sc != scenario || n != total))
+            throw InputError(path, 0, 0, fmt::format("shard of a different sweep ({} with {} points, expected {} with {})", sc, n,
+                                                     scenario, total));
+        scenario = sc;
+        total = n;
+        for (const auto& r : j.at("results")) {
+            PointResult p = point_from_json(r);
+            if (!all.emplace(p.index, p).second)
+                throw InputError(path, 0, 0, fmt::format("point {} appears in more than one shard", p.index));
+        }
+    }
+    if (all.size() != total)
+        throw InputError(a.dirs.front(), 0, 0, fmt::format("the shards hold {} of the sweep's {} points", all.size(), total));
+    std::vector<PointResult> rs;
+    for (auto& [i, r] : all) rs.push_back(std::move(r));
+    write_outputs(a.out, scenario, total, rs, "");
+    return summarize(rs, std::cout);
+}
+
+}  // namespace pisim::cli

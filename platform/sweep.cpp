@@ -1,0 +1,379 @@
+#include "platform/sweep.h"
+
+#include <fmt/format.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+#include "platform/input_error.h"
+#include "platform/machine.h"
+#include "platform/report.h"
+
+namespace pisim {
+
+Vary parse_vary(const std::string& arg) {
+    const auto eq = arg.find('=');
+    if (eq == std::string::npos || eq == 0)
+        throw std::invalid_argument("--vary expects PATH=START:END[:STEP], got '" + arg + "'");
+    Vary v;
+    v.path = arg.substr(0, eq);
+    std::vector<std::uint64_t> nums;
+    std::stringstream ss(arg.substr(eq + 1));
+    std::string part;
+    while (std::getline(ss, part, ':')) {
+        if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos)
+            throw std::invalid_argument("--vary " + v.path + ": '" + part + "' is not a non-negative integer");
+        nums.push_back(std::stoull(part));
+    }
+    if (nums.size() < 2 || nums.size() > 3)
+        throw std::invalid_argument("--vary expects PATH=START:END[:STEP], got '" + arg + "'");
+    v.start = nums[0];
+    v.end = nums[1];
+    v.step = nums.size() == 3 ? nums[2] : 1;
+    if (v.step == 0 || v.end < v.start)
+        throw std::invalid_argument("--vary " + v.path + ": needs START <= END and STEP > 0");
+    if ((v.end - v.start) / v.step >= 10000000)
+        throw std::invalid_argument("--vary " + v.path + ": more than 10,000,000 values");
+    return v;
+}
+
+std::vector<SweepPoint> grid_points(const std::vector<Vary>& vs) {
+    std::vector<SweepPoint> pts(1);
+    for (const Vary& v : vs) {
+        std::vector<SweepPoint> next;
+        for (const SweepPoint& p : pts)
+            for (std::uint64_t x = v.start; x <= v.end; x += v.step) {
+                SweepPoint q = p;
+                q.set.emplace_back(v.path, x);
+                next.push_back(std::move(q));
+                if (x > v.end - v.step) break;  // no overflow past END
+            }
+        pts.swap(next);
+        if (pts.size() > 10000000) throw std::invalid_argument("the grid has more than 10,000,000 points");
+    }
+    for (std::size_t i = 0; i < pts.size(); ++i) pts[i].index = i;
+    return pts;
+}
+
+std::vector<SweepPoint> random_points(const YAML::Node& doc, const std::vector<Vary>& vs, std::size_t n,
+                                      std::uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::vector<Vary> ranges = vs;
+    if (ranges.empty()) {
+        const std::uint64_t duration = doc["duration"] ? doc["duration"].as<std::uint64_t>() : 0;
+        if (doc["events"] && doc["events"].IsSequence())
+            for (std::size_t i = 0; i < doc["events"].size(); ++i)
+                ranges.push_back({fmt::format("events.{}.at", i), 0, duration ? duration - 1 : 0, 1});
+        if (ranges.empty()) throw std::invalid_argument("--random without --vary needs timed events to move");
+    }
+    std::vector<SweepPoint> pts(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        pts[i].index = i;
+        for (const Vary& v : ranges) {
+            const std::uint64_t count = (v.end - v.start) / v.step + 1;
+            pts[i].set.emplace_back(v.path, v.start + (rng() % count) * v.step);
+        }
+    }
+    return pts;
+}
+
+namespace {
+/// Walk `path` (dot-separated keys and list indices) to an existing scalar.
+YAML::Node walk(YAML::Node n, const std::string& path) {
+    std::stringstream ss(path);
+    std::string part;
+    while (std::getline(ss, part, '.')) {
+        if (n.IsSequence()) {
+            if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos ||
+                std::stoull(part) >= n.size())
+                throw std::invalid_argument("path " + path + ": no list element '" + part + "'");
+            n.reset(n[std::stoull(part)]);
+        } else if (n.IsMap()) {
+            if (!n[part]) throw std::invalid_argument("path " + path + ": no key '" + part + "'");
+            n.reset(n[part]);
+        } else {
+            throw std::invalid_argument("path " + path + ": '" + part + "' is below a scalar");
+        }
+    }
+    if (!n.IsScalar()) throw std::invalid_argument("path " + path + " does not name a scalar field");
+    return n;
+}
+}  // namespace
+
+YAML::Node apply_point(const YAML::Node& doc, const SweepPoint& p) {
+    YAML::Node out = YAML::Clone(doc);
+    for (const auto& [path, value] : p.set) {
+        YAML::Node field = walk(out, path);
+        field = value;
+    }
+    return out;
+}
+
+std::string yaml_text(const YAML::Node& doc) {
+    YAML::Emitter e;
+    e << doc;
+    return std::string(e.c_str()) + "\n";
+}
+
+nlohmann::ordered_json to_json(const PointResult& r) {
+    nlohmann::ordered_json set = nlohmann::ordered_json::object();
+    for (const auto& [k, v] : r.set) set[k] = v;
+    nlohmann::ordered_json j = {{"index", r.index},        {"set", set},
+                                {"exit_code", r.exit_code}, {"violated", r.violated},
+                                {"failures", r.failures},   {"delivered", r.delivered},
+                                {"lost", r.lost},           {"p99", r.p99},
+                                {"max", r.max},             {"trace_hash", r.trace_hash}};
+    if (!r.error.empty()) j["error"] = r.error;
+    if (!r.scenario_yaml.empty()) j["scenario"] = r.scenario_yaml;
+    if (!r.minimized_yaml.empty()) j["minimized"] = r.minimized_yaml;
+    return j;
+}
+
+PointResult point_from_json(const nlohmann::json& j) {
+    PointResult r;
+    r.index = j.at("index").get<std::size_t>();
+    for (const auto& [k, v] : j.at("set").items()) r.set.emplace_back(k, v.get<std::uint64_t>());
+    r.exit_code = j.at("exit_code").get<int>();
+    r.violated = j.at("violated").get<std::vector<std::string>>();
+    r.failures = j.at("failures").get<std::vector<std::string>>();
+    r.delivered = j.at("delivered").get<std::uint64_t>();
+    r.lost = j.at("lost").get<std::uint64_t>();
+    r.p99 = j.at("p99").get<std::uint64_t>();
+    r.max = j.at("max").get<std::uint64_t>();
+    r.trace_hash = j.at("trace_hash").get<std::string>();
+    if (j.contains("error")) r.error = j["error"].get<std::string>();
+    if (j.contains("scenario")) r.scenario_yaml = j["scenario"].get<std::string>();
+    if (j.contains("minimized")) r.minimized_yaml = j["minimized"].get<std::string>();
+    return r;
+}
+
+namespace {
+
+/// Body of a point's child process: elaborate, run, report.
+PointResult run_in_this_process(const YAML::Node& doc, const std::string& file, const SweepOptions& o) {
+    PointResult r;
+    try {
+        Scenario s = load_scenario_node(doc, file);
+        TimingProfile p = resolve_profile(s);
+        RunOptions ro;
+        ro.hyp_path = o.hyp_path;
+        Machine m(s, p, ro);
+        m.run();
+        const std::uint64_t grace = o.grace ? o.grace : std::max<std::uint64_t>(s.duration / 20, 100000);
+        RunReport rep = make_report(m, grace);
+        r.exit_code = rep.passed() ? 0 : 1;
+        for (const Violation& v : rep.violations)
+            if (std::find(r.violated.begin(), r.violated.end(), v.oracle) == r.violated.end())
+                r.violated.push_back(v.oracle);
+        r.failures = rep.failures;
+        r.delivered = rep.delivered;
+        r.lost = rep.lost;
+        r.p99 = rep.latency.p99;
+        r.max = rep.latency.max;
+        r.trace_hash = fmt::format("{:016x}", rep.trace_hash);
+    } catch (const InputError& e) {
+        r.exit_code = 2;
+        r.error = e.what();
+    } catch (const std::exception& e) {
+        r.exit_code = 2;
+        r.error = e.what();
+    }
+    return r;
+}
+
+struct Child {
+    pid_t pid;
+    int fd;
+    std::size_t slot;
+    std::string out;
+};
+
+}  // namespace
+
+std::vector<PointResult> run_points(const YAML::Node& doc, const std::string& file,
+                                    const std::vector<SweepPoint>& points, const SweepOptions& opts) {
+    std::vector<PointResult> results(points.size());
+    std::vector<Child> running;
+    std::size_t next = 0, done = 0, failing = 0;
+    const unsigned jobs = std::max(1u, opts.jobs);
+
+    auto start = [&](std::size_t slot) {
+        YAML::Node pdoc;
+        try {
+            pdoc = apply_point(doc, points[slot]);
+        } catch (const std::exception& e) {
+            results[slot].index = points[slot].index;
+            results[slot].set = points[slot].set;
+            results[slot].exit_code = 2;
+            results[slot].error = e.what();
+            ++done;
+            return;
+        }
+        int fds[2];
+        if (::pipe(fds) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+        std::fflush(nullptr);
+        const pid_t pid = ::fork();
+        if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+        if (pid == 0) {
+            ::close(fds[0]);
+            PointResult r = run_in_this_process(pdoc, file, opts);
+            const std::string s = to_json(r).dump();
+            std::size_t off = 0;
+            while (off < s.size()) {
+                const ssize_t w = ::write(fds[1], s.data() + off, s.size() - off);
+                if (w <= 0) ::_exit(3);
+                off += static_cast<std::size_t>(w);
+            }
+            ::close(fds[1]);
+            ::_exit(0);  // no destructors: the SystemC kernel is mid-simulation
+        }
+        ::close(fds[1]);
+        running.push_back({pid, fds[0], slot, {}});
+    };
+
+    while (done < points.size()) {
+        while (running.size() < jobs && next < points.size()) start(next++);
+        if (running.empty()) continue;
+        std::vector<pollfd> pfd;
+        for (const Child& c : running) pfd.push_back({c.fd, POLLIN, 0});
+        if (::poll(pfd.data(), pfd.size(), -1) < 0 && errno != EINTR)
+            throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
+        for (std::size_t i = 0; i < running.size();) {
+            Child& c = running[i];
+            if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR))) {
+                ++i;
+                continue;
+            }
+            char buf[65536];
+            const ssize_t n = ::read(c.fd, buf, sizeof buf);
+            if (n > 0) {
+                c.out.append(buf, static_cast<std::size_t>(n));
+                ++i;
+                continue;
+            }
+            ::close(c.fd);
+            int status = 0;
+            ::waitpid(c.pid, &status, 0);
+            PointResult r;
+            if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && !c.out.empty()) {
+                r = point_from_json(nlohmann::json::parse(c.out));
+            } else {
+                r.exit_code = 1;
+                r.error = WIFSIGNALED(status) ? fmt::format("the simulation crashed (signal {})", WTERMSIG(status))
+                                              : fmt::format("the simulation process exited with {}", WEXITSTATUS(status));
+                r.failures.push_back(r.error);
+            }
+            r.index = points[c.slot].index;
+            r.set = points[c.slot].set;
+            if (r.failed()) {
+                ++failing;
+                r.scenario_yaml = yaml_text(apply_point(doc, points[c.slot]));
+            }
+            results[c.slot] = std::move(r);
+            ++done;
+            if (opts.progress) opts.progress(done, points.size(), failing);
+            // pfd is indexed like `running`; rebuild after erasing.
+            running.erase(running.begin() + static_cast<std::ptrdiff_t>(i));
+            pfd.erase(pfd.begin() + static_cast<std::ptrdiff_t>(i));
+        }
+    }
+    return results;
+}
+
+namespace {
+bool still_fails(const PointResult& r, const PointResult& original) {
+    if (r.exit_code == 2) return false;  // a reduction that makes the file invalid
+    if (!r.failed()) return false;
+    if (original.violated.empty()) return true;
+    return std::find(r.violated.begin(), r.violated.end(), original.violated.front()) != r.violated.end();
+}
+
+/// Candidate reductions of `doc`, smallest-impact last.
+std::vector<YAML::Node> reductions(const YAML::Node& doc) {
+    std::vector<YAML::Node> out;
+    auto drop = [&](const char* list) {
+        if (!doc[list] || !doc[list].IsSequence()) return;
+        for (std::size_t i = doc[list].size(); i-- > 0;) {
+            YAML::Node c = YAML::Clone(doc);
+            c[list].remove(i);
+            out.push_back(c);
+        }
+    };
+    drop("events");
+    drop("devices");
+    if (doc["devices"] && doc["devices"].IsSequence())
+        for (std::size_t d = 0; d < doc["devices"].size(); ++d) {
+            const YAML::Node qs = doc["devices"][d]["queues"];
+            if (!qs || !qs.IsSequence()) continue;
+            for (std::size_t q = 0; q < qs.size(); ++q) {
+                if (qs.size() > 1) {
+                    YAML::Node c = YAML::Clone(doc);
+                    c["devices"][d]["queues"].remove(q);
+                    out.push_back(c);
+                }
+                const YAML::Node t = qs[q]["traffic"];
+                if (t && t["count"] && t["count"].as<std::uint64_t>() > 1) {
+                    YAML::Node c = YAML::Clone(doc);
+                    c["devices"][d]["queues"][q]["traffic"]["count"] = t["count"].as<std::uint64_t>() / 2;
+                    out.push_back(c);
+                }
+            }
+        }
+    if (doc["domains"] && doc["domains"].IsSequence()) {
+        for (std::size_t d = doc["domains"].size(); d-- > 0;) {
+            const YAML::Node vs = doc["domains"][d]["vcpus"];
+            if (vs && vs.IsSequence() && vs.size() > 1) {
+                YAML::Node c = YAML::Clone(doc);
+                c["domains"][d]["vcpus"].remove(vs.size() - 1);
+                out.push_back(c);
+            }
+        }
+        if (doc["domains"].size() > 1) drop("domains");
+    }
+    if (doc["duration"]) {
+        const std::uint64_t dur = doc["duration"].as<std::uint64_t>();
+        if (dur > 1000) {
+            YAML::Node c = YAML::Clone(doc);
+            c["duration"] = dur / 2;
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+}  // namespace
+
+std::pair<YAML::Node, std::size_t> minimize(const YAML::Node& failing, const std::string& file,
+                                            const PointResult& original, const SweepOptions& opts) {
+    YAML::Node best = YAML::Clone(failing);
+    std::size_t runs = 0;
+    const std::size_t max_runs = 400;
+    bool progress = true;
+    while (progress && runs < max_runs) {
+        progress = false;
+        for (const YAML::Node& cand : reductions(best)) {
+            if (runs >= max_runs) break;
+            SweepOptions one = opts;
+            one.jobs = 1;
+            one.progress = nullptr;
+            SweepPoint p;
+            std::vector<PointResult> r = run_points(cand, file, {p}, one);
+            ++runs;
+            if (still_fails(r[0], original)) {
+                best = cand;
+                progress = true;
+                break;
+            }
+        }
+    }
+    return {best, runs};
+}
+
+}  // namespace pisim

@@ -1,0 +1,83 @@
+// platform/sweep.h - the race engine's exploration (issue 5 points 4-5,
+// issue 8 points 5-6): a scenario run at many points, each point a set of
+// assignments to integer fields of the scenario document (a YAML path such as
+// events.0.at). Every point runs in its own process, forked after the
+// scenario is loaded (SystemC elaborates once per process); results are
+// collected by point index, so the table and files are identical for any
+// number of jobs and for any sharding.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
+
+namespace pisim {
+
+/// --vary PATH=START:END[:STEP] (inclusive END).
+struct Vary {
+    std::string path;
+    std::uint64_t start = 0, end = 0, step = 1;
+};
+/// Parse "PATH=START:END[:STEP]"; throws std::invalid_argument with a message.
+Vary parse_vary(const std::string& arg);
+
+struct SweepPoint {
+    std::size_t index = 0;
+    std::vector<std::pair<std::string, std::uint64_t>> set;  ///< path -> value
+};
+
+/// The grid of all combinations, first --vary outermost.
+std::vector<SweepPoint> grid_points(const std::vector<Vary>& v);
+/// `n` random points from `seed`: each --vary sampled in its range; with no
+/// --vary, every timed event's `at` in [0, duration).
+std::vector<SweepPoint> random_points(const YAML::Node& doc, const std::vector<Vary>& v, std::size_t n,
+                                      std::uint64_t seed);
+
+/// A clone of `doc` with the point's assignments applied. Throws
+/// std::invalid_argument when a path does not name an integer field.
+YAML::Node apply_point(const YAML::Node& doc, const SweepPoint& p);
+
+struct PointResult {
+    std::size_t index = 0;
+    std::vector<std::pair<std::string, std::uint64_t>> set;
+    int exit_code = 0;                   ///< as `pisim run` would exit
+    std::vector<std::string> violated;   ///< oracle names, in order of first violation
+    std::vector<std::string> failures;
+    std::uint64_t delivered = 0, lost = 0, p99 = 0, max = 0;
+    std::string trace_hash;
+    std::string error;                   ///< bad input at this point (exit 2)
+    std::string scenario_yaml;           ///< the point as a standalone scenario (failing points)
+    std::string minimized_yaml;          ///< after --minimize (failing points)
+    bool failed() const { return exit_code != 0; }
+};
+nlohmann::ordered_json to_json(const PointResult& r);
+PointResult point_from_json(const nlohmann::json& j);
+
+struct SweepOptions {
+    unsigned jobs = 1;
+    std::string hyp_path;       ///< --hyp
+    std::uint64_t grace = 0;    ///< as pisim run --grace (0: default)
+    std::function<void(std::size_t done, std::size_t total, std::size_t failing)> progress;
+};
+
+/// Run the points, up to opts.jobs at once, each in a child process. The
+/// result vector is in the order of `points`.
+std::vector<PointResult> run_points(const YAML::Node& doc, const std::string& file,
+                                    const std::vector<SweepPoint>& points, const SweepOptions& opts);
+
+/// Shrink a failing point's scenario while it still fails with the same
+/// first violated oracle (or, without one, still fails): drop timed events,
+/// devices, queues, vCPUs and domains; halve traffic counts and the duration.
+/// Returns the smallest document found and the number of runs it took.
+std::pair<YAML::Node, std::size_t> minimize(const YAML::Node& failing, const std::string& file,
+                                            const PointResult& original, const SweepOptions& opts);
+
+/// Emit a document as YAML text.
+std::string yaml_text(const YAML::Node& doc);
+
+}  // namespace pisim
