@@ -35,6 +35,7 @@ void pi_hooks_assign(struct domain *d)
                                ((uint64_t)pid_ndst_of_cpu(cpu) << PID_NDST_SHIFT) |
                                    ((uint64_t)hyp_core.notification_vector << PID_NV_SHIFT));
         } else {
+            v->pi_pir_unchecked = true;
             pid_update_control(v->pid_pa, PID_NDST_MASK | PID_NV_MASK,
                                PID_SN | ((uint64_t)pid_ndst_of_cpu(cpu) << PID_NDST_SHIFT) |
                                    ((uint64_t)hyp_core.notification_vector << PID_NV_SHIFT));

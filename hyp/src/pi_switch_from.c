@@ -18,4 +18,5 @@ void pi_switch_from(struct vcpu *v)
     if (vcpu_state(v) == HYP_VCPU_BLOCKED)
         return;
     pid_set_sn(v->pid_pa);
+    v->pi_pir_unchecked = true;
 }

@@ -331,6 +331,45 @@ TEST_F(PiLifecycle, VmEntryCheckDoesNothingWhenNothingPending)
     EXPECT_EQ(m->count("write32"), 0);
 }
 
+TEST_F(PiLifecycle, VmEntryCheckReadsOnlyControlWordInSteadyState)
+{
+    init(1);
+    std::uint32_t v = running_vcpu(0);
+    m->irq_enabled[0] = false;
+    pi_vm_entry_check(&hyp_core.vcpu[v]);  // first entry after the switch-in
+    m->log.clear();
+    pi_vm_entry_check(&hyp_core.vcpu[v]);
+    long mem = 0;
+    for (const auto& c : m->log)
+        mem += c.name.find("64") != std::string::npos || c.name.find("32") != std::string::npos;
+    EXPECT_EQ(mem, 1) << "one read of the control word";
+    EXPECT_EQ(m->find("read64", pid_pa(v) + 32), 0);
+}
+
+TEST_F(PiLifecycle, VmEntryCheckLooksAtPirAgainAfterSwitchOut)
+{
+    init(1);
+    std::uint32_t a = running_vcpu(0);
+    std::uint32_t b = add_vcpu(0);
+    ASSERT_EQ(unpause(b), 0);
+    m->irq_enabled[0] = false;
+    pi_vm_entry_check(&hyp_core.vcpu[a]);
+    m->irq_enabled[0] = true;
+    hyp_ctl p = req(HYP_CTL_PREEMPT);
+    p.pcpu = 0;
+    ASSERT_EQ(ctl({p}).at(0), 0);
+    do_softirq();  // a out (SN=1), b in
+    ASSERT_TRUE(sn(a));
+    EXPECT_FALSE(mock::vtd_post(pid_pa(a), 0x52)) << "suppressed: no ON, no notification";
+    ASSERT_EQ(ctl({p}).at(0), 0);
+    do_softirq();  // a back
+    ASSERT_EQ(hyp_core.pcpu[0].curr, a);
+    m->irq_enabled[0] = false;
+    m->log.clear();
+    pi_vm_entry_check(&hyp_core.vcpu[a]);
+    EXPECT_GE(m->find("self_ipi", kNV), 0);
+}
+
 TEST_F(PiLifecycle, VmEntryCheckRequiresInterruptsDisabled)
 {
     init(1);
