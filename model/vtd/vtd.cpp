@@ -268,9 +268,13 @@ void VtdUnit::Impl::deliver_remapped(VtdUnit& u, const PendingRequest& r,
 }
 
 // Posting [VTD 5.2.3, 9.11; SPEC 5]: one atomic read-modify-write of the PID
-// line, its cost, then the notification if X.
+// line taking pid_rmw cycles, then the notification if X.
 void VtdUnit::Impl::post_interrupt(VtdUnit& u, const PendingRequest& r,
                                    const vtd::RemapResult& x) {
+    // The line is fetched for ownership and updated during pid_rmw cycles; the
+    // read-modify-write takes effect, indivisibly, when it completes, and the
+    // notification follows at once.
+    charge(timing.pid_rmw);
     mem.set_agent(PhysMem::Agent::Vtd);
     const vtd::PostingResult p = vtd::post_interrupt(mem, x.pda, x.posted_vector, x.urgent, eime());
     if (p.faulted) {
@@ -280,7 +284,6 @@ void VtdUnit::Impl::post_interrupt(VtdUnit& u, const PendingRequest& r,
     ++stats.posted;
     emit(EventKind::VtdPost, r.tag, x.index, x.pda, x.posted_vector, p.old_control, p.new_control,
          p.notify ? 1 : 0);
-    charge(timing.pid_rmw);
     if (!p.notify) return;
     // Notification: fixed, physical, edge, vector NV, destination NDST.
     ApicMessage m;
