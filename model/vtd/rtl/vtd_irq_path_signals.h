@@ -12,31 +12,50 @@
 
 namespace pisim {
 
+/// Evaluate the verilated model now: Vvtd_irq_path::eval(), the function its
+/// SC_METHOD runs (private in the SystemC-mode model; vtd_rtl_engine.cpp
+/// reaches it). The driver of a VtdIrqPathSignals set evaluates the model
+/// itself at the clock edges it makes, so an RTL cycle costs two evaluations
+/// and no process activation or delta cycle.
+void vtd_irq_path_eval(Vvtd_irq_path& model);
+
+/// A signal for a port of the verilated model when the driver evaluates the
+/// model itself (vtd_irq_path_eval): a write takes effect at once, with no
+/// update phase and no event (so the model's SC_METHOD, which would run a
+/// delta later, is never triggered after its initial run).
+template <typename T>
+class VtdPortSignal : public sc_core::sc_signal<T> {
+public:
+    explicit VtdPortSignal(const char* name) : sc_core::sc_signal<T>(name) {}
+    void write(const T& v) override {
+        this->m_cur_val = v;
+        this->m_new_val = v;
+    }
+};
+
 struct VtdIrqPathSignals {
-    // Driven here (the RTL's inputs): written by whichever thread calls process().
     template <typename T>
-    using In = sc_core::sc_signal<T, sc_core::SC_MANY_WRITERS>;
-    template <typename T>
-    using Out = sc_core::sc_signal<T>;
-    In<bool> clk{"clk"}, rst_n{"rst_n"}, cfg_ires{"cfg_ires"}, cfg_cfis{"cfg_cfis"},
+    using Sig = VtdPortSignal<T>;
+    // The RTL's inputs.
+    Sig<bool> clk{"clk"}, rst_n{"rst_n"}, cfg_ires{"cfg_ires"}, cfg_cfis{"cfg_cfis"},
         req_valid{"req_valid"}, mem_rsp_valid{"mem_rsp_valid"}, mem_rsp_error{"mem_rsp_error"},
         mem_rsp_retry{"mem_rsp_retry"};
-    In<std::uint32_t> req_requester_id{"req_requester_id"}, req_data{"req_data"};
-    In<std::uint64_t> cfg_irta{"cfg_irta"}, req_address{"req_address"};
-    In<sc_dt::sc_bv<512>> mem_rsp_rdata{"mem_rsp_rdata"};
-    // Driven by the RTL.
-    Out<bool> req_ready{"req_ready"}, rsp_valid{"rsp_valid"},
+    Sig<std::uint32_t> req_requester_id{"req_requester_id"}, req_data{"req_data"};
+    Sig<std::uint64_t> cfg_irta{"cfg_irta"}, req_address{"req_address"};
+    Sig<sc_dt::sc_bv<512>> mem_rsp_rdata{"mem_rsp_rdata"};
+    // The RTL's outputs.
+    Sig<bool> req_ready{"req_ready"}, rsp_valid{"rsp_valid"},
         rsp_fault_recorded{"rsp_fault_recorded"}, rsp_fpd{"rsp_fpd"}, rsp_dm{"rsp_dm"},
         rsp_rh{"rsp_rh"}, rsp_tm{"rsp_tm"}, rsp_urgent{"rsp_urgent"}, rsp_notify{"rsp_notify"},
         mem_req_valid{"mem_req_valid"}, mem_req_write{"mem_req_write"},
         mem_req_pid{"mem_req_pid"};
-    Out<std::uint32_t> rsp_outcome{"rsp_outcome"}, rsp_fault{"rsp_fault"}, rsp_dlm{"rsp_dlm"},
+    Sig<std::uint32_t> rsp_outcome{"rsp_outcome"}, rsp_fault{"rsp_fault"}, rsp_dlm{"rsp_dlm"},
         rsp_vector{"rsp_vector"}, rsp_posted_vector{"rsp_posted_vector"}, rsp_nv{"rsp_nv"},
         rsp_index{"rsp_index"}, rsp_dest{"rsp_dest"}, rsp_ndst{"rsp_ndst"},
         mem_req_index{"mem_req_index"};
-    Out<std::uint64_t> rsp_pda{"rsp_pda"}, rsp_old_control{"rsp_old_control"},
+    Sig<std::uint64_t> rsp_pda{"rsp_pda"}, rsp_old_control{"rsp_old_control"},
         rsp_new_control{"rsp_new_control"}, mem_req_addr{"mem_req_addr"};
-    Out<sc_dt::sc_bv<512>> mem_req_wdata{"mem_req_wdata"};
+    Sig<sc_dt::sc_bv<512>> mem_req_wdata{"mem_req_wdata"};
 
     void bind(Vvtd_irq_path& m) {
         m.clk(clk);

@@ -12,7 +12,28 @@
 #include "verilated.h"
 #include "verilated_vcd_sc.h"
 
+namespace {
+// Vvtd_irq_path::eval() is what the verilated module's SC_METHOD runs; the
+// SystemC-mode model keeps it private. The engine runs it itself at the clock
+// edges it makes (VtdPortSignal writes raise no events, so the SC_METHOD does
+// not run after time 0): a cycle costs two evaluations instead of two method
+// activations and four delta cycles. The member is reached through an
+// explicit instantiation, where access is not checked [C++17 temp.explicit/14].
+struct EvalTag {
+    using type = void (Vvtd_irq_path::*)();
+    friend type member(EvalTag);
+};
+template <typename Tag, typename Tag::type M>
+struct Expose {
+    friend typename Tag::type member(Tag) { return M; }
+};
+template struct Expose<EvalTag, &Vvtd_irq_path::eval>;
+
+}  // namespace
+
 namespace pisim {
+
+void vtd_irq_path_eval(Vvtd_irq_path& m) { (m.*member(EvalTag{}))(); }
 
 
 VtdRtlEngine::VtdRtlEngine(sc_core::sc_module_name name, PhysMem& mem, EventSink& sink,
@@ -61,29 +82,45 @@ void VtdRtlEngine::open_trace() {
     vcd_->open(vcd_path_.c_str());
 }
 
-// Synchronous reset in zero simulated time (delta cycles): one rising edge
-// with rst_n=0, then the clock low and rst_n=1.
+// Synchronous reset in zero simulated time: one rising edge with rst_n=0.
+// Done in the first request, one delta after time 0 at the earliest, so that
+// it follows the verilated module's own initial evaluation.
 void VtdRtlEngine::reset() {
+    sc_core::wait(sc_core::SC_ZERO_TIME);
     sig_->rst_n.write(false);
     sig_->clk.write(true);
-    sc_core::wait(sc_core::SC_ZERO_TIME);
+    vtd_irq_path_eval(*rtl_);
     sig_->clk.write(false);
+    vtd_irq_path_eval(*rtl_);
     sig_->rst_n.write(true);
-    sc_core::wait(sc_core::SC_ZERO_TIME);
     reset_done_ = true;
 }
 
-VtdRtlResult VtdRtlEngine::process(const MsiWrite& w, const VtdRtlConfig& cfg) {
+// One RTL cycle from its rising edge: the model is evaluated here (set
+// inputs, then vtd_irq_path_eval), rising then falling edge. With a VCD open
+// the high phase is a timed wait so that the dump shows it; without, the two
+// evaluations are back to back and the high phase is folded into the wait
+// that follows: the same instants either way. Leaves `rest` cycles of this
+// cycle (its low phase, or the whole period) for the caller to wait.
+void VtdRtlEngine::edge() {
+    const std::uint64_t high = timing_.clock_period / 2;
+    sig_->clk.write(true);
+    vtd_irq_path_eval(*rtl_);
+    if (vcd_) sc_core::wait(cycles(high));
+    sig_->clk.write(false);
+    vtd_irq_path_eval(*rtl_);
+    rest_ = vcd_ ? timing_.clock_period - high : timing_.clock_period;
+}
+
+VtdRequestResult VtdRtlEngine::process(const MsiWrite& w, const VtdRequestConfig& cfg) {
     assert(!busy_ && "one request at a time");
     busy_ = true;
     if (!reset_done_) reset();
     VtdIrqPathSignals& s = *sig_;
-    VtdRtlResult r;
-    const std::uint64_t high = timing_.clock_period / 2;
-    const std::uint64_t low = timing_.clock_period - high;
+    VtdRequestResult r;
     const bool eime = cfg.irta & (1ull << 11);
 
-    // The request, held for the accepting edge.
+    // The request, sampled at the first edge, now.
     s.cfg_irta.write(cfg.irta);
     s.cfg_ires.write(cfg.ires);
     s.cfg_cfis.write(cfg.cfis);
@@ -98,9 +135,9 @@ VtdRtlResult VtdRtlEngine::process(const MsiWrite& w, const VtdRtlConfig& cfg) {
     std::uint64_t latency = 0;  // memory latency, cycles the clock stays stopped
     vtd::Irte cached;           // the IEC's copy, taken at lookup
     vtd::PidLine snapshot{};    // the PID line as the RMW read it
-    for (;;) {
-        // 1. Low phase, stretched by the memory latency.
-        sc_core::wait(cycles(low + latency));
+    for (bool first = true;; first = false) {
+        // 1. The rest of the previous cycle, stretched by the memory latency.
+        if (!first) sc_core::wait(cycles(rest_ + latency));
         latency = 0;
         // 2. Answer the outstanding access: its data is sampled now, when
         //    the access completes.
@@ -156,10 +193,8 @@ VtdRtlResult VtdRtlEngine::process(const MsiWrite& w, const VtdRtlConfig& cfg) {
             s.mem_rsp_valid.write(true);
             serve = Serve::None;
         }
-        // 3. Rising edge, high phase; the outputs have settled after it.
-        s.clk.write(true);
-        sc_core::wait(cycles(high));
-        s.clk.write(false);
+        // 3. Rising edge, high phase, falling edge.
+        edge();
         ++r.rtl_cycles;
         s.req_valid.write(false);
         s.mem_rsp_valid.write(false);
@@ -191,6 +226,8 @@ VtdRtlResult VtdRtlEngine::process(const MsiWrite& w, const VtdRtlConfig& cfg) {
             serve = Serve::PidWrite;  // the line is held: no latency
         }
     }
+    // The rest of the last cycle.
+    sc_core::wait(cycles(rest_));
 
     r.remap.outcome = static_cast<vtd::RemapOutcome>(s.rsp_outcome.read());
     r.remap.fault = static_cast<VtdFaultReason>(s.rsp_fault.read());

@@ -60,7 +60,7 @@ SC_MODULE(EngineBench) {
     RecordingSink sink;
     vtd::InterruptEntryCache iec{16};
     VtdRtlEngine engine;
-    VtdRtlConfig cfg;
+    VtdRequestConfig cfg;
     std::function<void(EngineBench&)> script;
 
     EngineBench(sc_core::sc_module_name n, bool use_iec = true)
@@ -120,7 +120,7 @@ TEST(VtdRtlEngine, PostedPathCyclesPidWriteAndNotification) {
     b.put_irte(5, posted_irte(kPid, 0x41, false));
     b.put_pid(kPid, 0xF2, 3, false, false);
     std::vector<std::uint64_t> took;
-    std::vector<VtdRtlResult> res;
+    std::vector<VtdRequestResult> res;
     b.script = [&](EngineBench& t) {
         sc_core::wait(cycles(100));
         for (int i = 0; i < 2; ++i) {
@@ -155,10 +155,10 @@ TEST(VtdRtlEngine, PostedPathCyclesPidWriteAndNotification) {
     ASSERT_EQ(b.sink.events.size(), 4u);
     const std::uint64_t t0 = 100;
     EXPECT_EQ(b.sink.events[0].kind, EventKind::VtdIrteFetch);
-    EXPECT_EQ(b.sink.events[0].cycle, t0 + kP + (kP - kP / 2) + kIrteFetch);
+    EXPECT_EQ(b.sink.events[0].cycle, t0 + kP + kIrteFetch);  // at the second edge
     EXPECT_EQ(b.sink.events[0].b, 0u);  // IEC miss
     EXPECT_EQ(b.sink.events[1].kind, EventKind::VtdPost);
-    EXPECT_EQ(b.sink.events[1].cycle, t0 + took[0] - kP / 2);  // before the last edge
+    EXPECT_EQ(b.sink.events[1].cycle, t0 + took[0] - kP);  // at the last edge
     EXPECT_EQ(b.sink.events[1].a, 5u);
     EXPECT_EQ(b.sink.events[1].b, kPid);
     EXPECT_EQ(b.sink.events[1].c, 0x41u);
@@ -180,7 +180,7 @@ TEST(VtdRtlEngine, RemappedPathCyclesFromMemoryThenFromTheEntryCache) {
     EngineBench b("b");
     b.put_irte(9, remapped_irte(0x12345678, 0x33));
     std::vector<std::uint64_t> took;
-    std::vector<VtdRtlResult> res;
+    std::vector<VtdRequestResult> res;
     b.script = [&](EngineBench& t) {
         for (int i = 0; i < 2; ++i) {
             const std::uint64_t t0 = now_cycles();
@@ -211,7 +211,7 @@ TEST(VtdRtlEngine, WithoutEntryCacheEveryRequestReadsTheTable) {
     b.script = [&](EngineBench& t) {
         for (int i = 0; i < 2; ++i) {
             const std::uint64_t t0 = now_cycles();
-            const VtdRtlResult r = t.engine.process(remappable(9), t.cfg);
+            const VtdRequestResult r = t.engine.process(remappable(9), t.cfg);
             EXPECT_FALSE(r.iec_hit);
             took.push_back(now_cycles() - t0);
         }
@@ -232,13 +232,13 @@ TEST(VtdRtlEngine, FaultPathsCyclesAndRecording) {
     b.mem.write(kPid, bad.data(), vtd::kPidBytes);
     struct Step {
         MsiWrite w;
-        VtdRtlConfig cfg;
-        VtdRtlResult r;
+        VtdRequestConfig cfg;
+        VtdRequestResult r;
         std::uint64_t took;
     };
     std::vector<Step> steps;
     b.script = [&](EngineBench& t) {
-        auto go = [&](const MsiWrite& w, const VtdRtlConfig& c) {
+        auto go = [&](const MsiWrite& w, const VtdRequestConfig& c) {
             const std::uint64_t t0 = now_cycles();
             Step s{w, c, t.engine.process(w, c), 0};
             s.took = now_cycles() - t0;
@@ -248,7 +248,7 @@ TEST(VtdRtlEngine, FaultPathsCyclesAndRecording) {
         MsiWrite compat;
         compat.address = 0xFEE01000;
         go(compat, t.cfg);           // 1: compatibility with EIME=1 -> 0x25
-        VtdRtlConfig far = t.cfg;
+        VtdRequestConfig far = t.cfg;
         far.irta = 0x40000000ull | (1ull << 11) | 7;  // table outside RAM
         go(remappable(3), far);      // 2: -> 0x23
         go(remappable(1), t.cfg);    // 3: PID outside RAM, FPD=1 -> 0x27 suppressed
@@ -281,7 +281,7 @@ TEST(VtdRtlEngine, PidWrittenByAnotherAgentInsideTheRmwIsReadAgain) {
     EngineBench b("b");
     b.put_irte(5, posted_irte(kPid, 0x41, false));
     b.put_pid(kPid, 0xF2, 3, false, false);
-    VtdRtlResult res;
+    VtdRequestResult res;
     std::uint64_t took = 0;
     // The RMW reads the line at cycle 555 (P + irte_fetch + P + low phase
     // + pid_rmw); the write is due at 557. The CPU sets PIR bit 0x80 in between.
@@ -318,9 +318,9 @@ TEST(VtdRtlEngine, PidWrittenByAnotherAgentInsideTheRmwIsReadAgain) {
 
 TEST(VtdRtlEngine, RemappingDisabledPassesTheRequestThrough) {
     EngineBench b("b");
-    VtdRtlResult res;
+    VtdRequestResult res;
     b.script = [&](EngineBench& t) {
-        VtdRtlConfig off = t.cfg;
+        VtdRequestConfig off = t.cfg;
         off.ires = false;
         MsiWrite w;
         w.address = 0xFEE0300Cull | 0x10;  // dest 3, RH, DM; bit 4 ignored
@@ -348,7 +348,7 @@ TEST(VtdRtlEngine, VcdDumpOfTheRtlSignals) {
         b.put_pid(kPid, 0xF2, 3, false, true);
         b.engine.trace_vcd(path);
         b.script = [&](EngineBench& t) {
-            const VtdRtlResult r = t.engine.process(remappable(5), t.cfg);
+            const VtdRequestResult r = t.engine.process(remappable(5), t.cfg);
             EXPECT_TRUE(r.notify);  // URG=1 overrides SN=1
         };
         sc_core::sc_start();
@@ -361,10 +361,11 @@ TEST(VtdRtlEngine, VcdDumpOfTheRtlSignals) {
     EXPECT_NE(vcd.find("$enddefinitions"), std::string::npos);
     EXPECT_NE(vcd.find(" clk "), std::string::npos);
     EXPECT_NE(vcd.find("mem_req_valid"), std::string::npos);
-    // Rising edges of the four cycles (the time unit is one core cycle,
-    // written as 1ps): 1, 1 + P + irte_fetch, that + P + pid_rmw, that + P.
-    const std::uint64_t e3 = 1 + kP + kIrteFetch + kP + kPidRmw;
-    for (std::uint64_t edge : {std::uint64_t{1}, 1 + kP + kIrteFetch, e3, e3 + kP})
+    // Edges of the four cycles (the time unit is one core cycle, written as
+    // 1ps): rising at 0, P + irte_fetch, that + P + pid_rmw, that + P; the
+    // last falling edge P/2 later.
+    const std::uint64_t e3 = kP + kIrteFetch + kP + kPidRmw;
+    for (std::uint64_t edge : {kP / 2, kP + kIrteFetch, e3, e3 + kP, e3 + kP + kP / 2})
         EXPECT_NE(vcd.find("\n#" + std::to_string(edge) + "\n"), std::string::npos) << edge;
 }
 
