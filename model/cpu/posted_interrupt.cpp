@@ -13,9 +13,11 @@ namespace pisim {
 //     and cleared with no other agent in between (a locked exchange);
 //  6. RVI <- max(RVI, highest vector set in PIR), unchanged if PIR was empty;
 //  7. pending virtual interrupts are evaluated [SDM 29.2.1].
-// Steps 1-6 happen at the notification's cycle, then timing.pi_processing is
-// charged before step 7; a delivery, if any, follows at the next instruction
-// boundary. No VM exit.
+// The memory effects of steps 1-5 (ON, EOI, PIR, VIRR) happen at the
+// notification's cycle, so that other agents see them at once; the steps'
+// cost timing.pi_processing follows, then step 6 completes (CpuPiProcess marks
+// the end of processing) and step 7 runs; a delivery, if any, follows at the
+// same instruction boundary. No VM exit.
 void CpuCore::Impl::posted_interrupt_processing() {
     const std::uint64_t pid = field(vmcs::POSTED_INTR_DESC_ADDR);
     assert((pid & 0x3F) == 0);
@@ -49,11 +51,12 @@ void CpuCore::Impl::posted_interrupt_processing() {
         highest = static_cast<int>(w * 32 + 31 - __builtin_clz(bits));
     }
 
+    charge(timing.pi_processing);
+
     // Step 6: RVI <- max(RVI, highest PIR vector).
     if (highest > rvi()) set_rvi(static_cast<std::uint8_t>(highest));
     emit(EventKind::CpuPiProcess, index, guest().vcpu, rvi(), pir[0], pir[1], pir[2], pir[3]);
     trace_vapic_state();
-    charge(timing.pi_processing);
 
     // Step 7: evaluate pending virtual interrupts.
     evaluate_pending_virtual_interrupts();

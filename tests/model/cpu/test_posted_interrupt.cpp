@@ -58,7 +58,9 @@ TEST(CpuPostedInterrupt, NotificationIsProcessedWithoutExitInSpecOrder) {
     // delivery 20; ISR 500; EOI virtualization 10; the compute op had done
     // 900 of 10000 cycles, so it ends at 1580 + 9100.
     EXPECT_EQ(l.entries[ack].cycle, 1000u);
-    EXPECT_EQ(l.entries[pi].cycle, 1000u);
+    EXPECT_EQ(l.entries[on_clear].cycle, 1000u);
+    EXPECT_EQ(l.entries[pir_clear].cycle, 1000u);
+    EXPECT_EQ(l.entries[pi].cycle, 1050u);  // processing ends after its cost
     EXPECT_EQ(l.entries[deliver].cycle, 1050u);
     EXPECT_EQ(l.entries[isr_begin].cycle, 1070u);
     EXPECT_EQ(l.entries[isr_end].cycle, 1570u);

@@ -109,7 +109,7 @@ TEST(CpuVirtualInterrupt, DeliveryWaitsForGuestIf) {
     });
     m.run_entries([&] { m.setup_apicv(); m.set_proc(vmcs::CPU_HLT_EXITING); }, 1);
     const Log& l = m.log;
-    EXPECT_EQ(l.entries[l.find("cpu.pi_process")].cycle, 500u);
+    EXPECT_EQ(l.entries[l.find("cpu.pi_process")].cycle, 550u);
     // The CLI window (100..1100) was suspended for the 50 cycles of
     // posted-interrupt processing and kept its full 1000 guest cycles.
     EXPECT_EQ(l.entries[l.find("cpu.virq_deliver")].cycle, 1150u);
