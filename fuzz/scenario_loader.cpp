@@ -141,6 +141,12 @@ void check_accepted(const pisim::Scenario& s) {
         }
     }
 
+    // Expectations and oracle bounds.
+    for (const auto& v : s.expect.violations)
+        CHECK(v == "lost_interrupt" || v == "wakeup" || v == "descriptor_state" ||
+              v == "isolation" || v == "blocking_list" || v == "hyp_assertion");
+    CHECK(s.oracles.delivery >= 1 && s.oracles.wakeup >= 1);
+
     // Timed events.
     CHECK(s.events.size() <= ScenarioLimits::max_events);
     auto has_device = [&](const std::string& n) { return names.count(n) == 1; };
