@@ -7,6 +7,21 @@
 // operation until a VM exit: external interrupts, posted-interrupt
 // processing, virtual-interrupt delivery, EOI/TPR/self-IPI virtualization and
 // HLT happen inside it, in the SDM's order, with the profile's costs.
+//
+// Conventions the hypervisor sees (the guest is a model with no instruction
+// stream; see model/cpu/apic_write.cpp and nonroot.cpp):
+//  - exit qualification of a WRMSR exit (32): the 64-bit value written (x2APIC
+//    ICR: destination 63:32, vector 7:0; EOI MSR without VID: 0);
+//  - exit qualification of an APIC-access (44) or EPT-violation (48) exit on a
+//    guest APIC write: the SDM's low bits | the 32-bit data written << 32;
+//  - a fault-like exit (32, 44, 48, 12) is resumed after the instruction: the
+//    model assumes the hypervisor emulated it;
+//  - the guest's APIC mode follows the controls: "virtualize x2APIC mode"
+//    means an x2APIC guest, else xAPIC; MSR bitmaps are not modeled (TPR, and
+//    with VID EOI and SELF IPI, pass; other x2APIC MSR writes exit);
+//  - guest RFLAGS.IF and the activity state are written to GUEST_RFLAGS and
+//    GUEST_ACTIVITY_STATE on every exit; the activity state is read on entry.
+// Trace: CpuMode a = 0 root, 1 non-root, 2 guest in the HLT activity state.
 #pragma once
 
 #include <array>
