@@ -28,7 +28,7 @@
 // Result: rsp_valid rises with the edge that completes the request and holds,
 // with the rsp_* fields, until the next request is accepted.
 // Memory port (one access outstanding, 128-bit IRTE read, 512-bit PID line
-// read and write): mem_req_* rises with an edge and holds until a rising edge
+// read and write, the data as eight 64-bit words): mem_req_* rises with an edge and holds until a rising edge
 // at which mem_rsp_valid is 1, which completes the access (mem_rsp_valid is
 // the request's ready and the response's valid at once; the responder raises
 // it for exactly one edge). mem_rsp_error: the address is not accessible.
@@ -75,11 +75,27 @@ module vtd_irq_path (
     output logic         mem_req_pid,        // 0 IRTE (128-bit read), 1 PID line (512 bits)
     output logic [63:0]  mem_req_addr,       // IRTE: table base + 16 * index; PID: PDA
     output logic [16:0]  mem_req_index,      // IRTE index (for the interrupt entry cache)
-    output logic [511:0] mem_req_wdata,      // PID line to write
+    // The 512-bit data as eight 64-bit ports, word i = line bits 64i+63:64i
+    // (one 64-bit SystemC signal each instead of a 512-bit vector).
+    output logic [63:0]  mem_req_wdata0,     // PID line to write
+    output logic [63:0]  mem_req_wdata1,
+    output logic [63:0]  mem_req_wdata2,
+    output logic [63:0]  mem_req_wdata3,
+    output logic [63:0]  mem_req_wdata4,
+    output logic [63:0]  mem_req_wdata5,
+    output logic [63:0]  mem_req_wdata6,
+    output logic [63:0]  mem_req_wdata7,
     input  logic         mem_rsp_valid,
     input  logic         mem_rsp_error,
     input  logic         mem_rsp_retry,
-    input  logic [511:0] mem_rsp_rdata       // IRTE in 127:0, or the PID line
+    input  logic [63:0]  mem_rsp_rdata0,     // IRTE in words 1:0, or the PID line
+    input  logic [63:0]  mem_rsp_rdata1,
+    input  logic [63:0]  mem_rsp_rdata2,
+    input  logic [63:0]  mem_rsp_rdata3,
+    input  logic [63:0]  mem_rsp_rdata4,
+    input  logic [63:0]  mem_rsp_rdata5,
+    input  logic [63:0]  mem_rsp_rdata6,
+    input  logic [63:0]  mem_rsp_rdata7
 );
     localparam logic [2:0] OutFault = 3'd0, OutCompat = 3'd1, OutRemapped = 3'd3,
                            OutPosted = 3'd4;
@@ -97,6 +113,20 @@ module vtd_irq_path (
     } state_t;
 
     state_t state;
+
+    // The data words as arrays (64-bit operations only).
+    logic [63:0] rdata [8];
+    logic [63:0] wdata [8];
+    assign rdata = '{mem_rsp_rdata0, mem_rsp_rdata1, mem_rsp_rdata2, mem_rsp_rdata3,
+                     mem_rsp_rdata4, mem_rsp_rdata5, mem_rsp_rdata6, mem_rsp_rdata7};
+    assign mem_req_wdata0 = wdata[0];
+    assign mem_req_wdata1 = wdata[1];
+    assign mem_req_wdata2 = wdata[2];
+    assign mem_req_wdata3 = wdata[3];
+    assign mem_req_wdata4 = wdata[4];
+    assign mem_req_wdata5 = wdata[5];
+    assign mem_req_wdata6 = wdata[6];
+    assign mem_req_wdata7 = wdata[7];
 
     // Latched with the request.
     logic        eime_q;
@@ -127,7 +157,7 @@ module vtd_irq_path (
     logic [63:0] e_pda;
 
     vtd_irte_check u_irte (
-        .irte(mem_rsp_rdata[127:0]), .eime(eime_q), .requester_id(requester_id_q),
+        .irte_lo(rdata[0]), .irte_hi(rdata[1]), .eime(eime_q), .requester_id(requester_id_q),
         .present(e_present), .fpd(e_fpd), .im(e_im), .reserved_set(e_reserved),
         .sid_pass(e_sid_pass), .dm(e_dm), .rh(e_rh), .tm(e_tm), .dlm(e_dlm),
         .vector(e_vector), .dest(e_dest), .urg(e_urg), .vv(e_vv), .pda(e_pda)
@@ -135,12 +165,12 @@ module vtd_irq_path (
 
     // ---- posting: the PID line (combinational on the memory response) ----
     logic         p_reserved, p_notify;
-    logic [511:0] p_new;
+    logic [63:0]  p_new [8];
     logic [7:0]   p_nv;
     logic [31:0]  p_ndst;
 
     vtd_pid_post u_post (
-        .pid(mem_rsp_rdata), .vector(rsp_posted_vector), .urgent(rsp_urgent), .eime(eime_q),
+        .pid(rdata), .vector(rsp_posted_vector), .urgent(rsp_urgent), .eime(eime_q),
         .reserved_set(p_reserved), .pid_new(p_new), .notify(p_notify), .nv(p_nv),
         .ndst(p_ndst)
     );
@@ -182,7 +212,7 @@ module vtd_irq_path (
             mem_req_pid        <= 1'b0;
             mem_req_addr       <= 64'd0;
             mem_req_index      <= 17'd0;
-            mem_req_wdata      <= 512'd0;
+            for (int w = 0; w < 8; w++) wdata[w] <= 64'd0;
         end else begin
             unique case (state)
                 S_IDLE: if (req_valid) begin
@@ -307,9 +337,9 @@ module vtd_irq_path (
                         // Set PIR[vector], ON |= X; write the line back.
                         mem_req_valid   <= 1'b1;
                         mem_req_write   <= 1'b1;
-                        mem_req_wdata   <= p_new;
-                        rsp_old_control <= mem_rsp_rdata[319:256];
-                        rsp_new_control <= p_new[319:256];
+                        wdata           <= p_new;
+                        rsp_old_control <= rdata[4];
+                        rsp_new_control <= p_new[4];
                         rsp_notify      <= p_notify;
                         rsp_nv          <= p_nv;
                         rsp_ndst        <= p_ndst;

@@ -42,7 +42,10 @@ struct VtdIrqPathSignals {
         mem_rsp_retry{"mem_rsp_retry"};
     Sig<std::uint32_t> req_requester_id{"req_requester_id"}, req_data{"req_data"};
     Sig<std::uint64_t> cfg_irta{"cfg_irta"}, req_address{"req_address"};
-    Sig<sc_dt::sc_bv<512>> mem_rsp_rdata{"mem_rsp_rdata"};
+    Sig<std::uint64_t> mem_rsp_rdata0{"mem_rsp_rdata0"}, mem_rsp_rdata1{"mem_rsp_rdata1"},
+        mem_rsp_rdata2{"mem_rsp_rdata2"}, mem_rsp_rdata3{"mem_rsp_rdata3"},
+        mem_rsp_rdata4{"mem_rsp_rdata4"}, mem_rsp_rdata5{"mem_rsp_rdata5"},
+        mem_rsp_rdata6{"mem_rsp_rdata6"}, mem_rsp_rdata7{"mem_rsp_rdata7"};
     // The RTL's outputs.
     Sig<bool> req_ready{"req_ready"}, rsp_valid{"rsp_valid"},
         rsp_fault_recorded{"rsp_fault_recorded"}, rsp_fpd{"rsp_fpd"}, rsp_dm{"rsp_dm"},
@@ -55,7 +58,24 @@ struct VtdIrqPathSignals {
         mem_req_index{"mem_req_index"};
     Sig<std::uint64_t> rsp_pda{"rsp_pda"}, rsp_old_control{"rsp_old_control"},
         rsp_new_control{"rsp_new_control"}, mem_req_addr{"mem_req_addr"};
-    Sig<sc_dt::sc_bv<512>> mem_req_wdata{"mem_req_wdata"};
+    Sig<std::uint64_t> mem_req_wdata0{"mem_req_wdata0"}, mem_req_wdata1{"mem_req_wdata1"},
+        mem_req_wdata2{"mem_req_wdata2"}, mem_req_wdata3{"mem_req_wdata3"},
+        mem_req_wdata4{"mem_req_wdata4"}, mem_req_wdata5{"mem_req_wdata5"},
+        mem_req_wdata6{"mem_req_wdata6"}, mem_req_wdata7{"mem_req_wdata7"};
+
+    /// The response data: `n` words (IRTE 2, PID line 8); the rest 0.
+    void set_rdata(const std::uint64_t* words, unsigned n) {
+        VtdPortSignal<std::uint64_t>* port[8] = {&mem_rsp_rdata0, &mem_rsp_rdata1, &mem_rsp_rdata2,
+                                                 &mem_rsp_rdata3, &mem_rsp_rdata4, &mem_rsp_rdata5,
+                                                 &mem_rsp_rdata6, &mem_rsp_rdata7};
+        for (unsigned i = 0; i < 8; ++i) port[i]->write(i < n ? words[i] : 0);
+    }
+    /// The line to write (a PID line).
+    vtd::PidLine wdata() const {
+        return {mem_req_wdata0.read(), mem_req_wdata1.read(), mem_req_wdata2.read(),
+                mem_req_wdata3.read(), mem_req_wdata4.read(), mem_req_wdata5.read(),
+                mem_req_wdata6.read(), mem_req_wdata7.read()};
+    }
 
     void bind(Vvtd_irq_path& m) {
         m.clk(clk);
@@ -93,29 +113,26 @@ struct VtdIrqPathSignals {
         m.mem_req_pid(mem_req_pid);
         m.mem_req_addr(mem_req_addr);
         m.mem_req_index(mem_req_index);
-        m.mem_req_wdata(mem_req_wdata);
+        m.mem_req_wdata0(mem_req_wdata0);
+        m.mem_req_wdata1(mem_req_wdata1);
+        m.mem_req_wdata2(mem_req_wdata2);
+        m.mem_req_wdata3(mem_req_wdata3);
+        m.mem_req_wdata4(mem_req_wdata4);
+        m.mem_req_wdata5(mem_req_wdata5);
+        m.mem_req_wdata6(mem_req_wdata6);
+        m.mem_req_wdata7(mem_req_wdata7);
         m.mem_rsp_valid(mem_rsp_valid);
         m.mem_rsp_error(mem_rsp_error);
         m.mem_rsp_retry(mem_rsp_retry);
-        m.mem_rsp_rdata(mem_rsp_rdata);
+        m.mem_rsp_rdata0(mem_rsp_rdata0);
+        m.mem_rsp_rdata1(mem_rsp_rdata1);
+        m.mem_rsp_rdata2(mem_rsp_rdata2);
+        m.mem_rsp_rdata3(mem_rsp_rdata3);
+        m.mem_rsp_rdata4(mem_rsp_rdata4);
+        m.mem_rsp_rdata5(mem_rsp_rdata5);
+        m.mem_rsp_rdata6(mem_rsp_rdata6);
+        m.mem_rsp_rdata7(mem_rsp_rdata7);
     }
 };
-
-/// `n` 64-bit words (word i = bits 64i+63:64i) as the low bits of a 512-bit vector.
-inline sc_dt::sc_bv<512> to_bv(const std::uint64_t* words, unsigned n) {
-    sc_dt::sc_bv<512> v;  // all zero
-    for (unsigned i = 0; i < n; ++i) {
-        v.set_word(2 * i, static_cast<sc_dt::sc_digit>(words[i]));
-        v.set_word(2 * i + 1, static_cast<sc_dt::sc_digit>(words[i] >> 32));
-    }
-    return v;
-}
-/// A 512-bit vector as eight 64-bit words (a PID line).
-inline vtd::PidLine from_bv(const sc_dt::sc_bv<512>& v) {
-    vtd::PidLine line;
-    for (unsigned i = 0; i < 8; ++i)
-        line[i] = std::uint64_t{v.get_word(2 * i)} | (std::uint64_t{v.get_word(2 * i + 1)} << 32);
-    return line;
-}
 
 }  // namespace pisim

@@ -4,9 +4,11 @@
 // decode_posted_irte, irte_reserved_fields_set, remapped_irte_destination and
 // verify_source_id (model/vtd/irte.cpp).
 //
-// irte[127:0] as it lies in memory (bits 63:0 at the lower address).
+// The IRTE as it lies in memory: irte_lo = bits 63:0 (lower address),
+// irte_hi = bits 127:64.
 module vtd_irte_check (
-    input  logic [127:0] irte,
+    input  logic [63:0]  irte_lo,
+    input  logic [63:0]  irte_hi,
     input  logic         eime,          // IRTA.EIME: 1 x2APIC destinations
     input  logic [15:0]  requester_id,
     // both formats
@@ -40,8 +42,8 @@ module vtd_irte_check (
     logic [15:0] sid;
     logic [1:0]  sq, svt;
 
-    assign lo = irte[63:0];
-    assign hi = irte[127:64];
+    assign lo = irte_lo;
+    assign hi = irte_hi;
 
     assign present = lo[0];
     assign fpd     = lo[1];

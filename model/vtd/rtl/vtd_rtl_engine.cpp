@@ -162,12 +162,12 @@ VtdRequestResult VtdRtlEngine::process(const MsiWrite& w, const VtdRequestConfig
                     r.irte = e;
                     emit(EventKind::VtdIrteFetch, w.tag, index, r.iec_hit ? 1 : 0, e.lo, e.hi);
                     const std::uint64_t words[2] = {e.lo, e.hi};
-                    s.mem_rsp_rdata.write(to_bv(words, 2));
+                    s.set_rdata(words, 2);
                     break;
                 }
                 case Serve::PidRead:
                     mem_.read(at, snapshot.data(), vtd::kPidBytes);
-                    s.mem_rsp_rdata.write(to_bv(snapshot.data(), 8));
+                    s.set_rdata(snapshot.data(), 8);
                     break;
                 case Serve::PidWrite: {
                     // Written only if nobody wrote the line since the RMW read
@@ -175,7 +175,7 @@ VtdRequestResult VtdRtlEngine::process(const MsiWrite& w, const VtdRequestConfig
                     vtd::PidLine current;
                     mem_.read(at, current.data(), vtd::kPidBytes);
                     if (current == snapshot) {
-                        const vtd::PidLine line = from_bv(s.mem_req_wdata.read());
+                        const vtd::PidLine line = s.wdata();
                         mem_.set_agent(PhysMem::Agent::Vtd);
                         mem_.write(at, line.data(), vtd::kPidBytes);
                         emit(EventKind::VtdPost, w.tag, s.rsp_index.read(), at,

@@ -399,14 +399,14 @@ SC_MODULE(LockstepBench) {
                     s.mem_rsp_error.write(true);
                 } else {
                     const std::uint64_t w[2] = {c.irte.lo, c.irte.hi};
-                    s.mem_rsp_rdata.write(to_bv(w, 2));
+                    s.set_rdata(w, 2);
                 }
             } else if (!s.mem_req_write.read()) {
                 check(c, "pid address", at, x.pda);
                 if (c.pid_error)
                     s.mem_rsp_error.write(true);
                 else
-                    s.mem_rsp_rdata.write(to_bv((pid_read && c.retry ? c.pid_again : c.pid).data(), 8));
+                    s.set_rdata((pid_read && c.retry ? c.pid_again : c.pid).data(), 8);
                 pid_read = true;
             } else {
                 check(c, "pid write address", at, x.pda);
@@ -415,7 +415,7 @@ SC_MODULE(LockstepBench) {
                     s.mem_rsp_retry.write(true);
                 } else {
                     pid_written = true;
-                    written = from_bv(s.mem_req_wdata.read());
+                    written = s.wdata();
                 }
             }
             s.mem_rsp_valid.write(true);
