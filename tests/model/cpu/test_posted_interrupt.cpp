@@ -274,5 +274,58 @@ TEST(CpuPostedInterrupt, NotificationWakesHltActivityState) {
     EXPECT_EQ(l.count("guest.halt"), 2);
 }
 
+// A notification that reached the LAPIC while the core was in root mode
+// (IF=0, e.g. during VM entry) is processed right after entry: posted-
+// interrupt processing happens in non-root operation, with no exit.
+TEST(CpuPostedInterrupt, NotificationPendingAtEntryIsProcessedAfterEntry) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::Compute, 1000}, {GuestOp::Kind::Halt}};
+    m.program.repeat = false;
+    m.program.isr_cost = 100;
+    m.lapic.at(50, [&] {
+        m.post(0x45);
+        m.lapic.raise(kNv);
+    });
+    m.run_entries([&] { m.setup_apicv(); m.set_proc(vmcs::CPU_HLT_EXITING); }, 1);
+    const Log& l = m.log;
+    EXPECT_EQ(l.entries[l.find("lapic.ack")].cycle, 100u);
+    EXPECT_EQ(l.entries[l.find("cpu.pi_process")].cycle, 150u);
+    EXPECT_EQ(l.entries[l.find("cpu.virq_deliver")].cycle, 150u);
+    EXPECT_LT(l.find("cpu.vm_entry"), l.find("lapic.ack"));
+    ASSERT_EQ(m.exits.size(), 1u);
+    EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_HLT);
+    EXPECT_EQ(l.events(EventKind::CpuVmExit)[0].cycle, 150u + 20u + 100u + 10u + 1000u);
+}
+
+// Virtual-interrupt delivery takes priority over an external interrupt at
+// the same instruction boundary [SDM 29.2.2]; the external-interrupt exit
+// follows at the next boundary (inside the ISR, IF=0 does not block it).
+TEST(CpuExternalInterrupt, VirtualDeliveryHasPriorityOverExternalInterrupt) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::Compute, 1000}};
+    m.program.isr_cost = 300;
+    m.lapic.at(50, [&] { m.lapic.raise(0x30); });
+    m.run_entries(
+        [&] {
+            m.setup_apicv();
+            m.set_vapic_bit(vmcs::VAPIC_VIRR, 0x45);
+            m.cpu->vmwrite(vmcs::GUEST_INTR_STATUS, 0x45);
+        },
+        1);
+    const Log& l = m.log;
+    const int deliver = l.find("cpu.virq_deliver");
+    const int ack = l.find("lapic.ack");
+    ASSERT_GE(deliver, 0);
+    EXPECT_LT(deliver, ack);
+    EXPECT_EQ(l.entries[deliver].cycle, 100u);
+    ASSERT_EQ(m.exits.size(), 1u);
+    EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_EXTERNAL_INTERRUPT);
+    EXPECT_EQ(m.exits[0].intr_info, 0x80000030u);
+    EXPECT_EQ(l.events(EventKind::CpuVmExit)[0].cycle, 120u);
+    EXPECT_TRUE(m.vmcs_region().guest.in_isr);
+    EXPECT_EQ(m.vmcs_region().guest.isr_remaining, 300u);
+    EXPECT_EQ(m.vmcs_region().get(vmcs::GUEST_RFLAGS) & vmcs::RFLAGS_IF, 0u);
+}
+
 }  // namespace
 }  // namespace pisim::test
