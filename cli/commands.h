@@ -28,3 +28,33 @@ struct MergeArgs {
 int cmd_merge(const MergeArgs& a);
 
 }  // namespace pisim::cli
+
+namespace pisim::cli {
+
+struct ReportArgs {
+    std::string trace;
+    std::string out;
+};
+/// Write one self-contained HTML file: the viewer with the trace inlined.
+int cmd_report(const ReportArgs& a);
+
+struct ViewArgs {
+    std::string trace;
+    int port = 0;  ///< 0: any free port
+};
+/// Serve the viewer and the trace on 127.0.0.1 until interrupted.
+int cmd_view(const ViewArgs& a);
+
+}  // namespace pisim::cli
+
+namespace pisim::cli {
+
+struct ExportArgs {
+    std::string trace;     ///< pisim trace (pisim run --trace)
+    std::string perfetto;  ///< --perfetto FILE: Chrome JSON trace events (platform/export_perfetto.h)
+    std::string vcd;       ///< --vcd FILE: value change dump (platform/export_vcd.h)
+};
+/// Convert a trace for the Perfetto UI / chrome://tracing and for waveform viewers.
+int cmd_export(const ExportArgs& a);
+
+}  // namespace pisim::cli

@@ -106,6 +106,22 @@ int sc_main(int argc, char** argv) {
     merge->add_option("dirs", ma.dirs, "Shard output directories")->required()->check(CLI::ExistingDirectory);
     merge->add_option("-o,--out", ma.out, "Output directory")->required();
 
+    pisim::cli::ExportArgs ea;
+    CLI::App* exp = app.add_subcommand("export", "Convert a trace for the Perfetto UI / chrome://tracing (--perfetto) and waveform viewers (--vcd)");
+    exp->add_option("trace", ea.trace, "Trace file (pisim run --trace)")->required()->check(CLI::ExistingFile);
+    exp->add_option("--perfetto", ea.perfetto, "Write Chrome JSON trace events to FILE (1 cycle shown as 1 ns)");
+    exp->add_option("--vcd", ea.vcd, "Write a value change dump to FILE ($timescale 1 ns = 1 cycle)");
+
+    pisim::cli::ReportArgs rpa;
+    CLI::App* report = app.add_subcommand("report", "Write one self-contained HTML file (the viewer with the trace inlined) that opens from disk");
+    report->add_option("trace", rpa.trace, "Trace file (pisim run --trace)")->required()->check(CLI::ExistingFile);
+    report->add_option("-o,--out", rpa.out, "Output HTML file")->required();
+
+    pisim::cli::ViewArgs vwa;
+    CLI::App* view = app.add_subcommand("view", "Serve the trace viewer on 127.0.0.1 and print its URL");
+    view->add_option("trace", vwa.trace, "Trace file (pisim run --trace)")->required()->check(CLI::ExistingFile);
+    view->add_option("-p,--port", vwa.port, "Port (default: any free port)")->check(CLI::Range(0, 65535));
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -120,6 +136,9 @@ int sc_main(int argc, char** argv) {
         if (*validate) return cmd_validate(vfile);
         if (*sweep) return pisim::cli::cmd_sweep(sa);
         if (*merge) return pisim::cli::cmd_merge(ma);
+        if (*exp) return pisim::cli::cmd_export(ea);
+        if (*report) return pisim::cli::cmd_report(rpa);
+        if (*view) return pisim::cli::cmd_view(vwa);
     } catch (const pisim::InputError& e) {
         std::cerr << e.what() << "\n";
         return kExitBadInput;
