@@ -65,6 +65,8 @@ struct vcpu {
     uint32_t vmcs_cpu;      /* pCPU on which the VMCS is active, HYP_INVALID if clear */
     bool vmcs_ready;        /* controls written after the first VMPTRLD */
     bool on_runq;
+    bool boost;             /* woken from blocked: runs ahead of the others
+                             * until it is switched out or a tick passes */
     uint32_t rq_next;
     /* Blocking list membership [SPEC 7]: the pCPU whose list holds the vCPU
      * (HYP_INVALID: none), and the links; under that pCPU's pi_block_lock. */

@@ -5,6 +5,9 @@
  *
  * Policy: round robin per pCPU. A vCPU runs for hyp_config.time_slice cycles
  * when others wait on the same run queue; the tick (irq.c) checks slices.
+ * A vCPU woken from blocked gets BOOST (Xen credit1 CSCHED_PRI_TS_BOOST): it
+ * is queued ahead of unboosted vCPUs and preempts an unboosted current vCPU;
+ * it loses the boost when switched out or at the next tick while running.
  * Affinity names one pCPU (the vCPU's home); when it is offline, the vCPU
  * runs on the lowest-numbered online pCPU.
  *
@@ -82,6 +85,28 @@ void runq_insert(struct pcpu *pc, struct vcpu *v)
     else
         hyp_core.vcpu[pc->rq_tail].rq_next = v->id;
     pc->rq_tail = v->id;
+    pc->rq_len++;
+    v->on_runq = true;
+}
+
+/* Queue a boosted vCPU behind the boosted ones, ahead of the others. */
+static void runq_insert_boosted(struct pcpu *pc, struct vcpu *v)
+{
+    HYP_ASSERT(spin_is_locked_by_me(&pc->sched_lock));
+    if (v->on_runq)
+        return;
+    uint32_t prev = HYP_INVALID, id = pc->rq_head;
+    while (id != HYP_INVALID && hyp_core.vcpu[id].boost) {
+        prev = id;
+        id = hyp_core.vcpu[id].rq_next;
+    }
+    v->rq_next = id;
+    if (prev == HYP_INVALID)
+        pc->rq_head = v->id;
+    else
+        hyp_core.vcpu[prev].rq_next = v->id;
+    if (id == HYP_INVALID)
+        pc->rq_tail = v->id;
     pc->rq_len++;
     v->on_runq = true;
 }
@@ -171,7 +196,8 @@ void vcpu_wake(struct vcpu *v)
             vcpu_set_state(v, HYP_VCPU_RUNNING);
         } else {
             vcpu_set_state(v, HYP_VCPU_RUNNABLE);
-            runq_insert(pc, v);
+            v->boost = true;
+            runq_insert_boosted(pc, v);
             kick = true;
         }
     }
@@ -386,6 +412,9 @@ void schedule(void)
             migrate_prev = true;
         } else if (preempt) {
             reason = HYP_SCHED_PREEMPT;
+        } else if (pc->rq_head != HYP_INVALID && hyp_core.vcpu[pc->rq_head].boost &&
+                   !prev->boost) {
+            reason = HYP_SCHED_WAKE; /* a woken vCPU preempts */
         } else if (tasklet) {
             reason = HYP_SCHED_TASKLET;
         } else if (now >= pc->slice_end && pc->rq_len > 0) {
@@ -394,6 +423,7 @@ void schedule(void)
             spin_unlock_irqrestore(&pc->sched_lock, f);
             return; /* keep running prev */
         }
+        prev->boost = false;
         if (st == HYP_VCPU_RUNNING) {
             vcpu_set_state(prev, HYP_VCPU_RUNNABLE);
             if (reason == HYP_SCHED_TASKLET)
@@ -431,6 +461,7 @@ void sched_tick(void)
     struct pcpu *pc = this_pcpu();
     if (pc->curr == HYP_INVALID)
         return;
+    hyp_core.vcpu[pc->curr].boost = false; /* a tick ends the boost */
     uint64_t now = arch_now();
     if (now < pc->slice_end)
         return;

@@ -442,3 +442,71 @@ TEST_F(SchedEdge, MigrationCancelledByAffinityChangeBackKeepsVcpu)
 }
 
 }  // namespace
+
+namespace {
+
+class Boost : public HypTest {
+protected:
+    std::uint32_t running_vcpu(std::uint32_t cpu)
+    {
+        std::uint32_t v = add_vcpu(cpu);
+        if (hyp_core.dom[1].nr_devices == 0) {
+            EXPECT_EQ(assign(), 0);
+        }
+        EXPECT_EQ(unpause(v, cpu), 0);
+        mock::m->cpu = cpu;
+        do_softirq();
+        return v;
+    }
+};
+
+TEST_F(Boost, WokenVcpuPreemptsUnboostedCurrentAndLosesBoostWhenSwitchedOut)
+{
+    init(1);
+    std::uint32_t a = running_vcpu(0);
+    mock::m->irq_enabled[0] = false;
+    vcpu_block(&hyp_core.vcpu[a]);
+    mock::m->irq_enabled[0] = true;
+    std::uint32_t b = add_vcpu(0);
+    ASSERT_EQ(unpause(b), 0);
+    std::uint32_t c = add_vcpu(0);
+    ASSERT_EQ(unpause(c), 0);
+    do_softirq();
+    ASSERT_EQ(hyp_core.pcpu[0].curr, b);
+    // a's post arrives: the wakeup vector wakes it with BOOST
+    ASSERT_TRUE(mock::vtd_post(pid_pa(a), 0x61));
+    mock::m->irq_enabled[0] = false;
+    hyp_do_irq(kWV);
+    mock::m->irq_enabled[0] = true;
+    EXPECT_TRUE(hyp_core.vcpu[a].boost);
+    EXPECT_EQ(hyp_core.pcpu[0].rq_head, a) << "ahead of c";
+    mock::m->log.clear();
+    do_softirq();
+    EXPECT_EQ(hyp_core.pcpu[0].curr, a) << "preempts b before its slice ends";
+    long s = mock::m->find("tr_schedule", b);
+    ASSERT_GE(s, 0);
+    EXPECT_EQ(mock::m->log[s].c, HYP_SCHED_WAKE);
+    EXPECT_EQ(hyp_core.pcpu[0].rq_head, c);
+    EXPECT_EQ(hyp_core.vcpu[c].rq_next, b);
+    // a tick ends the boost; then the slice rotates normally
+    sched_tick();
+    EXPECT_FALSE(hyp_core.vcpu[a].boost);
+}
+
+TEST_F(Boost, BoostedCurrentIsNotPreemptedByAnotherWake)
+{
+    init(1);
+    std::uint32_t a = running_vcpu(0);
+    std::uint32_t b = add_vcpu(0);
+    ASSERT_EQ(unpause(b), 0);
+    hyp_core.vcpu[a].boost = true;
+    vcpu_set_state(&hyp_core.vcpu[b], HYP_VCPU_BLOCKED);
+    spin_lock(&hyp_core.pcpu[0].sched_lock);
+    runq_remove(&hyp_core.pcpu[0], &hyp_core.vcpu[b]);
+    spin_unlock(&hyp_core.pcpu[0].sched_lock);
+    vcpu_wake(&hyp_core.vcpu[b]);
+    do_softirq();
+    EXPECT_EQ(hyp_core.pcpu[0].curr, a);
+}
+
+}  // namespace
