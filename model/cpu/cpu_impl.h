@@ -39,7 +39,7 @@ struct CpuCore::Impl {
     bool virq_recognized = false;
     std::map<std::uint32_t, std::uint64_t> exit_counts;
 
-    // --- helpers --------------------------------------------------------
+    // --- accessors --------------------------------------------------------
     /// Spend `n` core cycles on this core (no SystemC activation when n = 0).
     static void charge(std::uint64_t n) {
         if (n != 0) sc_core::wait(cycles(n));
