@@ -216,12 +216,10 @@ VtdRequestResult VtdRtlEngine::process(const MsiWrite& w, const VtdRequestConfig
                 serve = Serve::Error;  // 0x23, answered at once
             }
         } else if (!s.mem_req_write.read()) {
-            if (mem_.is_ram(at, vtd::kPidBytes)) {
-                serve = Serve::PidRead;
-                latency = timing_.pid_rmw;
-            } else {
-                serve = Serve::Error;  // 0x27, answered at once
-            }
+            // The line is fetched for ownership during pid_rmw; a line that is
+            // not accessible is known only then (0x27), as on the C++ path.
+            serve = mem_.is_ram(at, vtd::kPidBytes) ? Serve::PidRead : Serve::Error;
+            latency = timing_.pid_rmw;
         } else {
             serve = Serve::PidWrite;  // the line is held: no latency
         }

@@ -22,7 +22,7 @@
 //   IRE=0 / compatibility / faults 0x25, 0x20, 0x21:  1 P
 //   fault 0x23 (IRTE not accessible):                  2 P
 //   faults 0x22, 0x24, 0x26, remapped message:         2 P + IRTE latency
-//   fault 0x27 (PID not accessible):                   3 P + IRTE latency
+//   fault 0x27 (PID not accessible):                   3 P + IRTE latency + pid_rmw
 //   fault 0x28 (PID reserved bit):                     3 P + IRTE latency + pid_rmw
 //   posted (PID written, notification decided):        4 P + IRTE latency + pid_rmw
 //   IRTE latency: iec_hit on an IEC hit, irte_fetch on a miss.

@@ -269,7 +269,7 @@ TEST(VtdRtlEngine, FaultPathsCyclesAndRecording) {
     fault(0, VtdFaultReason::IndexBeyondTable, true, kP);
     fault(1, VtdFaultReason::CompatBlocked, true, kP);
     fault(2, VtdFaultReason::TableAccess, true, 2 * kP);
-    fault(3, VtdFaultReason::PidAccess, false, 3 * kP + kIrteFetch);
+    fault(3, VtdFaultReason::PidAccess, false, 3 * kP + kIrteFetch + kPidRmw);
     fault(4, VtdFaultReason::ReservedPid, true, 3 * kP + kIrteFetch + kPidRmw);
     fault(5, VtdFaultReason::ReservedRequest, true, kP);
     // Nothing was written to the faulting PID.
