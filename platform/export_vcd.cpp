@@ -127,6 +127,7 @@ std::string vcd_text(const Trace& t) {
             if (is(k_mode, e)) {
                 sig[p.mode].value = e.args[0] & 3;
                 if (e.args[0] == 1 || e.args[0] == 2) sig[p.vcpu].value = vcpu_or_none(e.args[1]);
+                else if (e.args[0] == 3) sig[p.vcpu].value = std::nullopt;  // idle: no vCPU
             } else if (is(k_sched, e)) {
                 sig[p.vcpu].value = vcpu_or_none(e.args[1]);
             }

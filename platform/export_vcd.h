@@ -5,7 +5,8 @@
 // "pisim" holding one module per pCPU and per vCPU, named after the unit.
 //   pCPU: mode [1:0] (cpu.mode: 0 root, 1 non-root, 2 guest HLT, 3 idle);
 //         vcpu, integer 32: the vCPU loaded on the pCPU (hyp.schedule next,
-//         or cpu.mode's vCPU in non-root / guest HLT), x when none.
+//         or cpu.mode's vCPU in non-root / guest HLT), x when none (before
+//         the first schedule, after scheduling idle, in idle mode).
 //   vCPU: state [1:0] (hyp.vcpu_state: 0 offline, 1 runnable, 2 running,
 //         3 blocked); ON, SN, NV [7:0], NDST [31:0] of its posted-interrupt
 //         descriptor (pid.update of the control word: ON bit 0, SN bit 1,
