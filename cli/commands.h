@@ -58,3 +58,17 @@ struct ExportArgs {
 int cmd_export(const ExportArgs& a);
 
 }  // namespace pisim::cli
+
+namespace pisim::cli {
+
+struct CheckArgs {
+    std::vector<std::string> scenarios;  ///< empty: the baseline's suite
+    std::string baseline;
+    std::string hyp;
+    bool update = false;
+    std::string junit, markdown, json;
+};
+/// Run the suite, compare with the baseline; 1 on a regression.
+int cmd_check(const CheckArgs& a);
+
+}  // namespace pisim::cli

@@ -122,6 +122,16 @@ int sc_main(int argc, char** argv) {
     view->add_option("trace", vwa.trace, "Trace file (pisim run --trace)")->required()->check(CLI::ExistingFile);
     view->add_option("-p,--port", vwa.port, "Port (default: any free port)")->check(CLI::Range(0, 65535));
 
+    pisim::cli::CheckArgs ca;
+    CLI::App* check = app.add_subcommand("check", "CI latency gate: run scenarios and compare every metric with a baseline; exit 1 on a regression and say where the cycles went");
+    check->add_option("scenarios", ca.scenarios, "Scenario files (default: the suite listed in the baseline)");
+    check->add_option("-b,--baseline", ca.baseline, "Baseline file (YAML)")->required();
+    check->add_option("--hyp", ca.hyp, "Hypervisor core shared object to check instead of the built-in one")->check(CLI::ExistingFile);
+    check->add_flag("--update-baseline", ca.update, "Rewrite the baseline with the figures of this run (stable order)");
+    check->add_option("--junit", ca.junit, "Write a JUnit XML report (one test case per scenario and metric group)");
+    check->add_option("--markdown", ca.markdown, "Write a Markdown summary (for a CI job summary)");
+    check->add_option("--json", ca.json, "Write the comparison as JSON");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -138,6 +148,7 @@ int sc_main(int argc, char** argv) {
         if (*merge) return pisim::cli::cmd_merge(ma);
         if (*exp) return pisim::cli::cmd_export(ea);
         if (*report) return pisim::cli::cmd_report(rpa);
+        if (*check) return pisim::cli::cmd_check(ca);
         if (*view) return pisim::cli::cmd_view(vwa);
     } catch (const pisim::InputError& e) {
         std::cerr << e.what() << "\n";

@@ -38,6 +38,7 @@ void EventHub::emit(const Event& e) {
     XXH64_update(static_cast<XXH64_state_t*>(hash_state_), w, sizeof w);
     ++events;
     tracker.on_event(e);
+    profile.on_event(e);
     if (recording) trace.push_back(e);
     const std::size_t before = oracles->violations().size();
     oracles->on_event(e);
@@ -192,6 +193,7 @@ Machine::Machine(const Scenario& s, const TimingProfile& p, const RunOptions& o)
     g_machine = this;
     timing = p_.port();
     hub_.recording = o_.record_trace;
+    hub_.profile.attribute = o_.attribute_functions;
     OracleConfig oc;
     oc.vtd_posting = s_.irq_mode == "vtd-pi";
     oc.x2apic = s_.x2apic;
@@ -321,6 +323,7 @@ void Machine::boot_hyp() {
             watch_descriptors(st.pid_pa, st.vapic_pa, g);
             hub_.tracker.set_pid_owner(st.pid_pa, static_cast<int>(g));
             hub_.oracles->add_vcpu(static_cast<int>(g), d.id, st.pid_pa);
+            hub_.profile.set_pid_owner(st.pid_pa, g);
             const int id = hyp->vcpu_create(d.id, v.pcpu, &st);
             if (id != static_cast<int>(g))
                 throw std::runtime_error("hyp_vcpu_create for " + VcpuRef{d.id, static_cast<std::uint32_t>(&v - d.vcpus.data())}.name() +

@@ -20,6 +20,7 @@
 #include "model/pcie/nic.h"
 #include "model/vtd/vtd.h"
 #include "platform/hyp_api.h"
+#include "platform/hyp_profile.h"
 #include "platform/irq_tracker.h"
 #include "platform/oracles.h"
 #include "platform/profile.h"
@@ -56,6 +57,7 @@ struct PortCpu {
 
 struct RunOptions {
     bool record_trace = false;
+    bool attribute_functions = false;  ///< charge basic blocks to hyp functions
     std::string hyp_path;  ///< empty: the built-in core
 };
 
@@ -65,6 +67,7 @@ class EventHub final : public EventSink {
 public:
     void emit(const Event& e) override;
     IrqTracker tracker;
+    HypProfile profile;
     std::unique_ptr<Oracles> oracles;
     bool recording = false;
     std::vector<Event> trace;

@@ -104,6 +104,9 @@ void __sanitizer_cov_trace_pc(void) {
     if (!c) return;  // boot context: hyp_init and creation run untimed at cycle 0
     ++c->basic_blocks;
     charge(*c, m->timing.basic_block);
+    if (m->hub().profile.attribute)
+        m->hub().profile.bb_cycles[reinterpret_cast<std::uintptr_t>(__builtin_return_address(0))] +=
+            m->timing.basic_block;
     if (c->local >= c->horizon) sync(*c);
 }
 

@@ -1,0 +1,393 @@
+// cli/cmd_check.cpp - `pisim check`: the CI latency gate (issue 7).
+//
+// Runs every scenario of the suite, compares each metric with the committed
+// baseline under its tolerance, and on a regression says which scenario and
+// metric, baseline versus now, and where the cycles went: the stages of the
+// interrupt path and the hypervisor functions whose cycles grew. Exit 1 on a
+// regression; improvements are reported and never fail.
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "platform/child_process.h"
+#include "platform/input_error.h"
+#include "platform/machine.h"
+#include "platform/metrics.h"
+#include "platform/output_file.h"
+#include "platform/report.h"
+#include "platform/yaml_util.h"
+
+namespace pisim::cli {
+
+namespace {
+
+struct Tolerance {
+    std::uint64_t relative_permille = 0;  ///< allowed growth, thousandths of the baseline
+    std::uint64_t absolute = 0;           ///< allowed growth, cycles or counts
+};
+
+struct Baseline {
+    Tolerance def;
+    std::map<std::string, Tolerance> by_prefix;
+    std::map<std::string, RunMetrics> scenarios;  ///< by scenario path, in suite order by name
+};
+
+Tolerance read_tolerance(const YamlReader& r, const YAML::Node& n, const std::string& what) {
+    r.expect_map(n, what, {"relative_permille", "absolute"});
+    Tolerance t;
+    if (n["relative_permille"]) t.relative_permille = r.u64(n["relative_permille"], what + ".relative_permille", 0, 1000000);
+    if (n["absolute"]) t.absolute = r.u64(n["absolute"], what + ".absolute");
+    return t;
+}
+
+Baseline load_baseline(const std::string& path) {
+    YamlReader r(path);
+    YAML::Node doc = r.load_file();
+    r.expect_map(doc, "a pisim baseline", {"format", "version", "tolerance", "scenarios"});
+    if (!doc["format"] || r.str(doc["format"], "format") != "pisim-baseline")
+        r.fail(doc, "expected format: pisim-baseline");
+    Baseline b;
+    if (const YAML::Node t = doc["tolerance"]) {
+        r.expect_map(t, "tolerance", {"default", "metrics"});
+        if (t["default"]) b.def = read_tolerance(r, t["default"], "tolerance.default");
+        if (t["metrics"]) {
+            if (!t["metrics"].IsMap()) r.fail(t["metrics"], "expected tolerance.metrics (metric prefix: tolerance)");
+            for (const auto& kv : t["metrics"])
+                b.by_prefix[kv.first.Scalar()] = read_tolerance(r, kv.second, "tolerance for " + kv.first.Scalar());
+        }
+    }
+    if (const YAML::Node s = doc["scenarios"]) {
+        if (!s.IsMap()) r.fail(s, "expected scenarios (scenario path: {metrics, functions})");
+        for (const auto& kv : s) {
+            r.expect_map(kv.second, "baseline of " + kv.first.Scalar(), {"metrics", "functions"});
+            RunMetrics m;
+            for (const char* part : {"metrics", "functions"}) {
+                const YAML::Node n = kv.second[part];
+                if (!n) continue;
+                if (!n.IsMap()) r.fail(n, std::string("expected ") + part + " (name: integer)");
+                for (const auto& e : n)
+                    (std::string(part) == "metrics" ? m.gated : m.functions)[e.first.Scalar()] = r.u64(e.second, e.first.Scalar());
+            }
+            b.scenarios[kv.first.Scalar()] = std::move(m);
+        }
+    }
+    return b;
+}
+
+std::string baseline_text(const Baseline& b) {
+    YAML::Emitter e;
+    e << YAML::BeginMap;
+    e << YAML::Key << "format" << YAML::Value << "pisim-baseline";
+    e << YAML::Key << "version" << YAML::Value << 1;
+    e << YAML::Key << "tolerance" << YAML::Value << YAML::BeginMap;
+    auto tol = [&](const Tolerance& t) {
+        e << YAML::Flow << YAML::BeginMap << YAML::Key << "relative_permille" << YAML::Value << t.relative_permille
+          << YAML::Key << "absolute" << YAML::Value << t.absolute << YAML::EndMap;
+    };
+    e << YAML::Key << "default" << YAML::Value;
+    tol(b.def);
+    e << YAML::Key << "metrics" << YAML::Value << YAML::BeginMap;
+    for (const auto& [p, t] : b.by_prefix) {
+        e << YAML::Key << p << YAML::Value;
+        tol(t);
+    }
+    e << YAML::EndMap << YAML::EndMap;
+    e << YAML::Key << "scenarios" << YAML::Value << YAML::BeginMap;
+    for (const auto& [s, m] : b.scenarios) {
+        e << YAML::Key << s << YAML::Value << YAML::BeginMap;
+        e << YAML::Key << "metrics" << YAML::Value << YAML::BeginMap;
+        for (const auto& [k, v] : m.gated) e << YAML::Key << k << YAML::Value << v;
+        e << YAML::EndMap;
+        e << YAML::Key << "functions" << YAML::Value << YAML::BeginMap;
+        for (const auto& [k, v] : m.functions) e << YAML::Key << k << YAML::Value << v;
+        e << YAML::EndMap << YAML::EndMap;
+    }
+    e << YAML::EndMap << YAML::EndMap;
+    return "# pisim latency baseline for `pisim check`. Rewritten by `pisim check --update-baseline`;\n"
+           "# all figures are integers (cycles, counts). Tolerances: growth allowed before a metric\n"
+           "# counts as a regression, in thousandths of the baseline and in absolute units.\n" +
+           std::string(e.c_str()) + "\n";
+}
+
+const Tolerance& tolerance_for(const Baseline& b, const std::string& metric) {
+    const Tolerance* best = &b.def;
+    std::size_t len = 0;
+    for (const auto& [p, t] : b.by_prefix)
+        if (metric.compare(0, p.size(), p) == 0 && p.size() >= len) best = &t, len = p.size();
+    return *best;
+}
+
+enum class Status { Ok, Regressed, Improved, New, Missing };
+const char* status_name(Status s) {
+    switch (s) {
+        case Status::Ok: return "ok";
+        case Status::Regressed: return "REGRESSED";
+        case Status::Improved: return "improved";
+        case Status::New: return "new";
+        case Status::Missing: return "missing";
+    }
+    return "?";
+}
+
+struct MetricResult {
+    std::string metric;
+    std::uint64_t base = 0, now = 0;
+    Status status = Status::Ok;
+};
+
+struct ScenarioResult {
+    std::string scenario;
+    std::string error;
+    std::vector<MetricResult> metrics;
+    std::vector<std::pair<std::string, std::int64_t>> stages_grew, functions_grew;  ///< name, delta
+    RunMetrics now;
+    bool regressed() const {
+        return !error.empty() ||
+               std::any_of(metrics.begin(), metrics.end(), [](const MetricResult& m) { return m.status == Status::Regressed; });
+    }
+};
+
+std::string group_of(const std::string& metric) { return metric.substr(0, metric.find('.')); }
+
+std::string signed_delta(std::int64_t d) { return d >= 0 ? fmt::format("+{}", d) : fmt::format("{}", d); }
+
+RunMetrics run_scenario(const std::string& file, const std::string& hyp) {
+    ChildResult c = run_in_child([&] {
+        nlohmann::ordered_json out;
+        try {
+            Scenario s = load_scenario(file);
+            TimingProfile p = resolve_profile(s);
+            RunOptions o;
+            o.hyp_path = hyp;
+            o.attribute_functions = true;
+            Machine m(s, p, o);
+            m.run();
+            RunReport r = make_report(m, std::max<std::uint64_t>(s.duration / 20, 100000));
+            out = to_json(collect_metrics(m, r));
+        } catch (const InputError& e) {
+            out = {{"bad_input", e.what()}};
+        }
+        return out.dump();
+    });
+    if (!c.ok) throw std::runtime_error(file + ": " + c.error);
+    nlohmann::json j = nlohmann::json::parse(c.output);
+    if (j.contains("bad_input")) {
+        const std::string msg = j["bad_input"].get<std::string>();
+        throw InputError(file, 0, 0, msg);
+    }
+    return metrics_from_json(j);
+}
+
+ScenarioResult compare(const std::string& scenario, const RunMetrics* base, const RunMetrics& now, const Baseline& b) {
+    ScenarioResult r;
+    r.scenario = scenario;
+    r.now = now;
+    if (!base) {
+        for (const auto& [k, v] : now.gated) r.metrics.push_back({k, 0, v, Status::New});
+        return r;
+    }
+    for (const auto& [k, v] : base->gated) {
+        auto it = now.gated.find(k);
+        if (it == now.gated.end()) {
+            r.metrics.push_back({k, v, 0, Status::Missing});
+            continue;
+        }
+        const Tolerance& t = tolerance_for(b, k);
+        const std::uint64_t allowed = std::max(t.absolute, v * t.relative_permille / 1000);
+        Status s = it->second > v + allowed ? Status::Regressed : it->second < v ? Status::Improved : Status::Ok;
+        r.metrics.push_back({k, v, it->second, s});
+    }
+    for (const auto& [k, v] : now.gated)
+        if (!base->gated.count(k)) r.metrics.push_back({k, 0, v, Status::New});
+    // Where the cycles went: stage medians and hyp functions that grew.
+    for (const auto& [k, v] : now.gated) {
+        if (k.rfind("stage.", 0) != 0 || k.size() < 4 || k.substr(k.size() - 4) != ".p50") continue;
+        auto it = base->gated.find(k);
+        if (it != base->gated.end() && v > it->second)
+            r.stages_grew.emplace_back(k.substr(6, k.size() - 10), static_cast<std::int64_t>(v - it->second));
+    }
+    for (const auto& [f, v] : now.functions) {
+        auto it = base->functions.find(f);
+        const std::uint64_t was = it == base->functions.end() ? 0 : it->second;
+        if (v > was) r.functions_grew.emplace_back(f, static_cast<std::int64_t>(v - was));
+    }
+    auto by_delta = [](const auto& a, const auto& c) { return a.second != c.second ? a.second > c.second : a.first < c.first; };
+    std::sort(r.stages_grew.begin(), r.stages_grew.end(), by_delta);
+    std::sort(r.functions_grew.begin(), r.functions_grew.end(), by_delta);
+    return r;
+}
+
+std::string xml_escape(const std::string& s) {
+    std::string o;
+    for (char c : s) {
+        switch (c) {
+            case '&': o += "&amp;"; break;
+            case '<': o += "&lt;"; break;
+            case '>': o += "&gt;"; break;
+            case '"': o += "&quot;"; break;
+            default: o += c;
+        }
+    }
+    return o;
+}
+
+std::string where_text(const ScenarioResult& r, const char* indent) {
+    std::string o;
+    if (!r.stages_grew.empty()) {
+        o += fmt::format("{}stages that grew (p50):", indent);
+        for (const auto& [s, d] : r.stages_grew) o += fmt::format(" {} {}", s, signed_delta(d));
+        o += "\n";
+    }
+    if (!r.functions_grew.empty()) {
+        o += fmt::format("{}hypervisor functions whose cycles grew:", indent);
+        std::size_t n = 0;
+        for (const auto& [f, d] : r.functions_grew) {
+            if (n++ == 6) break;
+            o += fmt::format(" {} {}", f, signed_delta(d));
+        }
+        o += "\n";
+    }
+    return o;
+}
+
+}  // namespace
+
+int cmd_check(const CheckArgs& a) {
+    Baseline base;
+    const bool have_base = std::filesystem::exists(a.baseline);
+    if (have_base) base = load_baseline(a.baseline);
+    else if (!a.update) throw InputError(a.baseline, 0, 0, "baseline not found (create it with --update-baseline)");
+
+    std::vector<std::string> suite = a.scenarios;
+    if (suite.empty())
+        for (const auto& [s, m] : base.scenarios) suite.push_back(s);
+    if (suite.empty()) throw InputError(a.baseline, 0, 0, "no scenarios: name them, or list them in the baseline");
+
+    std::vector<ScenarioResult> results;
+    for (std::size_t i = 0; i < suite.size(); ++i) {
+        const std::string& s = suite[i];
+        std::cerr << fmt::format("check: [{}/{}] {}\n", i + 1, suite.size(), s);
+        ScenarioResult r;
+        try {
+            RunMetrics now = run_scenario(s, a.hyp);
+            auto it = base.scenarios.find(s);
+            r = compare(s, it == base.scenarios.end() ? nullptr : &it->second, now, base);
+        } catch (const InputError&) {
+            throw;
+        } catch (const std::exception& e) {
+            r.scenario = s;
+            r.error = e.what();
+        }
+        results.push_back(std::move(r));
+    }
+
+    // Text report.
+    std::size_t regressions = 0, improvements = 0;
+    std::string text;
+    for (const auto& r : results) {
+        std::size_t reg = 0, imp = 0;
+        for (const auto& m : r.metrics) reg += m.status == Status::Regressed, imp += m.status == Status::Improved;
+        regressions += reg + !r.error.empty();
+        improvements += imp;
+        text += fmt::format("{}: {}\n", r.scenario,
+                            !r.error.empty() ? "ERROR " + r.error
+                            : reg            ? fmt::format("{} regression(s)", reg)
+                            : imp            ? fmt::format("ok, {} improvement(s)", imp)
+                                             : "ok");
+        for (const auto& m : r.metrics) {
+            if (m.status == Status::Ok) continue;
+            if ((m.status == Status::New || m.status == Status::Missing) && !have_base) continue;
+            const std::int64_t d = static_cast<std::int64_t>(m.now) - static_cast<std::int64_t>(m.base);
+            text += fmt::format("  {:<9} {}: baseline {} now {} ({})\n", status_name(m.status), m.metric, m.base, m.now,
+                                signed_delta(d));
+        }
+        if (reg) text += where_text(r, "  ");
+    }
+    text += fmt::format("check: {} scenario(s), {} regression(s), {} improvement(s)\n", results.size(), regressions,
+                        improvements);
+    std::cout << text;
+
+    if (!a.junit.empty()) {
+        std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+        std::size_t cases = 0, failures = 0;
+        std::string body;
+        for (const auto& r : results) {
+            std::map<std::string, std::vector<const MetricResult*>> groups;
+            for (const auto& m : r.metrics) groups[group_of(m.metric)].push_back(&m);
+            if (!r.error.empty()) groups["run"];
+            for (const auto& [g, ms] : groups) {
+                ++cases;
+                std::string fail;
+                for (const auto* m : ms)
+                    if (m->status == Status::Regressed)
+                        fail += fmt::format("{}: baseline {} now {}\n", m->metric, m->base, m->now);
+                if (g == "run" && !r.error.empty()) fail = r.error;
+                body += fmt::format("  <testcase classname=\"{}\" name=\"{}\">", xml_escape(r.scenario), g);
+                if (!fail.empty()) {
+                    ++failures;
+                    body += fmt::format("<failure message=\"{} regressed\">{}{}</failure>", g, xml_escape(fail),
+                                        xml_escape(where_text(r, "")));
+                }
+                body += "</testcase>\n";
+            }
+        }
+        x += fmt::format("<testsuite name=\"pisim check\" tests=\"{}\" failures=\"{}\">\n{}</testsuite>\n", cases, failures, body);
+        write_file_atomic(a.junit, x);
+    }
+    if (!a.markdown.empty()) {
+        std::string md = "## pisim latency check\n\n| scenario | result | regressions | improvements |\n|---|---|---|---|\n";
+        for (const auto& r : results) {
+            std::size_t reg = 0, imp = 0;
+            for (const auto& m : r.metrics) reg += m.status == Status::Regressed, imp += m.status == Status::Improved;
+            md += fmt::format("| `{}` | {} | {} | {} |\n", r.scenario, r.regressed() ? ":x: regressed" : ":white_check_mark: ok", reg, imp);
+        }
+        for (const auto& r : results) {
+            if (!r.regressed()) continue;
+            md += fmt::format("\n### `{}`\n\n| metric | baseline | now | change |\n|---|---:|---:|---:|\n", r.scenario);
+            for (const auto& m : r.metrics)
+                if (m.status == Status::Regressed)
+                    md += fmt::format("| `{}` | {} | {} | {} |\n", m.metric, m.base, m.now,
+                                      signed_delta(static_cast<std::int64_t>(m.now) - static_cast<std::int64_t>(m.base)));
+            const std::string w = where_text(r, "");
+            if (!w.empty()) md += "\n" + w;
+        }
+        write_file_atomic(a.markdown, md);
+    }
+    if (!a.json.empty()) {
+        nlohmann::ordered_json j;
+        j["format"] = "pisim-check";
+        j["regressions"] = regressions;
+        j["improvements"] = improvements;
+        nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+        for (const auto& r : results) {
+            nlohmann::ordered_json ms = nlohmann::ordered_json::array();
+            for (const auto& m : r.metrics)
+                ms.push_back({{"metric", m.metric}, {"baseline", m.base}, {"now", m.now}, {"status", status_name(m.status)}});
+            nlohmann::ordered_json sg = nlohmann::ordered_json::object(), fg = nlohmann::ordered_json::object();
+            for (const auto& [k, d] : r.stages_grew) sg[k] = d;
+            for (const auto& [k, d] : r.functions_grew) fg[k] = d;
+            arr.push_back({{"scenario", r.scenario}, {"error", r.error}, {"metrics", ms}, {"stages_grew", sg}, {"functions_grew", fg}});
+        }
+        j["scenarios"] = arr;
+        write_file_atomic(a.json, j.dump(2) + "\n");
+    }
+    if (a.update) {
+        for (const auto& r : results)
+            if (r.error.empty()) base.scenarios[r.scenario] = r.now;
+        if (!have_base) {
+            base.by_prefix["exits."] = {0, 0};
+            base.by_prefix["latency."] = {0, 0};
+        }
+        write_file_atomic(a.baseline, baseline_text(base));
+        std::cout << fmt::format("check: baseline {} updated ({} scenario(s))\n", a.baseline, base.scenarios.size());
+        return 0;
+    }
+    return regressions ? 1 : 0;
+}
+
+}  // namespace pisim::cli
