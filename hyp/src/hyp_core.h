@@ -166,11 +166,6 @@ struct hyp_core {
 extern struct hyp_core hyp_core;
 
 static inline struct pcpu *this_pcpu(void) { return &hyp_core.pcpu[arch_cpu_id()]; }
-static inline struct vcpu *vcpu_of(uint32_t id)
-{
-    HYP_ASSERT(id < HYP_MAX_VCPUS && hyp_core.vcpu[id].used);
-    return &hyp_core.vcpu[id];
-}
 static inline bool irq_mode_posted(void)
 {
     return hyp_core.irq_mode == HYP_IRQ_VTD_PI || hyp_core.irq_mode == HYP_IRQ_CPU_PI;

@@ -2,13 +2,13 @@
  * pi_pcpu_offline_move.c - a pCPU going offline hands its blocking list to
  * another pCPU [SPEC 7; Xen vmx_pi_desc_fixup].
  *
- * Under both lists' locks (lower pCPU index first), for every vCPU on the
- * list of `from_cpu`:
- *  - ON already set: take it off and wake it (after the locks are dropped);
- *  - else: rewrite NDST to `to_cpu`, move it to the list of `to_cpu`, then
- *    look at ON again: a post between the first look and the NDST rewrite
- *    notified the departing pCPU, so such a vCPU is taken off and woken
- *    here as well.
+ * Under both lists' locks (lower pCPU index first), every vCPU on the list of
+ * `from_cpu` gets NDST := `to_cpu` and moves to the list of `to_cpu`, the
+ * two right after each other so that NDST and list agree for any post. Then
+ * ON is looked at: a vCPU with ON set was notified at the departing pCPU (its
+ * post came before the NDST rewrite, or its wakeup interrupt is still
+ * pending there), so it is woken here, after the locks are dropped; it stays
+ * on the new list until its VM entry takes it off.
  */
 #include "hyp_core.h"
 #include "pi.h"
@@ -29,13 +29,6 @@ void pi_pcpu_offline_move(uint32_t from_cpu, uint32_t to_cpu)
     spin_lock(&second->pi_block_lock);
     while (from->pi_block_head != HYP_INVALID) {
         struct vcpu *v = &hyp_core.vcpu[from->pi_block_head];
-        if (pid_test_on(v->pid_pa)) {
-            pi_blocking_list_unlink_locked(v, from_cpu);
-            woken[n++] = v->id;
-            continue;
-        }
-        /* NDST first, then the list move right after it: the two change
-         * together as far as a post can tell */
         pid_update_control(v->pid_pa, PID_NDST_MASK,
                            (uint64_t)pid_ndst_of_cpu(to_cpu) << PID_NDST_SHIFT);
         pi_blocking_list_unlink_locked(v, from_cpu);
@@ -47,12 +40,8 @@ void pi_pcpu_offline_move(uint32_t from_cpu, uint32_t to_cpu)
         to->pi_block_len++;
         __atomic_store_n(&v->pi_block_cpu, to_cpu, __ATOMIC_RELEASE);
         hyp_trace(HYP_TR_BLOCKLIST_ADD, v->id, to_cpu, 0, 0);
-        /* a post between the first look and the NDST rewrite notified the
-         * departing pCPU: wake that vCPU here */
-        if (pid_test_on(v->pid_pa)) {
-            pi_blocking_list_unlink_locked(v, to_cpu);
+        if (pid_test_on(v->pid_pa))
             woken[n++] = v->id;
-        }
     }
     spin_unlock(&second->pi_block_lock);
     spin_unlock_irqrestore(&first->pi_block_lock, f);

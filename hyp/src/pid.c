@@ -15,14 +15,6 @@ uint32_t pid_ndst_of_cpu(uint32_t cpu)
     return (id & 0xFFu) << 8; /* xAPIC: APIC ID in NDST bits 15:8 */
 }
 
-uint32_t pid_cpu_of_ndst(uint32_t ndst)
-{
-    for (uint32_t c = 0; c < hyp_core.nr_pcpus; c++)
-        if (pid_ndst_of_cpu(c) == ndst)
-            return c;
-    return HYP_INVALID;
-}
-
 uint64_t pid_read_control(uint64_t pid_pa)
 {
     return arch_mem_read64(pid_pa + PID_CONTROL_OFFSET);
@@ -48,11 +40,6 @@ void pid_set_nv(uint64_t pid_pa, uint8_t nv)
 void pid_set_sn(uint64_t pid_pa)
 {
     arch_mem_fetch_or64(pid_pa + PID_CONTROL_OFFSET, PID_SN);
-}
-
-void pid_clear_sn(uint64_t pid_pa)
-{
-    arch_mem_fetch_and64(pid_pa + PID_CONTROL_OFFSET, ~PID_SN);
 }
 
 bool pid_test_on(uint64_t pid_pa)

@@ -27,15 +27,12 @@
 
 /* NDST value (32 bits) naming pCPU `cpu`: x2APIC full ID, xAPIC ID << 8. */
 uint32_t pid_ndst_of_cpu(uint32_t cpu);
-/* pCPU whose APIC ID a NDST value names, HYP_INVALID if none. */
-uint32_t pid_cpu_of_ndst(uint32_t ndst);
 
 uint64_t pid_read_control(uint64_t pid_pa);
 /* control := (control & ~clear) | set, by compare-exchange; returns the old control. */
 uint64_t pid_update_control(uint64_t pid_pa, uint64_t clear, uint64_t set);
 void pid_set_nv(uint64_t pid_pa, uint8_t nv);
 void pid_set_sn(uint64_t pid_pa);
-void pid_clear_sn(uint64_t pid_pa);
 bool pid_test_on(uint64_t pid_pa);
 bool pid_test_and_clear_on(uint64_t pid_pa);
 bool pid_test_and_set_on(uint64_t pid_pa);

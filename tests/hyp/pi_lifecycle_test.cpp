@@ -400,6 +400,13 @@ TEST_F(PiLifecycle, WakeupHandlerEoisAndWakesOnlyVcpusWithOn)
     EXPECT_LT(eoi, del);
     EXPECT_EQ(state(a), HYP_VCPU_RUNNABLE);
     EXPECT_TRUE(hyp_core.vcpu[a].on_runq);
+    long woke = -1;
+    for (std::size_t i = 0; i < m->log.size(); i++)
+        if (m->log[i].name == "tr_vcpu_state" && m->log[i].a == a && m->log[i].c == HYP_VCPU_RUNNABLE)
+            woke = static_cast<long>(i);
+    ASSERT_GE(woke, 0);
+    EXPECT_LT(woke, del) << "woken before taken off: a blocked vCPU is always listed";
+    EXPECT_EQ(hyp_core.vcpu[a].pi_block_cpu, HYP_INVALID);
     EXPECT_EQ(state(b), HYP_VCPU_BLOCKED);
     EXPECT_EQ(hyp_core.vcpu[b].pi_block_cpu, 0u);
     EXPECT_EQ(hyp_core.pcpu[0].pi_block_len, 1u);
@@ -604,8 +611,9 @@ TEST_F(PiLifecycle, PcpuOfflineWakesVcpuWhosePostRacedTheMove)
     do_softirq();
     m->after_call = nullptr;
     ASSERT_TRUE(posted);
-    EXPECT_EQ(hyp_core.vcpu[v].pi_block_cpu, HYP_INVALID);
-    EXPECT_EQ(state(v), HYP_VCPU_RUNNABLE);
+    EXPECT_EQ(state(v), HYP_VCPU_RUNNABLE) << "its wakeup went to the departing pCPU";
+    EXPECT_EQ(hyp_core.vcpu[v].pi_block_cpu, 0u) << "off the list at its VM entry";
+    EXPECT_EQ(ndst(v), xapic_ndst(0));
 }
 
 TEST_F(PiLifecycle, LastOnlinePcpuCannotGoOffline)
