@@ -96,20 +96,23 @@ void VtdRtlEngine::reset() {
     reset_done_ = true;
 }
 
-// One RTL cycle from its rising edge: the model is evaluated here (set
-// inputs, then vtd_irq_path_eval), rising then falling edge. With a VCD open
-// the high phase is a timed wait so that the dump shows it; without, the two
-// evaluations are back to back and the high phase is folded into the wait
-// that follows: the same instants either way. Leaves `rest` cycles of this
-// cycle (its low phase, or the whole period) for the caller to wait.
+// The rising edge of an RTL cycle and its high phase: the model is evaluated
+// here (inputs written, then vtd_irq_path_eval), rising then falling edge.
+// With a VCD open the high phase is a timed wait so that the dump shows it
+// (except after the edge that produces the result); without, the two
+// evaluations are back to back and the high phase is folded into the next
+// wait: the same instants either way. Sets rest_, the cycles of this period
+// still to wait before the next edge.
 void VtdRtlEngine::edge() {
     const std::uint64_t high = timing_.clock_period / 2;
     sig_->clk.write(true);
     vtd_irq_path_eval(*rtl_);
-    if (vcd_) sc_core::wait(cycles(high));
+    const bool done = sig_->rsp_valid.read() && sig_->req_ready.read();
+    const bool show_high = vcd_ && !done;
+    if (show_high) sc_core::wait(cycles(high));
     sig_->clk.write(false);
     vtd_irq_path_eval(*rtl_);
-    rest_ = vcd_ ? timing_.clock_period - high : timing_.clock_period;
+    rest_ = show_high ? timing_.clock_period - high : timing_.clock_period;
 }
 
 VtdRequestResult VtdRtlEngine::process(const MsiWrite& w, const VtdRequestConfig& cfg) {
@@ -120,7 +123,7 @@ VtdRequestResult VtdRtlEngine::process(const MsiWrite& w, const VtdRequestConfig
     VtdRequestResult r;
     const bool eime = cfg.irta & (1ull << 11);
 
-    // The request, sampled at the first edge, now.
+    // The request, sampled at the first edge.
     s.cfg_irta.write(cfg.irta);
     s.cfg_ires.write(cfg.ires);
     s.cfg_cfis.write(cfg.cfis);
@@ -135,9 +138,10 @@ VtdRequestResult VtdRtlEngine::process(const MsiWrite& w, const VtdRequestConfig
     std::uint64_t latency = 0;  // memory latency, cycles the clock stays stopped
     vtd::Irte cached;           // the IEC's copy, taken at lookup
     vtd::PidLine snapshot{};    // the PID line as the RMW read it
-    for (bool first = true;; first = false) {
-        // 1. The rest of the previous cycle, stretched by the memory latency.
-        if (!first) sc_core::wait(cycles(rest_ + latency));
+    rest_ = timing_.clock_period;  // the first edge is one period after arrival
+    for (;;) {
+        // 1. The rest of the period, stretched by the memory latency.
+        sc_core::wait(cycles(rest_ + latency));
         latency = 0;
         // 2. Answer the outstanding access: its data is sampled now, when
         //    the access completes.
@@ -224,8 +228,8 @@ VtdRequestResult VtdRtlEngine::process(const MsiWrite& w, const VtdRequestConfig
             serve = Serve::PidWrite;  // the line is held: no latency
         }
     }
-    // The rest of the last cycle.
-    sc_core::wait(cycles(rest_));
+    // The result is ready at the last rising edge (a PID write, done just
+    // before it, is visible; the caller's notification follows at once).
 
     r.remap.outcome = static_cast<vtd::RemapOutcome>(s.rsp_outcome.read());
     r.remap.fault = static_cast<VtdFaultReason>(s.rsp_fault.read());

@@ -15,10 +15,11 @@
 // cycle costs two evaluations and at most one timed wait.
 //
 // Timing (core cycles; P = VtdRtlTiming::clock_period). The first rising edge
-// is at the request's arrival; each later one P after the previous plus the
-// latency of the memory access answered at it; the request ends P after its
+// is P after the request's arrival; each later one P after the previous plus
+// the latency of the memory access answered at it; the result is ready at the
 // last rising edge. Memory is sampled (IRTE, PID line) or written (PID line)
-// at the edge that completes the access.
+// at the edge that completes the access: the PID write is at the last edge,
+// so the notification follows it in the same cycle, as on the C++ path.
 //   IRE=0 / compatibility / faults 0x25, 0x20, 0x21:  1 P
 //   fault 0x23 (IRTE not accessible):                  2 P
 //   faults 0x22, 0x24, 0x26, remapped message:         2 P + IRTE latency
@@ -29,6 +30,8 @@
 //   A PID line changed by another agent between the RMW's read (third edge)
 //   and its write (fourth edge, P later) is read again: + 2 P + pid_rmw per
 //   retry.
+//   The C++ path: vtd.decode + IRTE latency (+ pid_rmw); here the IRTE
+//   arrives at 2 P + IRTE latency and the PID write is 2 P + pid_rmw later.
 // vtd.decode of the C++ path has no counterpart: the RTL's own cycles are the
 // decode and check cost.
 #pragma once

@@ -155,10 +155,10 @@ TEST(VtdRtlEngine, PostedPathCyclesPidWriteAndNotification) {
     ASSERT_EQ(b.sink.events.size(), 4u);
     const std::uint64_t t0 = 100;
     EXPECT_EQ(b.sink.events[0].kind, EventKind::VtdIrteFetch);
-    EXPECT_EQ(b.sink.events[0].cycle, t0 + kP + kIrteFetch);  // at the second edge
+    EXPECT_EQ(b.sink.events[0].cycle, t0 + 2 * kP + kIrteFetch);  // at the second edge
     EXPECT_EQ(b.sink.events[0].b, 0u);  // IEC miss
     EXPECT_EQ(b.sink.events[1].kind, EventKind::VtdPost);
-    EXPECT_EQ(b.sink.events[1].cycle, t0 + took[0] - kP);  // at the last edge
+    EXPECT_EQ(b.sink.events[1].cycle, t0 + took[0]);  // at the last edge, with the result
     EXPECT_EQ(b.sink.events[1].a, 5u);
     EXPECT_EQ(b.sink.events[1].b, kPid);
     EXPECT_EQ(b.sink.events[1].c, 0x41u);
@@ -283,9 +283,10 @@ TEST(VtdRtlEngine, PidWrittenByAnotherAgentInsideTheRmwIsReadAgain) {
     b.put_pid(kPid, 0xF2, 3, false, false);
     VtdRequestResult res;
     std::uint64_t took = 0;
-    // The RMW reads the line at cycle 555 (P + irte_fetch + P + low phase
-    // + pid_rmw); the write is due at 557. The CPU sets PIR bit 0x80 in between.
-    const std::uint64_t read_at = kP + kIrteFetch + kP + (kP - kP / 2) + kPidRmw;
+    // The RMW reads the line at the third edge, cycle 556 (3 P + irte_fetch
+    // + pid_rmw); the write is due at the fourth, 558. The CPU sets PIR bit
+    // 0x80 in between.
+    const std::uint64_t read_at = 3 * kP + kIrteFetch + kPidRmw;
     b.script = [&](EngineBench& t) {
         const std::uint64_t t0 = now_cycles();
         res = t.engine.process(remappable(5), t.cfg);
@@ -350,6 +351,7 @@ TEST(VtdRtlEngine, VcdDumpOfTheRtlSignals) {
         b.script = [&](EngineBench& t) {
             const VtdRequestResult r = t.engine.process(remappable(5), t.cfg);
             EXPECT_TRUE(r.notify);  // URG=1 overrides SN=1
+            sc_core::wait(cycles(10));  // a time step is dumped once time moves on
         };
         sc_core::sc_start();
     }
@@ -362,10 +364,10 @@ TEST(VtdRtlEngine, VcdDumpOfTheRtlSignals) {
     EXPECT_NE(vcd.find(" clk "), std::string::npos);
     EXPECT_NE(vcd.find("mem_req_valid"), std::string::npos);
     // Edges of the four cycles (the time unit is one core cycle, written as
-    // 1ps): rising at 0, P + irte_fetch, that + P + pid_rmw, that + P; the
-    // last falling edge P/2 later.
-    const std::uint64_t e3 = kP + kIrteFetch + kP + kPidRmw;
-    for (std::uint64_t edge : {kP / 2, kP + kIrteFetch, e3, e3 + kP, e3 + kP + kP / 2})
+    // 1ps): rising at P, 2 P + irte_fetch, 3 P + irte_fetch + pid_rmw, P
+    // later (the result); the first falling edge P/2 after the first rising.
+    const std::uint64_t e3 = 3 * kP + kIrteFetch + kPidRmw;
+    for (std::uint64_t edge : {kP, kP + kP / 2, 2 * kP + kIrteFetch, e3, e3 + kP})
         EXPECT_NE(vcd.find("\n#" + std::to_string(edge) + "\n"), std::string::npos) << edge;
 }
 
