@@ -477,6 +477,9 @@ std::string Exporter::run() {
                       quoted(t_.scenario) + fmt::format(",\"seed\":{},\"profile\":", json_value(t_.seed)) + quoted(t_.profile) +
                       ",\"irq_mode\":" + quoted(t_.irq_mode) + fmt::format(",\"end_cycle\":{}}},\n\"traceEvents\":[\n", json_value(t_.end_cycle));
     metadata(doc);
+    std::size_t size = doc.size() + 4;
+    for (const Out& o : out_) size += o.text.size() + 2;
+    doc.reserve(size);
     for (std::size_t i = 0; i < out_.size(); ++i) {
         doc += out_[i].text;
         doc += i + 1 < out_.size() ? ",\n" : "\n";
