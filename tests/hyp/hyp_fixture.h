@@ -1,6 +1,6 @@
 // tests/hyp/hyp_fixture.h - common set-up for the hyp unit tests: a machine
-// of N pCPUs on the mock port, hyp initialized in a chosen irq mode, helpers
-// to create vCPUs, run control requests and read PIDs.
+// of N pCPUs on the mock port, hyp initialized in a chosen irq mode, and
+// functions to create vCPUs, run control requests and read PIDs.
 #pragma once
 
 #include <gtest/gtest.h>
