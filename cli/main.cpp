@@ -1,6 +1,7 @@
 // cli/main.cpp - the pisim command.
 //
 // Exit codes: 0 every expectation held; 1 an expectation or invariant failed;
+// 3 a --max-cycles/--max-wall limit stopped the run (trace marked truncated);
 // 2 bad input (the message names file, line and column) or bad usage.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -24,7 +25,7 @@ TimingProfile resolve_profile(const Scenario& s);  // platform/machine.cpp
 
 namespace {
 
-constexpr int kExitOk = 0, kExitFailed = 1, kExitBadInput = 2;
+constexpr int kExitOk = 0, kExitFailed = 1, kExitBadInput = 2, kExitTruncated = 3;
 
 struct RunArgs {
     std::string scenario;
@@ -32,6 +33,7 @@ struct RunArgs {
     std::optional<std::uint64_t> seed;
     bool quiet = false, summary_only = false;
     std::uint64_t grace = 0;
+    std::uint64_t max_cycles = 0, max_wall = 0;
 };
 
 int cmd_validate(const std::string& file) {
@@ -53,13 +55,14 @@ int cmd_run(const RunArgs& a) {
     o.record_trace = !a.trace_out.empty();
     o.hyp_path = a.hyp;
     pisim::Machine m(s, p, o);
-    m.run();
+    m.run(a.max_cycles, a.max_wall);
     const std::uint64_t grace = a.grace ? a.grace : std::max<std::uint64_t>(s.duration / 20, 100000);
     pisim::RunReport r = pisim::make_report(m, grace);
     if (!a.json_out.empty()) pisim::write_file_atomic(a.json_out, pisim::to_json(r).dump(2) + "\n");
     if (!a.trace_out.empty()) pisim::write_file_atomic(a.trace_out, pisim::trace_json(m, r));
     if (!a.quiet) std::cout << pisim::format_text(r, !a.summary_only);
     std::cout.flush();
+    if (r.truncated) return kExitTruncated;
     return r.passed() ? kExitOk : kExitFailed;
 }
 
@@ -69,7 +72,8 @@ int sc_main(int argc, char** argv) {
     CLI::App app{"pisim: deterministic, cycle-timed simulation of interrupt virtualization.\n"
                  "A hypervisor core in C runs against SystemC models of an APIC-virtualized CPU,\n"
                  "a local APIC, a VT-d remapping unit and an MSI-X NIC; YAML scenarios replay\n"
-                 "races to the cycle. Exit codes: 0 pass, 1 expectation/invariant failed, 2 bad input."};
+                 "races to the cycle. Exit codes: 0 pass, 1 expectation/invariant failed, 2 bad input,\n"
+                 "3 stopped by a --max-cycles/--max-wall limit."};
     app.require_subcommand(1);
     app.set_version_flag("--version", "pisim 0.1.0");
 
@@ -82,6 +86,8 @@ int sc_main(int argc, char** argv) {
     run->add_option("--hyp", ra.hyp, "Run this hypervisor core (a shared object built like libhyp.so) instead of the built-in one")
         ->check(CLI::ExistingFile);
     run->add_option("--grace", ra.grace, "Cycles before the end within which an undelivered interrupt counts as in flight, not lost (default: 5% of the duration, at least 100000)");
+    run->add_option("--max-cycles", ra.max_cycles, "Stop after this many simulated cycles (exit 3, trace marked truncated)");
+    run->add_option("--max-wall", ra.max_wall, "Stop after this many wall-clock seconds (exit 3, trace marked truncated)");
     run->add_flag("--summary", ra.summary_only, "Print only the summary, not every interrupt");
     run->add_flag("-q,--quiet", ra.quiet, "Print nothing (use the exit code and --json)");
 

@@ -1,6 +1,7 @@
 #include "platform/machine.h"
 
 #include <cassert>
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
 
@@ -372,10 +373,29 @@ void Machine::hyp_assert_failed(const std::string& message) {
     hub_.oracles->add(std::move(v));
 }
 
-void Machine::run() {
-    sc_core::sc_start(cycles(s_.duration));
+void Machine::run(std::uint64_t max_cycles, std::uint64_t wall_seconds) {
+    std::uint64_t until = s_.duration;
+    if (max_cycles && max_cycles < until) {
+        until = max_cycles;
+        truncated_ = true;
+    }
+    if (!wall_seconds) {
+        sc_core::sc_start(cycles(until));
+    } else {
+        // Simulate in slices and look at the wall clock between them; the
+        // clock decides only where a too-long run stops, never what it does.
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wall_seconds);
+        const std::uint64_t slice = std::max<std::uint64_t>(until / 1000, 100000);
+        while (now_cycles() < until && sc_core::sc_get_status() != sc_core::SC_STOPPED) {
+            sc_core::sc_start(cycles(std::min(slice, until - now_cycles())));
+            if (std::chrono::steady_clock::now() > deadline && now_cycles() < until) {
+                truncated_ = true;
+                break;
+            }
+        }
+    }
     end_cycle_ = now_cycles();
-    hub_.oracles->finish(end_cycle_);
+    if (!truncated_) hub_.oracles->finish(end_cycle_);
 }
 
 std::map<std::uint32_t, std::uint64_t> Machine::exit_counts() const {

@@ -95,8 +95,12 @@ public:
     Machine(const Scenario& s, const TimingProfile& p, const RunOptions& o);
     ~Machine();
 
-    /// Runs the simulation for the scenario's duration.
-    void run();
+    /// Runs the simulation for the scenario's duration, or until `max_cycles`
+    /// (0: no cap) or `wall_seconds` of real time (0: none) run out; then the
+    /// run is truncated (truncated() says so) at a deterministic cycle for
+    /// max_cycles, at a slice boundary for the wall-time limit.
+    void run(std::uint64_t max_cycles = 0, std::uint64_t wall_seconds = 0);
+    bool truncated() const { return truncated_; }
 
     // --- results
     const Scenario& scenario() const { return s_; }
@@ -150,6 +154,7 @@ private:
     std::uint32_t next_seq_ = 1;
     std::vector<std::string> hyp_failures_;
     std::uint64_t end_cycle_ = 0;
+    bool truncated_ = false;
     struct Shadow {
         std::uint32_t vcpu;
         std::uint64_t words[8];

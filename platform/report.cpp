@@ -66,6 +66,7 @@ RunReport make_report(Machine& m, std::uint64_t grace) {
     r.seed = s.seed;
     r.duration = s.duration;
     r.end_cycle = m.end_cycle();
+    r.truncated = m.truncated();
     r.interrupts = m.hub().tracker.records();
     r.vm_exits = m.exit_counts();
     r.hyp_cycles = m.hyp_cycles();
@@ -183,7 +184,10 @@ std::string format_text(const RunReport& r, bool per_interrupt) {
                            v.vcpu >= 0 ? fmt::format(" (vCPU {})", v.vcpu) : std::string(), v.message);
         for (const std::string& h : v.history) out += "    " + h + "\n";
     }
-    if (r.passed()) {
+    if (r.truncated)
+        out += fmt::format("result: TRUNCATED at cycle {} of {} by a run limit (expectations not judged)\n", r.end_cycle,
+                           r.duration);
+    else if (r.passed()) {
         out += r.violations.empty() ? "result: PASS (all expectations held)\n"
                                     : "result: PASS (the expected violations occurred)\n";
     } else {
@@ -203,7 +207,7 @@ nlohmann::ordered_json to_json(const RunReport& r) {
     j["version"] = 1;
     j["scenario"] = {{"file", r.scenario_file}, {"name", r.scenario_name}, {"seed", r.seed},
                      {"profile", r.profile}, {"irq_mode", r.irq_mode}, {"hypervisor", r.hyp_origin},
-                     {"duration", r.duration}, {"end_cycle", r.end_cycle}};
+                     {"duration", r.duration}, {"end_cycle", r.end_cycle}, {"truncated", r.truncated}};
     J irqs = J::array();
     for (const IrqRecord& i : r.interrupts) {
         J steps = J::array();

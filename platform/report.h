@@ -27,6 +27,7 @@ LatencySummary summarize(std::vector<std::uint64_t> samples);
 struct RunReport {
     std::string scenario_file, scenario_name, profile, irq_mode, hyp_origin;
     std::uint64_t seed = 0, duration = 0, end_cycle = 0;
+    bool truncated = false;  ///< stopped by a --max-cycles or --max-wall limit
     std::vector<IrqRecord> interrupts;
     std::uint64_t delivered = 0, lost = 0, in_flight = 0, faulted = 0, unbound = 0;
     LatencySummary latency;

@@ -59,7 +59,8 @@ std::string trace_json(Machine& m, const RunReport& r) {
     append_string(out, m.profile().name());
     out += ",\"irq_mode\":";
     append_string(out, s.irq_mode);
-    fmt::format_to(std::back_inserter(out), ",\"end_cycle\":{},\"truncated\":false,\n\"units\":{{\"pcpu\":[", r.end_cycle);
+    fmt::format_to(std::back_inserter(out), ",\"end_cycle\":{},\"truncated\":{},\n\"units\":{{\"pcpu\":[", r.end_cycle,
+                   r.truncated ? "true" : "false");
     for (std::uint32_t i = 0; i < s.pcpus; ++i)
         fmt::format_to(std::back_inserter(out), "{}{{\"id\":{},\"name\":\"pcpu{}\",\"apic_id\":{}}}", i ? "," : "", i, i, m.apic_ids[i]);
     out += "],\"vcpu\":[";
