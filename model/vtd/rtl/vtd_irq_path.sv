@@ -182,6 +182,17 @@ module vtd_irq_path (
     wire unused_ok = &{1'b0, cfg_irta[10:4]};
     /* verilator lint_on UNUSEDSIGNAL */
 
+    // Invariants of the memory port: a response only answers an outstanding
+    // access; no access is outstanding while the path is idle; a retry only
+    // answers a PID write.
+    always_ff @(posedge clk) begin
+        if (rst_n) begin
+            assert (!mem_rsp_valid || mem_req_valid);
+            assert (state != S_IDLE || !mem_req_valid);
+            assert (!mem_rsp_retry || (mem_rsp_valid && mem_req_write));
+        end
+    end
+
     always_ff @(posedge clk) begin
         if (!rst_n) begin
             state              <= S_IDLE;
