@@ -4,11 +4,10 @@
 #include "model/vtd/rtl/vtd_rtl_engine.h"
 
 #include <cassert>
-#include <cstring>
 
 #include "Vvtd_irq_path.h"
-#include "model/vtd/rtl/vtd_irq_path_signals.h"
 #include "model/common/cycles.h"
+#include "model/vtd/rtl/vtd_irq_path_signals.h"
 #include "verilated.h"
 #include "verilated_vcd_sc.h"
 
@@ -34,7 +33,6 @@ template struct Expose<EvalTag, &Vvtd_irq_path::eval>;
 namespace pisim {
 
 void vtd_irq_path_eval(Vvtd_irq_path& m) { (m.*member(EvalTag{}))(); }
-
 
 VtdRtlEngine::VtdRtlEngine(sc_core::sc_module_name name, PhysMem& mem, EventSink& sink,
                            const VtdRtlTiming& timing, vtd::InterruptEntryCache* iec)

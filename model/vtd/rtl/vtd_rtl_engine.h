@@ -53,10 +53,8 @@ class Vvtd_irq_path;
 class VerilatedVcdSc;
 
 namespace pisim {
-struct VtdIrqPathSignals;
-}
 
-namespace pisim {
+struct VtdIrqPathSignals;
 
 /// Costs of the RTL engine, in core cycles.
 struct VtdRtlTiming {
