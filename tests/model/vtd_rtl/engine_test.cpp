@@ -63,8 +63,8 @@ SC_MODULE(EngineBench) {
     VtdRequestConfig cfg;
     std::function<void(EngineBench&)> script;
 
-    EngineBench(sc_core::sc_module_name n, bool use_iec = true)
-        : sc_core::sc_module(n), engine("engine", mem, sink, timing(), use_iec ? &iec : nullptr) {
+    EngineBench(sc_core::sc_module_name n, bool use_iec = true, const VtdRtlTiming& t = timing())
+        : sc_core::sc_module(n), engine("engine", mem, sink, t, use_iec ? &iec : nullptr) {
         mem.map_ram(0x100000, 0x100000);
         cfg.irta = kTable | (1ull << 11) | 7;  // EIME=1, 256 entries
         cfg.ires = true;
@@ -338,6 +338,29 @@ TEST(VtdRtlEngine, RemappingDisabledPassesTheRequestThrough) {
     EXPECT_EQ(res.remap.vector, 0x55);
     EXPECT_EQ(res.rtl_cycles, 1u);
     EXPECT_FALSE(res.irte_fetched);
+}
+
+TEST(VtdRtlEngine, ClockPeriodScalesEveryEdge) {
+    VtdRtlTiming t = timing();
+    t.clock_period = 5;  // odd: high 2, low 3
+    EngineBench b("b", true, t);
+    b.put_irte(5, posted_irte(kPid, 0x41, false));
+    b.put_irte(9, remapped_irte(7, 0x33));
+    b.put_pid(kPid, 0xF2, 3, false, false);
+    std::vector<std::uint64_t> took;
+    b.script = [&](EngineBench& s) {
+        for (std::uint16_t h : {5, 9, 300}) {
+            const std::uint64_t t0 = now_cycles();
+            s.engine.process(remappable(h), s.cfg);
+            took.push_back(now_cycles() - t0);
+        }
+    };
+    sc_core::sc_start();
+    ASSERT_EQ(took.size(), 3u);
+    EXPECT_EQ(took[0], 4 * 5 + kIrteFetch + kPidRmw);  // posted
+    EXPECT_EQ(took[1], 2 * 5 + kIrteFetch);            // remapped
+    EXPECT_EQ(took[2], 5u);                            // 0x21
+    EXPECT_EQ(b.sink.events[0].cycle, 2 * 5 + kIrteFetch);  // IRTE at the second edge
 }
 
 TEST(VtdRtlEngine, VcdDumpOfTheRtlSignals) {
