@@ -1,5 +1,6 @@
 #include "platform/irq_tracker.h"
 
+#include <algorithm>
 #include <cassert>
 
 namespace pisim {
@@ -73,7 +74,25 @@ void IrqTracker::on_event(const Event& e) {
             if (IrqRecord* r = find(e.tag)) step(*r, IrqStep::Remapping, e.cycle);
             break;
         case EventKind::VtdPost:
-            if (IrqRecord* r = find(e.tag)) step(*r, IrqStep::Posting, e.cycle);
+            if (IrqRecord* r = find(e.tag)) {
+                // The IRTE decides where it goes: after a reprogramming the
+                // PID's owner and the posted vector are the truth, not the
+                // binding the device was written under.
+                auto o = pid_owner_.find(e.b);
+                const int vcpu = o == pid_owner_.end() ? -1 : o->second;
+                const std::uint8_t vector = static_cast<std::uint8_t>(e.c);
+                if (vcpu >= 0 && (vcpu != r->vcpu || vector != r->vector)) {
+                    const std::size_t idx = static_cast<std::size_t>(r - records_.data());
+                    if (r->vcpu >= 0) {
+                        auto& old = waiting_[{r->vcpu, r->vector}];
+                        old.erase(std::remove(old.begin(), old.end(), idx), old.end());
+                    }
+                    r->vcpu = vcpu;
+                    r->vector = vector;
+                    waiting_[{vcpu, vector}].push_back(idx);
+                }
+                step(*r, IrqStep::Posting, e.cycle);
+            }
             break;
         case EventKind::VtdRemap:
             if (IrqRecord* r = find(e.tag)) step(*r, IrqStep::HostRemap, e.cycle);

@@ -83,7 +83,7 @@ void Oracles::check_deadlines(std::uint64_t now, const Event* at) {
             when.cycle = p.deadline;
             violate(when, "lost_interrupt", p.vcpu,
                     fmt::format("interrupt {:#x} (guest vector {:#04x}) made pending at cycle {} was not delivered "
-                                "within {} cycles of the vCPU entering the guest",
+                                "while its vCPU ran {} cycles in the guest",
                                 p.tag, p.vector, p.posted, cfg_.delivery_bound));
             continue;
         }
@@ -175,10 +175,25 @@ void Oracles::on_event(const Event& e) {
                     violate(e, "descriptor_state", vcpu,
                             fmt::format("VM entry of vCPU {} while on the blocking list of pCPU {}", vcpu, *v.lists.begin()));
             }
+            v.in_guest = true;
+            v.in_guest_since = e.cycle;
             for (Pending& p : pending_)
-                if (p.vcpu == vcpu && !p.deadline && p.posted <= e.cycle) {
-                    p.deadline = e.cycle + cfg_.delivery_bound;
+                if (p.vcpu == vcpu && p.posted <= e.cycle) {
+                    p.deadline = e.cycle + (cfg_.delivery_bound - std::min(p.guest_time, cfg_.delivery_bound));
                     next_deadline_ = std::min(next_deadline_, p.deadline);
+                }
+            break;
+        }
+        case EventKind::CpuVmExit: {
+            const int vcpu = static_cast<int>(e.a);
+            remember(vcpu, e);
+            VcpuView& v = vcpus_[vcpu];
+            if (!v.in_guest) break;
+            v.in_guest = false;
+            for (Pending& p : pending_)
+                if (p.vcpu == vcpu && p.deadline) {
+                    p.guest_time += e.cycle - std::max(v.in_guest_since, p.posted);
+                    p.deadline = 0;
                 }
             break;
         }
@@ -208,7 +223,13 @@ void Oracles::on_event(const Event& e) {
                                         vcpu < 0 ? std::string("no vCPU") : fmt::format("vCPU {} (domain {})", vcpu, vcpus_[vcpu].domain)));
             }
             if (vcpu < 0) break;
-            pending_.push_back({e.tag, e.cycle, vcpu, vector, 0});
+            {
+                // Posted while its vCPU runs in the guest: the bound starts now.
+                const VcpuView& tv = vcpus_[vcpu];
+                const std::uint64_t deadline = tv.in_guest ? e.cycle + cfg_.delivery_bound : 0;
+                pending_.push_back({e.tag, e.cycle, vcpu, vector, 0, deadline});
+                if (deadline) next_deadline_ = std::min(next_deadline_, deadline);
+            }
             VcpuView& v = vcpus_[vcpu];
             if (e.kind == EventKind::VtdPost && v.state == kBlocked) {
                 if (cfg_.vtd_posting) {
@@ -250,7 +271,6 @@ void Oracles::on_event(const Event& e) {
             break;
         }
         case EventKind::HypSchedule:
-        case EventKind::CpuVmExit:
         case EventKind::HypMigrate:
             remember(static_cast<int>(e.kind == EventKind::HypSchedule ? e.b : e.a), e);
             break;

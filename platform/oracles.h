@@ -2,8 +2,8 @@
 // event stream alone (issue 5 point 2; SPEC 7; seeds 000, 001):
 //
 //  lost_interrupt     every posted or remapped interrupt reaches its guest
-//                     vector within `delivery_bound` cycles of a VM entry of
-//                     its vCPU that followed the post;
+//                     vector before its vCPU has run `delivery_bound` cycles
+//                     in the guest (VMX non-root) after the post;
 //  wakeup             a blocked vCPU whose PID receives a post becomes
 //                     runnable within `wakeup_bound` cycles;
 //  descriptor_state   at every VM entry (vtd-pi): NV = notification vector,
@@ -78,12 +78,15 @@ private:
         std::set<std::uint32_t> lists;  ///< blocking lists it is on
         std::deque<std::string> history;
         std::uint64_t wake_deadline = 0;  ///< 0 = none
+        std::uint64_t in_guest_since = 0;  ///< VM entry cycle while in the guest
+        bool in_guest = false;
     };
     struct Pending {  ///< an interrupt made pending for a guest, not yet delivered
         std::uint64_t tag, posted;
         int vcpu;
         std::uint8_t vector;
-        std::uint64_t deadline;  ///< 0 until the vCPU entered the guest after the post
+        std::uint64_t guest_time;  ///< cycles its vCPU spent in the guest since the post
+        std::uint64_t deadline;    ///< while the vCPU is in the guest: when the bound runs out; else 0
     };
     void violate(const Event& e, const std::string& oracle, int vcpu, const std::string& msg);
     void remember(int vcpu, const Event& e);

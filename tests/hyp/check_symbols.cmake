@@ -1,3 +1,4 @@
+cmake_policy(SET CMP0057 NEW)  # IN_LIST in script mode
 # Fails unless the undefined symbols of ARCHIVE are exactly the functions
 # declared in ARCH_H (the port). Run by ctest as hyp_symbols.
 execute_process(COMMAND ${NM} --undefined-only --format=posix ${ARCHIVE}
