@@ -1,5 +1,6 @@
 #include "platform/trace_reader.h"
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -154,11 +155,13 @@ Trace parse_trace(const std::string& text, const std::string& origin) {
         ev.tag = value(e[3], origin, w + "[3] (tag)");
         ev.nargs = static_cast<std::uint32_t>(e.size() - 4);
         for (std::uint32_t a = 0; a < ev.nargs; ++a) ev.args[a] = value(e[4 + a], origin, w + "[" + std::to_string(4 + a) + "]");
-        if (!t.events.empty() && ev.cycle < t.events.back().cycle)
-            fail(origin, w + ": cycle " + std::to_string(ev.cycle) + " is before the previous event's " +
-                             std::to_string(t.events.back().cycle) + " (events must be time-ordered)");
+        if (!t.events.empty() && ev.cycle < t.events.back().cycle) ++t.out_of_order;
         t.events.push_back(ev);
     }
+    // The exporters need time order; an event written after a later one keeps
+    // its place among the events of its own cycle.
+    if (t.out_of_order)
+        std::stable_sort(t.events.begin(), t.events.end(), [](const TraceEvent& a, const TraceEvent& b) { return a.cycle < b.cycle; });
 
     if (doc.contains("interrupts")) {
         const json& irqs = doc["interrupts"];

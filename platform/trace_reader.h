@@ -57,8 +57,12 @@ struct TraceInterrupt {
     std::vector<TraceStep> steps;
 };
 
-/// A whole trace. Events are in file order (by cycle, then emission order).
+/// A whole trace. Events are ordered by cycle, then file order: the file should
+/// already be in that order (docs/trace-format.md); events that are not (an
+/// event written after one of a later cycle) are counted in `out_of_order` and
+/// moved to their cycle.
 struct Trace {
+    std::size_t out_of_order = 0;  ///< events whose cycle is before the previous event's
     std::string scenario, profile, irq_mode;
     std::uint64_t seed = 0;
     std::uint64_t end_cycle = 0;  ///< core cycles
@@ -79,8 +83,8 @@ struct Trace {
 
 /// Parse a pisim trace document. `origin` names the input in errors. Throws
 /// InputError (platform/input_error.h) when the text is not JSON, the format is
-/// not "pisim-trace" version 1, a field is missing or has the wrong type, an
-/// event names an unknown kind, is not time-ordered or has more than 6 args.
+/// not "pisim-trace" version 1, a field is missing or has the wrong type, or an
+/// event names an unknown kind or has more than 6 args.
 Trace parse_trace(const std::string& text, const std::string& origin);
 
 /// Read and parse a trace file; InputError also when the file cannot be read.

@@ -173,12 +173,26 @@ TEST(TraceReader, Errors) {
     const std::string head = R"({"format":"pisim-trace","version":1,"end_cycle":10,"units":{"pcpu":[{"id":0,"name":"pcpu0"}]},)"
                              R"("kinds":[{"name":"cpu.mode","unit":"pcpu","args":["mode","vcpu"]}],"events":)";
     expect_error(head + "[[0,1,0,0]]}", "kind 1 is not in kinds");
-    expect_error(head + "[[5,0,0,0],[4,0,0,0]]}", "time-ordered");
     expect_error(head + "[[0,0,0,0,1,2,3,4,5,6,7]]}", "at most 6 args");
     expect_error(head + "[[-1,0,0,0]]}", "events[0][0] (cycle)");
     expect_error(head + "[[0,0,0,\"0xzz\"]]}", "events[0][3] (tag)");
     expect_error(head + "[[0,0,0,1.5]]}", "events[0][3] (tag)");
     EXPECT_NO_THROW((void)parse_trace(head + "[[0,0,0,0,1,0]]}", "good.json"));
+}
+
+// An event written after one of a later cycle is moved to its cycle, after
+// the events already there, and counted.
+TEST(TraceReader, OutOfOrderEventMovesToItsCycle) {
+    const std::string s = R"({"format":"pisim-trace","version":1,"end_cycle":10,"units":{"pcpu":[{"id":0,"name":"pcpu0"}]},)"
+                          R"("kinds":[{"name":"cpu.mode","unit":"pcpu","args":["mode","vcpu"]}],)"
+                          R"("events":[[4,0,0,0,0],[4,0,0,0,1],[6,0,0,0,2],[4,0,0,0,3],[7,0,0,0,0]]})";
+    const Trace t = parse_trace(s, "late.json");
+    EXPECT_EQ(t.out_of_order, 1u);
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> got;
+    for (const TraceEvent& e : t.events) got.push_back({e.cycle, e.args[0]});
+    const std::vector<std::pair<std::uint64_t, std::uint64_t>> want{{4, 0}, {4, 1}, {4, 3}, {6, 2}, {7, 0}};
+    EXPECT_EQ(got, want);
+    EXPECT_EQ(parse_trace(test::tiny_trace(), "tiny.json").out_of_order, 0u);
 }
 
 TEST(TraceReader, MissingFileIsInputError) {
