@@ -72,6 +72,8 @@ for fid, pts in flows.items():
     assert phs[0] == "s" and phs[-1] == "f" and all(p == "t" for p in phs[1:-1]), (fid, phs)
     assert fid in tags, fid
     irq = tags[fid]
+    # every step of the interrupt is located on its unit's track
+    assert len(pts) == len(irq["steps"]), (fid, [p[0] for p in pts], irq["steps"])
     if irq["delivered"]:
         # device write on the NIC to guest ISR entry on the vCPU
         assert pts[0][1] == irq["steps"][0]["cycle"] and pts[-1][1] == irq["steps"][0]["cycle"] + irq["latency"], (fid, pts, irq)
