@@ -19,6 +19,9 @@ int cmd_export(const ExportArgs& a) {
         return 2;
     }
     const Trace t = read_trace_file(a.trace);
+    if (t.out_of_order)
+        std::cerr << "pisim export: " << a.trace << ": " << t.out_of_order
+                  << " event(s) written after an event of a later cycle; exported at their own cycle\n";
     if (!a.perfetto.empty()) write_file_atomic(a.perfetto, perfetto_json(t));
     if (!a.vcd.empty()) write_file_atomic(a.vcd, vcd_text(t));
     return 0;
