@@ -160,6 +160,7 @@ struct hyp_core {
     spinlock_t irt_lock;
     struct device dev[HYP_MAX_DEVICES];
     struct msi_binding msi[HYP_MAX_IRTES];
+    uint32_t msi_used;  /* bindings with used set; under irt_lock */
     uint32_t iq_seq;
 };
 

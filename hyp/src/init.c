@@ -121,6 +121,7 @@ int hyp_init(const struct hyp_config *cfg)
         hyp_core.msi[i].hcpu = HYP_INVALID;
         hyp_core.msi[i].hvec = 0;
     }
+    hyp_core.msi_used = 0;
     hyp_core.iq_seq = 0;
     sched_init();
     hyp_core.initialized = true;

@@ -45,15 +45,22 @@ int irte_bind_msi(const struct hyp_ctl *c)
         spin_unlock(&hyp_core.irt_lock);
         return HYP_ENODEV;
     }
-    uint32_t index = HYP_INVALID, free_index = HYP_INVALID;
+    /* Look for this (device, vector)'s binding among the used slots; once
+     * every used slot was seen and a free one found, the rest is empty. */
+    uint32_t index = HYP_INVALID, free_index = HYP_INVALID, seen = 0;
     for (uint32_t i = 0; i < irt_size(); i++) {
         struct msi_binding *b = &hyp_core.msi[i];
-        if (b->used && b->device == c->device && b->msi_index == c->msi_index) {
-            index = i;
-            break;
-        }
-        if (!b->used && free_index == HYP_INVALID)
+        if (b->used) {
+            if (b->device == c->device && b->msi_index == c->msi_index) {
+                index = i;
+                break;
+            }
+            seen++;
+        } else if (free_index == HYP_INVALID) {
             free_index = i;
+        }
+        if (seen == hyp_core.msi_used && free_index != HYP_INVALID)
+            break;
     }
     if (index == HYP_INVALID)
         index = free_index;
@@ -85,6 +92,8 @@ int irte_bind_msi(const struct hyp_ctl *c)
         b->hvec = (uint8_t)hvec;
         irte_make_remapped(c->device, (uint8_t)hvec, cpu, irte);
     }
+    if (!b->used)
+        hyp_core.msi_used++;
     b->used = true;
     b->device = c->device;
     b->msi_index = c->msi_index;
@@ -107,6 +116,8 @@ void irte_unbind_device(uint32_t device)
         irte_update(i, 0, 0);
         msi_free_hvec(b);
         b->used = false;
+        HYP_ASSERT(hyp_core.msi_used > 0);
+        hyp_core.msi_used--;
     }
 }
 
