@@ -128,7 +128,9 @@ void arch_irq_enable(void) {
     PortCpu* c = cur();
     if (!c) return;
     c->if_flag = true;
-    take_pending_interrupts(*c);
+    // STI with an interrupt pending: it is taken at this pCPU's own time, so
+    // the kernel must catch up first.
+    if (c->lapic->deliverable_vector() >= 0) sync(*c);
 }
 
 bool arch_irqs_enabled(void) {

@@ -1,5 +1,8 @@
 #include "platform/trace_writer.h"
 
+#include <algorithm>
+#include <vector>
+
 #include <fmt/format.h>
 
 #include "platform/machine.h"
@@ -83,8 +86,20 @@ std::string trace_json(Machine& m, const RunReport& r) {
         out += "]}";
     }
     out += "],\n\"events\":[";
+    // A pCPU runs hypervisor code ahead of the kernel (temporal decoupling),
+    // so its events can be emitted before another agent's event of a slightly
+    // earlier cycle: order the file by cycle, keeping emission order within a
+    // cycle, and map the violations' event indices along.
+    const auto& trace = m.hub().trace;
+    std::vector<std::size_t> order(trace.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t x, std::size_t y) { return trace[x].cycle < trace[y].cycle; });
+    std::vector<std::size_t> position(trace.size());
+    for (std::size_t i = 0; i < order.size(); ++i) position[order[i]] = i;
     bool first = true;
-    for (const Event& e : m.hub().trace) {
+    for (std::size_t idx : order) {
+        const Event& e = trace[idx];
         out += first ? "\n[" : ",\n[";
         first = false;
         const EventKindInfo& info = event_kind_info(e.kind);
@@ -123,7 +138,8 @@ std::string trace_json(Machine& m, const RunReport& r) {
         first = false;
         fmt::format_to(std::back_inserter(out), "\"cycle\":{},\"oracle\":\"{}\",\"vcpu\":{},\"message\":", v.cycle, v.oracle, v.vcpu);
         append_string(out, v.message);
-        if (k < m.hub().violation_events.size()) fmt::format_to(std::back_inserter(out), ",\"event\":{}", m.hub().violation_events[k]);
+        if (k < m.hub().violation_events.size() && m.hub().violation_events[k] < position.size())
+            fmt::format_to(std::back_inserter(out), ",\"event\":{}", position[m.hub().violation_events[k]]);
         out += "}";
     }
     out += "]}\n";
