@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstring>
+#include <type_traits>
 
 namespace pisim {
 
@@ -53,12 +55,32 @@ int Oracles::pcpu_of_apic(std::uint32_t apic) const {
     return -1;
 }
 
+// The history is read only when a violation is reported, but written for
+// almost every event: it keeps each event's bytes (an Event is trivially
+// copyable) and formats them with describe() in violate(). A full history
+// recycles its oldest string's buffer, so the steady state allocates nothing.
+namespace {
+static_assert(std::is_trivially_copyable_v<Event>);
+
+std::string describe_raw(const std::string& raw) {
+    assert(raw.size() == sizeof(Event));
+    Event e;
+    std::memcpy(&e, raw.data(), sizeof e);
+    return describe(e);
+}
+}  // namespace
+
 void Oracles::remember(int vcpu, const Event& e) {
     auto it = vcpus_.find(vcpu);
     if (it == vcpus_.end()) return;
     auto& h = it->second.history;
-    h.push_back(describe(e));
-    if (h.size() > kHistory) h.pop_front();
+    std::string raw;
+    if (h.size() == kHistory) {
+        raw = std::move(h.front());
+        h.pop_front();
+    }
+    raw.assign(reinterpret_cast<const char*>(&e), sizeof e);
+    h.push_back(std::move(raw));
 }
 
 void Oracles::violate(const Event& e, const std::string& oracle, int vcpu, const std::string& msg) {
@@ -69,7 +91,8 @@ void Oracles::violate(const Event& e, const std::string& oracle, int vcpu, const
     v.message = msg;
     v.event_index = events_ == 0 ? 0 : events_ - 1;
     auto it = vcpus_.find(vcpu);
-    if (it != vcpus_.end()) v.history.assign(it->second.history.begin(), it->second.history.end());
+    if (it != vcpus_.end())
+        for (const std::string& raw : it->second.history) v.history.push_back(describe_raw(raw));
     violations_.push_back(std::move(v));
 }
 
