@@ -110,9 +110,10 @@ void IrqTracker::on_event(const Event& e) {
             // e.unit is the pCPU; e.a the vCPU whose PIR was drained; c..f PIR words.
             const int vcpu = static_cast<int>(e.a);
             const std::uint64_t pir[4] = {e.c, e.d, e.e, e.f};
-            for (auto& [key, list] : waiting_) {
-                if (key.first != vcpu) continue;
-                const std::uint8_t v = key.second;
+            // waiting_ is ordered by (vCPU, vector): visit this vCPU's keys only.
+            for (auto it = waiting_.lower_bound({vcpu, 0}); it != waiting_.end() && it->first.first == vcpu; ++it) {
+                const std::vector<std::size_t>& list = it->second;
+                const std::uint8_t v = it->first.second;
                 if (!(pir[v >> 6] >> (v & 63) & 1)) continue;
                 for (std::size_t i : list) step(records_[i], IrqStep::PiProcessing, e.cycle);
             }
@@ -130,9 +131,8 @@ void IrqTracker::on_event(const Event& e) {
             // interrupt's host remap: attribute to interrupts that reached the APIC.
             if (e.b != 1) break;
             const int vcpu = static_cast<int>(e.a);
-            for (auto& [key, list] : waiting_) {
-                if (key.first != vcpu) continue;
-                for (std::size_t i : list)
+            for (auto it = waiting_.lower_bound({vcpu, 0}); it != waiting_.end() && it->first.first == vcpu; ++it) {
+                for (std::size_t i : it->second)
                     if (records_[i].step_cycle(IrqStep::Notification) &&
                         !records_[i].step_cycle(IrqStep::HypPend))
                         step(records_[i], IrqStep::VmExit, e.cycle);
