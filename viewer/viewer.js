@@ -327,9 +327,11 @@
 
     /**
      * The cursor event of each step of an interrupt: every event at the step's cycle is applied,
-     * except when the next step happens at the same cycle; then the cursor stops at the step's
-     * own event (STEP_MARKERS, the interrupt's tag preferred), so that, say, the notification
-     * accepted by the local APIC is seen before posted-interrupt processing consumes it.
+     * except when the next step happens at the same cycle, or the step is the notification;
+     * then the cursor stops at the step's own event (STEP_MARKERS, the interrupt's tag
+     * preferred). A notification accepted in VMX non-root is acknowledged, EOIed and merged by
+     * posted-interrupt processing in its very cycle [SDM 29.6], so the end of that cycle would
+     * never show it in IRR.
      */
     stepEvents(irq) {
       const out = [];
@@ -339,7 +341,7 @@
         let e = all;
         const next = irq.steps[k + 1];
         const kinds = STEP_MARKERS[s.name];
-        if (next && next.cycle === s.cycle && kinds) {
+        if (kinds && ((next && next.cycle === s.cycle) || s.name === 'notification')) {
           let any = -1, tagged = -1;
           for (let i = Math.max(lowerBound(this.cycle, s.cycle), prev + 1); i <= all; i++) {
             if (!kinds.includes(this.kindName(i))) continue;
