@@ -34,6 +34,7 @@ struct RunArgs {
     bool quiet = false, summary_only = false;
     std::uint64_t grace = 0;
     std::uint64_t max_cycles = 0, max_wall = 0;
+    std::string vtd_engine, trace_rtl;
 };
 
 int cmd_validate(const std::string& file) {
@@ -54,6 +55,8 @@ int cmd_run(const RunArgs& a) {
     pisim::RunOptions o;
     o.record_trace = !a.trace_out.empty();
     o.hyp_path = a.hyp;
+    o.vtd_engine = a.vtd_engine;
+    o.trace_rtl_path = a.trace_rtl;
     pisim::Machine m(s, p, o);
     m.run(a.max_cycles, a.max_wall);
     const std::uint64_t grace = a.grace ? a.grace : std::max<std::uint64_t>(s.duration / 20, 100000);
@@ -86,6 +89,9 @@ int sc_main(int argc, char** argv) {
     run->add_option("--hyp", ra.hyp, "Run this hypervisor core (a shared object built like libhyp.so) instead of the built-in one")
         ->check(CLI::ExistingFile);
     run->add_option("--grace", ra.grace, "Cycles before the end within which an undelivered interrupt counts as in flight, not lost (default: 5% of the duration, at least 100000)");
+    run->add_option("--vtd-engine", ra.vtd_engine, "VT-d request path: tlm (C++ model) or rtl (verilated RTL); overrides the scenario's vtd.engine")
+        ->check(CLI::IsMember({"tlm", "rtl"}));
+    run->add_option("--trace-rtl", ra.trace_rtl, "With the RTL engine: dump its waveform as VCD to FILE (GTKWave, Surfer)");
     run->add_option("--max-cycles", ra.max_cycles, "Stop after this many simulated cycles (exit 3, trace marked truncated)");
     run->add_option("--max-wall", ra.max_wall, "Stop after this many wall-clock seconds (exit 3, trace marked truncated)");
     run->add_flag("--summary", ra.summary_only, "Print only the summary, not every interrupt");

@@ -237,6 +237,23 @@ void Machine::build_models() {
     }
     vtd_ = std::make_unique<VtdUnit>("vtd", mem, p_.vtd(), hub_);
     vtd_->apic_bus.bind(*bus_);
+    const std::string engine = o_.vtd_engine.empty() ? s_.vtd_engine : o_.vtd_engine;
+    if (engine == "rtl") {
+        // The verilated request path decides every request; the unit keeps
+        // its registers, IEC, invalidation queue and fault records.
+        VtdRtlTiming t;
+        t.clock_period = p_.get("vtd.rtl_clock_period");
+        t.iec_hit = p_.get("vtd.iec_hit");
+        t.irte_fetch = p_.get("vtd.irte_fetch");
+        t.pid_rmw = p_.get("vtd.pid_rmw");
+        vtd_rtl_ = std::make_unique<VtdRtlEngine>("vtd_rtl", mem, hub_, t);
+        vtd_->use_request_engine(vtd_rtl_.get());
+        if (!o_.trace_rtl_path.empty()) vtd_rtl_->trace_vcd(o_.trace_rtl_path);
+    } else if (engine != "tlm") {
+        throw InputError(s_.file, 0, 0, "vtd engine must be tlm or rtl, got '" + engine + "'");
+    } else if (!o_.trace_rtl_path.empty()) {
+        throw InputError(s_.file, 0, 0, "--trace-rtl needs the RTL engine (vtd.engine: rtl or --vtd-engine rtl)");
+    }
     for (const DeviceSpec& d : s_.devices) {
         nics_.push_back(std::make_unique<Nic>(d.name.c_str(), d.nic, p_.nic(), hub_));
         nics_.back()->msi_out.bind(vtd_->msi_in);

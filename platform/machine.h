@@ -18,6 +18,7 @@
 #include "model/cpu/cpu.h"
 #include "model/lapic/lapic.h"
 #include "model/pcie/nic.h"
+#include "model/vtd/rtl/vtd_rtl_engine.h"
 #include "model/vtd/vtd.h"
 #include "platform/hyp_api.h"
 #include "platform/hyp_profile.h"
@@ -57,6 +58,8 @@ struct PortCpu {
 
 struct RunOptions {
     bool record_trace = false;
+    std::string vtd_engine;      ///< overrides the scenario's vtd.engine when set
+    std::string trace_rtl_path;  ///< VCD of the RTL request path (vtd.engine: rtl)
     bool attribute_functions = false;  ///< charge basic blocks to hyp functions
     std::string hyp_path;  ///< empty: the built-in core
 };
@@ -144,6 +147,7 @@ private:
     std::vector<std::unique_ptr<LocalApic>> lapics_;
     std::vector<std::unique_ptr<CpuCore>> cores_;
     std::unique_ptr<VtdUnit> vtd_;
+    std::unique_ptr<VtdRtlEngine> vtd_rtl_;
     std::vector<std::unique_ptr<Nic>> nics_;
     std::vector<hyp_vcpu_storage> vcpu_storage_;
 

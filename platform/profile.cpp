@@ -19,7 +19,7 @@ const char* const kRequired[] = {
     "cpu.eoi_virtualization", "cpu.hlt_wakeup", "cpu.vmread",     "cpu.vmwrite",
     "cpu.vmptrld",       "cpu.vmclear",       "lapic.ipi_latency", "lapic.msg_latency",
     "vtd.decode",        "vtd.iec_hit",       "vtd.irte_fetch",   "vtd.pid_rmw",
-    "vtd.iq_descriptor", "vtd.iec_entries",   "pcie.posted_write", nullptr};
+    "vtd.iq_descriptor", "vtd.iec_entries",   "vtd.rtl_clock_period", "pcie.posted_write", nullptr};
 }  // namespace
 
 const char* const* profile_required_keys() { return kRequired; }

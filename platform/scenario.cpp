@@ -51,7 +51,7 @@ public:
     Scenario run(const YAML::Node& doc) {
         r_.expect_map(doc, "a scenario",
                       {"name", "description", "seed", "duration", "profile", "profile_overrides",
-                       "machine", "hyp", "domains", "devices", "events", "expect", "oracles"});
+                       "machine", "hyp", "vtd", "domains", "devices", "events", "expect", "oracles"});
         if (doc["name"]) s_.name = r_.str(doc["name"], "name");
         if (doc["description"]) s_.description = r_.str(doc["description"], "description");
         if (doc["seed"]) s_.seed = r_.u64(doc["seed"], "seed");
@@ -67,6 +67,10 @@ public:
         }
         if (doc["machine"]) machine(doc["machine"]);
         if (doc["hyp"]) hyp(doc["hyp"]);
+        if (const YAML::Node v = doc["vtd"]) {
+            r_.expect_map(v, "vtd", {"engine"});
+            if (v["engine"]) s_.vtd_engine = r_.choice(v["engine"], "vtd.engine", {"tlm", "rtl"});
+        }
         if (!doc["domains"]) r_.fail(doc, "expected key 'domains' (a list)");
         domains(doc["domains"]);
         if (doc["devices"]) devices(doc["devices"]);

@@ -98,6 +98,7 @@ struct Scenario {
     bool x2apic = true;
 
     std::string irq_mode = "vtd-pi";
+    std::string vtd_engine = "tlm";  ///< vtd.engine: tlm (C++ model) | rtl (verilated RTL)
     std::uint64_t time_slice = 0;  ///< cycles; 0 = profile frequency / 100 (10 ms)
     std::uint64_t tick = 0;        ///< cycles; 0 = time_slice
     std::uint8_t notification_vector = 0xF2;

@@ -41,6 +41,7 @@ struct VtdUnit::Impl {
     vtd::InterruptEntryCache iec;
     vtd::InFlightRequests inflight;
     std::unique_ptr<vtd::InvalidationQueue> iq;
+    VtdRequestEngine* engine = nullptr;  // null: the C++ path below
 
     // Registers [VTD 10.4].
     std::uint64_t irta_reg = 0;     // IRTA as last written
@@ -87,6 +88,7 @@ struct VtdUnit::Impl {
                           std::uint64_t index);
     void post_interrupt(VtdUnit& u, const PendingRequest& r, const vtd::RemapResult& x);
     void process_interrupt_request(VtdUnit& u, const PendingRequest& r);
+    void process_with_engine(VtdUnit& u, const PendingRequest& r);
 };
 
 VtdUnit::VtdUnit(sc_core::sc_module_name name, PhysMem& mem, const VtdTiming& timing,
@@ -101,6 +103,11 @@ VtdUnit::VtdUnit(sc_core::sc_module_name name, PhysMem& mem, const VtdTiming& ti
 }
 
 VtdUnit::~VtdUnit() { delete impl_; }
+
+void VtdUnit::use_request_engine(VtdRequestEngine* engine) {
+    impl_->engine = engine;
+    if (engine) engine->attach_iec(&impl_->iec);
+}
 
 const std::vector<VtdFaultRecord>& VtdUnit::faults() const { return impl_->faults; }
 const VtdUnit::Stats& VtdUnit::stats() const { return impl_->stats; }
@@ -308,6 +315,10 @@ void VtdUnit::Impl::post_interrupt(VtdUnit& u, const PendingRequest& r,
 void VtdUnit::Impl::process_interrupt_request(VtdUnit& u, const PendingRequest& r) {
     ++stats.requests;
     emit(EventKind::VtdRequest, r.tag, r.address, r.data, r.requester_id);
+    if (engine) {
+        process_with_engine(u, r);
+        return;
+    }
     charge(timing.decode);
 
     if (!ires) {
@@ -353,6 +364,57 @@ void VtdUnit::Impl::process_interrupt_request(VtdUnit& u, const PendingRequest& 
             return;
         default:
             assert(false && "stage 2 yields Fault, Remapped or Posted");
+    }
+}
+
+// The same request decided by the engine (vtd.engine: rtl): it runs the checks,
+// fetches the IRTE (emitting VtdIrteFetch) and does the posting RMW (emitting
+// VtdPost, the PID line written); this unit records the fault, or delivers
+// the remapped message or the notification, as on the C++ path.
+void VtdUnit::Impl::process_with_engine(VtdUnit& u, const PendingRequest& r) {
+    MsiWrite w;
+    w.address = r.address;
+    w.data = r.data;
+    w.requester_id = r.requester_id;
+    w.tag = r.tag;
+    VtdRequestConfig cfg;
+    cfg.irta = irta_active;
+    cfg.ires = ires;
+    cfg.cfis = cfis;
+    const VtdRequestResult x = engine->process(w, cfg);
+    if (x.irte_fetched) ++(x.iec_hit ? stats.iec_hits : stats.iec_misses);
+    else if (x.remap.outcome == vtd::RemapOutcome::Fault && x.remap.fault == VtdFaultReason::TableAccess)
+        ++stats.iec_misses;
+    switch (x.remap.outcome) {
+        case vtd::RemapOutcome::Fault:
+            record_fault(r, x.remap.fault, x.remap.index, x.remap.fault_recorded);
+            return;
+        case vtd::RemapOutcome::Compatibility:
+            deliver_remapped(u, r, x.remap, kCompatIndex);
+            return;
+        case vtd::RemapOutcome::Remapped:
+            deliver_remapped(u, r, x.remap, x.remap.index);
+            return;
+        case vtd::RemapOutcome::Posted: {
+            ++stats.posted;
+            if (!x.notify) return;
+            // Notification: fixed, physical, edge, vector NV, destination NDST.
+            ApicMessage m;
+            m.dest = x.ndst;
+            m.dest_logical = false;
+            m.shorthand = Shorthand::None;
+            m.source_apic = ~0u;
+            m.mode = DeliveryMode::Fixed;
+            m.vector = x.nv;
+            m.level_triggered = false;
+            m.tag = r.tag;
+            ++stats.notifications;
+            emit(EventKind::VtdNotify, r.tag, x.ndst, x.nv, x.remap.pda);
+            u.apic_bus->deliver(m);
+            return;
+        }
+        default:
+            assert(false && "the engine yields Fault, Compatibility, Remapped or Posted");
     }
 }
 

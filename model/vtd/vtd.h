@@ -30,6 +30,7 @@
 #include "model/common/phys_mem.h"
 #include "model/common/trace.h"
 #include "model/vtd/irte.h"  // VtdFaultReason, the pure IRTE/request functions
+#include "model/vtd/rtl/vtd_request_engine.h"
 
 namespace pisim {
 
@@ -90,6 +91,12 @@ public:
     /// callable before sc_start.
     std::uint64_t read_reg(std::uint32_t offset) const;
     void write_reg(std::uint32_t offset, std::uint64_t value);
+
+    /// Decide requests with `engine` (vtd.engine: rtl, VtdRtlEngine) instead of
+    /// the C++ path; null restores the C++ path. The engine looks IRTEs up in
+    /// and fills this unit's IEC; its own cycles replace vtd.decode. Call
+    /// before sc_start() or between requests.
+    void use_request_engine(VtdRequestEngine* engine);
 
     /// Fault records in the order recorded (FPD-suppressed faults are absent).
     const std::vector<VtdFaultRecord>& faults() const;
