@@ -5,7 +5,8 @@
  * vCPUs may be running, runnable or blocked at this moment. The hooks are
  * switched on first; then each vCPU's PID is brought to the state the hooks
  * would have produced, under the vCPU's scheduler lock:
- *  - current on its pCPU (context loaded): NV notification, NDST that pCPU, SN 0;
+ *  - current on its pCPU (context loaded): NDST that pCPU, SN 0, NV untouched
+ *    (a block path under way on that pCPU owns it; VM entry restores it);
  *  - blocked: the block path's steps (pi_vcpu_block), and unblock if an
  *    event is already there; a block path racing with us does the same
  *    steps, which are idempotent;
@@ -31,9 +32,12 @@ void pi_hooks_assign(struct domain *d)
                                (uint64_t)pid_ndst_of_cpu(cpu) << PID_NDST_SHIFT);
             wake = pi_vcpu_block(v);
         } else if (pc->ctx == v->id) {
-            pid_update_control(v->pid_pa, PID_NDST_MASK | PID_SN | PID_NV_MASK,
-                               ((uint64_t)pid_ndst_of_cpu(cpu) << PID_NDST_SHIFT) |
-                                   ((uint64_t)hyp_core.notification_vector << PID_NV_SHIFT));
+            /* NV is left alone: a current vCPU may be inside its own block
+             * path on its pCPU, which has already set the wakeup vector and is
+             * about to add it to the blocking list; the VM-entry check puts
+             * the notification vector back before the vCPU next runs. */
+            pid_update_control(v->pid_pa, PID_NDST_MASK | PID_SN,
+                               (uint64_t)pid_ndst_of_cpu(cpu) << PID_NDST_SHIFT);
         } else {
             v->pi_pir_unchecked = true;
             pid_update_control(v->pid_pa, PID_NDST_MASK | PID_NV_MASK,

@@ -178,7 +178,8 @@ void VtdUnit::write_reg(std::uint32_t offset, std::uint64_t value) {
 
 // TLM target: an MSI write. Never waits; the request is queued for
 // request_engine at now + delay.
-void VtdUnit::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
+void VtdUnit::b_transport(int /*initiator: the requester ID says who*/, tlm::tlm_generic_payload& p,
+                          sc_core::sc_time& delay) {
     const std::uint64_t addr = p.get_address();
     if (p.get_command() != tlm::TLM_WRITE_COMMAND || p.get_data_length() == 0 ||
         p.get_data_length() > 4) {

@@ -23,7 +23,7 @@
 #include <cstdint>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_target_socket.h>
+#include <tlm_utils/multi_passthrough_target_socket.h>
 #include <vector>
 
 #include "model/common/messages.h"
@@ -73,7 +73,7 @@ constexpr std::uint64_t IRTA_EIME = 1ull << 11;
 class VtdUnit : public sc_core::sc_module {
 public:
     /// MSI writes from PCIe endpoints (TLM write, PcieRequesterExt attached).
-    tlm_utils::simple_target_socket<VtdUnit> msi_in;
+    tlm_utils::multi_passthrough_target_socket<VtdUnit> msi_in;  ///< any number of endpoints
     /// Remapped interrupts and posting notifications go out here.
     sc_core::sc_port<ApicMessageIf> apic_bus;
 
@@ -115,7 +115,7 @@ public:
     struct Impl;
 
 private:
-    void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+    void b_transport(int initiator, tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
     void request_engine();
     Impl* impl_;
 };
