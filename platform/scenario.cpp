@@ -180,7 +180,7 @@ private:
             for (const auto& v : vs) {
                 r_.expect_map(v, "a vCPU", {"pcpu", "workload"});
                 VcpuSpec vc;
-                if (v["pcpu"]) vc.pcpu = static_cast<std::uint32_t>(r_.u64(v["pcpu"], "vcpu.pcpu"));
+                if (v["pcpu"]) vc.pcpu = static_cast<std::uint32_t>(r_.u64(v["pcpu"], "vcpu.pcpu", 0, ScenarioLimits::max_pcpus - 1));
                 if (vc.pcpu >= s_.pcpus)
                     r_.fail(v["pcpu"], "vcpu.pcpu " + std::to_string(vc.pcpu) + " names a missing pCPU (machine.pcpus is " +
                                            std::to_string(s_.pcpus) + ")");
@@ -194,11 +194,16 @@ private:
     }
 
     VcpuRef vcpu_ref(const YAML::Node& n, const std::string& what) {
-        static const std::regex re("d([0-9]+)v([0-9]+)");
-        std::string s = r_.str(n, what + " (a vCPU name like d1v0)");
-        std::smatch m;
-        if (!std::regex_match(s, m, re)) r_.fail(n, "expected " + what + " as d<domain>v<index>, got '" + s + "'");
-        VcpuRef ref{static_cast<std::uint32_t>(std::stoul(m[1])), static_cast<std::uint32_t>(std::stoul(m[2]))};
+        const std::string s = r_.str(n, what + " (a vCPU name like d1v0)");
+        // d<domain>v<index>, each at most 4 digits (domains < 64, vCPUs < 512).
+        const auto v = s.find('v');
+        auto digits = [&](std::size_t from, std::size_t to) {
+            return to > from && to - from <= 4 && s.find_first_not_of("0123456789", from) >= to;
+        };
+        if (s.size() < 4 || s[0] != 'd' || v == std::string::npos || !digits(1, v) || !digits(v + 1, s.size()))
+            r_.fail(n, "expected " + what + " as d<domain>v<index>, got '" + s.substr(0, 40) + (s.size() > 40 ? "...'" : "'"));
+        VcpuRef ref{static_cast<std::uint32_t>(std::stoul(s.substr(1, v - 1))),
+                    static_cast<std::uint32_t>(std::stoul(s.substr(v + 1)))};
         if (s_.vcpu_global(ref) < 0) r_.fail(n, what + " '" + s + "' names a missing vCPU");
         return ref;
     }
@@ -265,7 +270,7 @@ private:
             dev.nic.device_index = index++;
             dev.nic.seed = s_.seed;
             if (d["domain"]) {
-                dev.domain = static_cast<std::uint32_t>(r_.u64(d["domain"], "device domain"));
+                dev.domain = static_cast<std::uint32_t>(r_.u64(d["domain"], "device domain", 1, ScenarioLimits::max_domains - 1));
                 bool found = false;
                 for (const auto& dom : s_.domains) found = found || dom.id == *dev.domain;
                 if (!found) r_.fail(d["domain"], "device domain " + std::to_string(*dev.domain) + " is not defined");
@@ -277,7 +282,7 @@ private:
             for (const auto& q : d["queues"]) {
                 r_.expect_map(q, "a queue", {"vector_index", "bind", "traffic"});
                 NicQueueSpec qs;
-                if (q["vector_index"]) qs.msix_index = static_cast<std::uint32_t>(r_.u64(q["vector_index"], "vector_index"));
+                if (q["vector_index"]) qs.msix_index = static_cast<std::uint32_t>(r_.u64(q["vector_index"], "vector_index", 0, 2047));
                 if (qs.msix_index >= dev.nic.msix_vectors)
                     r_.fail(q["vector_index"] ? q["vector_index"] : q, "vector_index beyond msix_vectors");
                 if (q["traffic"]) qs.traffic = traffic(q["traffic"]);
@@ -320,7 +325,7 @@ private:
                 return e[k];
             };
             auto pcpu = [&](const YAML::Node& n) {
-                auto p = static_cast<std::uint32_t>(r_.u64(n, "event.pcpu"));
+                auto p = static_cast<std::uint32_t>(r_.u64(n, "event.pcpu", 0, ScenarioLimits::max_pcpus - 1));
                 if (p >= s_.pcpus) r_.fail(n, "event.pcpu " + std::to_string(p) + " names a missing pCPU");
                 return p;
             };
@@ -336,7 +341,10 @@ private:
             else if (op == "pcpu_online") { t.op = TimedEvent::Op::PcpuOnline; t.pcpu = pcpu(need("pcpu")); }
             else if (op == "assign") {
                 t.op = TimedEvent::Op::Assign; t.device = device(need("device"));
-                t.domain = static_cast<std::uint32_t>(r_.u64(need("domain"), "event.domain"));
+                t.domain = static_cast<std::uint32_t>(r_.u64(need("domain"), "event.domain", 1, ScenarioLimits::max_domains - 1));
+                bool known = false;
+                for (const auto& d : s_.domains) known = known || d.id == t.domain;
+                if (!known) r_.fail(e["domain"], "event.domain " + std::to_string(t.domain) + " is not defined");
             }
             else if (op == "deassign") { t.op = TimedEvent::Op::Deassign; t.device = device(need("device")); }
             else if (op == "ipi") {
@@ -346,7 +354,7 @@ private:
             else if (op == "tasklet") { t.op = TimedEvent::Op::Tasklet; t.pcpu = pcpu(need("pcpu")); t.cost = r_.u64(need("cost"), "event.cost (cycles)", 1); }
             else {
                 t.op = TimedEvent::Op::Reprogram; t.device = device(need("device"));
-                t.vector_index = static_cast<std::uint32_t>(r_.u64(need("vector_index"), "event.vector_index"));
+                t.vector_index = static_cast<std::uint32_t>(r_.u64(need("vector_index"), "event.vector_index", 0, 2047));
                 t.vcpu = vcpu_ref(need("vcpu"), "event.vcpu"); t.vector = vector(need("vector"), "event.vector");
             }
             s_.events.push_back(t);

@@ -1,6 +1,8 @@
 #include "phys_mem.h"
 
 #include <cassert>
+#include <cstdlib>
+#include <new>
 #include <string>
 
 namespace pisim {
@@ -16,7 +18,9 @@ PhysMem::BusError::BusError(std::uint64_t a)
 void PhysMem::map_ram(std::uint64_t base, std::uint64_t size) {
     assert(base % kPageSize == 0 && size % kPageSize == 0 && size > 0);
     assert(!is_ram(base, 1) && !is_ram(base + size - 1, 1));
-    regions_.emplace(base, Region{base, size, std::vector<std::uint8_t>(size, 0)});
+    auto* p = static_cast<std::uint8_t*>(std::calloc(size, 1));
+    if (!p) throw std::bad_alloc();
+    regions_.emplace(base, Region{base, size, {p, std::free}});
 }
 
 bool PhysMem::is_ram(std::uint64_t pa, std::uint64_t len) const {
@@ -37,7 +41,7 @@ const std::uint8_t* PhysMem::at(std::uint64_t pa, std::size_t len) const {
     --it;
     const Region& r = it->second;
     if (pa < r.base || len > r.size || pa - r.base > r.size - len) throw BusError(pa);
-    return r.bytes.data() + (pa - r.base);
+    return r.bytes.get() + (pa - r.base);
 }
 
 std::uint32_t PhysMem::read32(std::uint64_t pa) const {

@@ -59,7 +59,9 @@ private:
 
     struct Region {
         std::uint64_t base, size;
-        std::vector<std::uint8_t> bytes;
+        /// calloc'd: the kernel maps zero pages on demand, so a large RAM
+        /// costs only what is touched (a sweep forks one process per point).
+        std::unique_ptr<std::uint8_t, void (*)(void*)> bytes;
     };
     std::map<std::uint64_t, Region> regions_;  // by base
     struct Watch {
