@@ -87,6 +87,8 @@ struct VtdUnit::Impl {
     void deliver_remapped(VtdUnit& u, const PendingRequest& r, const vtd::RemapResult& x,
                           std::uint64_t index);
     void post_interrupt(VtdUnit& u, const PendingRequest& r, const vtd::RemapResult& x);
+    void send_notification(VtdUnit& u, const PendingRequest& r, std::uint32_t ndst, std::uint8_t nv,
+                           std::uint64_t pda);
     void process_interrupt_request(VtdUnit& u, const PendingRequest& r);
     void process_with_engine(VtdUnit& u, const PendingRequest& r);
 };
@@ -292,19 +294,24 @@ void VtdUnit::Impl::post_interrupt(VtdUnit& u, const PendingRequest& r,
     ++stats.posted;
     emit(EventKind::VtdPost, r.tag, x.index, x.pda, x.posted_vector, p.old_control, p.new_control,
          p.notify ? 1 : 0);
-    if (!p.notify) return;
-    // Notification: fixed, physical, edge, vector NV, destination NDST.
+    if (p.notify) send_notification(u, r, p.ndst, p.nv, x.pda);
+}
+
+// The notification after a post [VTD 5.2.3; SPEC 5]: fixed delivery,
+// physical destination, edge, vector NV, destination NDST.
+void VtdUnit::Impl::send_notification(VtdUnit& u, const PendingRequest& r, std::uint32_t ndst,
+                                      std::uint8_t nv, std::uint64_t pda) {
     ApicMessage m;
-    m.dest = p.ndst;
+    m.dest = ndst;
     m.dest_logical = false;
     m.shorthand = Shorthand::None;
     m.source_apic = ~0u;
     m.mode = DeliveryMode::Fixed;
-    m.vector = p.nv;
+    m.vector = nv;
     m.level_triggered = false;
     m.tag = r.tag;
     ++stats.notifications;
-    emit(EventKind::VtdNotify, r.tag, p.ndst, p.nv, x.pda);
+    emit(EventKind::VtdNotify, r.tag, ndst, nv, pda);
     u.apic_bus->deliver(m);
 }
 
@@ -398,20 +405,7 @@ void VtdUnit::Impl::process_with_engine(VtdUnit& u, const PendingRequest& r) {
             return;
         case vtd::RemapOutcome::Posted: {
             ++stats.posted;
-            if (!x.notify) return;
-            // Notification: fixed, physical, edge, vector NV, destination NDST.
-            ApicMessage m;
-            m.dest = x.ndst;
-            m.dest_logical = false;
-            m.shorthand = Shorthand::None;
-            m.source_apic = ~0u;
-            m.mode = DeliveryMode::Fixed;
-            m.vector = x.nv;
-            m.level_triggered = false;
-            m.tag = r.tag;
-            ++stats.notifications;
-            emit(EventKind::VtdNotify, r.tag, x.ndst, x.nv, x.remap.pda);
-            u.apic_bus->deliver(m);
+            if (x.notify) send_notification(u, r, x.ndst, x.nv, x.remap.pda);
             return;
         }
         default:
