@@ -193,6 +193,7 @@ Machine::Machine(const Scenario& s, const TimingProfile& p, const RunOptions& o)
     assert(!g_machine && "one machine per process (SystemC elaborates once)");
     g_machine = this;
     timing = p_.port();
+    cpu_timing = p_.cpu();
     hub_.recording = o_.record_trace;
     hub_.profile.attribute = o_.attribute_functions;
     OracleConfig oc;
@@ -377,7 +378,6 @@ void Machine::ctl_done(std::uint32_t seq, std::int32_t result) {
 
 void Machine::hyp_assert_failed(const std::string& message) {
     const std::uint64_t cycle = now_cycles() + (current ? current->local : 0);
-    hyp_failures_.push_back("cycle " + std::to_string(cycle) + ": " + message);
     Violation v;
     v.cycle = cycle;
     v.oracle = "hyp_assertion";

@@ -111,7 +111,6 @@ public:
     EventHub& hub() { return hub_; }
     std::map<std::uint32_t, std::uint64_t> exit_counts() const;
     std::uint64_t end_cycle() const { return end_cycle_; }
-    const std::vector<std::string>& hyp_failures() const { return hyp_failures_; }
     const std::vector<Violation>& violations() const { return hub_.oracles->violations(); }
     std::uint64_t hyp_cycles() const;
     const VtdUnit& vtd() const { return *vtd_; }
@@ -119,6 +118,7 @@ public:
     // --- used by the port (platform/port.cpp)
     PortCpu* current = nullptr;  ///< the pCPU whose thread runs now, or null
     PortTiming timing;
+    CpuTiming cpu_timing;  ///< VMX instruction and HLT wake-up costs the port charges
     PhysMem mem;
     VmcsStore vmcs;
     std::vector<PortCpu> pcpus;
@@ -156,7 +156,6 @@ private:
     };
     std::map<std::uint32_t, PendingCtl> pending_ctl_;
     std::uint32_t next_seq_ = 1;
-    std::vector<std::string> hyp_failures_;
     std::uint64_t end_cycle_ = 0;
     bool truncated_ = false;
     struct Shadow {

@@ -149,7 +149,7 @@ void arch_halt(void) {
             sc_core::wait(c->lapic->deliverable_event());
             M().current = c;
         }
-        charge(*c, M().profile().get("cpu.hlt_wakeup"));
+        charge(*c, M().cpu_timing.hlt_wakeup);
         sync(*c, false);
         M().hub().emit({pisim::now_cycles(), pisim::EventKind::CpuMode, c->index, 0, 0, 0});
     }
@@ -255,22 +255,22 @@ static pisim::CpuCore& core_for_vmx() {
 }
 
 void arch_vmcs_clear(uint64_t vmcs_pa) {
-    if (PortCpu* c = cur()) charge(*c, M().profile().get("cpu.vmclear"));
+    if (PortCpu* c = cur()) charge(*c, M().cpu_timing.vmclear);
     core_for_vmx().vmclear(vmcs_pa);
 }
 
 void arch_vmcs_load(uint64_t vmcs_pa) {
-    if (PortCpu* c = cur()) charge(*c, M().profile().get("cpu.vmptrld"));
+    if (PortCpu* c = cur()) charge(*c, M().cpu_timing.vmptrld);
     core_for_vmx().vmptrld(vmcs_pa);
 }
 
 uint64_t arch_vmcs_read(uint32_t field) {
-    if (PortCpu* c = cur()) charge(*c, M().profile().get("cpu.vmread"));
+    if (PortCpu* c = cur()) charge(*c, M().cpu_timing.vmread);
     return core_for_vmx().vmread(field);
 }
 
 void arch_vmcs_write(uint32_t field, uint64_t value) {
-    if (PortCpu* c = cur()) charge(*c, M().profile().get("cpu.vmwrite"));
+    if (PortCpu* c = cur()) charge(*c, M().cpu_timing.vmwrite);
     core_for_vmx().vmwrite(field, value);
 }
 
