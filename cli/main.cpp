@@ -53,7 +53,7 @@ int cmd_run(const RunArgs& a) {
     }
     pisim::TimingProfile p = pisim::resolve_profile(s);
     pisim::RunOptions o;
-    o.record_trace = !a.trace_out.empty();
+    o.trace_path = a.trace_out;
     o.hyp_path = a.hyp;
     o.vtd_engine = a.vtd_engine;
     o.trace_rtl_path = a.trace_rtl;
@@ -62,7 +62,7 @@ int cmd_run(const RunArgs& a) {
     const std::uint64_t grace = a.grace ? a.grace : std::max<std::uint64_t>(s.duration / 20, 100000);
     pisim::RunReport r = pisim::make_report(m, grace);
     if (!a.json_out.empty()) pisim::write_file_atomic(a.json_out, pisim::to_json(r).dump(2) + "\n");
-    if (!a.trace_out.empty()) pisim::write_file_atomic(a.trace_out, pisim::trace_json(m, r));
+    if (m.hub().trace) m.hub().trace->finish(m, r);
     if (!a.quiet) std::cout << pisim::format_text(r, !a.summary_only);
     std::cout.flush();
     if (r.truncated) return kExitTruncated;

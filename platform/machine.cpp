@@ -5,6 +5,8 @@
 #include <cstring>
 #include <stdexcept>
 
+// Inlined: the event hash is on every event's path.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "model/common/cycles.h"
@@ -30,27 +32,43 @@ Machine* Machine::instance() { return g_machine; }
 EventHub::EventHub() : hash_state_(XXH64_createState()) { XXH64_reset(static_cast<XXH64_state_t*>(hash_state_), 0); }
 EventHub::~EventHub() { XXH64_freeState(static_cast<XXH64_state_t*>(hash_state_)); }
 
-std::uint64_t EventHub::trace_hash() const { return XXH64_digest(static_cast<XXH64_state_t*>(hash_state_)); }
+std::uint64_t EventHub::trace_hash() const {
+    XXH64_state_t s;
+    XXH64_copyState(&s, static_cast<const XXH64_state_t*>(hash_state_));
+    XXH64_update(&s, hash_buf_, hash_fill_ * sizeof hash_buf_[0]);
+    return XXH64_digest(&s);
+}
 
 void EventHub::emit(const Event& e) {
     // Hash the fields, not the struct: padding bytes are not part of the event.
-    const std::uint64_t w[9] = {e.cycle, static_cast<std::uint64_t>(e.kind) | std::uint64_t{e.unit} << 16,
-                                e.tag, e.a, e.b, e.c, e.d, e.e, e.f};
-    XXH64_update(static_cast<XXH64_state_t*>(hash_state_), w, sizeof w);
+    std::uint64_t* w = hash_buf_ + hash_fill_;
+    w[0] = e.cycle;
+    w[1] = static_cast<std::uint64_t>(e.kind) | std::uint64_t{e.unit} << 16;
+    w[2] = e.tag;
+    w[3] = e.a, w[4] = e.b, w[5] = e.c, w[6] = e.d, w[7] = e.e, w[8] = e.f;
+    hash_fill_ += kHashWords;
+    if (hash_fill_ == kHashWords * kHashBatch) {
+        XXH64_update(static_cast<XXH64_state_t*>(hash_state_), hash_buf_, sizeof hash_buf_);
+        hash_fill_ = 0;
+    }
     ++events;
     tracker.on_event(e);
     profile.on_event(e);
-    if (recording) trace.push_back(e);
     const std::size_t before = oracles->violations().size();
+    if (trace) trace->record(e, now_cycles());
     oracles->on_event(e);
+    if (!trace) return;
     for (std::size_t i = before; i < oracles->violations().size(); ++i) {
         const Violation& v = oracles->violations()[i];
-        if (!recording) continue;
         std::size_t id = 0;
         while (oracle_names()[id] != v.oracle) ++id;
-        violation_events.push_back(trace.size());
-        trace.push_back({e.cycle, EventKind::Violation, e.unit, e.tag, id, static_cast<std::uint64_t>(v.vcpu)});
+        trace->record_violation({e.cycle, EventKind::Violation, e.unit, e.tag, id, static_cast<std::uint64_t>(v.vcpu)},
+                                now_cycles());
     }
+}
+
+void EventHub::emit_violation(const Event& v) {
+    if (trace) trace->record_violation(v, now_cycles());
 }
 
 /// Drives the scenario: boot-time control requests at cycle 0, then every
@@ -194,7 +212,7 @@ Machine::Machine(const Scenario& s, const TimingProfile& p, const RunOptions& o)
     g_machine = this;
     timing = p_.port();
     cpu_timing = p_.cpu();
-    hub_.recording = o_.record_trace;
+    if (!o_.trace_path.empty()) hub_.trace = std::make_unique<TraceWriter>(o_.trace_path);
     hub_.profile.attribute = o_.attribute_functions;
     OracleConfig oc;
     oc.vtd_posting = s_.irq_mode == "vtd-pi";
@@ -382,11 +400,8 @@ void Machine::hyp_assert_failed(const std::string& message) {
     v.cycle = cycle;
     v.oracle = "hyp_assertion";
     v.message = message + (current ? " on pCPU " + std::to_string(current->index) : std::string());
-    v.event_index = hub_.trace.size();
-    if (hub_.recording) {
-        hub_.violation_events.push_back(hub_.trace.size());
-        hub_.trace.push_back({cycle, EventKind::Violation, current ? current->index : 0, 0, 5});
-    }
+    v.event_index = hub_.trace ? hub_.trace->recorded() : 0;
+    hub_.emit_violation({cycle, EventKind::Violation, current ? current->index : 0, 0, 5});
     hub_.oracles->add(std::move(v));
 }
 

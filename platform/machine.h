@@ -26,6 +26,7 @@
 #include "platform/oracles.h"
 #include "platform/profile.h"
 #include "platform/scenario.h"
+#include "platform/trace_writer.h"
 
 namespace pisim {
 
@@ -57,25 +58,27 @@ struct PortCpu {
 };
 
 struct RunOptions {
-    bool record_trace = false;
+    std::string trace_path;      ///< stream the trace to this file (--trace); empty: none
     std::string vtd_engine;      ///< overrides the scenario's vtd.engine when set
     std::string trace_rtl_path;  ///< VCD of the RTL request path (vtd.engine: rtl)
     bool attribute_functions = false;  ///< charge basic blocks to hyp functions
     std::string hyp_path;  ///< empty: the built-in core
 };
 
-/// Forwards every event to the tracker and the oracles and, when recording,
-/// to the trace (with a Violation event after each violation).
+/// Forwards every event to the tracker, the profile and the oracles, hashes
+/// it, and, when recording, streams it to the trace (with a Violation event
+/// after each violation).
 class EventHub final : public EventSink {
 public:
     void emit(const Event& e) override;
+    /// Record the Violation event of a violation found outside the event
+    /// stream (a failed hyp assertion); no-op unless recording.
+    void emit_violation(const Event& v);
     IrqTracker tracker;
     HypProfile profile;
     std::unique_ptr<Oracles> oracles;
-    bool recording = false;
-    std::vector<Event> trace;
-    /// Index in `trace` of the Violation event of each oracle violation.
-    std::vector<std::size_t> violation_events;
+    /// The trace being written (--trace), or null.
+    std::unique_ptr<TraceWriter> trace;
     /// XXH64 of every event's fields in order: equal hashes, equal traces.
     std::uint64_t trace_hash() const;
     std::uint64_t events = 0;
@@ -84,7 +87,12 @@ public:
     ~EventHub() override;
 
 private:
+    // Events are hashed in batches of kHashBatch (the stream hash does not
+    // depend on how its input is split): one XXH64_update per batch.
+    static constexpr std::size_t kHashWords = 9, kHashBatch = 64;
     void* hash_state_;  // XXH64_state_t
+    std::uint64_t hash_buf_[kHashWords * kHashBatch];
+    std::size_t hash_fill_ = 0;  ///< words in hash_buf_
 };
 
 /// The scenario's timing profile with its overrides applied; InputError for

@@ -1,7 +1,8 @@
 #include "platform/trace_writer.h"
 
 #include <algorithm>
-#include <vector>
+#include <cassert>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -12,9 +13,15 @@ namespace pisim {
 
 namespace {
 
+constexpr std::size_t kFlushBytes = 1 << 20;  ///< formatted events held before a write(2)
+
 void append_value(std::string& out, std::uint64_t v) {
-    if (v >= (1ull << 53)) fmt::format_to(std::back_inserter(out), "\"{:#x}\"", v);
-    else fmt::format_to(std::back_inserter(out), "{}", v);
+    if (v >= (1ull << 53)) {
+        fmt::format_to(std::back_inserter(out), "\"{:#x}\"", v);
+    } else {
+        const fmt::format_int s(v);
+        out.append(s.data(), s.size());
+    }
 }
 
 void append_string(std::string& out, const std::string& s) {
@@ -50,12 +57,26 @@ int arg_count(const EventKindInfo& k) {
     return n;
 }
 
-}  // namespace
+/// Payload args written per kind (trailing unused ones are omitted).
+int arg_count(EventKind k) {
+    static const auto counts = [] {
+        std::vector<int> c(static_cast<std::size_t>(EventKind::Count));
+        for (std::size_t i = 0; i < c.size(); ++i) c[i] = arg_count(event_kind_info(static_cast<EventKind>(i)));
+        return c;
+    }();
+    return counts[static_cast<std::size_t>(k)];
+}
 
-std::string trace_json(Machine& m, const RunReport& r) {
+/// Min-heap order for std::push_heap/pop_heap (which keep the largest first).
+template <typename W>
+bool later(const W& x, const W& y) {
+    return x.e.cycle != y.e.cycle ? x.e.cycle > y.e.cycle : x.seq > y.seq;
+}
+
+/// Everything before the events: format, run, units, kinds.
+std::string header(Machine& m, const RunReport& r) {
     const Scenario& s = m.scenario();
     std::string out;
-    out.reserve(64 + m.hub().trace.size() * 48);
     out += "{\"format\":\"pisim-trace\",\"version\":1,\"scenario\":";
     append_string(out, s.file);
     fmt::format_to(std::back_inserter(out), ",\"seed\":{},\"profile\":", s.seed);
@@ -86,34 +107,82 @@ std::string trace_json(Machine& m, const RunReport& r) {
         out += "]}";
     }
     out += "],\n\"events\":[";
-    // A pCPU runs hypervisor code ahead of the kernel (temporal decoupling),
-    // so its events can be emitted before another agent's event of a slightly
-    // earlier cycle: order the file by cycle, keeping emission order within a
-    // cycle, and map the violations' event indices along.
-    const auto& trace = m.hub().trace;
-    std::vector<std::size_t> order(trace.size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::size_t x, std::size_t y) { return trace[x].cycle < trace[y].cycle; });
-    std::vector<std::size_t> position(trace.size());
-    for (std::size_t i = 0; i < order.size(); ++i) position[order[i]] = i;
-    bool first = true;
-    for (std::size_t idx : order) {
-        const Event& e = trace[idx];
-        out += first ? "\n[" : ",\n[";
-        first = false;
-        const EventKindInfo& info = event_kind_info(e.kind);
-        fmt::format_to(std::back_inserter(out), "{},{},{},", e.cycle, static_cast<unsigned>(e.kind), e.unit);
-        append_value(out, e.tag);
-        const std::uint64_t args[6] = {e.a, e.b, e.c, e.d, e.e, e.f};
-        for (int a = 0; a < arg_count(info); ++a) {
-            out += ',';
-            append_value(out, args[a]);
-        }
-        out += ']';
+    return out;
+}
+
+}  // namespace
+
+TraceWriter::TraceWriter(std::string path) : path_(std::move(path)), events_(path_) { buf_.reserve(kFlushBytes + 4096); }
+
+TraceWriter::~TraceWriter() = default;
+
+void TraceWriter::record_violation(const Event& e, std::uint64_t now) {
+    violation_position_.push_back(0);
+    record(e, now, violations_++);
+}
+
+void TraceWriter::record(const Event& e, std::uint64_t now, std::int64_t violation) {
+    assert(e.cycle >= now && "an event precedes the kernel's time");
+    assert(now >= now_ && "the kernel's time went back");
+    if (now > now_) {
+        now_ = now;
+        release(now);
     }
-    out += "],\n\"interrupts\":[";
-    first = true;
+    const std::uint64_t seq = seq_++;
+    // Not ahead of the kernel: every waiting event is (those at or before
+    // `now` were just released), and every later event will be.
+    if (e.cycle <= now) {
+        write_event(e, violation);
+        return;
+    }
+    heap_.push_back({e, seq, violation});
+    std::push_heap(heap_.begin(), heap_.end(), later<Waiting>);
+    max_waiting_ = std::max(max_waiting_, heap_.size());
+}
+
+void TraceWriter::release(std::uint64_t now) {
+    while (!heap_.empty() && heap_.front().e.cycle <= now) {
+        std::pop_heap(heap_.begin(), heap_.end(), later<Waiting>);
+        write_event(heap_.back().e, heap_.back().violation);
+        heap_.pop_back();
+    }
+}
+
+void TraceWriter::write_event(const Event& e, std::int64_t violation) {
+    if (violation >= 0) violation_position_[static_cast<std::size_t>(violation)] = written_;
+    buf_ += written_++ ? ",\n[" : "\n[";
+    const fmt::format_int cycle(e.cycle), kind(static_cast<unsigned>(e.kind)), unit(e.unit);
+    buf_.append(cycle.data(), cycle.size());
+    buf_ += ',';
+    buf_.append(kind.data(), kind.size());
+    buf_ += ',';
+    buf_.append(unit.data(), unit.size());
+    buf_ += ',';
+    append_value(buf_, e.tag);
+    const std::uint64_t args[6] = {e.a, e.b, e.c, e.d, e.e, e.f};
+    const int n = arg_count(e.kind);
+    for (int a = 0; a < n; ++a) {
+        buf_ += ',';
+        append_value(buf_, args[a]);
+    }
+    buf_ += ']';
+    if (buf_.size() >= kFlushBytes) flush_buffer();
+}
+
+void TraceWriter::flush_buffer() {
+    events_.write(buf_.data(), buf_.size());
+    buf_.clear();
+}
+
+void TraceWriter::finish(Machine& m, const RunReport& r) {
+    release(~0ull);
+    flush_buffer();
+    AtomicFile f(path_);
+    f.write(header(m, r));
+    f.append_file(events_.fd(), events_.size());
+    std::string& out = buf_;
+    out = "],\n\"interrupts\":[";
+    bool first = true;
     for (const IrqRecord& i : r.interrupts) {
         out += first ? "\n{" : ",\n{";
         first = false;
@@ -128,6 +197,10 @@ std::string trace_json(Machine& m, const RunReport& r) {
             fmt::format_to(std::back_inserter(out), "{}{{\"name\":\"{}\",\"cycle\":{}}}", k ? "," : "", irq_step_name(i.steps[k].first),
                            i.steps[k].second);
         out += "]}";
+        if (out.size() >= kFlushBytes) {
+            f.write(out);
+            out.clear();
+        }
     }
     out += "],\n\"violations\":[";
     first = true;
@@ -138,12 +211,14 @@ std::string trace_json(Machine& m, const RunReport& r) {
         first = false;
         fmt::format_to(std::back_inserter(out), "\"cycle\":{},\"oracle\":\"{}\",\"vcpu\":{},\"message\":", v.cycle, v.oracle, v.vcpu);
         append_string(out, v.message);
-        if (k < m.hub().violation_events.size() && m.hub().violation_events[k] < position.size())
-            fmt::format_to(std::back_inserter(out), ",\"event\":{}", position[m.hub().violation_events[k]]);
+        if (k < violation_position_.size())
+            fmt::format_to(std::back_inserter(out), ",\"event\":{}", violation_position_[k]);
         out += "}";
     }
     out += "]}\n";
-    return out;
+    f.write(out);
+    out.clear();
+    f.commit();
 }
 
 }  // namespace pisim
