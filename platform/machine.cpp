@@ -260,12 +260,7 @@ void Machine::build_models() {
     if (engine == "rtl") {
         // The verilated request path decides every request; the unit keeps
         // its registers, IEC, invalidation queue and fault records.
-        VtdRtlTiming t;
-        t.clock_period = p_.get("vtd.rtl_clock_period");
-        t.iec_hit = p_.get("vtd.iec_hit");
-        t.irte_fetch = p_.get("vtd.irte_fetch");
-        t.pid_rmw = p_.get("vtd.pid_rmw");
-        vtd_rtl_ = std::make_unique<VtdRtlEngine>("vtd_rtl", mem, hub_, t);
+        vtd_rtl_ = std::make_unique<VtdRtlEngine>("vtd_rtl", mem, hub_, p_.vtd());
         vtd_->use_request_engine(vtd_rtl_.get());
         if (!o_.trace_rtl_path.empty()) vtd_rtl_->trace_vcd(o_.trace_rtl_path);
     } else if (engine != "tlm") {
@@ -447,6 +442,8 @@ TimingProfile resolve_profile(const Scenario& s) {
     TimingProfile p = TimingProfile::load(s.profile);
     for (const auto& [k, v] : s.profile_overrides) {
         if (!p.has(k)) throw InputError(s.file, 0, 0, "profile_overrides names an unknown cost '" + k + "'");
+        if (k == "vtd.clock_period" && v < 2)
+            throw InputError(s.file, 0, 0, "profile_overrides: vtd.clock_period must be at least 2 cycles (a clock has a high and a low phase)");
         p.set(k, v);
     }
     return p;

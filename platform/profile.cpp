@@ -18,8 +18,8 @@ const char* const kRequired[] = {
     "cpu.vm_entry",      "cpu.vm_exit",       "cpu.pi_processing", "cpu.virq_delivery",
     "cpu.eoi_virtualization", "cpu.hlt_wakeup", "cpu.vmread",     "cpu.vmwrite",
     "cpu.vmptrld",       "cpu.vmclear",       "lapic.ipi_latency", "lapic.msg_latency",
-    "vtd.decode",        "vtd.iec_hit",       "vtd.irte_fetch",   "vtd.pid_rmw",
-    "vtd.iq_descriptor", "vtd.iec_entries",   "vtd.rtl_clock_period", "pcie.posted_write", nullptr};
+    "vtd.clock_period",  "vtd.iec_hit",       "vtd.irte_fetch",   "vtd.pid_rmw",
+    "vtd.iq_descriptor", "vtd.iec_entries",   "pcie.posted_write", nullptr};
 }  // namespace
 
 const char* const* profile_required_keys() { return kRequired; }
@@ -54,7 +54,8 @@ TimingProfile TimingProfile::load(const std::string& name_or_path) {
         if (!kv.second["value"] || !kv.second["source"])
             r.fail(kv.second, "cost '" + key + "' needs both 'value' and 'source'");
         ProfileCost c;
-        c.value = r.u64(kv.second["value"], key + ".value", 0, 1000000000ull);
+        // A clock has a high and a low phase: at least 2 cycles per clock.
+        c.value = r.u64(kv.second["value"], key + ".value", key == "vtd.clock_period" ? 2 : 0, 1000000000ull);
         c.source = r.str(kv.second["source"], key + ".source");
         if (c.source.empty()) r.fail(kv.second["source"], "cost '" + key + "' needs a source");
         p.costs_[key] = c;
@@ -103,7 +104,7 @@ LapicTiming TimingProfile::lapic() const {
 
 VtdTiming TimingProfile::vtd() const {
     VtdTiming t;
-    t.decode = get("vtd.decode");
+    t.clock_period = get("vtd.clock_period");
     t.iec_hit = get("vtd.iec_hit");
     t.irte_fetch = get("vtd.irte_fetch");
     t.pid_rmw = get("vtd.pid_rmw");

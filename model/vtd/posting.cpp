@@ -25,34 +25,53 @@ bool pid_post(PidLine& pid, std::uint8_t vector, bool urgent) {
     return x;
 }
 
-PostingResult post_interrupt(PhysMem& mem, std::uint64_t pda, std::uint8_t vector, bool urgent,
-                             bool eime) {
+PidRmw post_interrupt_read(const PhysMem& mem, std::uint64_t pda, std::uint8_t vector, bool urgent,
+                           bool eime) {
     assert(pda % kPidBytes == 0);
-    PostingResult r;
+    PidRmw m;
+    PostingResult& r = m.result;
     // 1. The PID must be accessible (0x27).
     if (!mem.is_ram(pda, kPidBytes)) {
         r.faulted = true;
         r.fault = VtdFaultReason::PidAccess;
-        return r;
+        return m;
     }
-    PidLine pid;
-    mem.read(pda, pid.data(), kPidBytes);
-    r.old_control = pid[kPidControlWord];
+    mem.read(pda, m.read.data(), kPidBytes);
+    r.old_control = m.read[kPidControlWord];
     // 2. Reserved PID fields must be 0 (0x28).
-    if (pid_reserved_bits_set(pid)) {
+    if (pid_reserved_bits_set(m.read)) {
         r.faulted = true;
         r.fault = VtdFaultReason::ReservedPid;
         r.new_control = r.old_control;
-        return r;
+        return m;
     }
     // 3. Set PIR[vector], decide X, set ON if X.
-    r.notify = pid_post(pid, vector, urgent);
-    r.new_control = pid[kPidControlWord];
+    m.updated = m.read;
+    r.notify = pid_post(m.updated, vector, urgent);
+    r.new_control = m.updated[kPidControlWord];
     r.nv = pid_nv(r.new_control);
     r.ndst = pid_ndst(r.new_control, eime);
+    return m;
+}
+
+bool post_interrupt_write(PhysMem& mem, std::uint64_t pda, const PidRmw& rmw) {
+    assert(!rmw.result.faulted);
+    PidLine now;
+    mem.read(pda, now.data(), kPidBytes);
+    if (now != rmw.read) return false;
     // 4. Write the line back: the update is visible from here on.
-    mem.write(pda, pid.data(), kPidBytes);
-    return r;
+    mem.write(pda, rmw.updated.data(), kPidBytes);
+    return true;
+}
+
+PostingResult post_interrupt(PhysMem& mem, std::uint64_t pda, std::uint8_t vector, bool urgent,
+                             bool eime) {
+    const PidRmw m = post_interrupt_read(mem, pda, vector, urgent, eime);
+    if (m.result.faulted) return m.result;
+    const bool written = post_interrupt_write(mem, pda, m);
+    assert(written && "nothing runs between the halves");
+    (void)written;
+    return m.result;
 }
 
 }  // namespace vtd

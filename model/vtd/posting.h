@@ -63,8 +63,28 @@ struct PostingResult {
 /// 2. its reserved fields must be 0 (else 0x28, nothing written); 3. pid_post;
 /// 4. the whole line is written back in one write (visible to watches).
 /// The caller sets mem's agent. `eime` decides the NDST format.
+/// = post_interrupt_read then post_interrupt_write at once.
 PostingResult post_interrupt(PhysMem& mem, std::uint64_t pda, std::uint8_t vector, bool urgent,
                              bool eime);
+
+/// The read-modify-write of the posting operation in the two halves the
+/// clocked request path does one clock apart (request_timing.h: PID checks,
+/// PID write). The RMW stays atomic: the write is done only if the line is
+/// still what the read saw; otherwise the read half runs again.
+struct PidRmw {
+    PidLine read{};        ///< the line as read (steps 1-2)
+    PidLine updated{};     ///< the line to write (step 3), valid unless result.faulted
+    PostingResult result;  ///< fault 0x27 / 0x28, or the update and X
+};
+
+/// Steps 1-3 of post_interrupt on the line as it is now; nothing written.
+PidRmw post_interrupt_read(const PhysMem& mem, std::uint64_t pda, std::uint8_t vector, bool urgent,
+                           bool eime);
+
+/// Step 4: write rmw.updated (one write, visible to watches) if the line at
+/// `pda` still equals rmw.read; false (nothing written) if another agent
+/// changed it since. `rmw` must not be faulted. The caller sets mem's agent.
+bool post_interrupt_write(PhysMem& mem, std::uint64_t pda, const PidRmw& rmw);
 
 }  // namespace vtd
 }  // namespace pisim

@@ -5,8 +5,8 @@
 // request and returns). One SC_THREAD, request_engine, takes them in arrival
 // order from a time-ordered queue and runs process_interrupt_request on each:
 // the checks in the specification's order, IRTE from the IEC or memory, then
-// remapping or posting. It sleeps while the queue is empty; costs are timed
-// waits from VtdTiming, skipped when zero.
+// remapping or posting. It sleeps while the queue is empty; each step of a
+// request is one timed wait, the step's cycles from request_timing.h.
 #include "model/vtd/vtd.h"
 
 #include <cassert>
@@ -80,13 +80,22 @@ struct VtdUnit::Impl {
     void charge(std::uint64_t n) {
         if (n) sc_core::wait(cycles(n));
     }
+    /// Invariant: a request ending with `end` took request_cycles() from `arrival`.
+    void check_schedule(std::uint64_t arrival, vtd::RequestEnd end, std::uint64_t irte_latency,
+                        std::uint32_t pid_retries) const {
+        assert(now_cycles() - arrival ==
+               vtd::request_cycles(timing, end, irte_latency, pid_retries));
+        (void)arrival, (void)end, (void)irte_latency, (void)pid_retries;
+    }
 
     void record_fault(const PendingRequest& r, VtdFaultReason why, std::uint32_t index,
                       bool recorded);
-    bool fetch_irte(const PendingRequest& r, std::uint32_t index, vtd::Irte& out);
+    bool fetch_irte(const PendingRequest& r, std::uint32_t index, vtd::Irte& out,
+                    std::uint64_t& latency);
     void deliver_remapped(VtdUnit& u, const PendingRequest& r, const vtd::RemapResult& x,
                           std::uint64_t index);
-    void post_interrupt(VtdUnit& u, const PendingRequest& r, const vtd::RemapResult& x);
+    vtd::RequestEnd post_interrupt(VtdUnit& u, const PendingRequest& r, const vtd::RemapResult& x,
+                                   std::uint32_t& pid_retries);
     void send_notification(VtdUnit& u, const PendingRequest& r, std::uint32_t ndst, std::uint8_t nv,
                            std::uint64_t pda);
     void process_interrupt_request(VtdUnit& u, const PendingRequest& r);
@@ -240,19 +249,25 @@ void VtdUnit::Impl::record_fault(const PendingRequest& r, VtdFaultReason why,
 }
 
 // IRTE from the interrupt entry cache, or a 128-bit read of the table entry
-// at IRTA.base + 16 * index [VTD 5.1.4, 9.10]. The memory copy is sampled when
-// the fetch completes. False: the entry is not accessible (fault 0x23).
-bool VtdUnit::Impl::fetch_irte(const PendingRequest& r, std::uint32_t index, vtd::Irte& out) {
+// at IRTA.base + 16 * index [VTD 5.1.4, 9.10]: the IRTE-check step's clock
+// plus the entry's latency (none when not accessible); the memory copy is
+// sampled when the fetch completes. False: the entry is not accessible
+// (fault 0x23). `latency`: iec_hit, irte_fetch or 0.
+bool VtdUnit::Impl::fetch_irte(const PendingRequest& r, std::uint32_t index, vtd::Irte& out,
+                               std::uint64_t& latency) {
     if (iec.lookup(index, out)) {
         ++stats.iec_hits;
-        charge(timing.iec_hit);
+        latency = timing.iec_hit;
+        charge(vtd::irte_check_cycles(timing, latency));
         emit(EventKind::VtdIrteFetch, r.tag, index, 1, out.lo, out.hi);
         return true;
     }
     ++stats.iec_misses;
     const std::uint64_t at = table_base() + vtd::kIrteBytes * index;
-    if (!mem.is_ram(at, vtd::kIrteBytes)) return false;
-    charge(timing.irte_fetch);
+    const bool accessible = mem.is_ram(at, vtd::kIrteBytes);
+    latency = accessible ? timing.irte_fetch : 0;
+    charge(vtd::irte_check_cycles(timing, latency));
+    if (!accessible) return false;
     out.lo = mem.read64(at);
     out.hi = mem.read64(at + 8);
     emit(EventKind::VtdIrteFetch, r.tag, index, 0, out.lo, out.hi);
@@ -278,23 +293,35 @@ void VtdUnit::Impl::deliver_remapped(VtdUnit& u, const PendingRequest& r,
 }
 
 // Posting [VTD 5.2.3, 9.11; SPEC 5]: one atomic read-modify-write of the PID
-// line taking pid_rmw cycles, then the notification if X.
-void VtdUnit::Impl::post_interrupt(VtdUnit& u, const PendingRequest& r,
-                                   const vtd::RemapResult& x) {
-    // The line is fetched for ownership and updated during pid_rmw cycles; the
-    // read-modify-write takes effect, indivisibly, when it completes, and the
-    // notification follows at once.
-    charge(timing.pid_rmw);
-    mem.set_agent(PhysMem::Agent::Vtd);
-    const vtd::PostingResult p = vtd::post_interrupt(mem, x.pda, x.posted_vector, x.urgent, eime());
-    if (p.faulted) {
-        record_fault(r, p.fault, x.index, !(x.fpd && vtd::fault_is_fpd_qualified(p.fault)));
-        return;
+// line, then the notification if X. Clocked as the RTL does it
+// (request_timing.h): the PID-check step (one clock plus pid_rmw) reads the
+// line and decides 0x27/0x28 or the update; the PID-write step (one clock)
+// writes it if no other agent changed it meanwhile, else the PID-check step
+// runs again. The notification follows the write at once. Returns the last
+// step run; `pid_retries` counts the refused writes.
+vtd::RequestEnd VtdUnit::Impl::post_interrupt(VtdUnit& u, const PendingRequest& r,
+                                              const vtd::RemapResult& x,
+                                              std::uint32_t& pid_retries) {
+    vtd::PidRmw m;
+    for (;;) {
+        charge(vtd::pid_check_cycles(timing));
+        m = vtd::post_interrupt_read(mem, x.pda, x.posted_vector, x.urgent, eime());
+        if (m.result.faulted) {
+            record_fault(r, m.result.fault, x.index,
+                         !(x.fpd && vtd::fault_is_fpd_qualified(m.result.fault)));
+            return vtd::RequestEnd::PidChecks;
+        }
+        charge(vtd::pid_write_cycles(timing));
+        mem.set_agent(PhysMem::Agent::Vtd);
+        if (vtd::post_interrupt_write(mem, x.pda, m)) break;
+        ++pid_retries;
     }
+    const vtd::PostingResult& p = m.result;
     ++stats.posted;
     emit(EventKind::VtdPost, r.tag, x.index, x.pda, x.posted_vector, p.old_control, p.new_control,
          p.notify ? 1 : 0);
     if (p.notify) send_notification(u, r, p.ndst, p.nv, x.pda);
+    return vtd::RequestEnd::PidWrite;
 }
 
 // The notification after a post [VTD 5.2.3; SPEC 5]: fixed delivery,
@@ -317,9 +344,10 @@ void VtdUnit::Impl::send_notification(VtdUnit& u, const PendingRequest& r, std::
 
 // Interrupt-remapping hardware operation [VTD 5.1.4; SPEC 5], in order:
 // decode; (IRE=0: pass through); compatibility blocked (0x25) or passed
-// through; request reserved fields (0x20); index < table size (0x21); IRTE
-// from IEC or memory (0x23); present (0x22); IRTE reserved fields (0x24);
-// source ID (0x26); IM=0 remap / IM=1 post (0x27, 0x28).
+// through; request reserved fields (0x20); index < table size (0x21) - the
+// request-check step; IRTE from IEC or memory (0x23); present (0x22); IRTE
+// reserved fields (0x24); source ID (0x26); IM=0 remap - the IRTE-check step;
+// IM=1 post (0x27, 0x28) - the PID-check and PID-write steps.
 void VtdUnit::Impl::process_interrupt_request(VtdUnit& u, const PendingRequest& r) {
     ++stats.requests;
     emit(EventKind::VtdRequest, r.tag, r.address, r.data, r.requester_id);
@@ -327,7 +355,8 @@ void VtdUnit::Impl::process_interrupt_request(VtdUnit& u, const PendingRequest& 
         process_with_engine(u, r);
         return;
     }
-    charge(timing.decode);
+    const std::uint64_t arrival = now_cycles();
+    charge(vtd::request_check_cycles(timing));
 
     if (!ires) {
         // Remapping disabled: every request is handled in compatibility format [VTD 5.1].
@@ -335,6 +364,7 @@ void VtdUnit::Impl::process_interrupt_request(VtdUnit& u, const PendingRequest& 
             vtd::check_interrupt_request(r.address & ~0x10ull, r.data, 0, false, true);
         assert(x.outcome == vtd::RemapOutcome::Compatibility);
         deliver_remapped(u, r, x, kCompatIndex);
+        check_schedule(arrival, vtd::RequestEnd::RequestChecks, 0, 0);
         return;
     }
 
@@ -343,9 +373,11 @@ void VtdUnit::Impl::process_interrupt_request(VtdUnit& u, const PendingRequest& 
     switch (first.outcome) {
         case vtd::RemapOutcome::Fault:
             record_fault(r, first.fault, first.index, first.fault_recorded);
+            check_schedule(arrival, vtd::RequestEnd::RequestChecks, 0, 0);
             return;
         case vtd::RemapOutcome::Compatibility:
             deliver_remapped(u, r, first, kCompatIndex);
+            check_schedule(arrival, vtd::RequestEnd::RequestChecks, 0, 0);
             return;
         case vtd::RemapOutcome::IrteNeeded:
             break;
@@ -355,21 +387,28 @@ void VtdUnit::Impl::process_interrupt_request(VtdUnit& u, const PendingRequest& 
     }
 
     vtd::Irte irte;
-    if (!fetch_irte(r, first.index, irte)) {
+    std::uint64_t irte_latency = 0;
+    if (!fetch_irte(r, first.index, irte, irte_latency)) {
         record_fault(r, VtdFaultReason::TableAccess, first.index, true);
+        check_schedule(arrival, vtd::RequestEnd::IrteChecks, irte_latency, 0);
         return;
     }
     const vtd::RemapResult x = vtd::process_irte(first.index, irte, r.requester_id, eime());
     switch (x.outcome) {
         case vtd::RemapOutcome::Fault:
             record_fault(r, x.fault, x.index, x.fault_recorded);
+            check_schedule(arrival, vtd::RequestEnd::IrteChecks, irte_latency, 0);
             return;
         case vtd::RemapOutcome::Remapped:
             deliver_remapped(u, r, x, x.index);
+            check_schedule(arrival, vtd::RequestEnd::IrteChecks, irte_latency, 0);
             return;
-        case vtd::RemapOutcome::Posted:
-            post_interrupt(u, r, x);
+        case vtd::RemapOutcome::Posted: {
+            std::uint32_t retries = 0;
+            const vtd::RequestEnd end = post_interrupt(u, r, x, retries);
+            check_schedule(arrival, end, irte_latency, retries);
             return;
+        }
         default:
             assert(false && "stage 2 yields Fault, Remapped or Posted");
     }

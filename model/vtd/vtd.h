@@ -7,11 +7,13 @@
 // posting.h):
 // - msi_in's b_transport never waits: the write is queued at now + delay and
 //   the call returns TLM_OK (TLM_ADDRESS_ERROR outside 0xFEEx_xxxx).
-// - One process serves requests one at a time in arrival order: decode
-//   (timing.decode), IRTE from the IEC (iec_hit) or memory (irte_fetch, the
-//   entry sampled when the fetch completes), checks, then remap (message out
-//   at once) or post (PID line written at once, pid_rmw, then the
-//   notification). Zero costs add no wait.
+// - One process serves requests one at a time in arrival order, clocked as
+//   the RTL request path is (request_timing.h): request checks (one clock);
+//   IRTE checks (one clock plus iec_hit or irte_fetch, the entry sampled when
+//   the fetch completes), then remap (message out at once); or, to post, PID
+//   checks (one clock plus pid_rmw: the line read, 0x27/0x28, the update)
+//   and PID write (one clock: the line written if unchanged since the read,
+//   else read again; then the notification).
 // - Events, all with the request's tag: VtdRequest at arrival; VtdIrteFetch
 //   when the IRTE is in hand; VtdFault (d = recorded) instead of any delivery;
 //   VtdRemap (a = index, or kCompatIndex for a compatibility pass-through);
@@ -30,19 +32,10 @@
 #include "model/common/phys_mem.h"
 #include "model/common/trace.h"
 #include "model/vtd/irte.h"  // VtdFaultReason, the pure IRTE/request functions
+#include "model/vtd/request_timing.h"  // VtdTiming, the clock schedule of a request
 #include "model/vtd/rtl/vtd_request_engine.h"
 
 namespace pisim {
-
-/// Costs of the remapping unit in cycles (timing profile, "vtd.*").
-struct VtdTiming {
-    std::uint64_t decode = 0;        ///< request decode and checks
-    std::uint64_t iec_hit = 0;       ///< IRTE from the interrupt entry cache
-    std::uint64_t irte_fetch = 0;    ///< IRTE 128-bit memory read on an IEC miss
-    std::uint64_t pid_rmw = 0;       ///< posting read-modify-write of the PID line
-    std::uint64_t iq_descriptor = 0; ///< processing one invalidation descriptor
-    std::uint32_t iec_entries = 0;   ///< IEC capacity (entries); 0 = no cache
-};
 
 /// One recorded fault (a fault recording register) [VTD 10.4.14].
 struct VtdFaultRecord {
@@ -94,8 +87,8 @@ public:
 
     /// Decide requests with `engine` (vtd.engine: rtl, VtdRtlEngine) instead of
     /// the C++ path; null restores the C++ path. The engine looks IRTEs up in
-    /// and fills this unit's IEC; its own cycles replace vtd.decode. Call
-    /// before sc_start() or between requests.
+    /// and fills this unit's IEC and keeps the same clock schedule
+    /// (request_timing.h). Call before sc_start() or between requests.
     void use_request_engine(VtdRequestEngine* engine);
 
     /// Fault records in the order recorded (FPD-suppressed faults are absent).

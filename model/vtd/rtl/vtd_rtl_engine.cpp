@@ -32,10 +32,24 @@ template struct Expose<EvalTag, &Vvtd_irq_path::eval>;
 
 namespace pisim {
 
+namespace {
+// The last step of the request schedule (request_timing.h) a result implies.
+[[maybe_unused]] vtd::RequestEnd request_end(const VtdRequestResult& r) {
+    if (r.remap.outcome == vtd::RemapOutcome::Posted) return vtd::RequestEnd::PidWrite;
+    if (r.remap.outcome == vtd::RemapOutcome::Fault &&
+        (r.remap.fault == VtdFaultReason::PidAccess || r.remap.fault == VtdFaultReason::ReservedPid))
+        return vtd::RequestEnd::PidChecks;
+    if (r.irte_fetched || (r.remap.outcome == vtd::RemapOutcome::Fault &&
+                           r.remap.fault == VtdFaultReason::TableAccess))
+        return vtd::RequestEnd::IrteChecks;
+    return vtd::RequestEnd::RequestChecks;
+}
+}  // namespace
+
 void vtd_irq_path_eval(Vvtd_irq_path& m) { (m.*member(EvalTag{}))(); }
 
 VtdRtlEngine::VtdRtlEngine(sc_core::sc_module_name name, PhysMem& mem, EventSink& sink,
-                           const VtdRtlTiming& timing, vtd::InterruptEntryCache* iec)
+                           const VtdTiming& timing, vtd::InterruptEntryCache* iec)
     : sc_core::sc_module(name), mem_(mem), sink_(sink), timing_(timing), iec_(iec),
       sig_(new VtdIrqPathSignals) {
     assert(timing_.clock_period >= 2 && "one RTL cycle has a low and a high phase");
@@ -56,6 +70,7 @@ void VtdRtlEngine::trace_vcd(const std::string& path) {
 
 void VtdRtlEngine::start_of_simulation() {
     if (!vcd_path_.empty() && !vcd_) open_trace();
+    reset();
 }
 
 void VtdRtlEngine::emit(EventKind k, std::uint64_t tag, std::uint64_t a, std::uint64_t b,
@@ -80,12 +95,14 @@ void VtdRtlEngine::open_trace() {
     vcd_->open(vcd_path_.c_str());
 }
 
-// Synchronous reset in zero simulated time: one rising edge with rst_n=0.
-// Done in the first request, one delta after time 0 at the earliest, so that
-// it follows the verilated module's own initial evaluation.
+// Synchronous reset before simulation starts, in zero simulated time: one
+// evaluation with clk=0 (the model's own initialisation, which takes the
+// clock's level as its previous value), then one rising edge with rst_n=0.
+// The verilated module's SC_METHOD, run once at time 0, then sees no edge.
 void VtdRtlEngine::reset() {
-    sc_core::wait(sc_core::SC_ZERO_TIME);
+    sig_->clk.write(false);
     sig_->rst_n.write(false);
+    vtd_irq_path_eval(*rtl_);
     sig_->clk.write(true);
     vtd_irq_path_eval(*rtl_);
     sig_->clk.write(false);
@@ -116,7 +133,8 @@ void VtdRtlEngine::edge() {
 VtdRequestResult VtdRtlEngine::process(const MsiWrite& w, const VtdRequestConfig& cfg) {
     assert(!busy_ && "one request at a time");
     busy_ = true;
-    if (!reset_done_) reset();
+    assert(reset_done_ && "reset at start_of_simulation");
+    const std::uint64_t arrival = now_cycles();
     VtdIrqPathSignals& s = *sig_;
     VtdRequestResult r;
     const bool eime = cfg.irta & (1ull << 11);
@@ -248,6 +266,13 @@ VtdRequestResult VtdRtlEngine::process(const MsiWrite& w, const VtdRequestConfig
     r.notify = s.rsp_notify.read();
     r.nv = static_cast<std::uint8_t>(s.rsp_nv.read());
     r.ndst = s.rsp_ndst.read();
+    // Invariant: the RTL kept the clock schedule of request_timing.h.
+    assert(r.rtl_cycles == vtd::request_clocks(request_end(r), r.pid_retries));
+    assert(now_cycles() - arrival ==
+           vtd::request_cycles(timing_, request_end(r),
+                               r.iec_hit ? timing_.iec_hit : r.irte_fetched ? timing_.irte_fetch : 0,
+                               r.pid_retries));
+    (void)arrival;
     ++stats_.requests;
     stats_.rtl_cycles += r.rtl_cycles;
     stats_.pid_retries += r.pid_retries;

@@ -14,12 +14,13 @@
 // The model is evaluated directly at each edge (vtd_irq_path_eval): one RTL
 // cycle costs two evaluations and at most one timed wait.
 //
-// Timing (core cycles; P = VtdRtlTiming::clock_period). The first rising edge
+// Timing (core cycles; P = VtdTiming::clock_period). The first rising edge
 // is P after the request's arrival; each later one P after the previous plus
 // the latency of the memory access answered at it; the result is ready at the
 // last rising edge. Memory is sampled (IRTE, PID line) or written (PID line)
 // at the edge that completes the access: the PID write is at the last edge,
-// so the notification follows it in the same cycle, as on the C++ path.
+// so the notification follows it in the same cycle. This is the clock
+// schedule of model/vtd/request_timing.h, which the C++ path charges:
 //   IRE=0 / compatibility / faults 0x25, 0x20, 0x21:  1 P
 //   fault 0x23 (IRTE not accessible):                  2 P
 //   faults 0x22, 0x24, 0x26, remapped message:         2 P + IRTE latency
@@ -30,10 +31,6 @@
 //   A PID line changed by another agent between the RMW's read (third edge)
 //   and its write (fourth edge, P later) is read again: + 2 P + pid_rmw per
 //   retry.
-//   The C++ path: vtd.decode + IRTE latency (+ pid_rmw); here the IRTE
-//   arrives at 2 P + IRTE latency and the PID write is 2 P + pid_rmw later.
-// vtd.decode of the C++ path has no counterpart: the RTL's own cycles are the
-// decode and check cost.
 #pragma once
 
 #include <cstdint>
@@ -47,6 +44,7 @@
 #include "model/vtd/iec.h"
 #include "model/vtd/irte.h"
 #include "model/vtd/posting.h"
+#include "model/vtd/request_timing.h"
 #include "model/vtd/rtl/vtd_request_engine.h"
 
 class Vvtd_irq_path;
@@ -56,23 +54,17 @@ namespace pisim {
 
 struct VtdIrqPathSignals;
 
-/// Costs of the RTL engine, in core cycles.
-struct VtdRtlTiming {
-    std::uint64_t clock_period = 2;  ///< core cycles per RTL clock cycle (>= 2: high P/2, low the rest)
-    std::uint64_t iec_hit = 0;       ///< IRTE from the interrupt entry cache (vtd.iec_hit)
-    std::uint64_t irte_fetch = 0;    ///< IRTE 128-bit memory read (vtd.irte_fetch)
-    std::uint64_t pid_rmw = 0;       ///< PID line acquisition for the RMW (vtd.pid_rmw)
-};
-
 class VtdRtlEngine : public sc_core::sc_module, public VtdRequestEngine {
 public:
     /// `iec` may be null (every IRTE is read from memory); entries that pass
     /// the present and reserved-field checks are filled into it, as the C++
     /// path does. Events emitted here (the rest is the caller's):
     /// VtdIrteFetch when the IRTE arrives, VtdPost when the PID line is
-    /// written.
+    /// written. From `timing` (the unit's VtdTiming) the engine uses
+    /// clock_period (>= 2: high P/2, low the rest), iec_hit, irte_fetch and
+    /// pid_rmw.
     VtdRtlEngine(sc_core::sc_module_name name, PhysMem& mem, EventSink& sink,
-                 const VtdRtlTiming& timing, vtd::InterruptEntryCache* iec = nullptr);
+                 const VtdTiming& timing, vtd::InterruptEntryCache* iec = nullptr);
     ~VtdRtlEngine() override;
 
     /// Run one MSI write through the RTL. Blocking: call from an SC_THREAD;
@@ -104,7 +96,7 @@ private:
 
     PhysMem& mem_;
     EventSink& sink_;
-    const VtdRtlTiming timing_;
+    const VtdTiming timing_;
     vtd::InterruptEntryCache* iec_;
     std::unique_ptr<VtdIrqPathSignals> sig_;
     std::unique_ptr<Vvtd_irq_path> rtl_;

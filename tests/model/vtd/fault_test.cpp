@@ -27,6 +27,18 @@ void expect_fault(Bench& b, std::uint64_t address, std::uint32_t data, VtdFaultR
     EXPECT_EQ(f[0].c, kRid);
     EXPECT_EQ(f[0].d, recorded ? 1u : 0u);
     EXPECT_EQ(f[0].tag, kTag);
+    // When: the step that finds the fault ends (request_timing.h; the IEC is
+    // cold, so the IRTE comes from memory).
+    const VtdTiming t = default_timing();
+    const std::uint64_t P = t.clock_period;
+    std::uint64_t after = P;  // request checks: 0x20, 0x21, 0x25
+    if (why == VtdFaultReason::TableAccess) after = 2 * P;
+    if (why == VtdFaultReason::NotPresent || why == VtdFaultReason::ReservedIrte ||
+        why == VtdFaultReason::SourceId)
+        after = 2 * P + t.irte_fetch;
+    if (why == VtdFaultReason::PidAccess || why == VtdFaultReason::ReservedPid)
+        after = 3 * P + t.irte_fetch + t.pid_rmw;
+    EXPECT_EQ(f[0].cycle, 100 + after);
     if (recorded) {
         ASSERT_EQ(b.unit.faults().size(), 1u);
         const VtdFaultRecord& r = b.unit.faults()[0];

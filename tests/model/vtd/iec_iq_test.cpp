@@ -46,7 +46,8 @@ TEST(VtdIecCache, IndexSelectiveMask) {
 
 // ---- through the unit ----
 
-// Hit vs miss: decode + irte_fetch on a miss, decode + iec_hit on a hit.
+// Hit vs miss: two clocks (request and IRTE checks) + irte_fetch on a miss,
+// + iec_hit on a hit.
 TEST(VtdIec, HitVsMissTiming) {
     const VtdTiming t = default_timing();
     Bench b(t);
@@ -60,8 +61,8 @@ TEST(VtdIec, HitVsMissTiming) {
     EXPECT_EQ(f[0].b, 0u);
     EXPECT_EQ(f[1].b, 1u);
     ASSERT_EQ(b.bus.got.size(), 2u);
-    EXPECT_EQ(b.bus.got[0].cycle - 100, t.decode + t.irte_fetch);
-    EXPECT_EQ(b.bus.got[1].cycle - 1000, t.decode + t.iec_hit);
+    EXPECT_EQ(b.bus.got[0].cycle - 100, 2 * t.clock_period + t.irte_fetch);
+    EXPECT_EQ(b.bus.got[1].cycle - 1000, 2 * t.clock_period + t.iec_hit);
     EXPECT_EQ(b.unit.stats().iec_misses, 1u);
     EXPECT_EQ(b.unit.stats().iec_hits, 1u);
 }
@@ -76,7 +77,7 @@ TEST(VtdIec, NoCacheAlwaysFetches) {
     b.init.send_at(1000, remappable_address(5, false), 0, 0, 2);
     sc_core::sc_start();
     ASSERT_EQ(b.bus.got.size(), 2u);
-    EXPECT_EQ(b.bus.got[1].cycle - 1000, t.decode + t.irte_fetch);
+    EXPECT_EQ(b.bus.got[1].cycle - 1000, 2 * t.clock_period + t.irte_fetch);
     EXPECT_EQ(b.unit.stats().iec_hits, 0u);
 }
 
@@ -237,7 +238,7 @@ TEST(VtdIq, InFlightRequestsDrainBeforeCompletion) {
         b.set_pid_control(kPidBase, false, false, 0xF2, 0x0100);
     });
     // Request 2 hits the stale entry at 2000 and is in flight until
-    // 2000 + decode + iec_hit + pid_rmw.
+    // 2000 + four clocks + iec_hit + pid_rmw.
     b.init.send_at(2000, remappable_address(5, false), 0, 0, 2);
     b.sw.at(2020, [&] {
         b.queue_descriptor(iec_descriptor(true, 0, 5), 0);
@@ -259,7 +260,7 @@ TEST(VtdIq, InFlightRequestsDrainBeforeCompletion) {
     EXPECT_LT(inv, wait);
     const auto& ev = b.sink.events;
     EXPECT_EQ(ev[post2].b, kPidBase) << "in-flight request used the stale entry";
-    const std::uint64_t done2 = 2000 + t.decode + t.iec_hit + t.pid_rmw;
+    const std::uint64_t done2 = 2000 + 4 * t.clock_period + t.iec_hit + t.pid_rmw;
     EXPECT_EQ(ev[notify2].cycle, done2);
     EXPECT_EQ(ev[inv].cycle, done2) << "completion waits for the drain, not for the cost";
     EXPECT_EQ(ev[wait].cycle, done2 + t.iq_descriptor);

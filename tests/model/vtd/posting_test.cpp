@@ -72,8 +72,9 @@ TEST(VtdPosting, On1Sn1Urg1NoSecondNotification) { run_post_case({true, true, tr
 
 // The PID write is visible before the notification: the bus sees ON and
 // PIR already set, VtdPost precedes VtdNotify, and the notification leaves
-// pid_rmw cycles after the line was written. The full path costs
-// decode + irte_fetch (IEC miss) before the write.
+// in the cycle the line was written. The IRTE is in hand two clocks +
+// irte_fetch (IEC miss) after the request; the write is two clocks + pid_rmw
+// later (PID checks with the line's read, PID write).
 TEST(VtdPosting, NotificationAfterPidWrite) {
     const VtdTiming t = default_timing();
     Bench b(t);
@@ -96,11 +97,11 @@ TEST(VtdPosting, NotificationAfterPidWrite) {
     ASSERT_TRUE(req >= 0 && fetch > req && post > fetch && notify > post);
     const auto& ev = b.sink.events;
     EXPECT_EQ(ev[req].cycle, 1000u);
-    EXPECT_EQ(ev[fetch].cycle, 1000u + t.decode + t.irte_fetch);
-    // The read-modify-write takes effect when it completes, pid_rmw cycles
-    // after the IRTE is in hand; the notification follows in the same cycle,
-    // after the write (event order above).
-    EXPECT_EQ(ev[post].cycle, ev[fetch].cycle + t.pid_rmw);
+    EXPECT_EQ(ev[fetch].cycle, 1000u + 2 * t.clock_period + t.irte_fetch);
+    // The read-modify-write takes effect when it completes, two clocks +
+    // pid_rmw after the IRTE is in hand; the notification follows in the same
+    // cycle, after the write (event order above).
+    EXPECT_EQ(ev[post].cycle, ev[fetch].cycle + 2 * t.clock_period + t.pid_rmw);
     EXPECT_EQ(ev[notify].cycle, ev[post].cycle);
     EXPECT_EQ(d.cycle, ev[notify].cycle);
     EXPECT_EQ(ev[notify].a, 3u);     // NDST (xAPIC ID)
@@ -173,4 +174,34 @@ TEST(VtdPidPost, ReservedBits) {
         m[w] = 1ull << 7;
         EXPECT_TRUE(vtd::pid_reserved_bits_set(m)) << w;
     }
+}
+
+// The read-modify-write stays atomic over its two clocked halves
+// (request_timing.h): software rewrites the PID (a new NDST) after the
+// PID-check step read the line and before the PID write; the write is
+// refused, the line read again, and the post and the notification use the
+// new line, one PID-check and one PID-write step later.
+TEST(VtdPosting, PidChangedBetweenReadAndWriteIsReadAgain) {
+    const VtdTiming t = default_timing();
+    const std::uint64_t P = t.clock_period;
+    Bench b(t);
+    b.enable();
+    b.set_irte(9, posted_irte(0x90, kPidBase + 64));
+    b.set_pid_control(kPidBase + 64, false, false, 0xF2, 0x0300);
+    const std::uint64_t read = 1000 + 2 * P + t.irte_fetch + P + t.pid_rmw;
+    b.sw.at(read + 1, [&] { b.set_pid_control(kPidBase + 64, false, false, 0xF2, 0x0500); });
+    b.init.send_at(1000, remappable_address(9, false), 0, 0x0100, 5);
+    sc_core::sc_start();
+
+    const long post = b.sink.index_of(EventKind::VtdPost, 5);
+    const long notify = b.sink.index_of(EventKind::VtdNotify, 5);
+    ASSERT_TRUE(post >= 0 && notify > post);
+    const auto& ev = b.sink.events;
+    EXPECT_EQ(ev[post].cycle, read + P + (P + t.pid_rmw) + P);
+    EXPECT_EQ(ev[notify].cycle, ev[post].cycle);
+    EXPECT_EQ(ev[notify].a, 5u);  // the new NDST (xAPIC ID, bits 15:8)
+    const vtd::PidLine l = b.pid(kPidBase + 64);
+    EXPECT_EQ(l[2], 1ull << (0x90 % 64));
+    EXPECT_TRUE(l[4] & vtd::kPidOn);
+    EXPECT_EQ(b.unit.stats().posted, 1u);
 }

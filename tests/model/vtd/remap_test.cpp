@@ -38,7 +38,7 @@ TEST(VtdRemap, MessageFromIrteXapic) {
     EXPECT_EQ(m.shorthand, Shorthand::None);
     EXPECT_EQ(m.source_apic, ~0u);
     EXPECT_EQ(m.tag, 9u);
-    EXPECT_EQ(b.bus.got[0].cycle, 50u + t.decode + t.irte_fetch);
+    EXPECT_EQ(b.bus.got[0].cycle, 50u + 2 * t.clock_period + t.irte_fetch);
     const auto r = b.sink.of(EventKind::VtdRemap);
     ASSERT_EQ(r.size(), 1u);
     EXPECT_EQ(r[0].a, 12u);
@@ -176,7 +176,7 @@ TEST(VtdRemap, ArrivalOrderAndSerialProcessing) {
     EXPECT_EQ(b.bus.got[0].m.tag, 1u);
     EXPECT_EQ(b.bus.got[1].m.tag, 2u);
     EXPECT_EQ(b.bus.got[2].m.tag, 3u);
-    const std::uint64_t miss = t.decode + t.irte_fetch, hit = t.decode + t.iec_hit;
+    const std::uint64_t miss = 2 * t.clock_period + t.irte_fetch, hit = 2 * t.clock_period + t.iec_hit;
     EXPECT_EQ(b.bus.got[0].cycle, 10 + miss);
     EXPECT_EQ(b.bus.got[1].cycle, 10 + 2 * miss);
     EXPECT_EQ(b.bus.got[2].cycle, 10 + 2 * miss + hit);

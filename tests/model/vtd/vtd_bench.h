@@ -149,7 +149,7 @@ constexpr std::uint64_t kNoRam = 0x10000000;    // not mapped
 
 inline VtdTiming default_timing() {
     VtdTiming t;
-    t.decode = 10;
+    t.clock_period = 3;
     t.iec_hit = 5;
     t.irte_fetch = 200;
     t.pid_rmw = 120;

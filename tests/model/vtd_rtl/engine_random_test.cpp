@@ -154,8 +154,8 @@ SC_MODULE(RandomBench) {
     unsigned requests = 0, mismatches = 0, posted = 0, remapped = 0, faults = 0, hits = 0;
     std::vector<std::string> first;
 
-    static VtdRtlTiming timing() {
-        VtdRtlTiming t;
+    static VtdTiming timing() {
+        VtdTiming t;
         t.clock_period = 2;
         t.iec_hit = 10;
         t.irte_fetch = 250;

@@ -36,8 +36,8 @@ constexpr std::uint64_t kTable = 0x100000;  // IRTA base, S = 7 (256 entries)
 constexpr std::uint64_t kPid = 0x180040;
 constexpr std::uint64_t kP = 2, kIecHit = 10, kIrteFetch = 250, kPidRmw = 300;
 
-VtdRtlTiming timing() {
-    VtdRtlTiming t;
+VtdTiming timing() {
+    VtdTiming t;
     t.clock_period = kP;
     t.iec_hit = kIecHit;
     t.irte_fetch = kIrteFetch;
@@ -63,7 +63,7 @@ SC_MODULE(EngineBench) {
     VtdRequestConfig cfg;
     std::function<void(EngineBench&)> script;
 
-    EngineBench(sc_core::sc_module_name n, bool use_iec = true, const VtdRtlTiming& t = timing())
+    EngineBench(sc_core::sc_module_name n, bool use_iec = true, const VtdTiming& t = timing())
         : sc_core::sc_module(n), engine("engine", mem, sink, t, use_iec ? &iec : nullptr) {
         mem.map_ram(0x100000, 0x100000);
         cfg.irta = kTable | (1ull << 11) | 7;  // EIME=1, 256 entries
@@ -341,7 +341,7 @@ TEST(VtdRtlEngine, RemappingDisabledPassesTheRequestThrough) {
 }
 
 TEST(VtdRtlEngine, ClockPeriodScalesEveryEdge) {
-    VtdRtlTiming t = timing();
+    VtdTiming t = timing();
     t.clock_period = 5;  // odd: high 2, low 3
     EngineBench b("b", true, t);
     b.put_irte(5, posted_irte(kPid, 0x41, false));

@@ -3,8 +3,13 @@
 // functions [VTD 5.1.4, 9.10, 9.11; SPEC 1, 5]: check_interrupt_request,
 // process_irte, pid_reserved_bits_set, pid_post, pid_nv, pid_ndst and the
 // FPD rule. 100,000 random requests from a fixed seed; every output field
-// compared, and the memory accesses the RTL asks for. The bench evaluates the
-// model itself at each clock edge (vtd_irq_path_eval), as VtdRtlEngine does.
+// compared, the memory accesses the RTL asks for, and the time each request
+// takes: the RTL's clocks and core cycles (P per clock plus the latency of
+// each memory access, random per request, added to the clock that waits for
+// it, as VtdRtlEngine serves them) against the C++ model's clock schedule,
+// vtd::request_clocks and vtd::request_cycles (model/vtd/request_timing.h),
+// which the C++ request path charges. The bench evaluates the model itself
+// at each clock edge (vtd_irq_path_eval), as VtdRtlEngine does.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -21,6 +26,7 @@
 #include "model/common/cycles.h"
 #include "model/vtd/irte.h"
 #include "model/vtd/posting.h"
+#include "model/vtd/request_timing.h"
 #include "model/vtd/rtl/vtd_irq_path_signals.h"
 
 namespace pisim {
@@ -64,6 +70,8 @@ struct Case {
     bool pid_error = false;   // the PID read fails (0x27)
     bool retry = false;       // refuse the first PID write; the line is then pid_again
     PidLine pid_again{};
+    VtdTiming timing;         // clock period and memory latencies of this request
+    std::uint64_t irte_latency = 0;  // iec_hit or irte_fetch: the IRTE's source
 };
 
 /// What the C++ model says, and the accesses it implies.
@@ -81,6 +89,10 @@ struct Expected {
     bool notify = false;
     std::uint8_t nv = 0;
     std::uint32_t ndst = 0;
+    // The C++ model's clock schedule (request_timing.h).
+    vtd::RequestEnd end = vtd::RequestEnd::RequestChecks;
+    std::uint32_t pid_retries = 0;
+    std::uint64_t irte_latency = 0;  // 0 when the IRTE read fails (0x23)
 };
 
 bool eime_of(const Case& c) { return c.irta & (1ull << 11); }
@@ -97,6 +109,7 @@ Expected run_model(const Case& c) {
                                        c.cfis);
     if (x.r.outcome != RemapOutcome::IrteNeeded) return x;
     x.irte_read = true;
+    x.end = vtd::RequestEnd::IrteChecks;
     x.irte_address = (c.irta & ~0xFFFull) + vtd::kIrteBytes * x.r.index;
     if (c.irte_error) {
         const std::uint32_t index = x.r.index;
@@ -107,9 +120,11 @@ Expected run_model(const Case& c) {
         x.r.index = index;
         return x;
     }
+    x.irte_latency = c.irte_latency;
     x.r = vtd::process_irte(x.r.index, c.irte, c.requester_id, eime);
     if (x.r.outcome != RemapOutcome::Posted) return x;
     x.pid_read = true;
+    x.end = vtd::RequestEnd::PidChecks;
     x.pda = x.r.pda;
     x.posted_vector = x.r.posted_vector;
     x.urgent = x.r.urgent;
@@ -122,6 +137,8 @@ Expected run_model(const Case& c) {
         fault(VtdFaultReason::PidAccess);
         return x;
     }
+    // A refused write (the first line was good) reads the line again.
+    x.pid_retries = c.retry ? 1 : 0;
     PidLine line = c.retry ? c.pid_again : c.pid;
     if (vtd::pid_reserved_bits_set(line)) {
         fault(VtdFaultReason::ReservedPid);
@@ -133,6 +150,7 @@ Expected run_model(const Case& c) {
     x.nv = vtd::pid_nv(x.new_control);
     x.ndst = vtd::pid_ndst(x.new_control, eime);
     x.pid_written = true;
+    x.end = vtd::RequestEnd::PidWrite;
     x.pid_new = line;
     return x;
 }
@@ -303,6 +321,13 @@ Case generate(Rng& g) {
         c.pid_again = valid_pid(g);
         if (g.one_in(4)) set_reserved_pid_bit(g, c.pid_again);
     }
+
+    // Timing: a clock period and memory latencies (0 now and then).
+    c.timing.clock_period = 2 + g.below(8);
+    c.timing.iec_hit = g.one_in(8) ? 0 : g.below(40);
+    c.timing.irte_fetch = g.one_in(8) ? 0 : g.below(600);
+    c.timing.pid_rmw = g.one_in(8) ? 0 : g.below(600);
+    c.irte_latency = g.bit() ? c.timing.iec_hit : c.timing.irte_fetch;
     return c;
 }
 
@@ -312,7 +337,9 @@ std::string describe(const Case& c) {
       << " ires=" << c.ires << " cfis=" << c.cfis << " address=" << c.address
       << " data=" << c.data << " rid=" << c.requester_id << " irte=" << c.irte.hi << ":"
       << c.irte.lo << " irte_error=" << c.irte_error << " pid_error=" << c.pid_error
-      << " retry=" << c.retry << " pid[4]=" << c.pid[4];
+      << " retry=" << c.retry << " pid[4]=" << c.pid[4] << std::dec
+      << " P=" << c.timing.clock_period << " irte_latency=" << c.irte_latency
+      << " pid_rmw=" << c.timing.pid_rmw;
     return o.str();
 }
 
@@ -322,6 +349,7 @@ SC_MODULE(LockstepBench) {
     VtdIrqPathSignals s;
     Vvtd_irq_path rtl{"vtd_irq_path"};
     unsigned requests = 0, mismatches = 0;
+    std::uint64_t clocks_total = 0, cycles_total = 0;
     std::vector<std::string> first_mismatches;
     std::map<std::string, unsigned> seen;  // outcome / fault class -> count
 
@@ -382,8 +410,16 @@ SC_MODULE(LockstepBench) {
         s.req_valid.write(true);
         bool irte_read = false, pid_read = false, pid_written = false, refused = false;
         PidLine written{};
+        // Time as VtdRtlEngine keeps it: each clock P core cycles, stretched
+        // by the latency of the memory access answered at its edge (an IRTE
+        // read that fails is answered at once; a PID read takes pid_rmw even
+        // when it fails; a PID write has no latency).
+        std::uint64_t clocks = 0, took = 0, latency = 0;
         for (unsigned cycle = 0;; ++cycle) {
             edge();
+            ++clocks;
+            took += c.timing.clock_period + latency;
+            latency = 0;
             if (s.rsp_valid.read() && s.req_ready.read()) break;
             if (cycle > 16 || !s.mem_req_valid.read()) {
                 mismatch(c, "no result and no memory request");
@@ -400,9 +436,11 @@ SC_MODULE(LockstepBench) {
                 } else {
                     const std::uint64_t w[2] = {c.irte.lo, c.irte.hi};
                     s.set_rdata(w, 2);
+                    latency = c.irte_latency;
                 }
             } else if (!s.mem_req_write.read()) {
                 check(c, "pid address", at, x.pda);
+                latency = c.timing.pid_rmw;
                 if (c.pid_error)
                     s.mem_rsp_error.write(true);
                 else
@@ -421,6 +459,12 @@ SC_MODULE(LockstepBench) {
             s.mem_rsp_valid.write(true);
         }
         compare(c, x, irte_read, pid_read, pid_written, written);
+        // The clock schedule of the C++ request path.
+        check(c, "clocks", clocks, vtd::request_clocks(x.end, x.pid_retries));
+        check(c, "cycles", took,
+              vtd::request_cycles(c.timing, x.end, x.irte_latency, x.pid_retries));
+        clocks_total += clocks;
+        cycles_total += took;
     }
 
     void compare(const Case& c, const Expected& x, bool irte_read, bool pid_read, bool pid_written,
@@ -488,6 +532,9 @@ TEST(VtdRtlLockstep, HundredThousandRandomRequestsMatchTheCppModel) {
     for (const auto& m : bench.first_mismatches) ADD_FAILURE() << m;
     EXPECT_EQ(bench.mismatches, 0u);
     for (const auto& [cls, n] : bench.seen) std::printf("  %-40s %u\n", cls.c_str(), n);
+    std::printf("  %u requests, %llu RTL clocks, %llu core cycles, each compared with the C++ schedule\n",
+                bench.requests, static_cast<unsigned long long>(bench.clocks_total),
+                static_cast<unsigned long long>(bench.cycles_total));
     // Every class was exercised (the generator reaches them all).
     const char* required[] = {
         "compatibility eime0",       "remapped eime0",           "remapped eime1",
