@@ -7,6 +7,8 @@
  *  - pi_switch_from / pi_switch_to: full context switch (sched.c), never on a
  *    lazy switch (tasklet in idle context, idle after a block or offline).
  *  - pi_vcpu_block: HLT exit path, after the vCPU is marked blocked.
+ *  - pi_do_resume, pi_sync_pir_to_irr: interrupt assist of the VM-entry
+ *    path, IF=1 (virq_intr_assist);
  *  - pi_vm_entry_check: VM-entry path with IF=0, last step before VM entry.
  *  - pi_wakeup_handler / pi_notification_handler: root-mode interrupt handlers.
  *  - vcpu_kick: after software posting (pi_deliver_posted_intr).
@@ -44,6 +46,8 @@ void pi_switch_to(struct vcpu *v);
 /* Returns true if an event arrived meanwhile (ON set or PIR non-empty): the
  * caller must unblock. */
 bool pi_vcpu_block(struct vcpu *v);
+void pi_do_resume(struct vcpu *v);
+void pi_sync_pir_to_irr(struct vcpu *v);
 void pi_vm_entry_check(struct vcpu *v);
 void pi_wakeup_handler(void);
 void pi_notification_handler(void);

@@ -65,11 +65,19 @@ static void apicv_intr_assist(struct vcpu *v)
                 hyp_trace(HYP_TR_VIRQ_PEND, v->id, i * 64u + b, 2, 0);
 }
 
+/* The interrupt assist of the VM-entry path, with IF=1 [Xen vmx_intr_assist]:
+ * posting modes: the descriptor back to running state (pi_do_resume), then
+ * PIR of a consumed notification into VIRR/RVI (pi_sync_pir_to_irr); apicv:
+ * software-pending vectors into VIRR/RVI; emulated: injection through the
+ * VM-entry interruption-information field. Every step may be repeated: an
+ * interrupt handled in root mode after it raises a softirq, and vm_entry
+ * comes back here before VM entry. */
 void virq_intr_assist(struct vcpu *v)
 {
-    if (irq_mode_posted())
-        pi_vm_entry_check(v);
-    else if (hyp_core.irq_mode == HYP_IRQ_APICV)
+    if (irq_mode_posted()) {
+        pi_do_resume(v);
+        pi_sync_pir_to_irr(v);
+    } else if (hyp_core.irq_mode == HYP_IRQ_APICV)
         apicv_intr_assist(v);
     else
         vlapic_intr_assist(v);

@@ -1,15 +1,18 @@
 /*
- * vm_entry.c - the VM-entry path of the current vCPU [Xen
- * vmx_asm_vmexit_handler / vmx_intr_assist ordering; SPEC 2, 7; seed 001].
+ * vm_entry.c - the VM-entry path of the current vCPU, in Xen's order [Xen
+ * vmx_do_resume / vmx_asm_vmexit_handler .Lvmx_do_vmentry; SPEC 2, 7;
+ * seed 001].
  *
  *  1. arm the scheduler tick;
- *  2. IF := 0; a softirq raised until here (e.g. by a notification in root
- *     mode, seed 001) sends us back to process it first;
- *  3. interrupt assist per irq mode, with IF=0: in posting modes
- *     pi_vm_entry_check (NV, blocking list, PIR -> VIRR/RVI), in apicv the
- *     software-pending vectors -> VIRR/RVI, in emulated mode injection;
- *  4. VM entry; returns with IF=0 after the exit;
- *  5. exit handling by reason, then IF := 1.
+ *  2. interrupt assist per irq mode, with IF=1 (virq_intr_assist);
+ *  3. IF := 0; a softirq raised until here sends us back to process it and
+ *     to redo step 2. This is what makes step 2 safe with IF=1: a
+ *     notification handled in root mode between steps 2 and 3 leaves its
+ *     vector in PIR, and only the softirq pi_notification_handler raises
+ *     brings the pCPU back to sync it (seed 001);
+ *  4. in posting modes the IF=0 check of the descriptor (pi_vm_entry_check);
+ *  5. VM entry; returns with IF=0 after the exit;
+ *  6. exit handling by reason, then IF := 1.
  */
 #include "hyp_core.h"
 #include "pi.h"
@@ -19,18 +22,19 @@ void vm_entry(struct vcpu *v)
     uint32_t cpu = arch_cpu_id();
     struct pcpu *pc = &hyp_core.pcpu[cpu];
 
+    HYP_ASSERT(pc->curr == v->id && pc->ctx == v->id && pc->vmcs_loaded == v->id);
+    HYP_ASSERT(vcpu_state(v) == HYP_VCPU_RUNNING && v->vmcs_cpu == cpu);
     timer_arm(pc);                          /* 1 */
-    arch_irq_disable();                     /* 2 */
+    virq_intr_assist(v);                    /* 2 */
+    arch_irq_disable();                     /* 3 */
     if (softirq_pending(cpu)) {
         arch_irq_enable();
         return;
     }
-    HYP_ASSERT(pc->curr == v->id && pc->ctx == v->id && pc->vmcs_loaded == v->id);
-    HYP_ASSERT(vcpu_state(v) == HYP_VCPU_RUNNING && v->vmcs_cpu == cpu);
+    if (irq_mode_posted())                  /* 4 */
+        pi_vm_entry_check(v);
 
-    virq_intr_assist(v);                    /* 3 */
-
-    struct arch_vm_exit exit;               /* 4 */
+    struct arch_vm_exit exit;               /* 5 */
     exit.reason = 0;
     exit.qualification = 0;
     exit.intr_info = 0;
@@ -40,6 +44,6 @@ void vm_entry(struct vcpu *v)
     HYP_ASSERT(entered && exit.entry_error == 0);
     HYP_ASSERT(!arch_irqs_enabled());
 
-    vmexit_handler(v, &exit);               /* 5 */
+    vmexit_handler(v, &exit);               /* 6 */
     arch_irq_enable();
 }

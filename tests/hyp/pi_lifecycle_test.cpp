@@ -259,7 +259,7 @@ TEST_F(PiLifecycle, BlockWithSnSetIsAnInvariantViolation)
     EXPECT_THROW(pi_vcpu_block(&hyp_core.vcpu[v]), mock::AssertFailure);
 }
 
-TEST_F(PiLifecycle, VmEntryCheckRestoresNvThenLeavesListThenSyncsPir)
+TEST_F(PiLifecycle, InterruptAssistRestoresNvThenLeavesListThenSyncsPir)
 {
     init(1);
     std::uint32_t v = running_vcpu(0);
@@ -269,8 +269,9 @@ TEST_F(PiLifecycle, VmEntryCheckRestoresNvThenLeavesListThenSyncsPir)
     ASSERT_TRUE(mock::vtd_post(pid_pa(v), 0x61));  // wakeup notification
     vcpu_wake(&hyp_core.vcpu[v]);
     ASSERT_EQ(state(v), HYP_VCPU_RUNNING);  // still current: never left
+    m->irq_enabled[0] = true;                // Xen vmx_intr_assist runs with IF=1
     m->log.clear();
-    pi_vm_entry_check(&hyp_core.vcpu[v]);
+    virq_intr_assist(&hyp_core.vcpu[v]);
     long nv_write = ctl_cmpxchg_with_nv(v, kNV);
     long del = m->find("tr_blocklist_del", v);
     long clear_on = m->find("fetch_and64", pid_pa(v) + 32);
@@ -280,7 +281,7 @@ TEST_F(PiLifecycle, VmEntryCheckRestoresNvThenLeavesListThenSyncsPir)
     ASSERT_GE(clear_on, 0);
     ASSERT_GE(take, 0);
     EXPECT_LT(nv_write, del);
-    EXPECT_LT(del, clear_on);
+    EXPECT_LT(del, clear_on) << "NV and the list before the PIR sync";
     EXPECT_LT(clear_on, take) << "ON is cleared before PIR is read";
     EXPECT_EQ(nv(v), kNV);
     EXPECT_FALSE(on(v));
@@ -292,16 +293,26 @@ TEST_F(PiLifecycle, VmEntryCheckRestoresNvThenLeavesListThenSyncsPir)
     EXPECT_EQ(m->count("self_ipi"), 0);
 }
 
-TEST_F(PiLifecycle, VmEntryCheckKeepsHigherRvi)
+TEST_F(PiLifecycle, SyncPirKeepsHigherRvi)
 {
     init(1);
     std::uint32_t v = running_vcpu(0);
     m->vmcs[vmcs_pa(v)][VMCS_GUEST_INTR_STATUS] = 0x3080;  // SVI 0x30, RVI 0x80
     ASSERT_TRUE(mock::vtd_post(pid_pa(v), 0x41));
-    m->irq_enabled[0] = false;
-    pi_vm_entry_check(&hyp_core.vcpu[v]);
+    pi_sync_pir_to_irr(&hyp_core.vcpu[v]);
     EXPECT_TRUE(virr(v, 0x41));
     EXPECT_EQ(field(v, VMCS_GUEST_INTR_STATUS), 0x3080u);
+}
+
+TEST_F(PiLifecycle, SyncPirLeavesPirWithOnClearToTheEntryCheck)
+{
+    init(1);
+    std::uint32_t v = running_vcpu(0);
+    m->wr64(pid_pa(v), 1ull << 0x30);  // posted while SN was 1: no ON
+    m->log.clear();
+    pi_sync_pir_to_irr(&hyp_core.vcpu[v]);
+    EXPECT_EQ(m->rd64(pid_pa(v)), 1ull << 0x30);
+    EXPECT_EQ(m->count("xchg64"), 0);
 }
 
 TEST_F(PiLifecycle, VmEntryCheckSelfNotifiesSuppressedPir)
@@ -319,6 +330,18 @@ TEST_F(PiLifecycle, VmEntryCheckSelfNotifiesSuppressedPir)
     EXPECT_EQ(m->count("xchg64"), 0);
 }
 
+TEST_F(PiLifecycle, VmEntryCheckLeavesPirToAPendingNotification)
+{
+    init(1);
+    std::uint32_t v = running_vcpu(0);
+    ASSERT_TRUE(mock::vtd_post(pid_pa(v), 0x30));  // after the sync: ON, notified
+    m->irq_enabled[0] = false;
+    m->log.clear();
+    pi_vm_entry_check(&hyp_core.vcpu[v]);
+    EXPECT_EQ(m->count("self_ipi"), 0);
+    EXPECT_TRUE(on(v));
+}
+
 TEST_F(PiLifecycle, VmEntryCheckDoesNothingWhenNothingPending)
 {
     init(1);
@@ -331,18 +354,22 @@ TEST_F(PiLifecycle, VmEntryCheckDoesNothingWhenNothingPending)
     EXPECT_EQ(m->count("write32"), 0);
 }
 
-TEST_F(PiLifecycle, VmEntryCheckReadsOnlyControlWordInSteadyState)
+TEST_F(PiLifecycle, EntryPathReadsOnlyControlWordInSteadyState)
 {
     init(1);
     std::uint32_t v = running_vcpu(0);
+    virq_intr_assist(&hyp_core.vcpu[v]);  // first entry after the switch-in
     m->irq_enabled[0] = false;
-    pi_vm_entry_check(&hyp_core.vcpu[v]);  // first entry after the switch-in
+    pi_vm_entry_check(&hyp_core.vcpu[v]);
+    m->irq_enabled[0] = true;
     m->log.clear();
+    virq_intr_assist(&hyp_core.vcpu[v]);
+    m->irq_enabled[0] = false;
     pi_vm_entry_check(&hyp_core.vcpu[v]);
     long mem = 0;
     for (const auto& c : m->log)
         mem += c.name.find("64") != std::string::npos || c.name.find("32") != std::string::npos;
-    EXPECT_EQ(mem, 1) << "one read of the control word";
+    EXPECT_EQ(mem, 2) << "the control word, read by pi_do_resume and pi_sync_pir_to_irr";
     EXPECT_EQ(m->find("read64", pid_pa(v) + 32), 0);
 }
 
@@ -368,6 +395,16 @@ TEST_F(PiLifecycle, VmEntryCheckLooksAtPirAgainAfterSwitchOut)
     m->log.clear();
     pi_vm_entry_check(&hyp_core.vcpu[a]);
     EXPECT_GE(m->find("self_ipi", kNV), 0);
+}
+
+TEST_F(PiLifecycle, VmEntryCheckRejectsAVcpuStillOnABlockingList)
+{
+    init(1);
+    std::uint32_t v = running_vcpu(0);
+    m->irq_enabled[0] = false;
+    vcpu_block(&hyp_core.vcpu[v]);
+    ASSERT_NE(hyp_core.vcpu[v].pi_block_cpu, HYP_INVALID);
+    EXPECT_THROW(pi_vm_entry_check(&hyp_core.vcpu[v]), mock::AssertFailure);
 }
 
 TEST_F(PiLifecycle, VmEntryCheckRequiresInterruptsDisabled)

@@ -266,8 +266,7 @@ TEST_F(Sched, BlockedVcpuMigratesAndIsWokenOnItsNewPcpu)
     m->irq_enabled[1] = true;
     do_softirq();
     EXPECT_EQ(hyp_core.pcpu[1].curr, v);
-    m->irq_enabled[1] = false;
-    pi_vm_entry_check(&hyp_core.vcpu[v]);
+    virq_intr_assist(&hyp_core.vcpu[v]);
     EXPECT_EQ(nv(v), kNV);
     EXPECT_EQ(ndst(v), xapic_ndst(1));
     EXPECT_TRUE(virr(v, 0x61));
