@@ -9,6 +9,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "hyp/trace.h"
 #include "model/common/cycles.h"
 #include "platform/input_error.h"
 
@@ -182,6 +183,19 @@ void Machine::ScenarioDriver::main() {
             case TimedEvent::Op::Tasklet:
                 c.op = HYP_CTL_TASKLET, c.pcpu = t.pcpu, c.arg = t.cost, target = t.pcpu;
                 break;
+            case TimedEvent::Op::Block: {
+                // The guest decides to idle: STI;HLT at its next instruction
+                // boundary with IF=1 (CpuCore::request_guest_halt). Only a
+                // running vCPU can execute it; for any other the event is
+                // recorded and has no effect.
+                const int g = m_.s_.vcpu_global(t.vcpu);
+                if (m_.hub_.oracles->vcpu_state(g) != HYP_VCPU_RUNNING) continue;
+                const std::uint64_t pa = m_.vcpu_storage_[static_cast<std::size_t>(g)].vmcs_pa;
+                const Vmcs* v = m_.vmcs.find(pa);
+                const int core = v != nullptr && v->active_on >= 0 ? v->active_on : 0;
+                m_.cores_[static_cast<std::size_t>(core)]->request_guest_halt(pa);
+                continue;
+            }
             case TimedEvent::Op::Reprogram: {
                 for (const auto& d : m_.s_.devices) {
                     if (d.name != t.device) continue;

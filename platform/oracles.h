@@ -66,6 +66,12 @@ public:
     void finish(std::uint64_t end_cycle);
 
     const std::vector<Violation>& violations() const { return violations_; }
+    /// The hypervisor's state of vCPU `vcpu` as the event stream last showed
+    /// it (enum hyp_vcpu_state; 0 offline before any event).
+    std::uint32_t vcpu_state(int vcpu) const {
+        auto it = vcpus_.find(vcpu);
+        return it == vcpus_.end() ? 0 : it->second.state;
+    }
     /// A violation found outside the event stream (a failed hyp assertion).
     void add(Violation v) { violations_.push_back(std::move(v)); }
 

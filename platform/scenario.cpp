@@ -12,6 +12,7 @@ namespace pisim {
 const char* timed_event_op_name(TimedEvent::Op op) {
     switch (op) {
         case TimedEvent::Op::Preempt: return "preempt";
+        case TimedEvent::Op::Block: return "block";
         case TimedEvent::Op::Wake: return "wake";
         case TimedEvent::Op::Pin: return "pin";
         case TimedEvent::Op::PcpuOffline: return "pcpu_offline";
@@ -319,7 +320,7 @@ private:
             if (t.at >= s_.duration) r_.fail(e["at"], "event.at is at or after the end of the run (duration " + std::to_string(s_.duration) + ")");
             if (!e["op"]) r_.fail(e, "expected event 'op'");
             const std::string op = r_.choice(e["op"], "event.op",
-                {"preempt", "wake", "pin", "pcpu_offline", "pcpu_online", "assign", "deassign", "ipi", "tasklet", "reprogram_irte"});
+                {"preempt", "block", "wake", "pin", "pcpu_offline", "pcpu_online", "assign", "deassign", "ipi", "tasklet", "reprogram_irte"});
             auto need = [&](const char* k) -> YAML::Node {
                 if (!e[k]) r_.fail(e, "event op '" + op + "' needs '" + k + "'");
                 return e[k];
@@ -335,6 +336,7 @@ private:
                 r_.fail(n, "event.device '" + name + "' names a missing device");
             };
             if (op == "preempt") { t.op = TimedEvent::Op::Preempt; t.pcpu = pcpu(need("pcpu")); }
+            else if (op == "block") { t.op = TimedEvent::Op::Block; t.vcpu = vcpu_ref(need("vcpu"), "event.vcpu"); }
             else if (op == "wake") { t.op = TimedEvent::Op::Wake; t.vcpu = vcpu_ref(need("vcpu"), "event.vcpu"); }
             else if (op == "pin") { t.op = TimedEvent::Op::Pin; t.vcpu = vcpu_ref(need("vcpu"), "event.vcpu"); t.pcpu = pcpu(need("pcpu")); }
             else if (op == "pcpu_offline") { t.op = TimedEvent::Op::PcpuOffline; t.pcpu = pcpu(need("pcpu")); }

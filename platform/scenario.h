@@ -53,7 +53,7 @@ struct DeviceSpec {
 struct TimedEvent {
     std::uint64_t at = 0;
     enum class Op {
-        Preempt, Wake, Pin, PcpuOffline, PcpuOnline, Assign, Deassign, Ipi, Tasklet, Reprogram
+        Preempt, Block, Wake, Pin, PcpuOffline, PcpuOnline, Assign, Deassign, Ipi, Tasklet, Reprogram
     } op{};
     std::uint32_t pcpu = 0;
     VcpuRef vcpu, vcpu2;

@@ -49,6 +49,13 @@ void CpuCore::vmclear(std::uint64_t vmcs_pa) {
     if (impl_->current == v) impl_->current = nullptr;
 }
 
+void CpuCore::request_guest_halt(std::uint64_t vmcs_pa) {
+    Vmcs* v = impl_->store.find(vmcs_pa);
+    assert(v != nullptr && "request_guest_halt of a VMCS region never used");
+    v->guest.halt_requested = true;
+    if (impl_->current == v) impl_->guest_request.notify(sc_core::SC_ZERO_TIME);
+}
+
 // VMPTRLD [SDM 30.3]: make the region at vmcs_pa current (and active) here.
 // A region active on another core must be VMCLEARed there first [SDM 24.11.1];
 // the model does not detect that software error.

@@ -86,6 +86,15 @@ public:
     /// information is returned in `out` (true). Root-mode IF is 0 on return.
     bool vm_enter(VmExitInfo& out);
 
+    /// The guest whose VMCS region is at `vmcs_pa` executes STI;HLT at its next
+    /// instruction boundary with RFLAGS.IF=1 (after an ISR or interrupt-
+    /// disabled window in progress), then resumes where it was: a scenario's
+    /// `block` event. If the region is current on this core, the guest work
+    /// in progress is cut at the current cycle; else the HLT happens when the
+    /// guest next runs. Call on the core the region is active on, or any core
+    /// when it is active nowhere.
+    void request_guest_halt(std::uint64_t vmcs_pa);
+
     /// VM exits counted by basic exit reason.
     const std::map<std::uint32_t, std::uint64_t>& exit_counts() const;
 
@@ -93,6 +102,7 @@ public:
 
 private:
     void thread_main();
+    sc_core::sc_event guest_request_{"guest_request"};  ///< see request_guest_halt
     Impl* impl_;
 };
 

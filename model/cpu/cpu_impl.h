@@ -23,7 +23,7 @@ struct CpuCore::Impl {
     Impl(CpuCore& core, std::uint32_t index, const CpuTiming& timing, PhysMem& mem,
          VmcsStore& store, LapicCoreIf& lapic, EventSink& sink)
         : core(core), index(index), timing(timing), mem(mem), store(store), lapic(lapic),
-          sink(sink) {}
+          sink(sink), guest_request(core.guest_request_) {}
 
     CpuCore& core;
     const std::uint32_t index;
@@ -37,6 +37,9 @@ struct CpuCore::Impl {
     /// A pending virtual interrupt is recognized [SDM 29.2.1]: set by the
     /// evaluation, cleared by delivery; re-established by every VM entry.
     bool virq_recognized = false;
+    /// Notified by request_guest_halt: cuts guest work in progress (run_for).
+    /// The module owns it (CpuCore::guest_request_).
+    sc_core::sc_event& guest_request;
     std::map<std::uint32_t, std::uint64_t> exit_counts;
 
     // --- accessors --------------------------------------------------------

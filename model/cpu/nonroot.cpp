@@ -124,8 +124,13 @@ bool CpuCore::Impl::execute_guest(VmExitInfo& out) {
 std::uint64_t CpuCore::Impl::run_for(std::uint64_t remaining) {
     if (remaining == 0) return 0;
     const cycles_t start = now_cycles();
-    if (pin(vmcs::PIN_EXT_INTR_EXITING))
+    const bool cut = guest_if() && !guest().halt_requested;  // a block request can cut it
+    if (pin(vmcs::PIN_EXT_INTR_EXITING) && cut)
+        sc_core::wait(cycles(remaining), lapic.deliverable_event() | guest_request);
+    else if (pin(vmcs::PIN_EXT_INTR_EXITING))
         sc_core::wait(cycles(remaining), lapic.deliverable_event());
+    else if (cut)
+        sc_core::wait(cycles(remaining), guest_request);
     else
         sc_core::wait(cycles(remaining));
     const cycles_t done = now_cycles() - start;
@@ -182,6 +187,18 @@ bool CpuCore::Impl::guest_op(VmExitInfo& out) {
             set_halted(true);
             return false;
         }
+    }
+    if (g.halt_requested && guest_if()) {
+        // A `block` event: STI;HLT here, then the interrupted op resumes
+        // (pc and op_remaining stay). HLT [SDM 25.1.3] as in the Halt op.
+        g.halt_requested = false;
+        emit(EventKind::GuestOp, g.vcpu, static_cast<std::uint64_t>(GuestOp::Kind::Halt), 1);
+        if (proc(vmcs::CPU_HLT_EXITING)) {
+            vm_exit(vmcs::EXIT_HLT, 0, 0, out);
+            return true;
+        }
+        set_halted(true);
+        return false;
     }
     const GuestOp& op = p.ops[g.pc];
     const bool x2apic = sec(vmcs::SEC_VIRTUALIZE_X2APIC);

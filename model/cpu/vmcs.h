@@ -135,6 +135,9 @@ struct GuestState {
     std::uint64_t isr_remaining = 0;
     bool halted = false;             ///< HLT executed, waiting for an interrupt
     std::uint32_t op_phase = 0;      ///< step within a multi-write op (xAPIC ICR: 0 ICR_HI, 1 ICR_LO)
+    /// A scenario's `block` event: the guest executes STI;HLT at its next
+    /// instruction boundary with RFLAGS.IF=1, then resumes its current op.
+    bool halt_requested = false;
     /// RVI | SVI << 8 | VPPR << 16 last reported in a CpuVapicState event
     /// (~0 = none yet); trace bookkeeping only.
     std::uint32_t traced_vapic = 0xFFFFFFFFu;

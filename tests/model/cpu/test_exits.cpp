@@ -64,6 +64,57 @@ TEST(CpuHlt, HltExitingExitsAndResumesAfterHlt) {
     EXPECT_EQ(m.log.count("guest.halt"), 0);
 }
 
+// A scenario's `block` event (CpuCore::request_guest_halt): the compute in
+// progress is cut at the request's cycle by STI;HLT (exit 12 with HLT
+// exiting), and the next entry resumes the cycles it had left.
+TEST(CpuHlt, HaltRequestCutsComputeAndResumesIt) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::Compute, 10000}};
+    m.program.repeat = false;
+    m.lapic.at(2000, [&] { m.cpu->request_guest_halt(kVmcsPa); });
+    m.run_entries([&] { m.setup_apicv(); m.set_proc(vmcs::CPU_HLT_EXITING); }, 2);
+    ASSERT_EQ(m.exits.size(), 2u);
+    EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_HLT);
+    EXPECT_EQ(m.exits[1].reason, vmcs::EXIT_HLT);
+    auto ex = m.log.events(EventKind::CpuVmExit);
+    EXPECT_EQ(ex[0].cycle, 2000u);
+    // 1,900 of 10,000 cycles done before the cut; 8,100 after the next entry
+    EXPECT_EQ(ex[1].cycle, m.exit_cycles[0] + 100u + 8100u);
+}
+
+// A request made while the region is not running applies at the first
+// instruction boundary of the next entry.
+TEST(CpuHlt, HaltRequestBeforeEntryHaltsAtFirstBoundary) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::Compute, 1000}};
+    m.run_entries([&] {
+        m.setup_apicv();
+        m.set_proc(vmcs::CPU_HLT_EXITING);
+        m.cpu->request_guest_halt(kVmcsPa);
+    }, 1);
+    ASSERT_EQ(m.exits.size(), 1u);
+    EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_HLT);
+    EXPECT_EQ(m.log.events(EventKind::CpuVmExit)[0].cycle, 100u);
+}
+
+// Inside an injected interrupt's ISR (IF=0) the request waits for the IRET.
+TEST(CpuHlt, HaltRequestWaitsForTheIsr) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::Compute, 5000}};
+    m.program.isr_cost = 1000;
+    m.lapic.at(400, [&] { m.cpu->request_guest_halt(kVmcsPa); });
+    m.run_entries([&] {
+        m.setup_apicv();
+        m.set_proc(vmcs::CPU_HLT_EXITING);
+        m.cpu->vmwrite(vmcs::VM_ENTRY_INTR_INFO_FIELD, vmcs::INTR_INFO_VALID | 0x50);
+    }, 1);
+    ASSERT_EQ(m.exits.size(), 1u);
+    EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_HLT);
+    const auto isr_end = m.log.events(EventKind::GuestIsrEnd);
+    ASSERT_EQ(isr_end.size(), 1u);
+    EXPECT_GE(m.log.events(EventKind::CpuVmExit)[0].cycle, isr_end[0].cycle);
+}
+
 // Without HLT exiting: HLT activity state (mode 2), saved in the VMCS on an
 // external-interrupt exit and restored by the next entry.
 TEST(CpuHlt, ActivityStateSavedOnExternalInterruptExit) {
