@@ -17,6 +17,7 @@ const char* irq_step_name(IrqStep s) {
         case IrqStep::HypPend: return "hyp_pend";
         case IrqStep::PiProcessing: return "pi_processing";
         case IrqStep::VirtualDelivery: return "virtual_delivery";
+        case IrqStep::HostDelivery: return "host_delivery";
         case IrqStep::Count: break;
     }
     return "?";
@@ -30,6 +31,12 @@ std::optional<std::uint64_t> IrqRecord::step_cycle(IrqStep s) const {
 
 void IrqTracker::bind(std::uint32_t rid, std::uint32_t index, int vcpu, std::uint8_t vector) {
     bindings_[{rid, index}] = {vcpu, vector};
+}
+
+void IrqTracker::bind_host(std::uint32_t rid, std::uint32_t index, std::uint8_t host_vector) {
+    bindings_.erase({rid, index});
+    host_waiting_[{rid, index}];
+    host_vector_[{rid, index}] = host_vector;
 }
 
 void IrqTracker::unbind(std::uint32_t rid, std::uint32_t index) { bindings_.erase({rid, index}); }
@@ -63,6 +70,11 @@ void IrqTracker::on_event(const Event& e) {
             }
             r.steps.emplace_back(IrqStep::DeviceWrite, e.cycle);
             by_tag_[r.tag] = records_.size();
+            if (auto h = host_waiting_.find({e.unit, r.vector_index}); h != host_waiting_.end()) {
+                r.host = true;
+                r.vector = host_vector_[{e.unit, r.vector_index}];
+                h->second.push_back(records_.size());
+            }
             if (r.vcpu >= 0) waiting_[{r.vcpu, r.vector}].push_back(records_.size());
             records_.push_back(std::move(r));
             break;
@@ -136,6 +148,25 @@ void IrqTracker::on_event(const Event& e) {
                     if (records_[i].step_cycle(IrqStep::Notification) &&
                         !records_[i].step_cycle(IrqStep::HypPend))
                         step(records_[i], IrqStep::VmExit, e.cycle);
+            }
+            break;
+        }
+        case EventKind::HypHandlerEnter: {
+            // A host-owned device's handler: the oldest of its interrupts that
+            // the local APIC accepted is the one being handled.
+            if (e.a != 9 /* HYP_H_HOST_IRQ */) break;
+            auto h = host_waiting_.find({static_cast<std::uint32_t>(e.d >> 16),
+                                         static_cast<std::uint32_t>(e.d & 0xFFFF)});
+            if (h == host_waiting_.end()) break;
+            auto& list = h->second;
+            for (auto it = list.begin(); it != list.end(); ++it) {
+                IrqRecord& r = records_[*it];
+                if (r.faulted || !r.step_cycle(IrqStep::Notification)) continue;
+                step(r, IrqStep::HostDelivery, e.cycle);
+                r.delivered = true;
+                r.delivered_at = e.cycle;
+                list.erase(it);
+                break;
             }
             break;
         }

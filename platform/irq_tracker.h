@@ -34,6 +34,7 @@ enum class IrqStep : std::uint8_t {
     HypPend,          ///< the hypervisor made the vector pending for the guest
     PiProcessing,     ///< posted-interrupt processing moved PIR into VIRR
     VirtualDelivery,  ///< the guest's ISR started
+    HostDelivery,     ///< the hypervisor's handler of a host-owned device started
     Count
 };
 const char* irq_step_name(IrqStep s);
@@ -42,7 +43,8 @@ struct IrqRecord {
     std::uint64_t tag = 0;
     std::uint32_t device = 0;        ///< requester ID
     std::uint32_t vector_index = 0;  ///< MSI-X entry
-    int vcpu = -1;                   ///< target vCPU (global), -1 if unbound
+    int vcpu = -1;                   ///< target vCPU (global), -1 if unbound or host
+    bool host = false;               ///< a host-owned device's: delivered to the hypervisor
     std::uint8_t vector = 0;         ///< guest vector
     std::vector<std::pair<IrqStep, std::uint64_t>> steps;  ///< in order seen
     bool delivered = false;
@@ -58,6 +60,10 @@ public:
     /// Device `rid`'s MSI-X entry `index` is delivered to (vcpu, vector).
     void bind(std::uint32_t rid, std::uint32_t index, int vcpu, std::uint8_t vector);
     void unbind(std::uint32_t rid, std::uint32_t index);
+    /// Device `rid`'s MSI-X entry `index` belongs to the host (seed 003): it
+    /// is delivered when the hypervisor's handler for it starts
+    /// (HypHandlerEnter of HYP_H_HOST_IRQ naming rid << 16 | index).
+    void bind_host(std::uint32_t rid, std::uint32_t index, std::uint8_t host_vector);
     /// vCPU owning the PID at `pid_pa` (to attribute posts).
     void set_pid_owner(std::uint64_t pid_pa, int vcpu);
 
@@ -72,6 +78,9 @@ private:
     void step(IrqRecord& r, IrqStep s, std::uint64_t cycle);
 
     std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<int, std::uint8_t>> bindings_;
+    /// Host-owned MSI-X entries: interrupts waiting for their handler, in order.
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<std::size_t>> host_waiting_;
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint8_t> host_vector_;
     std::map<std::uint64_t, int> pid_owner_;
     std::vector<IrqRecord> records_;
     std::map<std::uint64_t, std::size_t> by_tag_;

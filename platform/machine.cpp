@@ -89,11 +89,16 @@ private:
         return 0;
     }
     void bind_msi(const DeviceSpec& d, const MsiBinding& b);
+    void bind_host_msi(const DeviceSpec& d, const MsiBinding& b);
     Machine& m_;
     std::vector<bool> offline_;
 };
 
 void Machine::ScenarioDriver::bind_msi(const DeviceSpec& d, const MsiBinding& b) {
+    if (b.host) {
+        bind_host_msi(d, b);
+        return;
+    }
     hyp_ctl c{};
     c.op = HYP_CTL_BIND_MSI;
     c.device = d.requester_id;
@@ -118,6 +123,34 @@ void Machine::ScenarioDriver::bind_msi(const DeviceSpec& d, const MsiBinding& b)
     });
 }
 
+// A host-owned device's vector: a remapped IRTE to (pcpu, host vector) and
+// the hypervisor's root-mode handler (HYP_CTL_BIND_HOST_MSI).
+void Machine::ScenarioDriver::bind_host_msi(const DeviceSpec& d, const MsiBinding& b) {
+    hyp_ctl c{};
+    c.op = HYP_CTL_BIND_HOST_MSI;
+    c.device = d.requester_id;
+    c.msi_index = b.vector_index;
+    c.pcpu = b.pcpu;
+    c.vector = b.guest_vector;
+    c.arg = b.host_isr_cost;
+    std::size_t dev_index = static_cast<std::size_t>(&d - m_.s_.devices.data());
+    const std::uint32_t rid = d.requester_id, index = b.vector_index;
+    const std::uint8_t hvec = b.guest_vector;
+    m_.post_ctl(control_pcpu(), c, [this, dev_index, rid, index, hvec](std::int32_t r) {
+        if (r != 0) {
+            m_.hyp_assert_failed("HYP_CTL_BIND_HOST_MSI of device " + std::to_string(rid) + " vector " +
+                                 std::to_string(index) + " failed: " + std::to_string(r));
+            return;
+        }
+        hyp_msi_msg msg{};
+        if (!m_.hyp->msi_message(rid, index, &msg)) return;
+        Nic& nic = *m_.nics_[dev_index];
+        m_.hub_.tracker.bind_host(rid, index, hvec);
+        nic.msix_program(index, msg.address, msg.data);
+        nic.msix_mask(index, false);
+    });
+}
+
 void Machine::ScenarioDriver::main() {
     offline_.assign(m_.s_.pcpus, false);
     // Boot: every vCPU runnable, devices assigned and their vectors bound.
@@ -126,6 +159,17 @@ void Machine::ScenarioDriver::main() {
         c.op = HYP_CTL_VCPU_UNPAUSE;
         c.vcpu = g;
         m_.post_ctl(control_pcpu(), c, nullptr);
+    }
+    // Host-owned devices first: their host vectors are fixed, guest devices'
+    // (non-posting modes) are allocated from what is left.
+    for (const DeviceSpec& d : m_.s_.devices) {
+        if (!d.host) continue;
+        hyp_ctl c{};
+        c.op = HYP_CTL_ASSIGN_DEVICE;
+        c.device = d.requester_id;
+        c.domain = HYP_DOMID_HOST;
+        m_.post_ctl(control_pcpu(), c, nullptr);
+        for (const MsiBinding& b : d.bindings) bind_host_msi(d, b);
     }
     for (const DeviceSpec& d : m_.s_.devices) {
         if (!d.domain) continue;

@@ -35,6 +35,7 @@ static const char* stage_ending_at(IrqStep s) {
         case IrqStep::HypPend: return "hyp";
         case IrqStep::PiProcessing: return "pi_processing";
         case IrqStep::VirtualDelivery: return "virtual_delivery";
+        case IrqStep::HostDelivery: return "host_delivery";
         default: return nullptr;
     }
 }
@@ -77,7 +78,7 @@ RunReport make_report(Machine& m, std::uint64_t grace) {
     std::map<std::string, std::vector<std::uint64_t>> stage;
     for (const IrqRecord& i : r.interrupts) {
         if (i.faulted) { ++r.faulted; continue; }
-        if (i.vcpu < 0) { ++r.unbound; continue; }
+        if (i.vcpu < 0 && !i.host) { ++r.unbound; continue; }
         if (!i.delivered) {
             if (i.written + grace >= r.end_cycle) ++r.in_flight;
             else ++r.lost;
@@ -149,10 +150,10 @@ std::string format_text(const RunReport& r, bool per_interrupt) {
             }
             std::string total = i.delivered ? std::to_string(i.latency())
                                 : i.faulted ? fmt::format("fault {:#x}", i.fault_reason)
-                                : i.vcpu < 0 ? "unbound" : "undelivered";
+                                : i.vcpu < 0 && !i.host ? "unbound" : "undelivered";
             out += fmt::format("{:>5} {:>6} {:>6} {:>12} {:>12} {:>9} {:>8} {:>12} {:>13} {:>16} {:>9}\n", n,
-                               i.vcpu < 0 ? std::string("-") : "v" + std::to_string(i.vcpu),
-                               i.vcpu < 0 ? std::string("-") : fmt::format("{:#04x}", i.vector), i.written, cols[0], cols[1], cols[2],
+                               i.host ? std::string("host") : i.vcpu < 0 ? std::string("-") : "v" + std::to_string(i.vcpu),
+                               i.vcpu < 0 && !i.host ? std::string("-") : fmt::format("{:#04x}", i.vector), i.written, cols[0], cols[1], cols[2],
                                cols[3], cols[4], cols[5], total);
         }
         out += "\n";
@@ -216,6 +217,7 @@ nlohmann::ordered_json to_json(const RunReport& r) {
                 {"vector", i.vector}, {"written", i.written}, {"delivered", i.delivered}};
         if (i.delivered) ji["latency"] = i.latency();
         if (i.faulted) ji["fault_reason"] = i.fault_reason;
+        if (i.host) ji["host"] = true;
         ji["steps"] = steps;
         irqs.push_back(ji);
     }

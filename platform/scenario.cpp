@@ -270,7 +270,9 @@ private:
             dev.nic.requester_id = dev.requester_id;
             dev.nic.device_index = index++;
             dev.nic.seed = s_.seed;
-            if (d["domain"]) {
+            if (d["domain"] && d["domain"].IsScalar() && d["domain"].Scalar() == "host") {
+                dev.host = true;
+            } else if (d["domain"]) {
                 dev.domain = static_cast<std::uint32_t>(r_.u64(d["domain"], "device domain", 1, ScenarioLimits::max_domains - 1));
                 bool found = false;
                 for (const auto& dom : s_.domains) found = found || dom.id == *dev.domain;
@@ -287,7 +289,31 @@ private:
                 if (qs.msix_index >= dev.nic.msix_vectors)
                     r_.fail(q["vector_index"] ? q["vector_index"] : q, "vector_index beyond msix_vectors");
                 if (q["traffic"]) qs.traffic = traffic(q["traffic"]);
-                if (q["bind"]) {
+                if (q["bind"] && dev.host) {
+                    // A host-owned device: a host vector on a pCPU (seed 003).
+                    const YAML::Node b = q["bind"];
+                    r_.expect_map(b, "bind of a host device", {"pcpu", "vector", "isr_cost"});
+                    if (!b["pcpu"] || !b["vector"])
+                        r_.fail(b, "bind of a host device needs 'pcpu' and 'vector' (host vector 32..255)");
+                    MsiBinding mb;
+                    mb.host = true;
+                    mb.vector_index = qs.msix_index;
+                    mb.pcpu = static_cast<std::uint32_t>(r_.u64(b["pcpu"], "bind.pcpu", 0, ScenarioLimits::max_pcpus - 1));
+                    if (mb.pcpu >= s_.pcpus) r_.fail(b["pcpu"], "bind.pcpu " + std::to_string(mb.pcpu) + " names a missing pCPU");
+                    mb.guest_vector = static_cast<std::uint8_t>(r_.u64(b["vector"], "bind.vector (host vector)", 32, 255));
+                    for (std::uint8_t own : {s_.notification_vector, s_.wakeup_vector, s_.timer_vector, s_.control_vector})
+                        if (mb.guest_vector == own)
+                            r_.fail(b["vector"], "bind.vector " + std::to_string(mb.guest_vector) + " is one of the hypervisor's own vectors (hyp.*_vector)");
+                    for (const auto& o : s_.devices)
+                        for (const auto& ob : o.bindings)
+                            if (ob.host && ob.pcpu == mb.pcpu && ob.guest_vector == mb.guest_vector)
+                                r_.fail(b["vector"], "host vector " + std::to_string(mb.guest_vector) + " on pCPU " + std::to_string(mb.pcpu) + " is already bound to device '" + o.name + "'");
+                    for (const auto& ob : dev.bindings)
+                        if (ob.pcpu == mb.pcpu && ob.guest_vector == mb.guest_vector)
+                            r_.fail(b["vector"], "host vector " + std::to_string(mb.guest_vector) + " on pCPU " + std::to_string(mb.pcpu) + " is already bound");
+                    if (b["isr_cost"]) mb.host_isr_cost = r_.u64(b["isr_cost"], "bind.isr_cost (cycles)", 0, ScenarioLimits::max_duration);
+                    dev.bindings.push_back(mb);
+                } else if (q["bind"]) {
                     const YAML::Node b = q["bind"];
                     r_.expect_map(b, "bind", {"vcpu", "vector", "urgent"});
                     if (!b["vcpu"] || !b["vector"]) r_.fail(b, "bind needs 'vcpu' and 'vector'");

@@ -33,18 +33,24 @@ struct DomainSpec {
     std::vector<VcpuSpec> vcpus;
 };
 
-/// Where one MSI-X vector of a device is delivered.
+/// Where one MSI-X vector of a device is delivered: a guest vector of a
+/// vCPU, or, for a host-owned device, a host vector on a pCPU whose root-mode
+/// handler runs `host_isr_cost` cycles (seed 003).
 struct MsiBinding {
     std::uint32_t vector_index = 0;
     VcpuRef vcpu;
-    std::uint8_t guest_vector = 0;  ///< 16..255
+    std::uint8_t guest_vector = 0;  ///< 16..255 (the host vector, 32..255, for a host device)
     bool urgent = false;            ///< posted IRTE URG
+    bool host = false;              ///< host-owned device: pcpu and host_isr_cost apply
+    std::uint32_t pcpu = 0;         ///< host device: the pCPU its IRTE targets
+    std::uint64_t host_isr_cost = 0;  ///< host device: handler cycles before EOI
 };
 
 struct DeviceSpec {
     std::string name;
     std::uint16_t requester_id = 0;
     std::optional<std::uint32_t> domain;  ///< assigned domain, if any
+    bool host = false;                    ///< `domain: host`: owned by the hypervisor
     NicConfig nic;
     std::vector<MsiBinding> bindings;
 };

@@ -49,6 +49,8 @@ int ctl_execute(const struct hyp_ctl *c)
         return irte_bind_msi(c);
     case HYP_CTL_TASKLET:
         return sched_tasklet(c->pcpu, c->arg);
+    case HYP_CTL_BIND_HOST_MSI:
+        return irte_bind_host_msi(c);
     case HYP_CTL_SEND_VIPI:
         if (!vcpu_valid(c->vcpu) || !vcpu_valid(c->vcpu2) || c->vector < 16)
             return HYP_EINVAL;

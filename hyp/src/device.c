@@ -3,7 +3,8 @@
  *
  * The first device of a domain installs the VT-d PI hooks, the last one
  * removes them (pi_hooks_assign / pi_hooks_deassign) [SPEC 7; Xen
- * vmx_pi_hooks_assign/deassign]. Deassignment first tears down the device's
+ * vmx_pi_hooks_assign/deassign]. A device assigned to HYP_DOMID_HOST is the
+ * hypervisor's own: no domain, no hooks. Deassignment first tears down the device's
  * IRTEs, so nothing posts to the domain any more when the hooks go.
  */
 #include "hyp_core.h"
@@ -19,9 +20,10 @@ struct device *device_find(uint32_t rid)
 
 int device_assign(uint32_t rid, uint32_t domid)
 {
-    if (domid >= HYP_MAX_DOMAINS || !hyp_core.dom[domid].used || rid > 0xFFFFu)
+    bool host = domid == HYP_DOMID_HOST;
+    if ((!host && (domid >= HYP_MAX_DOMAINS || !hyp_core.dom[domid].used)) || rid > 0xFFFFu)
         return HYP_EINVAL;
-    struct domain *d = &hyp_core.dom[domid];
+    struct domain *d = host ? NULL : &hyp_core.dom[domid];
     spin_lock(&hyp_core.irt_lock);
     if (device_find(rid) != NULL) {
         spin_unlock(&hyp_core.irt_lock);
@@ -38,7 +40,7 @@ int device_assign(uint32_t rid, uint32_t domid)
     dev->used = true;
     dev->rid = rid;
     dev->domid = domid;
-    bool first = ++d->nr_devices == 1;
+    bool first = !host && ++d->nr_devices == 1;
     spin_unlock(&hyp_core.irt_lock);
     if (first)
         pi_hooks_assign(d);
@@ -53,11 +55,11 @@ int device_deassign(uint32_t rid)
         spin_unlock(&hyp_core.irt_lock);
         return HYP_ENODEV;
     }
-    struct domain *d = &hyp_core.dom[dev->domid];
+    struct domain *d = dev->domid == HYP_DOMID_HOST ? NULL : &hyp_core.dom[dev->domid];
     irte_unbind_device(rid);
     dev->used = false;
-    HYP_ASSERT(d->nr_devices > 0);
-    bool last = --d->nr_devices == 0;
+    HYP_ASSERT(d == NULL || d->nr_devices > 0);
+    bool last = d != NULL && --d->nr_devices == 0;
     spin_unlock(&hyp_core.irt_lock);
     if (last)
         pi_hooks_deassign(d);

@@ -136,6 +136,8 @@ struct msi_binding {
     uint8_t hvec;           /* host vector (remapped formats) */
     uint32_t hcpu;          /* pCPU the remapped IRTE targets */
     bool urgent;
+    bool host;              /* host-owned device: vcpu/gvec unused */
+    uint64_t host_cycles;   /* host handler cost (host_device_irq), cycles */
 };
 
 #define BINDING_NONE 0xFFFFu
@@ -250,12 +252,14 @@ void vlapic_intr_window_exit(struct vcpu *v);
 
 /* irte.c, msi.c */
 int irte_bind_msi(const struct hyp_ctl *c);
+int irte_bind_host_msi(const struct hyp_ctl *c);
 void irte_unbind_device(uint32_t device);
 void irte_update(uint32_t index, uint64_t lo, uint64_t hi);
 /* IRTE images (out[0] bits 63:0, out[1] bits 127:64) [SPEC 5]. */
 void irte_make_posted(uint32_t rid, uint8_t gvec, bool urgent, uint64_t pid_pa, uint64_t out[2]);
 void irte_make_remapped(uint32_t rid, uint8_t hvec, uint32_t cpu, uint64_t out[2]);
 void device_irq(uint8_t vector);
+void host_device_irq(const struct msi_binding *b);
 
 /* device.c */
 int device_assign(uint32_t rid, uint32_t domid);

@@ -6,7 +6,9 @@
  * The IRTE index (handle) is the binding's slot. vtd-pi: a posted IRTE
  * (guest vector, the vCPU's PID). Other modes: a remapped IRTE to a host
  * vector (device_vector_base..255, allocated per pCPU) on the vCPU's pCPU;
- * device_irq() then delivers the guest vector in software.
+ * device_irq() then delivers the guest vector in software. A host-owned
+ * device (HYP_DOMID_HOST, HYP_CTL_BIND_HOST_MSI) gets a remapped IRTE to the
+ * host vector and pCPU it names, handled by host_device_irq.
  * Message: address 0xFEE00000 | handle[14:0] << 5 | bit 4 (remappable) |
  * SHV bit 3 | handle[15] << 2; data 0 (subhandle 0).
  */
@@ -33,6 +35,28 @@ static void msi_free_hvec(struct msi_binding *b)
     }
 }
 
+/* The slot (IRTE index) of (device, msi_index)'s binding, else the first
+ * free one, else HYP_INVALID; caller holds irt_lock. Once every used slot
+ * was seen and a free one found, the rest is empty. */
+static uint32_t msi_slot(uint32_t device, uint32_t msi_index)
+{
+    HYP_ASSERT(spin_is_locked_by_me(&hyp_core.irt_lock));
+    uint32_t free_index = HYP_INVALID, seen = 0;
+    for (uint32_t i = 0; i < irt_size(); i++) {
+        struct msi_binding *b = &hyp_core.msi[i];
+        if (b->used) {
+            if (b->device == device && b->msi_index == msi_index)
+                return i;
+            seen++;
+        } else if (free_index == HYP_INVALID) {
+            free_index = i;
+        }
+        if (seen == hyp_core.msi_used && free_index != HYP_INVALID)
+            break;
+    }
+    return free_index;
+}
+
 int irte_bind_msi(const struct hyp_ctl *c)
 {
     if (c->vcpu >= HYP_MAX_VCPUS || !hyp_core.vcpu[c->vcpu].used || c->vector < 16)
@@ -45,25 +69,7 @@ int irte_bind_msi(const struct hyp_ctl *c)
         spin_unlock(&hyp_core.irt_lock);
         return HYP_ENODEV;
     }
-    /* Look for this (device, vector)'s binding among the used slots; once
-     * every used slot was seen and a free one found, the rest is empty. */
-    uint32_t index = HYP_INVALID, free_index = HYP_INVALID, seen = 0;
-    for (uint32_t i = 0; i < irt_size(); i++) {
-        struct msi_binding *b = &hyp_core.msi[i];
-        if (b->used) {
-            if (b->device == c->device && b->msi_index == c->msi_index) {
-                index = i;
-                break;
-            }
-            seen++;
-        } else if (free_index == HYP_INVALID) {
-            free_index = i;
-        }
-        if (seen == hyp_core.msi_used && free_index != HYP_INVALID)
-            break;
-    }
-    if (index == HYP_INVALID)
-        index = free_index;
+    uint32_t index = msi_slot(c->device, c->msi_index);
     if (index == HYP_INVALID) {
         spin_unlock(&hyp_core.irt_lock);
         return HYP_ENOSPC;
@@ -100,6 +106,55 @@ int irte_bind_msi(const struct hyp_ctl *c)
     b->vcpu = c->vcpu;
     b->gvec = c->vector;
     b->urgent = c->urgent != 0;
+    b->host = false;
+    b->host_cycles = 0;
+    irte_update(index, irte[0], irte[1]);
+    spin_unlock(&hyp_core.irt_lock);
+    return 0;
+}
+
+/* HYP_CTL_BIND_HOST_MSI (hyp.h): a host-owned device's MSI-X vector to host
+ * vector c->vector on pCPU c->pcpu, as a remapped IRTE [VTD 9.10; Xen
+ * setup_msi_irq + msi_msg_to_remap_entry for a hypervisor-owned device]. */
+int irte_bind_host_msi(const struct hyp_ctl *c)
+{
+    if (c->pcpu >= hyp_core.nr_pcpus || c->vector < 32 || vector_reserved(c->vector))
+        return HYP_EINVAL;
+    spin_lock(&hyp_core.irt_lock);
+    struct device *dev = device_find(c->device);
+    if (dev == NULL || dev->domid != HYP_DOMID_HOST) {
+        spin_unlock(&hyp_core.irt_lock);
+        return HYP_ENODEV;
+    }
+    uint32_t index = msi_slot(c->device, c->msi_index);
+    if (index == HYP_INVALID) {
+        spin_unlock(&hyp_core.irt_lock);
+        return HYP_ENOSPC;
+    }
+    struct msi_binding *b = &hyp_core.msi[index];
+    if (!b->used)
+        b->hcpu = HYP_INVALID;
+    uint16_t owner = hyp_core.pcpu[c->pcpu].vec_binding[c->vector];
+    if (owner != BINDING_NONE && owner != index) {
+        spin_unlock(&hyp_core.irt_lock);
+        return HYP_EEXIST;
+    }
+    msi_free_hvec(b);
+    hyp_core.pcpu[c->pcpu].vec_binding[c->vector] = (uint16_t)index;
+    b->hcpu = c->pcpu;
+    b->hvec = c->vector;
+    uint64_t irte[2];
+    irte_make_remapped(c->device, c->vector, c->pcpu, irte);
+    if (!b->used)
+        hyp_core.msi_used++;
+    b->used = true;
+    b->device = c->device;
+    b->msi_index = c->msi_index;
+    b->vcpu = HYP_INVALID;
+    b->gvec = 0;
+    b->urgent = false;
+    b->host = true;
+    b->host_cycles = c->arg;
     irte_update(index, irte[0], irte[1]);
     spin_unlock(&hyp_core.irt_lock);
     return 0;
@@ -136,12 +191,17 @@ bool hyp_msi_message(uint32_t device, uint32_t msi_index, struct hyp_msi_msg *ou
     return false;
 }
 
-/* A remapped device interrupt (non-posting modes) on this pCPU: EOI and
- * deliver the bound guest vector to its vCPU. */
+/* A remapped device interrupt on this pCPU: a host-owned device's goes to
+ * its root-mode handler (host_device_irq); a guest's (non-posting modes):
+ * EOI and deliver the bound guest vector to its vCPU. */
 void device_irq(uint8_t vector)
 {
     struct pcpu *pc = this_pcpu();
     uint16_t index = pc->vec_binding[vector];
+    if (index != BINDING_NONE && hyp_core.msi[index].used && hyp_core.msi[index].host) {
+        host_device_irq(&hyp_core.msi[index]);
+        return;
+    }
     hyp_trace(HYP_TR_HANDLER_ENTER, HYP_H_DEVICE_IRQ, vector, pc->curr, 0);
     arch_apic_eoi();
     /* a binding removed meanwhile (deassignment) drops the interrupt */

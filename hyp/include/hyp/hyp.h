@@ -35,6 +35,9 @@ extern "C" {
 #define HYP_MAX_DEVICES 64u
 #define HYP_MAX_IRTES 4096u
 #define HYP_INVALID 0xFFFFFFFFu
+/* Domain id of the host: a device assigned to it is the hypervisor's own
+ * (seed 003's dom0 SAS controller), its interrupts handled in root mode. */
+#define HYP_DOMID_HOST HYP_MAX_DOMAINS
 
 /* How device interrupts reach guests; one hypervisor, one switch
  * (issue 3 point 4). */
@@ -85,6 +88,8 @@ enum hyp_ctl_op {
     HYP_CTL_BIND_MSI,         /* device's vector -> vcpu, guest vector; see below */
     HYP_CTL_TASKLET,          /* pcpu: queue a tasklet costing arg cycles */
     HYP_CTL_SEND_VIPI,        /* vcpu -> vcpu2, guest vector */
+    HYP_CTL_BIND_HOST_MSI,    /* host device's vector -> pcpu, host vector,
+                               * arg = handler cost in cycles; see below */
 };
 
 struct hyp_ctl {
@@ -112,7 +117,14 @@ int hyp_domain_create(uint32_t domid);
  * negative error. */
 int hyp_vcpu_create(uint32_t domid, uint32_t pcpu, const struct hyp_vcpu_storage *st);
 
-/* Result of HYP_CTL_BIND_MSI: the message the platform writes into the
+/* HYP_CTL_BIND_HOST_MSI binds (device, msi_index) of a device assigned to
+ * HYP_DOMID_HOST to host vector `vector` (32..255, not one of hyp_config's
+ * own vectors, free on that pCPU) on pCPU `pcpu`: a remapped IRTE, and a
+ * root-mode handler that runs `arg` cycles with IF=1 before its EOI
+ * (host_device_irq). Errors: HYP_EINVAL, HYP_ENODEV (not a host device),
+ * HYP_EEXIST (vector taken), HYP_ENOSPC (table full). */
+
+/* Result of HYP_CTL_BIND_MSI and HYP_CTL_BIND_HOST_MSI: the message the platform writes into the
  * device's MSI-X table entry (remappable format [VTD 5.1.2.2]). */
 struct hyp_msi_msg {
     uint64_t address;

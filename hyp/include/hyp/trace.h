@@ -62,6 +62,8 @@ enum hyp_handler {
     HYP_H_CONTROL = 6,
     HYP_H_SOFTIRQ = 7,
     HYP_H_DEVICE_IRQ = 8,     /* remapped device interrupt (non-posting modes) */
+    HYP_H_HOST_IRQ = 9,       /* interrupt of a host-owned device; d: requester
+                               * ID << 16 | MSI-X index (entry = delivery) */
 };
 
 #endif /* HYP_TRACE_H */
