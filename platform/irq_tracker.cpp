@@ -178,9 +178,13 @@ void IrqTracker::on_event(const Event& e) {
                 IrqRecord& r = records_[i];
                 if (r.faulted) continue;
                 // Only interrupts already made pending for the guest (posted
-                // into the PID, or pended by the hypervisor) can be the cause
-                // of this ISR.
-                if (!r.step_cycle(IrqStep::Posting) && !r.step_cycle(IrqStep::HypPend)) {
+                // into the PID by VT-d, pended by the hypervisor, or - cpu-pi -
+                // accepted at their host vector and then taken from PIR by
+                // posted-interrupt processing after the hypervisor's software
+                // post) can be the cause of this ISR.
+                const bool soft_posted =
+                    r.step_cycle(IrqStep::Notification) && r.step_cycle(IrqStep::PiProcessing);
+                if (!r.step_cycle(IrqStep::Posting) && !r.step_cycle(IrqStep::HypPend) && !soft_posted) {
                     still.push_back(i);
                     continue;
                 }
