@@ -62,8 +62,13 @@ public:
         if (doc["profile_overrides"]) {
             const YAML::Node o = doc["profile_overrides"];
             if (!o.IsMap()) r_.fail(o, "expected profile_overrides (a mapping of cost name to cycles)");
-            for (const auto& kv : o)
-                s_.profile_overrides[kv.first.Scalar()] = r_.u64(kv.second, kv.first.Scalar());
+            for (const auto& kv : o) {
+                const std::string key = kv.first.Scalar();
+                s_.profile_overrides[key] =
+                    key == "vtd.clock_period"
+                        ? r_.u64(kv.second, key + " (cycles per clock: a high and a low phase)", 2, 1000000000ull)
+                        : r_.u64(kv.second, key);
+            }
             overrides_node_ = o;
         }
         if (doc["machine"]) machine(doc["machine"]);
