@@ -105,9 +105,10 @@ void Oracles::check_deadlines(std::uint64_t now, const Event* at) {
         if (p.deadline && p.deadline < now) {
             when.cycle = p.deadline;
             violate(when, "lost_interrupt", p.vcpu,
-                    fmt::format("interrupt {:#x} (guest vector {:#04x}) made pending at cycle {} was not delivered "
+                    fmt::format("{} (guest vector {:#04x}) made pending at cycle {} was not delivered "
                                 "while its vCPU ran {} cycles in the guest",
-                                p.tag, p.vector, p.posted, cfg_.delivery_bound));
+                                p.tag ? fmt::format("interrupt {:#x}", p.tag) : std::string("virtual IPI"),
+                                p.vector, p.posted, cfg_.delivery_bound));
             continue;
         }
         if (p.deadline) next = std::min(next, p.deadline);
@@ -276,6 +277,22 @@ void Oracles::on_event(const Event& e) {
             }
             tag_device_.erase(e.tag);
             tag_index_.erase(e.tag);
+            break;
+        }
+        case EventKind::HypVipi: {
+            // A virtual IPI (SPEC 6) is an interrupt made pending for a guest
+            // like a device's: the same delivery bound, and a blocked target
+            // must be woken within the wakeup bound.
+            const int vcpu = static_cast<int>(e.a);
+            remember(vcpu, e);
+            VcpuView& v = vcpus_[vcpu];
+            const std::uint64_t deadline = v.in_guest ? e.cycle + cfg_.delivery_bound : 0;
+            pending_.push_back({0, e.cycle, vcpu, static_cast<std::uint8_t>(e.b), 0, deadline});
+            if (deadline) next_deadline_ = std::min(next_deadline_, deadline);
+            if (v.state == kBlocked && !v.wake_deadline) {
+                v.wake_deadline = e.cycle + cfg_.wakeup_bound;
+                next_deadline_ = std::min(next_deadline_, v.wake_deadline);
+            }
             break;
         }
         case EventKind::VtdFault:

@@ -1,11 +1,13 @@
 // platform/oracles.h - invariant oracles checked during every run, from the
 // event stream alone (issue 5 point 2; SPEC 7; seeds 000, 001):
 //
-//  lost_interrupt     every posted or remapped interrupt reaches its guest
+//  lost_interrupt     every posted or remapped interrupt, and every virtual
+//                     IPI the hypervisor sends (hyp.vipi), reaches its guest
 //                     vector before its vCPU has run `delivery_bound` cycles
 //                     in the guest (VMX non-root) after the post;
-//  wakeup             a blocked vCPU whose PID receives a post becomes
-//                     runnable within `wakeup_bound` cycles;
+//  wakeup             a blocked vCPU whose PID receives a post, or that is
+//                     sent a virtual IPI, becomes runnable within
+//                     `wakeup_bound` cycles;
 //  descriptor_state   at every VM entry (vtd-pi): NV = notification vector,
 //                     SN = 0, NDST = this pCPU, the vCPU on no blocking list;
 //                     at every post to a blocked vCPU: on exactly the blocking

@@ -54,6 +54,7 @@ int ctl_execute(const struct hyp_ctl *c)
     case HYP_CTL_SEND_VIPI:
         if (!vcpu_valid(c->vcpu) || !vcpu_valid(c->vcpu2) || c->vector < 16)
             return HYP_EINVAL;
+        hyp_trace(HYP_TR_VIPI, c->vcpu2, c->vector, c->vcpu, 0);
         virq_deliver(&hyp_core.vcpu[c->vcpu2], c->vector);
         return 0;
     default:

@@ -42,8 +42,10 @@ void virq_send_ipi(struct vcpu *from, uint64_t icr)
         case 3: hit = i != from->vidx; break;
         default: hit = i == dest; break;
         }
-        if (hit)
+        if (hit) {
+            hyp_trace(HYP_TR_VIPI, d->vcpu[i], vector, from->id, 0);
             virq_deliver(&hyp_core.vcpu[d->vcpu[i]], vector);
+        }
     }
 }
 

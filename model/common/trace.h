@@ -74,6 +74,7 @@ namespace pisim {
     X(HypSoftirq, "hyp.softirq", pcpu, "bit", "target_pcpu", "", "", "", "")                 \
     X(HypIrteWrite, "hyp.irte_write", pcpu, "index", "irte_lo", "irte_hi", "", "", "")       \
     X(HypCtl, "hyp.ctl", pcpu, "op", "seq", "result", "", "", "")                            \
+    X(HypVipi, "hyp.vipi", pcpu, "vcpu", "vector", "from", "", "", "")                       \
     /* --- scenario and oracles (platform) --- */                                            \
     X(ScenarioEvent, "scenario.event", pcpu, "op", "target", "arg", "", "", "")              \
     X(Violation, "oracle.violation", pcpu, "oracle", "vcpu", "vector", "detail", "", "")     \

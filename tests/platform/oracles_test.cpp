@@ -141,3 +141,28 @@ TEST(PlatformOracles, PostIntoAnotherDomainIsAnIsolationViolation) {
     f.o.on_event(ev(10, EventKind::VtdPost, 0, 0, 0x3000, 0x40, 0, 0, 9));
     EXPECT_EQ(f.names(), std::vector<std::string>{"isolation"});
 }
+
+TEST(PlatformOracles, VirtualIpiMustBeDeliveredAndWakeItsTarget) {
+    Fixture f;
+    f.pid(10, control(false, false, kNv, 0));
+    f.o.on_event(ev(20, EventKind::CpuVmEntry, 0, 0));
+    f.o.on_event(ev(100, EventKind::HypVipi, 1, 0, 0x61, 1));  // to vCPU 0, vector 0x61, from vCPU 1
+    f.o.on_event(ev(400, EventKind::GuestIsrBegin, 0, 0x61));
+    f.o.finish(10000);
+    EXPECT_TRUE(f.o.violations().empty());
+
+    Fixture g;  // never delivered while the target runs in the guest
+    g.pid(10, control(false, false, kNv, 0));
+    g.o.on_event(ev(20, EventKind::CpuVmEntry, 0, 0));
+    g.o.on_event(ev(100, EventKind::HypVipi, 1, 0, 0x61, 1));
+    g.o.finish(10000);
+    ASSERT_EQ(g.names(), std::vector<std::string>{"lost_interrupt"});
+    EXPECT_EQ(g.o.violations()[0].cycle, 1100u);
+    EXPECT_NE(g.o.violations()[0].message.find("virtual IPI"), std::string::npos);
+
+    Fixture h;  // sent to a blocked vCPU that stays blocked
+    h.o.on_event(ev(10, EventKind::HypVcpuState, 0, 2, 3, 0));  // running -> blocked
+    h.o.on_event(ev(100, EventKind::HypVipi, 1, 0, 0x61, 1));
+    h.o.finish(10000);
+    ASSERT_EQ(h.names(), std::vector<std::string>{"wakeup"});
+}

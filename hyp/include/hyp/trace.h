@@ -33,6 +33,9 @@ enum hyp_trace_kind {
     HYP_TR_IRTE_WRITE = 12,
     /* a: control op, b: seq, c: result */
     HYP_TR_CTL = 13,
+    /* a virtual IPI is sent (before its delivery): a: target vcpu, b: guest
+     * vector, c: sending vcpu (HYP_INVALID for the control domain) */
+    HYP_TR_VIPI = 14,
 };
 
 enum hyp_vcpu_state {
