@@ -4,9 +4,14 @@
  *
  * Hooks off first, so no new blocking-list entries appear; then every vCPU is
  * taken off any blocking list (nothing would ever take it off once the entry
- * hook is gone) and NV is restored to the notification vector. A vCPU that
- * is blocked stays blocked: with no device left, its wake-ups come from
- * software (pi_deliver_posted_intr), which does not need the list.
+ * hook is gone) and NV is restored to the notification vector. A blocked
+ * vCPU whose PID shows a post (ON set, or PIR bits) is woken here: the post
+ * landed while NV was the wakeup vector, and the wakeup handler its
+ * notification reaches will no longer find the vCPU on the list. No later
+ * device post can land: device_deassign removed the IRTEs and waited for the
+ * interrupt-entry-cache invalidation first [VTD 6.5.2.7]. Any other blocked
+ * vCPU stays blocked: with no device left, its wake-ups come from software
+ * (pi_deliver_posted_intr), which does not need the list.
  */
 #include "hyp_core.h"
 #include "pi.h"
@@ -21,5 +26,8 @@ void pi_hooks_deassign(struct domain *d)
         struct vcpu *v = &hyp_core.vcpu[d->vcpu[i]];
         pi_blocking_list_del(v);
         pid_set_nv(v->pid_pa, hyp_core.notification_vector);
+        if (vcpu_state(v) == HYP_VCPU_BLOCKED &&
+            (pid_test_on(v->pid_pa) || !pid_pir_empty(v->pid_pa)))
+            vcpu_wake(v);
     }
 }

@@ -560,6 +560,24 @@ TEST_F(PiLifecycle, HooksAssignPutsBlockedVcpuOnListAndDeassignTakesItOff)
     EXPECT_EQ(hyp_core.vcpu[v].pi_block_cpu, HYP_INVALID);
     EXPECT_EQ(nv(v), kNV);
     EXPECT_EQ(hyp_core.dom[1].pi_hooks, 0u);
+    // its wakeup-vector notification will find no list entry: deassignment
+    // wakes it (the post raced the deassignment)
+    EXPECT_EQ(state(v), HYP_VCPU_RUNNABLE);
+}
+
+TEST_F(PiLifecycle, HooksDeassignLeavesAnIdleBlockedVcpuBlocked)
+{
+    init(1);
+    std::uint32_t v = running_vcpu(0, /*with_device=*/false);
+    m->irq_enabled[0] = false;
+    vcpu_block(&hyp_core.vcpu[v]);
+    m->irq_enabled[0] = true;
+    do_softirq();
+    ASSERT_EQ(assign(), 0);
+    hyp_ctl d = req(HYP_CTL_DEASSIGN_DEVICE);
+    d.device = kRid;
+    ASSERT_EQ(ctl({d}).at(0), 0);
+    EXPECT_EQ(state(v), HYP_VCPU_BLOCKED) << "nothing pending: stays blocked";
 }
 
 TEST_F(PiLifecycle, HooksAssignWakesBlockedVcpuWithPendingEvent)
