@@ -160,13 +160,19 @@ int irte_bind_host_msi(const struct hyp_ctl *c)
     return 0;
 }
 
-/* Remove every binding of `device` (IRTE P := 0); caller holds irt_lock. */
+/* Remove every binding of `device` (IRTE P := 0); caller holds irt_lock.
+ * The scan stops once every used slot was seen: the table has
+ * HYP_MAX_IRTES slots and a full scan costs tens of thousands of cycles. */
 void irte_unbind_device(uint32_t device)
 {
     HYP_ASSERT(spin_is_locked_by_me(&hyp_core.irt_lock));
-    for (uint32_t i = 0; i < irt_size(); i++) {
+    uint32_t unseen = hyp_core.msi_used;
+    for (uint32_t i = 0; i < irt_size() && unseen > 0; i++) {
         struct msi_binding *b = &hyp_core.msi[i];
-        if (!b->used || b->device != device)
+        if (!b->used)
+            continue;
+        unseen--;
+        if (b->device != device)
             continue;
         irte_update(i, 0, 0);
         msi_free_hvec(b);
