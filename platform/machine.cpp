@@ -90,6 +90,8 @@ private:
     }
     void bind_msi(const DeviceSpec& d, const MsiBinding& b);
     void bind_host_msi(const DeviceSpec& d, const MsiBinding& b);
+    void forge_copies(const std::string& device, std::uint32_t index, const hyp_msi_msg& msg);
+    void corrupt(const TimedEvent& t);
     Machine& m_;
     std::vector<bool> offline_;
 };
@@ -120,6 +122,7 @@ void Machine::ScenarioDriver::bind_msi(const DeviceSpec& d, const MsiBinding& b)
         m_.hub_.oracles->bind(rid, index, vcpu, gv);
         nic.msix_program(index, msg.address, msg.data);
         nic.msix_mask(index, false);
+        forge_copies(m_.s_.devices[dev_index].name, index, msg);
     });
 }
 
@@ -148,7 +151,41 @@ void Machine::ScenarioDriver::bind_host_msi(const DeviceSpec& d, const MsiBindin
         m_.hub_.tracker.bind_host(rid, index, hvec);
         nic.msix_program(index, msg.address, msg.data);
         nic.msix_mask(index, false);
+        forge_copies(m_.s_.devices[dev_index].name, index, msg);
     });
+}
+
+// Hostile devices whose queue key `msi: {copy_of}` names this entry send the
+// message the hypervisor just programmed into it.
+void Machine::ScenarioDriver::forge_copies(const std::string& device, std::uint32_t index, const hyp_msi_msg& msg) {
+    for (std::size_t i = 0; i < m_.s_.devices.size(); ++i)
+        for (const ForgedMsi& f : m_.s_.devices[i].forged)
+            if (f.copy_device == device && f.copy_vector_index == index)
+                m_.nics_[i]->msix_forge(f.vector_index, msg.address, msg.data);
+}
+
+// Timed events corrupt_irte / corrupt_pid: a stray write that sets bits in
+// the IRTE the hypervisor programmed for a device vector, or in a vCPU's PID.
+// The IEC is not invalidated: a cached copy of the entry stays in use until
+// software invalidates it. No effect before the vector is programmed.
+void Machine::ScenarioDriver::corrupt(const TimedEvent& t) {
+    std::uint64_t pa = 0;
+    if (t.op == TimedEvent::Op::CorruptIrte) {
+        const DeviceSpec* dev = nullptr;
+        for (const auto& d : m_.s_.devices)
+            if (d.name == t.device) dev = &d;
+        hyp_msi_msg msg{};
+        if (!dev || !m_.hyp->msi_message(dev->requester_id, t.vector_index, &msg)) return;
+        const vtd::InterruptRequest req = vtd::decode_interrupt_request(msg.address, msg.data);
+        if (req.format != vtd::MsiFormat::Remappable || req.index >= MemoryMap::irt_entries) return;
+        pa = MemoryMap::irt_base + vtd::kIrteBytes * req.index + 8 * t.word;
+    } else {
+        const int g = m_.s_.vcpu_global(t.vcpu);
+        assert(g >= 0 && static_cast<std::size_t>(g) < m_.vcpu_storage_.size());
+        pa = m_.vcpu_storage_[static_cast<std::size_t>(g)].pid_pa + 8 * t.word;
+    }
+    m_.mem.set_agent(PhysMem::Agent::Software);
+    m_.mem.write64(pa, m_.mem.read64(pa) | t.set_bits);
 }
 
 void Machine::ScenarioDriver::main() {
@@ -251,6 +288,10 @@ void Machine::ScenarioDriver::main() {
                 }
                 continue;
             }
+            case TimedEvent::Op::CorruptIrte:
+            case TimedEvent::Op::CorruptPid:
+                corrupt(t);
+                continue;
         }
         std::function<void(std::int32_t)> done;
         if (c.op == HYP_CTL_ASSIGN_DEVICE || c.op == HYP_CTL_DEASSIGN_DEVICE) {
@@ -329,6 +370,8 @@ void Machine::build_models() {
     for (const DeviceSpec& d : s_.devices) {
         nics_.push_back(std::make_unique<Nic>(d.name.c_str(), d.nic, p_.nic(), hub_));
         nics_.back()->msi_out.bind(vtd_->msi_in);
+        for (const ForgedMsi& f : d.forged)  // raw messages; copies follow their source's binding
+            if (f.copy_device.empty()) nics_.back()->msix_forge(f.vector_index, f.address, f.data);
     }
 
     // Firmware/boot programming of the remapping unit [VTD 10.4.29, 10.4.4]:

@@ -23,6 +23,23 @@ const char* exit_reason_name(std::uint32_t reason) {
     }
 }
 
+const char* vtd_fault_reason_name(std::uint8_t reason) {
+    switch (static_cast<VtdFaultReason>(reason)) {
+        case VtdFaultReason::ReservedRequest: return "reserved field in the interrupt request";
+        case VtdFaultReason::IndexBeyondTable: return "interrupt index beyond the table";
+        case VtdFaultReason::NotPresent: return "IRTE not present";
+        case VtdFaultReason::TableAccess: return "IRTE not accessible";
+        case VtdFaultReason::ReservedIrte: return "reserved field in the IRTE";
+        case VtdFaultReason::CompatBlocked: return "compatibility format blocked";
+        case VtdFaultReason::SourceId: return "source-ID verification failed";
+        case VtdFaultReason::PidAccess: return "PID not accessible";
+        case VtdFaultReason::ReservedPid: return "reserved field in the PID";
+    }
+    return "unknown";
+}
+
+std::string bdf_text(std::uint16_t rid) { return fmt::format("{:02x}:{:02x}.{}", rid >> 8, rid >> 3 & 0x1f, rid & 7); }
+
 /// The stage that a step ends, as reported (issue 2 point 7 names).
 static const char* stage_ending_at(IrqStep s) {
     switch (s) {
@@ -93,6 +110,24 @@ RunReport make_report(Machine& m, std::uint64_t grace) {
     r.latency = summarize(lat);
     for (auto& [n, v] : stage) r.stages[n] = summarize(std::move(v));
 
+    // VT-d faults and each device's interrupts.
+    r.vtd_faults = m.vtd().faults();
+    r.vtd_faults_suppressed = m.vtd().stats().suppressed_faults;
+    for (const DeviceSpec& d : s.devices) {
+        DeviceReport dr;
+        dr.name = d.name;
+        dr.bdf = d.requester_id;
+        dr.requester_id = d.tlp_requester_id;
+        for (const IrqRecord& i : r.interrupts) {
+            if (i.device != d.requester_id) continue;
+            ++dr.written;
+            if (i.faulted) ++dr.vtd_faults;
+            if (i.step_cycle(IrqStep::Posting) || i.step_cycle(IrqStep::HostRemap)) ++dr.delivered;
+            if (i.delivered) ++dr.guest_isr;
+        }
+        r.devices.push_back(dr);
+    }
+
     const Expectations& x = s.expect;
     if (x.all_delivered && r.lost)
         r.failures.push_back(fmt::format("expect.all_delivered: {} interrupt(s) lost (not delivered within {} cycles of the end)", r.lost, grace));
@@ -112,6 +147,25 @@ RunReport make_report(Machine& m, std::uint64_t grace) {
         if (n > max)
             r.failures.push_back(fmt::format("expect.vm_exits[{} {}]: {} exits > {}", reason, exit_reason_name(reason), n, max));
     }
+    if (x.vtd_faults) {
+        std::map<std::uint8_t, std::uint64_t> got;
+        for (const VtdFaultRecord& f : r.vtd_faults) ++got[static_cast<std::uint8_t>(f.reason)];
+        std::set<std::uint8_t> reasons;
+        for (const auto& [reason, n] : got) reasons.insert(reason);
+        for (const auto& [reason, n] : *x.vtd_faults) reasons.insert(reason);
+        for (std::uint8_t reason : reasons) {
+            const std::uint64_t want = x.vtd_faults->count(reason) ? x.vtd_faults->at(reason) : 0;
+            const std::uint64_t n = got.count(reason) ? got.at(reason) : 0;
+            if (n != want)
+                r.failures.push_back(fmt::format("expect.vtd_faults[{:#x} {}]: {} recorded, expected {}", reason,
+                                                 vtd_fault_reason_name(reason), n, want));
+        }
+    }
+    for (const auto& [name, want] : x.delivered)
+        for (const DeviceReport& d : r.devices)
+            if (d.name == name && d.delivered != want)
+                r.failures.push_back(fmt::format("expect.delivered[{}]: {} of its interrupts passed VT-d, expected {}", name,
+                                                 d.delivered, want));
     r.violations = m.violations();
     std::set<std::string> seen;
     for (const Violation& v : r.violations) {
@@ -175,6 +229,20 @@ std::string format_text(const RunReport& r, bool per_interrupt) {
         }
         out.back() = '\n';
     }
+    if (!r.vtd_faults.empty() || r.vtd_faults_suppressed) {
+        std::map<std::uint8_t, std::uint64_t> by;
+        for (const VtdFaultRecord& f : r.vtd_faults) ++by[static_cast<std::uint8_t>(f.reason)];
+        out += fmt::format("vt-d faults: {} recorded, {} suppressed by FPD", r.vtd_faults.size(), r.vtd_faults_suppressed);
+        for (const auto& [reason, n] : by) out += fmt::format("  {:#x} {}: {}", reason, vtd_fault_reason_name(reason), n);
+        out += "\n";
+    }
+    if (r.devices.size() > 1 || (r.devices.size() == 1 && r.devices[0].vtd_faults)) {
+        for (const DeviceReport& d : r.devices)
+            out += fmt::format("device {} ({}{}): {} written, {} blocked by VT-d, {} delivered by VT-d, {} reached a guest ISR\n",
+                               d.name, bdf_text(d.bdf),
+                               d.requester_id != d.bdf ? ", writes as " + bdf_text(d.requester_id) : std::string(), d.written,
+                               d.vtd_faults, d.delivered, d.guest_isr);
+    }
     std::uint64_t total = 0;
     for (const auto& [reason, n] : r.vm_exits) total += n;
     out += fmt::format("vm exits: {}", total);
@@ -231,6 +299,25 @@ nlohmann::ordered_json to_json(const RunReport& r) {
                     {"latency", summ(r.latency)}, {"stages", stages}, {"vm_exits", exits},
                     {"hyp_cycles", r.hyp_cycles}, {"events", r.events},
                     {"trace_hash", fmt::format("{:016x}", r.trace_hash)}};
+    J devs = J::array();
+    for (const DeviceReport& d : r.devices)
+        devs.push_back({{"name", d.name}, {"bdf", bdf_text(d.bdf)}, {"requester_id", bdf_text(d.requester_id)},
+                        {"written", d.written}, {"vtd_faults", d.vtd_faults}, {"delivered", d.delivered},
+                        {"guest_isr", d.guest_isr}});
+    j["devices"] = devs;
+    {
+        std::map<std::uint8_t, std::uint64_t> by;
+        for (const VtdFaultRecord& f : r.vtd_faults) ++by[static_cast<std::uint8_t>(f.reason)];
+        J by_reason = J::object();
+        for (const auto& [reason, n] : by)
+            by_reason[fmt::format("{:#x}", reason)] = {{"name", vtd_fault_reason_name(reason)}, {"count", n}};
+        J records = J::array();
+        for (const VtdFaultRecord& f : r.vtd_faults)
+            records.push_back({{"cycle", f.cycle}, {"reason", fmt::format("{:#x}", static_cast<unsigned>(f.reason))},
+                               {"requester_id", bdf_text(f.requester_id)}, {"index", f.index}, {"tag", f.tag}});
+        j["vtd_faults"] = {{"recorded", r.vtd_faults.size()}, {"suppressed", r.vtd_faults_suppressed},
+                           {"by_reason", by_reason}, {"records", records}};
+    }
     J viol = J::array();
     for (const Violation& v : r.violations)
         viol.push_back({{"oracle", v.oracle}, {"cycle", v.cycle}, {"vcpu", v.vcpu}, {"message", v.message}, {"history", v.history}});

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/vtd/vtd.h"
 #include "platform/irq_tracker.h"
 #include "platform/oracles.h"
 #include "platform/scenario.h"
@@ -24,6 +25,17 @@ struct LatencySummary {
 /// Nearest-rank percentiles of integer samples (cycles).
 LatencySummary summarize(std::vector<std::uint64_t> samples);
 
+/// One device's interrupts, counted by the requester ID it was assigned (its
+/// bdf), whatever requester ID its writes carried.
+struct DeviceReport {
+    std::string name;
+    std::uint16_t bdf = 0, requester_id = 0;  ///< requester_id: what its writes carry
+    std::uint64_t written = 0;    ///< MSI writes issued
+    std::uint64_t vtd_faults = 0; ///< blocked by the VT-d unit (recorded or FPD-suppressed)
+    std::uint64_t delivered = 0;  ///< passed VT-d: posted into a PID or remapped to an APIC
+    std::uint64_t guest_isr = 0;  ///< reached a guest ISR
+};
+
 struct RunReport {
     std::string scenario_file, scenario_name, profile, irq_mode, hyp_origin;
     std::uint64_t seed = 0, duration = 0, end_cycle = 0;
@@ -35,6 +47,9 @@ struct RunReport {
     std::map<std::uint32_t, std::uint64_t> vm_exits;
     std::uint64_t hyp_cycles = 0;
     std::uint64_t events = 0, trace_hash = 0;  ///< the event stream's size and XXH64
+    std::vector<DeviceReport> devices;  ///< in scenario order
+    std::vector<VtdFaultRecord> vtd_faults;  ///< the VT-d unit's fault records, in order
+    std::uint64_t vtd_faults_suppressed = 0;  ///< faults the IRTE's FPD kept from being recorded
     std::vector<Violation> violations;   ///< oracle violations (incl. hyp assertions)
     std::vector<std::string> failures;  ///< failed expectations and unexpected violations
     bool passed() const { return failures.empty(); }
@@ -49,5 +64,9 @@ nlohmann::ordered_json to_json(const RunReport& r);
 
 /// Name of a basic VM exit reason [SDM appendix C].
 const char* exit_reason_name(std::uint32_t reason);
+/// Name of an interrupt-remapping fault reason 0x20-0x28 [VTD 7.1.3].
+const char* vtd_fault_reason_name(std::uint8_t reason);
+/// A requester ID as BB:DD.F.
+std::string bdf_text(std::uint16_t rid);
 
 }  // namespace pisim

@@ -22,6 +22,8 @@ const char* timed_event_op_name(TimedEvent::Op op) {
         case TimedEvent::Op::Ipi: return "ipi";
         case TimedEvent::Op::Tasklet: return "tasklet";
         case TimedEvent::Op::Reprogram: return "reprogram_irte";
+        case TimedEvent::Op::CorruptIrte: return "corrupt_irte";
+        case TimedEvent::Op::CorruptPid: return "corrupt_pid";
     }
     return "?";
 }
@@ -103,7 +105,7 @@ private:
     }
 
     std::uint8_t vector(const YAML::Node& n, const std::string& what) {
-        return static_cast<std::uint8_t>(r_.u64(n, what + " (a vector)", 16, 255));
+        return static_cast<std::uint8_t>(r_.u64_hex(n, what + " (a vector)", 16, 255));
     }
 
     void hyp(const YAML::Node& h) {
@@ -149,7 +151,7 @@ private:
             if (k == "compute") g = {GuestOp::Kind::Compute, r_.u64(kv.second, "compute (cycles)", 1), 0};
             else if (k == "halt") g = {GuestOp::Kind::Halt, 0, 0};
             else if (k == "cli") g = {GuestOp::Kind::CliWindow, r_.u64(kv.second, "cli (cycles)", 1), 0};
-            else if (k == "tpr") g = {GuestOp::Kind::Tpr, r_.u64(kv.second, "tpr", 0, 255), 0};
+            else if (k == "tpr") g = {GuestOp::Kind::Tpr, r_.u64_hex(kv.second, "tpr", 0, 255), 0};
             else if (k == "self_ipi") g = {GuestOp::Kind::SelfIpi, vector(kv.second, "self_ipi"), 0};
             else if (k == "napi_poll") g = {GuestOp::Kind::NapiPoll, r_.u64(kv.second, "napi_poll (cycles per packet)", 1), 0};
             else {  // ipi: {to: <vcpu index>, vector: v}
@@ -214,11 +216,11 @@ private:
         return ref;
     }
 
-    std::uint16_t bdf(const YAML::Node& n) {
+    std::uint16_t bdf(const YAML::Node& n, const std::string& what = "bdf") {
         static const std::regex re("([0-9a-fA-F]{2}):([0-1][0-9a-fA-F])\\.([0-7])");
-        std::string s = r_.str(n, "bdf");
+        std::string s = r_.str(n, what + " (BB:DD.F)");
         std::smatch m;
-        if (!std::regex_match(s, m, re)) r_.fail(n, "expected bdf as BB:DD.F (hex bus, device < 0x20, function 0-7), got '" + s + "'");
+        if (!std::regex_match(s, m, re)) r_.fail(n, "expected " + what + " as BB:DD.F (hex bus, device < 0x20, function 0-7), got '" + s + "'");
         unsigned b = std::stoul(m[1], nullptr, 16), d = std::stoul(m[2], nullptr, 16), f = std::stoul(m[3]);
         if (d > 0x1f) r_.fail(n, "device number above 0x1f in '" + s + "'");
         return static_cast<std::uint16_t>(b << 8 | d << 3 | f);
@@ -264,7 +266,7 @@ private:
         if (ds.size() > ScenarioLimits::max_devices) r_.fail(ds, "too many devices");
         std::uint32_t index = 0;
         for (const auto& d : ds) {
-            r_.expect_map(d, "a device", {"name", "bdf", "domain", "msix_vectors", "moderation", "queues"});
+            r_.expect_map(d, "a device", {"name", "bdf", "requester_id", "domain", "msix_vectors", "moderation", "queues"});
             DeviceSpec dev;
             if (!d["name"]) r_.fail(d, "expected device 'name'");
             dev.name = r_.str(d["name"], "device name");
@@ -272,7 +274,12 @@ private:
                 if (o.name == dev.name) r_.fail(d["name"], "device name '" + dev.name + "' used twice");
             if (!d["bdf"]) r_.fail(d, "expected device 'bdf' (BB:DD.F)");
             dev.requester_id = bdf(d["bdf"]);
+            for (const auto& o : s_.devices)
+                if (o.requester_id == dev.requester_id)
+                    r_.fail(d["bdf"], "bdf " + d["bdf"].Scalar() + " is already device '" + o.name + "''s");
             dev.nic.requester_id = dev.requester_id;
+            dev.tlp_requester_id = d["requester_id"] ? bdf(d["requester_id"], "requester_id") : dev.requester_id;
+            if (dev.tlp_requester_id != dev.requester_id) dev.nic.spoofed_requester_id = dev.tlp_requester_id;
             dev.nic.device_index = index++;
             dev.nic.seed = s_.seed;
             if (d["domain"] && d["domain"].IsScalar() && d["domain"].Scalar() == "host") {
@@ -288,7 +295,7 @@ private:
             if (!d["queues"]) r_.fail(d, "expected device 'queues' (a list)");
             r_.expect_seq(d["queues"], "queues");
             for (const auto& q : d["queues"]) {
-                r_.expect_map(q, "a queue", {"vector_index", "bind", "traffic"});
+                r_.expect_map(q, "a queue", {"vector_index", "bind", "traffic", "msi"});
                 NicQueueSpec qs;
                 if (q["vector_index"]) qs.msix_index = static_cast<std::uint32_t>(r_.u64(q["vector_index"], "vector_index", 0, 2047));
                 if (qs.msix_index >= dev.nic.msix_vectors)
@@ -333,17 +340,78 @@ private:
                                                " but the device is assigned to domain " + std::to_string(*dev.domain));
                     dev.bindings.push_back(mb);
                 }
+                if (q["msi"]) {
+                    if (q["bind"])
+                        r_.fail(q["msi"], "a queue with 'msi' ignores its MSI-X table, so it cannot also have 'bind'");
+                    dev.forged.push_back(forged_msi(q["msi"], qs.msix_index));
+                    copy_refs_.push_back({s_.devices.size(), dev.forged.size() - 1, q["msi"]});
+                }
                 dev.nic.queues.push_back(qs);
             }
             s_.devices.push_back(std::move(dev));
         }
+        // copy_of may name a device listed later: resolve after all are read.
+        for (const CopyRef& c : copy_refs_) {
+            const ForgedMsi& f = s_.devices[c.device].forged[c.forged];
+            if (f.copy_device.empty()) continue;
+            const YAML::Node co = c.node["copy_of"];
+            const DeviceSpec* victim = find_device(f.copy_device);
+            if (!victim) r_.fail(co["device"], "msi.copy_of.device names " + missing_device(f.copy_device));
+            if (victim == &s_.devices[c.device]) r_.fail(co["device"], "msi.copy_of names the device itself");
+            bool bound = false;
+            for (const MsiBinding& b : victim->bindings) bound = bound || b.vector_index == f.copy_vector_index;
+            if (!bound)
+                r_.fail(co["vector_index"] ? co["vector_index"] : co,
+                        "msi.copy_of: vector_index " + std::to_string(f.copy_vector_index) + " of device '" + f.copy_device +
+                            "' has no 'bind', so the hypervisor never programs a message to copy");
+        }
+    }
+
+    std::string missing_hint(const std::string& name) const {
+        std::vector<std::string> names;
+        for (const auto& d : s_.devices) names.push_back(d.name);
+        const std::string hint = closest_word(name, names);
+        return hint.empty() ? std::string() : " (did you mean '" + hint + "'?)";
+    }
+    std::string missing_device(const std::string& name) const {
+        return "a missing device '" + name + "'" + missing_hint(name);
+    }
+
+    const DeviceSpec* find_device(const std::string& name) const {
+        for (const auto& d : s_.devices)
+            if (d.name == name) return &d;
+        return nullptr;
+    }
+
+    // msi: {address: A, data: D} | {copy_of: {device: NAME, vector_index: N}}
+    ForgedMsi forged_msi(const YAML::Node& m, std::uint32_t vector_index) {
+        r_.expect_map(m, "msi", {"address", "data", "copy_of"});
+        ForgedMsi f;
+        f.vector_index = vector_index;
+        if (m["copy_of"]) {
+            if (m["address"] || m["data"])
+                r_.fail(m["copy_of"], "msi takes either 'address' and 'data' or 'copy_of', not both");
+            const YAML::Node c = m["copy_of"];
+            r_.expect_map(c, "msi.copy_of", {"device", "vector_index"});
+            if (!c["device"]) r_.fail(c, "msi.copy_of needs 'device' (the device whose MSI-X entry is copied)");
+            f.copy_device = r_.str(c["device"], "msi.copy_of.device");
+            if (c["vector_index"])
+                f.copy_vector_index = static_cast<std::uint32_t>(r_.u64(c["vector_index"], "msi.copy_of.vector_index", 0, 2047));
+            return f;
+        }
+        if (!m["address"] || !m["data"])
+            r_.fail(m, "msi needs 'address' and 'data' (the raw message), or 'copy_of'");
+        f.address = r_.u64_hex(m["address"], "msi.address (the interrupt address range)", 0xFEE00000ull, 0xFEEFFFFFull);
+        f.data = static_cast<std::uint32_t>(r_.u64_hex(m["data"], "msi.data (32 bits)", 0, 0xFFFFFFFFull));
+        return f;
     }
 
     void events(const YAML::Node& es) {
         r_.expect_seq(es, "events");
         if (es.size() > ScenarioLimits::max_events) r_.fail(es, "too many events: at most " + std::to_string(ScenarioLimits::max_events));
         for (const auto& e : es) {
-            r_.expect_map(e, "an event", {"at", "op", "pcpu", "vcpu", "to", "device", "domain", "vector_index", "vector", "cost"});
+            r_.expect_map(e, "an event", {"at", "op", "pcpu", "vcpu", "to", "device", "domain", "vector_index", "vector", "cost",
+                                          "word", "set_bits"});
             TimedEvent t;
             t.line = e.Mark().line + 1;
             if (!e["at"]) r_.fail(e, "expected event 'at' (cycle)");
@@ -351,7 +419,8 @@ private:
             if (t.at >= s_.duration) r_.fail(e["at"], "event.at is at or after the end of the run (duration " + std::to_string(s_.duration) + ")");
             if (!e["op"]) r_.fail(e, "expected event 'op'");
             const std::string op = r_.choice(e["op"], "event.op",
-                {"preempt", "block", "wake", "pin", "pcpu_offline", "pcpu_online", "assign", "deassign", "ipi", "tasklet", "reprogram_irte"});
+                {"preempt", "block", "wake", "pin", "pcpu_offline", "pcpu_online", "assign", "deassign", "ipi", "tasklet", "reprogram_irte",
+                 "corrupt_irte", "corrupt_pid"});
             auto need = [&](const char* k) -> YAML::Node {
                 if (!e[k]) r_.fail(e, "event op '" + op + "' needs '" + k + "'");
                 return e[k];
@@ -364,7 +433,7 @@ private:
             auto device = [&](const YAML::Node& n) {
                 std::string name = r_.str(n, "event.device");
                 for (const auto& d : s_.devices) if (d.name == name) return name;
-                r_.fail(n, "event.device '" + name + "' names a missing device");
+                r_.fail(n, "event.device '" + name + "' names a missing device" + missing_hint(name));
             };
             if (op == "preempt") { t.op = TimedEvent::Op::Preempt; t.pcpu = pcpu(need("pcpu")); }
             else if (op == "block") { t.op = TimedEvent::Op::Block; t.vcpu = vcpu_ref(need("vcpu"), "event.vcpu"); }
@@ -385,19 +454,66 @@ private:
                 t.vcpu2 = vcpu_ref(need("to"), "event.to"); t.vector = vector(need("vector"), "event.vector");
             }
             else if (op == "tasklet") { t.op = TimedEvent::Op::Tasklet; t.pcpu = pcpu(need("pcpu")); t.cost = r_.u64(need("cost"), "event.cost (cycles)", 1); }
+            else if (op == "corrupt_irte") {
+                t.op = TimedEvent::Op::CorruptIrte; t.device = device(need("device"));
+                t.vector_index = static_cast<std::uint32_t>(r_.u64(need("vector_index"), "event.vector_index", 0, 2047));
+                const DeviceSpec& d = *find_device(t.device);
+                bool programmed = false;
+                for (const MsiBinding& b : d.bindings) programmed = programmed || b.vector_index == t.vector_index;
+                if (!programmed)
+                    r_.fail(e["vector_index"], "corrupt_irte: vector_index " + std::to_string(t.vector_index) + " of device '" +
+                                                   t.device + "' has no 'bind', so it has no IRTE");
+                t.word = static_cast<std::uint32_t>(r_.u64(need("word"), "event.word (IRTE word: 0 = bits 63:0, 1 = bits 127:64)", 0, 1));
+                t.set_bits = r_.u64_hex(need("set_bits"), "event.set_bits (bits to set)", 1);
+            }
+            else if (op == "corrupt_pid") {
+                t.op = TimedEvent::Op::CorruptPid; t.vcpu = vcpu_ref(need("vcpu"), "event.vcpu");
+                t.word = static_cast<std::uint32_t>(r_.u64(need("word"), "event.word (PID word 0-7)", 0, 7));
+                t.set_bits = r_.u64_hex(need("set_bits"), "event.set_bits (bits to set)", 1);
+            }
             else {
                 t.op = TimedEvent::Op::Reprogram; t.device = device(need("device"));
                 t.vector_index = static_cast<std::uint32_t>(r_.u64(need("vector_index"), "event.vector_index", 0, 2047));
                 t.vcpu = vcpu_ref(need("vcpu"), "event.vcpu"); t.vector = vector(need("vector"), "event.vector");
             }
+            overlap_check(e, t);
             s_.events.push_back(t);
         }
         std::stable_sort(s_.events.begin(), s_.events.end(),
                          [](const TimedEvent& a, const TimedEvent& b) { return a.at < b.at; });
     }
 
+    // What a timed event acts on: one target takes one event per cycle. Two
+    // events at the same cycle on the same pCPU, vCPU or device would race
+    // inside that cycle in an order the file does not say; such a pair is
+    // rejected (an IPI acts on its sender).
+    std::string event_target(const TimedEvent& t) const {
+        switch (t.op) {
+            case TimedEvent::Op::Preempt: case TimedEvent::Op::PcpuOffline: case TimedEvent::Op::PcpuOnline:
+            case TimedEvent::Op::Tasklet:
+                return "pCPU " + std::to_string(t.pcpu);
+            case TimedEvent::Op::Block: case TimedEvent::Op::Wake: case TimedEvent::Op::Pin: case TimedEvent::Op::Ipi:
+            case TimedEvent::Op::CorruptPid:
+                return "vCPU " + t.vcpu.name();
+            case TimedEvent::Op::Assign: case TimedEvent::Op::Deassign: case TimedEvent::Op::Reprogram:
+            case TimedEvent::Op::CorruptIrte:
+                return "device " + t.device;
+        }
+        return "";
+    }
+
+    void overlap_check(const YAML::Node& e, const TimedEvent& t) {
+        const std::string target = event_target(t);
+        auto [it, fresh] = event_at_target_.emplace(std::make_pair(t.at, target), t.line);
+        if (!fresh)
+            r_.fail(e["at"], "event " + std::string(timed_event_op_name(t.op)) + " at cycle " + std::to_string(t.at) +
+                                 " overlaps the event on line " + std::to_string(it->second) + ": both act on " + target +
+                                 " in the same cycle; give them different cycles");
+    }
+
     void expect(const YAML::Node& x) {
-        r_.expect_map(x, "expect", {"all_delivered", "max_latency", "p99_latency", "min_interrupts", "vm_exits", "vm_exits_total", "violations"});
+        r_.expect_map(x, "expect", {"all_delivered", "max_latency", "p99_latency", "min_interrupts", "vm_exits", "vm_exits_total",
+                                    "violations", "vtd_faults", "delivered"});
         if (x["all_delivered"]) s_.expect.all_delivered = r_.boolean(x["all_delivered"], "expect.all_delivered");
         if (x["max_latency"]) s_.expect.max_latency = r_.u64(x["max_latency"], "expect.max_latency (cycles)");
         if (x["p99_latency"]) s_.expect.p99_latency = r_.u64(x["p99_latency"], "expect.p99_latency (cycles)");
@@ -416,11 +532,39 @@ private:
                 s_.expect.vm_exits_max[static_cast<std::uint32_t>(r_.u64(kv.first, "exit reason", 0, 65535))] =
                     r_.u64(kv.second, "maximum exit count");
         }
+        if (x["vtd_faults"]) {
+            const YAML::Node m = x["vtd_faults"];
+            if (!m.IsMap()) r_.fail(m, "expected expect.vtd_faults (fault reason 0x20-0x28: exact count), got a " +
+                                           std::string(m.IsSequence() ? "list" : "scalar"));
+            std::map<std::uint8_t, std::uint64_t> want;
+            for (const auto& kv : m) {
+                const auto reason = static_cast<std::uint8_t>(
+                    r_.u64_hex(kv.first, "a VT-d fault reason (interrupt remapping: 0x20-0x28)", 0x20, 0x28));
+                if (want.count(reason)) r_.fail(kv.first, "fault reason listed twice");
+                want[reason] = r_.u64(kv.second, "expected fault count");
+            }
+            s_.expect.vtd_faults = want;
+        }
+        if (x["delivered"]) {
+            const YAML::Node m = x["delivered"];
+            if (!m.IsMap()) r_.fail(m, "expected expect.delivered (device name: exact count of its interrupts VT-d let through)");
+            for (const auto& kv : m) {
+                const std::string name = r_.str(kv.first, "a device name");
+                if (!find_device(name)) r_.fail(kv.first, "expect.delivered names " + missing_device(name));
+                s_.expect.delivered[name] = r_.u64(kv.second, "expect.delivered count");
+            }
+        }
     }
 
+    struct CopyRef {
+        std::size_t device, forged;
+        YAML::Node node;
+    };
     YamlReader r_;
     Scenario s_;
     YAML::Node overrides_node_;
+    std::vector<CopyRef> copy_refs_;
+    std::map<std::pair<std::uint64_t, std::string>, int> event_at_target_;
 };
 
 }  // namespace

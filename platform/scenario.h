@@ -46,20 +46,38 @@ struct MsiBinding {
     std::uint64_t host_isr_cost = 0;  ///< host device: handler cycles before EOI
 };
 
+/// A message a hostile device writes for one of its vectors whatever its
+/// MSI-X table entry holds (queue key `msi`): either a raw (address, data), or
+/// a copy of the message the hypervisor programmed into another device's
+/// MSI-X entry (`copy_of`), known once that entry is bound at boot.
+struct ForgedMsi {
+    std::uint32_t vector_index = 0;  ///< this device's vector that carries it
+    std::uint64_t address = 0;       ///< 0xFEE00000..0xFEEFFFFF [VTD 5.1]
+    std::uint32_t data = 0;
+    std::string copy_device;         ///< non-empty: copy that device's entry...
+    std::uint32_t copy_vector_index = 0;  ///< ...of this MSI-X index
+};
+
 struct DeviceSpec {
     std::string name;
-    std::uint16_t requester_id = 0;
+    std::uint16_t requester_id = 0;  ///< the function's BDF (what the hypervisor assigns)
+    /// The requester ID the device puts in its MSI writes: requester_id for an
+    /// honest device, another BDF for one that spoofs (device key `requester_id`).
+    std::uint16_t tlp_requester_id = 0;
     std::optional<std::uint32_t> domain;  ///< assigned domain, if any
     bool host = false;                    ///< `domain: host`: owned by the hypervisor
     NicConfig nic;
     std::vector<MsiBinding> bindings;
+    std::vector<ForgedMsi> forged;
 };
 
 /// A timed event: something that happens at an exact cycle.
 struct TimedEvent {
     std::uint64_t at = 0;
     enum class Op {
-        Preempt, Block, Wake, Pin, PcpuOffline, PcpuOnline, Assign, Deassign, Ipi, Tasklet, Reprogram
+        Preempt, Block, Wake, Pin, PcpuOffline, PcpuOnline, Assign, Deassign, Ipi, Tasklet, Reprogram,
+        CorruptIrte,  ///< OR set_bits into word `word` of a device vector's IRTE
+        CorruptPid    ///< OR set_bits into word `word` of a vCPU's PID
     } op{};
     std::uint32_t pcpu = 0;
     VcpuRef vcpu, vcpu2;
@@ -68,6 +86,8 @@ struct TimedEvent {
     std::uint32_t vector_index = 0;
     std::uint8_t vector = 0;
     std::uint64_t cost = 0;
+    std::uint32_t word = 0;      ///< corrupt_*: 64-bit word (IRTE 0-1, PID 0-7)
+    std::uint64_t set_bits = 0;  ///< corrupt_*: bits OR-ed into that word
     int line = 0;  ///< source line, for messages
 };
 const char* timed_event_op_name(TimedEvent::Op op);
@@ -83,6 +103,12 @@ struct Expectations {
     /// Oracles that must be violated (a known-bad scenario); empty: every
     /// oracle must hold.
     std::vector<std::string> violations;
+    /// Recorded VT-d faults by reason code (0x20-0x28), exact; reasons not
+    /// listed must not be recorded. Unset: not checked.
+    std::optional<std::map<std::uint8_t, std::uint64_t>> vtd_faults;
+    /// Per device name: exactly this many of its interrupts passed the VT-d
+    /// unit (posted into a PID or remapped to a local APIC).
+    std::map<std::string, std::uint64_t> delivered;
 };
 
 /// Bounds of the invariant oracles (platform/oracles.h), cycles.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <vector>
 
@@ -60,19 +61,45 @@ void YamlReader::expect_seq(const YAML::Node& n, const std::string& what) const 
 
 std::uint64_t YamlReader::u64(const YAML::Node& n, const std::string& what, std::uint64_t min,
                               std::uint64_t max) const {
+    return integer(n, what, min, max, false);
+}
+
+std::uint64_t YamlReader::u64_hex(const YAML::Node& n, const std::string& what, std::uint64_t min,
+                                  std::uint64_t max) const {
+    return integer(n, what, min, max, true);
+}
+
+std::uint64_t YamlReader::integer(const YAML::Node& n, const std::string& what, std::uint64_t min,
+                                  std::uint64_t max, bool hex) const {
+    const char* form = hex ? "decimal or 0x hex" : "decimal";
     if (!n.IsScalar())
-        fail(n, "expected " + what + " (an integer), got " + kind_name(n));
+        fail(n, "expected " + what + " (an integer, " + form + "), got " + kind_name(n));
     const std::string s = n.Scalar();
-    if (s.empty() || s[0] == '-' || s[0] == '+')
+    if (!s.empty() && (s[0] == '-' || s[0] == '+'))
         fail(n, "expected " + what + " (a non-negative integer), got '" + s + "'");
+    const bool is_hex = s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    const std::string digits = is_hex ? s.substr(2) : s;
+    const char* set = is_hex ? "0123456789abcdefABCDEF" : "0123456789";
+    if (digits.empty() || digits.find_first_not_of(set) != std::string::npos)
+        fail(n, "expected " + what + " (an integer, " + form + "), got '" + s + "'");
+    if (is_hex && !hex)
+        fail(n, "expected " + what + " as a decimal integer, got '" + s + "' (hex is taken only for vectors, "
+                "addresses, MSI data and bit masks)");
+    if (!is_hex && digits.size() > 1 && digits[0] == '0')
+        fail(n, "expected " + what + " without a leading zero, got '" + s + "' (octal is not taken; write " +
+                    std::to_string(std::strtoull(digits.c_str(), nullptr, 10)) + (hex ? " or 0x..." : "") + ")");
     errno = 0;
-    char* end = nullptr;
-    unsigned long long v = std::strtoull(s.c_str(), &end, 0);
-    if (errno == ERANGE || end == s.c_str() || *end != '\0')
-        fail(n, "expected " + what + " (an integer, decimal or 0x hex), got '" + s + "'");
-    if (v < min || v > max)
-        fail(n, "expected " + what + " in " + std::to_string(min) + ".." + std::to_string(max) +
-                    ", got " + s);
+    const unsigned long long v = std::strtoull(digits.c_str(), nullptr, is_hex ? 16 : 10);
+    if (errno == ERANGE)
+        fail(n, "expected " + what + " to fit in 64 bits, got '" + s + "'");
+    if (v < min || v > max) {
+        auto show = [&](std::uint64_t x) {
+            char buf[24];
+            std::snprintf(buf, sizeof buf, "%#llx", static_cast<unsigned long long>(x));
+            return is_hex ? std::string(buf) : std::to_string(x);
+        };
+        fail(n, "expected " + what + " in " + show(min) + ".." + show(max) + ", got " + s);
+    }
     return v;
 }
 
@@ -116,15 +143,19 @@ static std::size_t edit_distance(const std::string& a, const std::string& b) {
     return prev[b.size()];
 }
 
-std::string closest_word(const std::string& word, std::initializer_list<const char*> candidates) {
+std::string closest_word(const std::string& word, const std::vector<std::string>& candidates) {
     std::string best;
     std::size_t best_d = SIZE_MAX;
-    for (const char* c : candidates) {
+    for (const std::string& c : candidates) {
         std::size_t d = edit_distance(word, c);
         if (d < best_d) best_d = d, best = c;
     }
     if (best_d == 0 || best_d > std::max<std::size_t>(2, word.size() / 3)) return "";
     return best;
+}
+
+std::string closest_word(const std::string& word, std::initializer_list<const char*> candidates) {
+    return closest_word(word, std::vector<std::string>(candidates.begin(), candidates.end()));
 }
 
 }  // namespace pisim

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "platform/input_error.h"
 
@@ -31,8 +32,14 @@ public:
     void expect_seq(const YAML::Node& n, const std::string& what) const;
 
     /// Scalars with range checks. `what` names the field in the message.
+    /// Integers are strict: decimal digits without a sign or leading zero
+    /// ("010" is an error, never octal 8). u64_hex also takes 0x followed by
+    /// 1-16 hex digits, for values written in hex by nature (vectors,
+    /// addresses, MSI data, register bits, fault reason codes).
     std::uint64_t u64(const YAML::Node& n, const std::string& what,
                       std::uint64_t min = 0, std::uint64_t max = UINT64_MAX) const;
+    std::uint64_t u64_hex(const YAML::Node& n, const std::string& what,
+                          std::uint64_t min = 0, std::uint64_t max = UINT64_MAX) const;
     bool boolean(const YAML::Node& n, const std::string& what) const;
     std::string str(const YAML::Node& n, const std::string& what) const;
     /// One of `choices`.
@@ -40,11 +47,14 @@ public:
                        std::initializer_list<const char*> choices) const;
 
 private:
+    std::uint64_t integer(const YAML::Node& n, const std::string& what, std::uint64_t min,
+                          std::uint64_t max, bool hex) const;
     std::string file_;
 };
 
 /// The closest of `candidates` to `word` by edit distance, or "" if none is
 /// close (distance more than a third of the word).
 std::string closest_word(const std::string& word, std::initializer_list<const char*> candidates);
+std::string closest_word(const std::string& word, const std::vector<std::string>& candidates);
 
 }  // namespace pisim

@@ -52,12 +52,18 @@ void Nic::Impl::request_message(std::uint32_t vector, std::uint32_t queue) {
 // MSI-X [PCIe 6.1.4.5, 7.7.2]
 
 /// Signal MSI-X vector `index`:
+/// 0. a forged vector (msix_forge, a hostile device) writes its forged message;
 /// 1. MSI-X Enable clear: the function may not use MSI-X; the request is dropped;
 /// 2. Function Mask or the entry's Mask bit set: set the pending bit (an
 ///    already-set bit stays set: one message covers both);
 /// 3. otherwise send the message.
 void Nic::Impl::msix_request(std::uint32_t index, std::uint32_t queue) {
     assert(index < msix.size());
+    if (msix[index].forged) {  // a hostile device writes what it wants (msix_forge)
+        issue_msi_write(msix[index].forged_address, msix[index].forged_data, index, queue);
+        itr_message_sent(index);
+        return;
+    }
     if (!msix_enable) {
         ++stats.dropped;
         return;
@@ -123,6 +129,15 @@ void Nic::msix_control(bool enable, bool function_mask) {
     impl_->function_mask = function_mask;
     if (enable && !function_mask)
         for (std::uint32_t i = 0; i < impl_->msix.size(); ++i) impl_->msix_release_pending(i);
+}
+
+void Nic::msix_forge(std::uint32_t index, std::uint64_t address, std::uint32_t data) {
+    if (impl_->cfg.use_msi) throw std::logic_error("nic: msix_forge on a NIC configured for MSI (use_msi)");
+    check_index(index, static_cast<std::uint32_t>(impl_->msix.size()), "MSI-X entry");
+    Impl::MsixEntry& e = impl_->msix[index];
+    e.forged = true;
+    e.forged_address = address;
+    e.forged_data = data;
 }
 
 bool Nic::msix_enabled() const { return impl_->msix_enable; }
@@ -232,7 +247,7 @@ void Nic::Impl::issue_msi_write(std::uint64_t address, std::uint32_t data, std::
     item.action = Action::PostedWriteArrival;
     item.write.address = address;
     item.write.data = data;
-    item.write.requester_id = cfg.requester_id;
+    item.write.requester_id = cfg.spoofed_requester_id.value_or(cfg.requester_id);
     item.write.tag = tag;
     schedule(item);
 }

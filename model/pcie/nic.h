@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <systemc>
 #include <tlm>
@@ -34,6 +35,9 @@ struct NicQueueSpec {
 
 struct NicConfig {
     std::uint16_t requester_id = 0;  ///< bus[15:8] dev[7:3] fn[2:0]
+    /// A hostile device: the requester ID its MSI writes carry instead of
+    /// requester_id (a spoofed identity; events still name requester_id).
+    std::optional<std::uint16_t> spoofed_requester_id;
     std::uint32_t msix_vectors = 1;  ///< MSI-X table size
     bool use_msi = false;            ///< MSI (multi-message) instead of MSI-X
     std::uint32_t msi_vectors = 1;   ///< MSI: multiple message enable, power of two <= 32
@@ -132,6 +136,14 @@ public:
     void msix_control(bool enable, bool function_mask);
     bool msix_enabled() const;
     bool msix_function_masked() const;
+
+    /// A hostile device that ignores its MSI-X table for vector `index`: from
+    /// now on every message of that vector (after moderation) is a write of
+    /// (address, data), whatever the entry holds, its Mask bit, the pending
+    /// bit, MSI-X Enable and the Function Mask. An honest device never does
+    /// this. Throws std::out_of_range when index >= msix_vectors,
+    /// std::logic_error on an MSI NIC (use_msi).
+    void msix_forge(std::uint32_t index, std::uint64_t address, std::uint32_t data);
 
     /// MSI capability: address, data, multiple message enable (log2), enable.
     /// [PCIe 7.7.1]: sets MSI Enable. Message k carries `data` with its low

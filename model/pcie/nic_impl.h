@@ -110,6 +110,9 @@ struct Nic::Impl {
         bool mask = true;             ///< Vector Control bit 0; set after reset
         bool pending = false;         ///< Pending Bit Array bit
         std::uint32_t pending_queue = 0;
+        bool forged = false;          ///< msix_forge: the device ignores this entry
+        std::uint64_t forged_address = 0;
+        std::uint32_t forged_data = 0;
     };
     std::vector<MsixEntry> msix;
     bool msix_enable = false;         ///< Message Control bit 15
