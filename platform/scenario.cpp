@@ -184,7 +184,8 @@ private:
             r_.expect_seq(vs, "vcpus");
             total += vs.size();
             if (total > ScenarioLimits::max_vcpus)
-                r_.fail(vs, "too many vCPUs: at most " + std::to_string(ScenarioLimits::max_vcpus) + " in all");
+                r_.fail(vs, "too many vCPUs: this list brings the total to " + std::to_string(total) + ", at most " +
+                                std::to_string(ScenarioLimits::max_vcpus) + " in all");
             for (const auto& v : vs) {
                 r_.expect_map(v, "a vCPU", {"pcpu", "workload"});
                 VcpuSpec vc;
@@ -203,15 +204,18 @@ private:
 
     VcpuRef vcpu_ref(const YAML::Node& n, const std::string& what) {
         const std::string s = r_.str(n, what + " (a vCPU name like d1v0)");
-        // d<domain>v<index>, each at most 4 digits (domains < 64, vCPUs < 512).
+        // d<domain>v<index>, decimal (domains < 64, vCPUs < 512).
         const auto v = s.find('v');
         auto digits = [&](std::size_t from, std::size_t to) {
-            return to > from && to - from <= 4 && s.find_first_not_of("0123456789", from) >= to;
+            return to > from && to - from <= 18 && s.find_first_not_of("0123456789", from) >= to;
         };
         if (s.size() < 4 || s[0] != 'd' || v == std::string::npos || !digits(1, v) || !digits(v + 1, s.size()))
             r_.fail(n, "expected " + what + " as d<domain>v<index>, got '" + s.substr(0, 40) + (s.size() > 40 ? "...'" : "'"));
-        VcpuRef ref{static_cast<std::uint32_t>(std::stoul(s.substr(1, v - 1))),
-                    static_cast<std::uint32_t>(std::stoul(s.substr(v + 1)))};
+        const std::uint64_t dom = std::stoull(s.substr(1, v - 1)), idx = std::stoull(s.substr(v + 1));
+        if (dom >= ScenarioLimits::max_domains || idx >= ScenarioLimits::max_vcpus)
+            r_.fail(n, what + " '" + s + "' is out of range: domains are 1-" + std::to_string(ScenarioLimits::max_domains - 1) +
+                           ", vCPU indices 0-" + std::to_string(ScenarioLimits::max_vcpus - 1));
+        VcpuRef ref{static_cast<std::uint32_t>(dom), static_cast<std::uint32_t>(idx)};
         if (s_.vcpu_global(ref) < 0) r_.fail(n, what + " '" + s + "' names a missing vCPU");
         return ref;
     }
@@ -276,7 +280,8 @@ private:
             dev.requester_id = bdf(d["bdf"]);
             for (const auto& o : s_.devices)
                 if (o.requester_id == dev.requester_id)
-                    r_.fail(d["bdf"], "bdf " + d["bdf"].Scalar() + " is already device '" + o.name + "''s");
+                    r_.fail(d["bdf"], "bdf " + d["bdf"].Scalar() + " is already used by device '" + o.name +
+                                          "' (one BDF per function; a forged identity goes in 'requester_id')");
             dev.nic.requester_id = dev.requester_id;
             dev.tlp_requester_id = d["requester_id"] ? bdf(d["requester_id"], "requester_id") : dev.requester_id;
             if (dev.tlp_requester_id != dev.requester_id) dev.nic.spoofed_requester_id = dev.tlp_requester_id;
@@ -539,7 +544,7 @@ private:
             std::map<std::uint8_t, std::uint64_t> want;
             for (const auto& kv : m) {
                 const auto reason = static_cast<std::uint8_t>(
-                    r_.u64_hex(kv.first, "a VT-d fault reason (interrupt remapping: 0x20-0x28)", 0x20, 0x28));
+                    r_.u64_hex(kv.first, "a VT-d interrupt-remapping fault reason", 0x20, 0x28));
                 if (want.count(reason)) r_.fail(kv.first, "fault reason listed twice");
                 want[reason] = r_.u64(kv.second, "expected fault count");
             }
