@@ -317,7 +317,7 @@ private:
                     mb.vector_index = qs.msix_index;
                     mb.pcpu = static_cast<std::uint32_t>(r_.u64(b["pcpu"], "bind.pcpu", 0, ScenarioLimits::max_pcpus - 1));
                     if (mb.pcpu >= s_.pcpus) r_.fail(b["pcpu"], "bind.pcpu " + std::to_string(mb.pcpu) + " names a missing pCPU");
-                    mb.guest_vector = static_cast<std::uint8_t>(r_.u64(b["vector"], "bind.vector (host vector)", 32, 255));
+                    mb.guest_vector = static_cast<std::uint8_t>(r_.u64_hex(b["vector"], "bind.vector (host vector)", 32, 255));
                     for (std::uint8_t own : {s_.notification_vector, s_.wakeup_vector, s_.timer_vector, s_.control_vector})
                         if (mb.guest_vector == own)
                             r_.fail(b["vector"], "bind.vector " + std::to_string(mb.guest_vector) + " is one of the hypervisor's own vectors (hyp.*_vector)");
