@@ -14,6 +14,9 @@
  *  BIND_MSI device,msi_index,vcpu,vector,urgent
  *  TASKLET pcpu,arg        arg cycles of tasklet work in pcpu's idle context
  *  SEND_VIPI vcpu,vcpu2,vector  virtual IPI from vcpu to vcpu2
+ *  PERCPU_VIRQ domain,vector   guest vector of the per-pCPU interrupt
+ *  SET_AFFINITY_MASK vcpu,arg   hard affinity (bit c = pCPU c); idle pCPUs
+ *                          of the mask may pull it (load balancing)
  */
 #include "hyp_core.h"
 
@@ -57,6 +60,11 @@ int ctl_execute(const struct hyp_ctl *c)
         hyp_trace(HYP_TR_VIPI, c->vcpu2, c->vector, c->vcpu, 0);
         virq_deliver(&hyp_core.vcpu[c->vcpu2], c->vector);
         return 0;
+    case HYP_CTL_PERCPU_VIRQ:
+        return percpu_virq_set_vector(c->domain, c->vector);
+    case HYP_CTL_SET_AFFINITY_MASK:
+        return vcpu_valid(c->vcpu) ? sched_set_affinity_mask(&hyp_core.vcpu[c->vcpu], c->arg)
+                                   : HYP_EINVAL;
     default:
         return HYP_EINVAL;
     }

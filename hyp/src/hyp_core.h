@@ -53,13 +53,22 @@ enum hyp_softirq {
     SOFTIRQ_NR = 4,
 };
 
+/* Pending/active state of the per-pCPU guest interrupt (seed 004). */
+struct percpu_virq_state {
+    bool pending;   /* fired, not yet made pending in the guest */
+    bool active;    /* made pending in the guest, its EOI not yet seen */
+};
+
 struct vcpu {
     bool used;
     uint32_t id;            /* global vCPU id */
     uint32_t domid;
     uint32_t vidx;          /* index in the domain = guest APIC ID */
     uint32_t processor;     /* pCPU whose run queue owns it (atomic) */
-    uint32_t affinity;      /* requested pCPU (atomic) */
+    uint32_t affinity;      /* home pCPU: pinned or preferred (atomic) */
+    uint64_t affinity_mask; /* hard affinity: bit c = may run on pCPU c (atomic) */
+    uint32_t steal_to;      /* load balancing: idle pCPU that asked to pull
+                             * it, HYP_INVALID none (atomic; sched_balance.c) */
     uint32_t state;         /* enum hyp_vcpu_state (atomic) */
     uint64_t vmcs_pa, vapic_pa, pid_pa;
     uint32_t vmcs_cpu;      /* pCPU on which the VMCS is active, HYP_INVALID if clear */
@@ -82,6 +91,10 @@ struct vcpu {
      * pCPU while it runs). */
     uint32_t vlapic_isr[8];
     bool intr_window_requested;
+    /* Per-pCPU guest interrupt (percpu_virq.c), saved while the vCPU's
+     * context is not resident on a pCPU. */
+    struct percpu_virq_state ppi;
+    uint8_t ppi_eoi_exit_vector; /* vector whose EOI-exit bit its VMCS has, 0 none */
 };
 
 struct pcpu {
@@ -102,12 +115,18 @@ struct pcpu {
     uint32_t rq_head, rq_tail, rq_len;
     uint64_t slice_end;      /* cycles: end of curr's time slice */
     uint64_t tasklet_work;   /* atomic: cycles of tasklet work queued */
+    bool steal_inflight;     /* atomic: a pull of this idle pCPU awaits the
+                              * owner of the vCPU (sched_balance.c) */
 
     uint64_t next_tick;      /* deadline of the scheduler tick, 0 = disarmed */
 
     spinlock_t pi_block_lock;
     uint32_t pi_block_head;  /* blocking list [SPEC 7] */
     uint32_t pi_block_len;
+
+    /* Live state of the per-pCPU guest interrupt; belongs to the vCPU whose
+     * context is resident (ctx). This pCPU only. */
+    struct percpu_virq_state ppi;
 
     /* Host vector -> MSI binding (IRTE index) for remapped device interrupts. */
     uint16_t vec_binding[256];
@@ -119,6 +138,7 @@ struct domain {
     uint32_t vcpu[HYP_MAX_DOMAIN_VCPUS];
     uint32_t nr_devices;
     uint32_t pi_hooks;      /* atomic: VT-d PI hooks installed (device assigned) */
+    uint8_t percpu_gvec;    /* guest vector of the per-pCPU interrupt, 0 none */
 };
 
 struct device {
@@ -151,6 +171,8 @@ struct hyp_core {
     uint64_t time_slice, tick_period;
     uint8_t notification_vector, wakeup_vector, timer_vector, control_vector;
     uint8_t device_vector_base;
+    uint8_t percpu_vector;          /* per-pCPU source's host vector, 0 none */
+    uint64_t percpu_status_pa;
     uint64_t irt_pa;
     uint32_t irt_entries;
     uint64_t iq_status_pa;
@@ -158,6 +180,8 @@ struct hyp_core {
     struct pcpu pcpu[HYP_MAX_PCPUS];
     struct vcpu vcpu[HYP_MAX_VCPUS];
     uint32_t nr_vcpus;
+    uint32_t nr_balanceable; /* atomic: vCPUs whose affinity mask names more
+                              * than one pCPU (load balancing has work) */
     struct domain dom[HYP_MAX_DOMAINS];
     spinlock_t irt_lock;
     struct device dev[HYP_MAX_DEVICES];
@@ -205,12 +229,29 @@ void sched_tick(void);
 void sched_run_tasklets(void);
 void sched_request_migrate_scan(uint32_t cpu);
 int sched_set_affinity(struct vcpu *v, uint32_t cpu);
+int sched_set_affinity_mask(struct vcpu *v, uint64_t mask);
+bool sched_pcpu_usable(uint32_t cpu);
+bool sched_may_run_on(const struct vcpu *v, uint32_t cpu);
+void sched_migrate_out(struct vcpu *v, uint32_t to);
 int sched_pcpu_offline(uint32_t cpu);
 int sched_pcpu_online(uint32_t cpu);
 int sched_preempt(uint32_t cpu);
 int sched_tasklet(uint32_t cpu, uint64_t cycles);
 
 void sched_init(void);
+
+/* percpu_virq.c: the per-pCPU guest interrupt (seed 004) */
+void percpu_virq_handler(void);
+void percpu_virq_save(struct pcpu *pc, struct vcpu *prev);
+void percpu_virq_restore(struct pcpu *pc, struct vcpu *next);
+void percpu_virq_assist(struct vcpu *v);
+void percpu_virq_eoi(struct vcpu *v, uint8_t vector);
+int percpu_virq_set_vector(uint32_t domid, uint8_t vector);
+
+/* sched_balance.c: idle pCPUs pull runnable vCPUs (load balancing) */
+void sched_load_balance(void);
+void sched_tickle_idle(struct pcpu *pc);
+uint32_t sched_steal_claim(struct vcpu *v);
 
 /* pcpu_main.c: one iteration of hyp_pcpu_main's loop */
 void pcpu_loop_once(void);

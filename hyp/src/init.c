@@ -20,6 +20,8 @@ static void vcpu_reset(struct vcpu *v, uint32_t id)
     v->vidx = HYP_INVALID;
     v->processor = 0;
     v->affinity = 0;
+    v->affinity_mask = 0;
+    v->steal_to = HYP_INVALID;
     v->state = HYP_VCPU_OFFLINE;
     v->vmcs_pa = v->vapic_pa = v->pid_pa = 0;
     v->vmcs_cpu = HYP_INVALID;
@@ -35,6 +37,8 @@ static void vcpu_reset(struct vcpu *v, uint32_t id)
     for (uint32_t i = 0; i < 8; i++)
         v->vlapic_isr[i] = 0;
     v->intr_window_requested = false;
+    v->ppi.pending = v->ppi.active = false;
+    v->ppi_eoi_exit_vector = 0;
 }
 
 static void pcpu_reset(struct pcpu *pc, uint32_t id)
@@ -53,6 +57,8 @@ static void pcpu_reset(struct pcpu *pc, uint32_t id)
     pc->rq_len = 0;
     pc->slice_end = 0;
     pc->tasklet_work = 0;
+    pc->steal_inflight = false;
+    pc->ppi.pending = pc->ppi.active = false;
     pc->next_tick = 0;
     spin_lock_init(&pc->pi_block_lock);
     pc->pi_block_head = HYP_INVALID;
@@ -81,6 +87,14 @@ int hyp_init(const struct hyp_config *cfg)
     }
     if (cfg->device_vector_base < 32)
         return HYP_EINVAL;
+    if (cfg->percpu_vector != 0) {
+        /* the per-pCPU source's host vector: a vector of its own */
+        if (cfg->percpu_vector < 32 || (cfg->percpu_status_pa & 7u) != 0)
+            return HYP_EINVAL;
+        for (uint32_t i = 0; i < 4; i++)
+            if (cfg->percpu_vector == vecs[i])
+                return HYP_EINVAL;
+    }
 
     hyp_core.initialized = false;
     hyp_core.nr_pcpus = cfg->nr_pcpus;
@@ -98,17 +112,21 @@ int hyp_init(const struct hyp_config *cfg)
     hyp_core.irt_pa = cfg->irt_pa;
     hyp_core.irt_entries = cfg->irt_entries;
     hyp_core.iq_status_pa = cfg->iq_status_pa;
+    hyp_core.percpu_vector = cfg->percpu_vector;
+    hyp_core.percpu_status_pa = cfg->percpu_status_pa;
 
     for (uint32_t c = 0; c < HYP_MAX_PCPUS; c++)
         pcpu_reset(&hyp_core.pcpu[c], c);
     for (uint32_t i = 0; i < HYP_MAX_VCPUS; i++)
         vcpu_reset(&hyp_core.vcpu[i], i);
     hyp_core.nr_vcpus = 0;
+    hyp_core.nr_balanceable = 0;
     for (uint32_t d = 0; d < HYP_MAX_DOMAINS; d++) {
         hyp_core.dom[d].used = false;
         hyp_core.dom[d].nr_vcpus = 0;
         hyp_core.dom[d].nr_devices = 0;
         hyp_core.dom[d].pi_hooks = 0;
+        hyp_core.dom[d].percpu_gvec = 0;
     }
     spin_lock_init(&hyp_core.irt_lock);
     for (uint32_t i = 0; i < HYP_MAX_DEVICES; i++) {
@@ -138,6 +156,7 @@ int hyp_domain_create(uint32_t domid)
     hyp_core.dom[domid].nr_vcpus = 0;
     hyp_core.dom[domid].nr_devices = 0;
     hyp_core.dom[domid].pi_hooks = 0;
+    hyp_core.dom[domid].percpu_gvec = 0;
     return 0;
 }
 
@@ -158,6 +177,7 @@ int hyp_vcpu_create(uint32_t domid, uint32_t pcpu, const struct hyp_vcpu_storage
     v->vidx = d->nr_vcpus;
     v->processor = pcpu;
     v->affinity = pcpu;
+    v->affinity_mask = 1ull << pcpu;
     v->vmcs_pa = st->vmcs_pa;
     v->vapic_pa = st->vapic_pa;
     v->pid_pa = st->pid_pa;

@@ -4,6 +4,7 @@
  *
  * Vectors (hyp_config): notification -> pi_notification_handler, wakeup ->
  * pi_wakeup_handler, timer -> timer_interrupt, control -> ctl_interrupt,
+ * percpu -> percpu_virq_handler,
  * device_vector_base.. -> device_irq. Every handler writes EOI: the vector
  * is in the local APIC's ISR [SDM 10.8.5].
  */
@@ -54,6 +55,8 @@ void do_irq_vector(uint8_t vector)
         timer_interrupt();
     } else if (vector == hyp_core.control_vector) {
         ctl_interrupt();
+    } else if (hyp_core.percpu_vector != 0 && vector == hyp_core.percpu_vector) {
+        percpu_virq_handler();
     } else if (vector >= hyp_core.device_vector_base &&
                this_pcpu()->vec_binding[vector] != BINDING_NONE) {
         device_irq(vector);

@@ -8,8 +8,12 @@
  * A vCPU woken from blocked gets BOOST (Xen credit1 CSCHED_PRI_TS_BOOST): it
  * is queued ahead of unboosted vCPUs and preempts an unboosted current vCPU;
  * it loses the boost when switched out or at the next tick while running.
- * Affinity names one pCPU (the vCPU's home); when it is offline, the vCPU
- * runs on the lowest-numbered online pCPU.
+ * Affinity: a home pCPU (`affinity`) and a hard-affinity mask of the pCPUs
+ * the vCPU may run on (`affinity_mask`; pinning sets both to one pCPU). A
+ * vCPU stays on a pCPU of its mask it was moved to by load balancing, else
+ * goes home; when no pCPU of its mask is online it runs on the lowest-
+ * numbered online pCPU (Xen breaks affinity likewise). Idle pCPUs pull
+ * queued vCPUs from the busiest run queue (sched_balance.c).
  *
  * Every migration is carried out by the pCPU that owns the vCPU (its
  * `processor`), so VMCLEAR happens on the pCPU where the VMCS is active,
@@ -46,18 +50,35 @@ void vcpu_set_state(struct vcpu *v, uint32_t new_state)
         hyp_trace(HYP_TR_VCPU_STATE, v->id, old, new_state, 0);
 }
 
-static bool pcpu_usable(uint32_t cpu)
+bool sched_pcpu_usable(uint32_t cpu)
 {
     return cpu < hyp_core.nr_pcpus &&
            __atomic_load_n(&hyp_core.pcpu[cpu].online, __ATOMIC_ACQUIRE) &&
            !__atomic_load_n(&hyp_core.pcpu[cpu].offline_pending, __ATOMIC_ACQUIRE);
 }
+#define pcpu_usable sched_pcpu_usable
 
+/* Hard affinity: may v run on pCPU `cpu`? */
+bool sched_may_run_on(const struct vcpu *v, uint32_t cpu)
+{
+    return cpu < hyp_core.nr_pcpus &&
+           ((__atomic_load_n(&v->affinity_mask, __ATOMIC_ACQUIRE) >> cpu) & 1u) != 0;
+}
+
+/* Where v belongs: its current pCPU if the mask allows it there and it is
+ * not home (load balancing put it there), else home, else the lowest
+ * online pCPU of its mask, else the lowest online pCPU. */
 uint32_t vcpu_target_cpu(const struct vcpu *v)
 {
     uint32_t a = __atomic_load_n(&v->affinity, __ATOMIC_ACQUIRE);
+    uint32_t p = __atomic_load_n(&v->processor, __ATOMIC_ACQUIRE);
+    if (p != a && sched_may_run_on(v, p) && pcpu_usable(p))
+        return p;
     if (pcpu_usable(a))
         return a;
+    for (uint32_t c = 0; c < hyp_core.nr_pcpus; c++)
+        if (sched_may_run_on(v, c) && pcpu_usable(c))
+            return c;
     for (uint32_t c = 0; c < hyp_core.nr_pcpus; c++)
         if (pcpu_usable(c))
             return c;
@@ -280,17 +301,20 @@ static void context_switch(struct pcpu *pc, struct vcpu *next)
         vmcs_make_current(pc, next); /* back to the lazily kept context */
         return;
     }
-    if (pc->ctx != HYP_INVALID)
+    if (pc->ctx != HYP_INVALID) {
         pi_switch_from(&hyp_core.vcpu[pc->ctx]);
+        percpu_virq_save(pc, &hyp_core.vcpu[pc->ctx]);
+    }
     vmcs_make_current(pc, next);
     pi_switch_to(next);
+    percpu_virq_restore(pc, next);
     pc->ctx = next->id;
 }
 
 /* ---- migration ---------------------------------------------------------- */
 
 /* Move v (owned by this pCPU, not its current vCPU) to pCPU `to`. */
-static void sched_migrate_out(struct vcpu *v, uint32_t to)
+void sched_migrate_out(struct vcpu *v, uint32_t to)
 {
     uint32_t cpu = arch_cpu_id();
     struct pcpu *pc = &hyp_core.pcpu[cpu];
@@ -307,6 +331,7 @@ static void sched_migrate_out(struct vcpu *v, uint32_t to)
     runq_remove(pc, v);
     if (pc->ctx == v->id) {
         pi_switch_from(v); /* full switch away from the lazily kept context */
+        percpu_virq_save(pc, v);
         pc->ctx = HYP_INVALID;
     }
     if (v->vmcs_cpu == cpu) {
@@ -337,11 +362,24 @@ static void sched_migrate_scan(void)
         struct vcpu *v = &hyp_core.vcpu[id];
         if (!v->used || __atomic_load_n(&v->processor, __ATOMIC_ACQUIRE) != cpu)
             continue;
-        if (__atomic_load_n(&pc->curr, __ATOMIC_ACQUIRE) == id)
-            continue; /* the current vCPU leaves through schedule() */
-        uint32_t to = vcpu_target_cpu(v);
-        if (to != cpu)
-            sched_migrate_out(v, to);
+        uint32_t thief = sched_steal_claim(v); /* a pull by an idle pCPU */
+        uint32_t to = HYP_INVALID;
+        if (__atomic_load_n(&pc->curr, __ATOMIC_ACQUIRE) != id) {
+            /* (the current vCPU leaves through schedule()) */
+            to = vcpu_target_cpu(v);
+            if (to == cpu && thief != HYP_INVALID && v->on_runq &&
+                vcpu_state(v) == HYP_VCPU_RUNNABLE && sched_may_run_on(v, thief) &&
+                pcpu_usable(thief))
+                to = thief;
+            if (to != cpu)
+                sched_migrate_out(v, to);
+        }
+        if (thief != HYP_INVALID) {
+            /* the pull is answered (moved, or no longer possible): the
+             * thief looks again */
+            __atomic_store_n(&hyp_core.pcpu[thief].steal_inflight, false, __ATOMIC_RELEASE);
+            cpu_raise_softirq(thief, SOFTIRQ_SCHEDULE);
+        }
     }
 }
 
@@ -420,6 +458,7 @@ void schedule(void)
         } else if (now >= pc->slice_end && pc->rq_len > 0) {
             reason = HYP_SCHED_SLICE;
         } else {
+            sched_tickle_idle(pc);
             spin_unlock_irqrestore(&pc->sched_lock, f);
             return; /* keep running prev */
         }
@@ -434,7 +473,9 @@ void schedule(void)
     } else {
         if (tasklet || pc->rq_len == 0) {
             spin_unlock_irqrestore(&pc->sched_lock, f);
-            return; /* stay idle */
+            if (!tasklet)
+                sched_load_balance(); /* stay idle, unless a pull succeeds */
+            return;
         }
         reason = HYP_SCHED_WAKE;
     }
@@ -448,10 +489,13 @@ void schedule(void)
     __atomic_store_n(&pc->curr, next == NULL ? HYP_INVALID : next->id, __ATOMIC_RELEASE);
     hyp_trace(HYP_TR_SCHEDULE, prev_id, next == NULL ? HYP_INVALID : next->id, reason, 0);
     context_switch(pc, next);
+    sched_tickle_idle(pc);
     spin_unlock_irqrestore(&pc->sched_lock, f);
 
     if (migrate_prev)
         sched_migrate_out(prev, vcpu_target_cpu(prev));
+    if (next == NULL && !tasklet)
+        sched_load_balance(); /* going idle: pull work from a busy pCPU */
 }
 
 /* TIMER softirq: time-slice accounting; a slice that ended while others
@@ -485,11 +529,45 @@ void sched_run_tasklets(void)
 
 /* ---- control requests --------------------------------------------------- */
 
+static bool mask_multi(uint64_t m) { return (m & (m - 1u)) != 0; }
+
+/* Replace v's mask; keeps hyp_core.nr_balanceable in step. */
+static void affinity_mask_store(struct vcpu *v, uint64_t mask)
+{
+    uint64_t old = __atomic_exchange_n(&v->affinity_mask, mask, __ATOMIC_ACQ_REL);
+    if (mask_multi(old) && !mask_multi(mask))
+        __atomic_fetch_sub(&hyp_core.nr_balanceable, 1u, __ATOMIC_ACQ_REL);
+    else if (!mask_multi(old) && mask_multi(mask))
+        __atomic_fetch_add(&hyp_core.nr_balanceable, 1u, __ATOMIC_ACQ_REL);
+}
+
+/* Pin v to `cpu`: home and hard affinity both become that one pCPU. */
 int sched_set_affinity(struct vcpu *v, uint32_t cpu)
 {
     if (cpu >= hyp_core.nr_pcpus)
         return HYP_EINVAL;
     __atomic_store_n(&v->affinity, cpu, __ATOMIC_RELEASE);
+    affinity_mask_store(v, 1ull << cpu);
+    sched_request_migrate_scan(__atomic_load_n(&v->processor, __ATOMIC_ACQUIRE));
+    return 0;
+}
+
+/* Hard affinity (bit c = pCPU c, only existing pCPUs): the home pCPU is
+ * kept if the mask names it, else it becomes the lowest pCPU of the mask.
+ * HYP_EINVAL for an empty mask or a pCPU that does not exist. */
+int sched_set_affinity_mask(struct vcpu *v, uint64_t mask)
+{
+    uint64_t all = hyp_core.nr_pcpus >= 64u ? ~0ull : (1ull << hyp_core.nr_pcpus) - 1u;
+    if (mask == 0 || (mask & ~all) != 0)
+        return HYP_EINVAL;
+    uint32_t home = __atomic_load_n(&v->affinity, __ATOMIC_ACQUIRE);
+    if (((mask >> home) & 1u) == 0) {
+        home = 0;
+        while (((mask >> home) & 1u) == 0)
+            home++;
+        __atomic_store_n(&v->affinity, home, __ATOMIC_RELEASE);
+    }
+    affinity_mask_store(v, mask);
     sched_request_migrate_scan(__atomic_load_n(&v->processor, __ATOMIC_ACQUIRE));
     return 0;
 }

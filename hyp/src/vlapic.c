@@ -98,6 +98,8 @@ void vlapic_intr_window_exit(struct vcpu *v)
 void vlapic_eoi(struct vcpu *v)
 {
     int isr = vlapic_highest_isr(v);
-    if (isr >= 0)
+    if (isr >= 0) {
         v->vlapic_isr[isr >> 5] &= ~(1u << (isr & 31));
+        percpu_virq_eoi(v, (uint8_t)isr);
+    }
 }

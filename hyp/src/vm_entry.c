@@ -4,7 +4,9 @@
  * seed 001].
  *
  *  1. arm the scheduler tick;
- *  2. interrupt assist per irq mode, with IF=1 (virq_intr_assist);
+ *  2. interrupt assist with IF=1: the per-pCPU guest interrupt first
+ *     (percpu_virq_assist, which makes its vector pending in the vCPU),
+ *     then per irq mode (virq_intr_assist);
  *  3. IF := 0; a softirq raised until here sends us back to process it and
  *     to redo step 2. This is what makes step 2 safe with IF=1: a
  *     notification handled in root mode between steps 2 and 3 leaves its
@@ -25,7 +27,8 @@ void vm_entry(struct vcpu *v)
     HYP_ASSERT(pc->curr == v->id && pc->ctx == v->id && pc->vmcs_loaded == v->id);
     HYP_ASSERT(vcpu_state(v) == HYP_VCPU_RUNNING && v->vmcs_cpu == cpu);
     timer_arm(pc);                          /* 1 */
-    virq_intr_assist(v);                    /* 2 */
+    percpu_virq_assist(v);                  /* 2 */
+    virq_intr_assist(v);
     arch_irq_disable();                     /* 3 */
     if (softirq_pending(cpu)) {
         arch_irq_enable();

@@ -8,8 +8,9 @@
  *  7  interrupt window (emulated mode): inject at the next VM entry.
  *  12 HLT: block the vCPU.
  *  32 WRMSR to the x2APIC ICR: qualification = the 64-bit ICR = a virtual IPI.
- *  43 TPR below threshold, 45 EOI induced: nothing to do but re-evaluate at
- *     the next VM entry.
+ *  43 TPR below threshold: nothing to do but re-evaluate at the next VM entry.
+ *  45 EOI induced (qualification = vector): the per-pCPU guest interrupt's
+ *     EOI (percpu_virq_eoi); then re-evaluate at the next VM entry.
  *  44 APIC access (emulated mode): offset 0x0B0 = guest EOI, 0x300 = ICR.
  *  56 APIC write: offset 0x300 = ICR written in the virtual-APIC page.
  */
@@ -53,7 +54,9 @@ void vmexit_handler(struct vcpu *v, const struct arch_vm_exit *exit)
         virq_send_ipi(v, exit->qualification);
         break;
     case EXIT_REASON_TPR_BELOW_THRESHOLD:
+        break;
     case EXIT_REASON_EOI_INDUCED:
+        percpu_virq_eoi(v, (uint8_t)(exit->qualification & 0xFFu));
         break;
     case EXIT_REASON_APIC_ACCESS: {
         uint32_t offset = (uint32_t)(exit->qualification & 0xFFFu);

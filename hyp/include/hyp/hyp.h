@@ -65,6 +65,11 @@ struct hyp_config {
     uint64_t irt_pa;                     /* interrupt-remapping table, 16 B/entry */
     uint32_t irt_entries;                /* table size, power of two */
     uint64_t iq_status_pa;               /* 4-byte status word for wait descriptors */
+    uint8_t percpu_vector;               /* host vector of the per-pCPU guest
+                                          * interrupt source (seed 004); 0 = none */
+    uint64_t percpu_status_pa;           /* that source's status words: pCPU i's
+                                          * 8-byte word at + 8*i, bit 0 = fired
+                                          * since software last read-and-cleared it */
 };
 
 /* Storage for one vCPU in machine memory, handed over at creation. */
@@ -90,6 +95,9 @@ enum hyp_ctl_op {
     HYP_CTL_SEND_VIPI,        /* vcpu -> vcpu2, guest vector */
     HYP_CTL_BIND_HOST_MSI,    /* host device's vector -> pcpu, host vector,
                                * arg = handler cost in cycles; see below */
+    HYP_CTL_SET_AFFINITY_MASK, /* vcpu: hard affinity, arg bit c = pCPU c */
+    HYP_CTL_PERCPU_VIRQ,      /* domain: guest vector of the per-pCPU
+                               * interrupt (vector; 0 = not delivered) */
 };
 
 struct hyp_ctl {

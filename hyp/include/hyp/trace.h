@@ -36,6 +36,18 @@ enum hyp_trace_kind {
     /* a virtual IPI is sent (before its delivery): a: target vcpu, b: guest
      * vector, c: sending vcpu (HYP_INVALID for the control domain) */
     HYP_TR_VIPI = 14,
+    /* per-pCPU guest interrupt (seed 004): a: vcpu (HYP_INVALID: none),
+     * b: enum hyp_percpu_step, c: pending, d: active (after the step) */
+    HYP_TR_PERCPU_VIRQ = 15,
+};
+
+enum hyp_percpu_step {
+    HYP_PERCPU_LATCH = 0,    /* the source fired: pending for the resident vCPU */
+    HYP_PERCPU_DROP = 1,     /* fired with no resident vCPU context: dropped */
+    HYP_PERCPU_SAVE = 2,     /* context switch away: live state -> vCPU */
+    HYP_PERCPU_RESTORE = 3,  /* context switch in: vCPU -> live state */
+    HYP_PERCPU_INJECT = 4,   /* guest vector made pending in the vCPU */
+    HYP_PERCPU_EOI = 5,      /* the guest's EOI of the vector: not active */
 };
 
 enum hyp_vcpu_state {
@@ -67,6 +79,7 @@ enum hyp_handler {
     HYP_H_DEVICE_IRQ = 8,     /* remapped device interrupt (non-posting modes) */
     HYP_H_HOST_IRQ = 9,       /* interrupt of a host-owned device; d: requester
                                * ID << 16 | MSI-X index (entry = delivery) */
+    HYP_H_PERCPU = 10,         /* per-pCPU guest interrupt source (seed 004) */
 };
 
 #endif /* HYP_TRACE_H */
