@@ -53,6 +53,7 @@ void EventHub::emit(const Event& e) {
         hash_fill_ = 0;
     }
     ++events;
+    if (e.kind == EventKind::GuestIsrBegin) ++isr_counts[{static_cast<int>(e.unit), static_cast<std::uint8_t>(e.a)}];
     tracker.on_event(e);
     profile.on_event(e);
     const std::size_t before = oracles->violations().size();
@@ -190,7 +191,30 @@ void Machine::ScenarioDriver::corrupt(const TimedEvent& t) {
 
 void Machine::ScenarioDriver::main() {
     offline_.assign(m_.s_.pcpus, false);
-    // Boot: every vCPU runnable, devices assigned and their vectors bound.
+    // Boot: per-pCPU interrupt vectors of the domains, affinity masks, every
+    // vCPU runnable, devices assigned and their vectors bound.
+    for (const DomainSpec& d : m_.s_.domains) {
+        if (d.percpu_vector == 0) continue;
+        hyp_ctl c{};
+        c.op = HYP_CTL_PERCPU_VIRQ;
+        c.domain = d.id;
+        c.vector = d.percpu_vector;
+        m_.post_ctl(control_pcpu(), c, nullptr);
+    }
+    {
+        std::uint32_t g = 0;
+        for (const DomainSpec& d : m_.s_.domains)
+            for (const VcpuSpec& v : d.vcpus) {
+                if (v.affinity_mask != 0) {
+                    hyp_ctl c{};
+                    c.op = HYP_CTL_SET_AFFINITY_MASK;
+                    c.vcpu = g;
+                    c.arg = v.affinity_mask;
+                    m_.post_ctl(control_pcpu(), c, nullptr);
+                }
+                ++g;
+            }
+    }
     for (std::uint32_t g = 0; g < m_.vcpu_storage_.size(); ++g) {
         hyp_ctl c{};
         c.op = HYP_CTL_VCPU_UNPAUSE;
@@ -277,6 +301,9 @@ void Machine::ScenarioDriver::main() {
                 m_.cores_[static_cast<std::size_t>(core)]->request_guest_halt(pa);
                 continue;
             }
+            case TimedEvent::Op::PercpuTimer:
+                m_.percpu_timers_.at(t.pcpu)->fire();
+                continue;
             case TimedEvent::Op::Reprogram: {
                 for (const auto& d : m_.s_.devices) {
                     if (d.name != t.device) continue;
@@ -353,6 +380,23 @@ void Machine::build_models() {
         pc.lapic = lapics_.back().get();
         cores_.back()->root_software = [this, i] { run_pcpu_software(*this, i); };
     }
+    if (s_.percpu_vector != 0) {
+        // The per-pCPU interrupt source: one timer per pCPU, wired to its
+        // own local APIC, with its status word in the machine memory map.
+        for (std::uint32_t i = 0; i < s_.pcpus; ++i) {
+            PerCpuTimerConfig tc;
+            tc.pcpu = i;
+            tc.apic_id = apic_ids[i];
+            tc.vector = s_.percpu_vector;
+            tc.status_pa = MemoryMap::percpu_status + 8ull * i;
+            tc.start = s_.percpu_timer.start;
+            tc.period = s_.percpu_timer.period;
+            tc.count = s_.percpu_timer.count;
+            auto name = "percpu_timer" + std::to_string(i);
+            percpu_timers_.push_back(std::make_unique<PerCpuTimer>(name.c_str(), tc, mem, hub_));
+            percpu_timers_.back()->irq.bind(*lapics_[i]);
+        }
+    }
     vtd_ = std::make_unique<VtdUnit>("vtd", mem, p_.vtd(), hub_);
     vtd_->apic_bus.bind(*bus_);
     const std::string engine = o_.vtd_engine.empty() ? s_.vtd_engine : o_.vtd_engine;
@@ -372,6 +416,9 @@ void Machine::build_models() {
         nics_.back()->msi_out.bind(vtd_->msi_in);
         for (const ForgedMsi& f : d.forged)  // raw messages; copies follow their source's binding
             if (f.copy_device.empty()) nics_.back()->msix_forge(f.vector_index, f.address, f.data);
+        // every core reaches every NIC's receive rings (NAPI polls), in
+        // device order: GuestProgram::napi_queues' device index
+        for (auto& core : cores_) core->rx.bind(*nics_.back());
     }
 
     // Firmware/boot programming of the remapping unit [VTD 10.4.29, 10.4.4]:
@@ -438,9 +485,24 @@ void Machine::boot_hyp() {
     cfg.irt_pa = MemoryMap::irt_base;
     cfg.irt_entries = MemoryMap::irt_entries;
     cfg.iq_status_pa = MemoryMap::iq_status;
+    cfg.percpu_vector = s_.percpu_vector;
+    cfg.percpu_status_pa = s_.percpu_vector != 0 ? MemoryMap::percpu_status : 0;
     if (int r = hyp->init(&cfg); r != 0)
         throw std::runtime_error("hypervisor core refused the machine (hyp_init returned " + std::to_string(r) + ")");
 
+    // The receive queues each vCPU's driver polls: the queues whose MSI-X
+    // vector is bound to it (boot bindings; a later reprogram_irte does not
+    // move the driver's polling).
+    for (std::uint32_t di = 0; di < s_.devices.size(); ++di) {
+        const DeviceSpec& dev = s_.devices[di];
+        for (const MsiBinding& b : dev.bindings)
+            for (std::uint32_t qi = 0; qi < dev.nic.queues.size(); ++qi) {
+                if (dev.nic.queues[qi].msix_index != b.vector_index) continue;
+                for (DomainSpec& d : s_.domains)
+                    if (d.id == b.vcpu.domain && b.vcpu.index < d.vcpus.size())
+                        d.vcpus[b.vcpu.index].program.napi_queues.push_back({di, qi, b.guest_vector});
+            }
+    }
     std::uint32_t g = 0;
     for (const DomainSpec& d : s_.domains) {
         if (int r = hyp->domain_create(d.id); r != 0)

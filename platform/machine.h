@@ -17,6 +17,7 @@
 #include "model/common/trace.h"
 #include "model/cpu/cpu.h"
 #include "model/lapic/lapic.h"
+#include "model/lapic/percpu_timer.h"
 #include "model/pcie/nic.h"
 #include "model/vtd/rtl/vtd_rtl_engine.h"
 #include "model/vtd/vtd.h"
@@ -39,6 +40,7 @@ struct MemoryMap {
     static constexpr std::uint32_t irt_entries = 4096;     ///< 64 KiB
     static constexpr std::uint64_t iq_base = 0x00110000;   ///< invalidation queue, 4 KiB
     static constexpr std::uint64_t iq_status = 0x00111000; ///< wait-descriptor status word
+    static constexpr std::uint64_t percpu_status = 0x00112000; ///< per-pCPU source status, 8 B per pCPU
     static constexpr std::uint64_t vcpu_base = 0x00200000; ///< per vCPU: VMCS, vAPIC, PID
     static constexpr std::uint64_t vcpu_stride = 0x3000;
 };
@@ -82,6 +84,8 @@ public:
     /// XXH64 of every event's fields in order: equal hashes, equal traces.
     std::uint64_t trace_hash() const;
     std::uint64_t events = 0;
+    /// Guest ISR entries (guest.isr_begin) by (vCPU, vector).
+    std::map<std::pair<int, std::uint8_t>, std::uint64_t> isr_counts;
 
     EventHub();
     ~EventHub() override;
@@ -157,6 +161,7 @@ private:
     std::unique_ptr<VtdUnit> vtd_;
     std::unique_ptr<VtdRtlEngine> vtd_rtl_;
     std::vector<std::unique_ptr<Nic>> nics_;
+    std::vector<std::unique_ptr<PerCpuTimer>> percpu_timers_;  ///< one per pCPU, if configured
     std::vector<hyp_vcpu_storage> vcpu_storage_;
 
     struct PendingCtl {

@@ -356,6 +356,7 @@ void arch_trace(uint32_t kind, uint64_t a, uint64_t b, uint64_t c, uint64_t d) {
         case 12: e.kind = K::HypIrteWrite; break;
         case 13: e.kind = K::HypCtl; break;
         case 14: e.kind = K::HypVipi; break;
+        case 15: e.kind = K::HypPercpuVirq; break;
         default:
             m->hyp_assert_failed("arch_trace with unknown kind " + std::to_string(kind));
             return;

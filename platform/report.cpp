@@ -166,6 +166,20 @@ RunReport make_report(Machine& m, std::uint64_t grace) {
             if (d.name == name && d.delivered != want)
                 r.failures.push_back(fmt::format("expect.delivered[{}]: {} of its interrupts passed VT-d, expected {}", name,
                                                  d.delivered, want));
+    auto vcpu_name = [&s](int g) {
+        int i = 0;
+        for (const DomainSpec& d : s.domains)
+            for (std::uint32_t k = 0; k < d.vcpus.size(); ++k, ++i)
+                if (i == g) return VcpuRef{d.id, k}.name();
+        return std::to_string(g);
+    };
+    for (const auto& [key, want] : x.isr_counts) {
+        auto it = m.hub().isr_counts.find(key);
+        const std::uint64_t n = it == m.hub().isr_counts.end() ? 0 : it->second;
+        if (n != want)
+            r.failures.push_back(fmt::format("expect.isr_counts[{}][{:#x}]: {} guest ISR entries, expected {}",
+                                             vcpu_name(key.first), key.second, n, want));
+    }
     r.violations = m.violations();
     std::set<std::string> seen;
     for (const Violation& v : r.violations) {

@@ -24,6 +24,7 @@ const char* timed_event_op_name(TimedEvent::Op op) {
         case TimedEvent::Op::Reprogram: return "reprogram_irte";
         case TimedEvent::Op::CorruptIrte: return "corrupt_irte";
         case TimedEvent::Op::CorruptPid: return "corrupt_pid";
+        case TimedEvent::Op::PercpuTimer: return "percpu_timer";
     }
     return "?";
 }
@@ -75,6 +76,8 @@ public:
         }
         if (doc["machine"]) machine(doc["machine"]);
         if (doc["hyp"]) hyp(doc["hyp"]);
+        if (has_percpu_timer_ && s_.percpu_vector == 0)
+            r_.fail(percpu_timer_node_, "machine.percpu_timer needs hyp.percpu_vector (its host vector)");
         if (const YAML::Node v = doc["vtd"]) {
             r_.expect_map(v, "vtd", {"engine"});
             if (v["engine"]) s_.vtd_engine = r_.choice(v["engine"], "vtd.engine", {"tlm", "rtl"});
@@ -97,11 +100,20 @@ public:
 
 private:
     void machine(const YAML::Node& m) {
-        r_.expect_map(m, "machine", {"pcpus", "apic_mode"});
+        r_.expect_map(m, "machine", {"pcpus", "apic_mode", "percpu_timer"});
         if (m["pcpus"]) s_.pcpus = static_cast<std::uint32_t>(
                             r_.u64(m["pcpus"], "machine.pcpus", 1, ScenarioLimits::max_pcpus));
         if (m["apic_mode"])
             s_.x2apic = r_.choice(m["apic_mode"], "machine.apic_mode", {"x2apic", "xapic"}) == "x2apic";
+        if (const YAML::Node t = m["percpu_timer"]) {
+            r_.expect_map(t, "machine.percpu_timer", {"start", "period", "count"});
+            if (!t["period"]) r_.fail(t, "expected machine.percpu_timer.period (cycles)");
+            s_.percpu_timer.period = r_.u64(t["period"], "machine.percpu_timer.period (cycles)", 1);
+            if (t["start"]) s_.percpu_timer.start = r_.u64(t["start"], "machine.percpu_timer.start (cycle)");
+            if (t["count"]) s_.percpu_timer.count = r_.u64(t["count"], "machine.percpu_timer.count");
+            percpu_timer_node_ = t;
+            has_percpu_timer_ = true;
+        }
     }
 
     std::uint8_t vector(const YAML::Node& n, const std::string& what) {
@@ -111,7 +123,7 @@ private:
     void hyp(const YAML::Node& h) {
         r_.expect_map(h, "hyp",
                       {"irq_mode", "time_slice", "tick", "notification_vector", "wakeup_vector",
-                       "timer_vector", "control_vector", "device_vector_base"});
+                       "timer_vector", "control_vector", "device_vector_base", "percpu_vector"});
         if (h["irq_mode"])
             s_.irq_mode = r_.choice(h["irq_mode"], "hyp.irq_mode",
                                     {"emulated", "apicv", "cpu-pi", "vtd-pi"});
@@ -124,6 +136,11 @@ private:
         if (h["device_vector_base"]) s_.device_vector_base = vector(h["device_vector_base"], "hyp.device_vector_base");
         std::set<int> v = {s_.notification_vector, s_.wakeup_vector, s_.timer_vector, s_.control_vector};
         if (v.size() != 4) r_.fail(h, "hyp vectors (notification, wakeup, timer, control) must differ");
+        if (h["percpu_vector"]) {
+            s_.percpu_vector = static_cast<std::uint8_t>(r_.u64(h["percpu_vector"], "hyp.percpu_vector (a vector)", 32, 255));
+            if (v.count(s_.percpu_vector))
+                r_.fail(h["percpu_vector"], "hyp.percpu_vector must differ from the notification, wakeup, timer and control vectors");
+        }
     }
 
     GuestProgram workload(const YAML::Node& w, const std::string& where) {
@@ -163,6 +180,12 @@ private:
             p.ops.push_back(g);
         }
         if (p.ops.empty()) r_.fail(prog, "expected at least one guest operation");
+        bool progress = !p.repeat;
+        for (const GuestOp& g : p.ops)
+            progress = progress || g.kind == GuestOp::Kind::Halt || g.kind == GuestOp::Kind::Compute ||
+                       g.kind == GuestOp::Kind::CliWindow;
+        if (!progress)
+            r_.fail(prog, "a repeating program needs a compute, cli or halt operation (napi_poll takes no time when the rings are empty)");
         return p;
     }
 
@@ -173,12 +196,16 @@ private:
             r_.fail(ds, "too many domains: at most " + std::to_string(ScenarioLimits::max_domains));
         std::uint64_t total = 0;
         for (const auto& d : ds) {
-            r_.expect_map(d, "a domain", {"id", "vcpus"});
+            r_.expect_map(d, "a domain", {"id", "vcpus", "percpu_vector"});
             DomainSpec spec;
             if (!d["id"]) r_.fail(d, "expected key 'id' (domain number 1..63)");
             spec.id = static_cast<std::uint32_t>(r_.u64(d["id"], "domain id", 1, ScenarioLimits::max_domains - 1));
             for (const auto& other : s_.domains)
                 if (other.id == spec.id) r_.fail(d["id"], "domain id " + std::to_string(spec.id) + " used twice");
+            if (d["percpu_vector"]) {
+                if (s_.percpu_vector == 0) r_.fail(d["percpu_vector"], "a domain's percpu_vector needs hyp.percpu_vector");
+                spec.percpu_vector = vector(d["percpu_vector"], "domain percpu_vector");
+            }
             if (!d["vcpus"]) r_.fail(d, "expected key 'vcpus' (a list)");
             const YAML::Node vs = d["vcpus"];
             r_.expect_seq(vs, "vcpus");
@@ -187,12 +214,23 @@ private:
                 r_.fail(vs, "too many vCPUs: this list brings the total to " + std::to_string(total) + ", at most " +
                                 std::to_string(ScenarioLimits::max_vcpus) + " in all");
             for (const auto& v : vs) {
-                r_.expect_map(v, "a vCPU", {"pcpu", "workload"});
+                r_.expect_map(v, "a vCPU", {"pcpu", "affinity", "workload"});
                 VcpuSpec vc;
                 if (v["pcpu"]) vc.pcpu = static_cast<std::uint32_t>(r_.u64(v["pcpu"], "vcpu.pcpu", 0, ScenarioLimits::max_pcpus - 1));
                 if (vc.pcpu >= s_.pcpus)
                     r_.fail(v["pcpu"], "vcpu.pcpu " + std::to_string(vc.pcpu) + " names a missing pCPU (machine.pcpus is " +
                                            std::to_string(s_.pcpus) + ")");
+                if (const YAML::Node a = v["affinity"]) {
+                    r_.expect_seq(a, "vcpu.affinity (a list of pCPUs)");
+                    if (a.size() == 0) r_.fail(a, "expected at least one pCPU in vcpu.affinity");
+                    for (const auto& c : a) {
+                        auto p = r_.u64(c, "vcpu.affinity pCPU", 0, ScenarioLimits::max_pcpus - 1);
+                        if (p >= s_.pcpus) r_.fail(c, "vcpu.affinity names a missing pCPU " + std::to_string(p));
+                        vc.affinity_mask |= 1ull << p;
+                    }
+                    if (!((vc.affinity_mask >> vc.pcpu) & 1u))
+                        r_.fail(a, "vcpu.affinity must include vcpu.pcpu " + std::to_string(vc.pcpu));
+                }
                 if (!v["workload"]) r_.fail(v, "expected key 'workload'");
                 vc.program = workload(v["workload"], "workload");
                 spec.vcpus.push_back(std::move(vc));
@@ -425,7 +463,7 @@ private:
             if (!e["op"]) r_.fail(e, "expected event 'op'");
             const std::string op = r_.choice(e["op"], "event.op",
                 {"preempt", "block", "wake", "pin", "pcpu_offline", "pcpu_online", "assign", "deassign", "ipi", "tasklet", "reprogram_irte",
-                 "corrupt_irte", "corrupt_pid"});
+                 "corrupt_irte", "corrupt_pid", "percpu_timer"});
             auto need = [&](const char* k) -> YAML::Node {
                 if (!e[k]) r_.fail(e, "event op '" + op + "' needs '" + k + "'");
                 return e[k];
@@ -457,6 +495,10 @@ private:
             else if (op == "ipi") {
                 t.op = TimedEvent::Op::Ipi; t.vcpu = vcpu_ref(need("vcpu"), "event.vcpu");
                 t.vcpu2 = vcpu_ref(need("to"), "event.to"); t.vector = vector(need("vector"), "event.vector");
+            }
+            else if (op == "percpu_timer") {
+                t.op = TimedEvent::Op::PercpuTimer; t.pcpu = pcpu(need("pcpu"));
+                if (s_.percpu_vector == 0) r_.fail(e["op"], "event op 'percpu_timer' needs hyp.percpu_vector");
             }
             else if (op == "tasklet") { t.op = TimedEvent::Op::Tasklet; t.pcpu = pcpu(need("pcpu")); t.cost = r_.u64(need("cost"), "event.cost (cycles)", 1); }
             else if (op == "corrupt_irte") {
@@ -495,7 +537,7 @@ private:
     std::string event_target(const TimedEvent& t) const {
         switch (t.op) {
             case TimedEvent::Op::Preempt: case TimedEvent::Op::PcpuOffline: case TimedEvent::Op::PcpuOnline:
-            case TimedEvent::Op::Tasklet:
+            case TimedEvent::Op::Tasklet: case TimedEvent::Op::PercpuTimer:
                 return "pCPU " + std::to_string(t.pcpu);
             case TimedEvent::Op::Block: case TimedEvent::Op::Wake: case TimedEvent::Op::Pin: case TimedEvent::Op::Ipi:
             case TimedEvent::Op::CorruptPid:
@@ -518,7 +560,17 @@ private:
 
     void expect(const YAML::Node& x) {
         r_.expect_map(x, "expect", {"all_delivered", "max_latency", "p99_latency", "min_interrupts", "vm_exits", "vm_exits_total",
-                                    "violations", "vtd_faults", "delivered"});
+                                    "violations", "vtd_faults", "delivered", "isr_counts"});
+        if (const YAML::Node ic = x["isr_counts"]) {
+            if (!ic.IsMap()) r_.fail(ic, "expected expect.isr_counts (vCPU: {vector: count})");
+            for (const auto& kv : ic) {
+                const int g = s_.vcpu_global(vcpu_ref(kv.first, "expect.isr_counts key"));
+                if (!kv.second.IsMap()) r_.fail(kv.second, "expected expect.isr_counts entry {vector: count}");
+                for (const auto& vc : kv.second)
+                    s_.expect.isr_counts[{g, vector(vc.first, "expect.isr_counts vector")}] =
+                        r_.u64(vc.second, "expect.isr_counts count");
+            }
+        }
         if (x["all_delivered"]) s_.expect.all_delivered = r_.boolean(x["all_delivered"], "expect.all_delivered");
         if (x["max_latency"]) s_.expect.max_latency = r_.u64(x["max_latency"], "expect.max_latency (cycles)");
         if (x["p99_latency"]) s_.expect.p99_latency = r_.u64(x["p99_latency"], "expect.p99_latency (cycles)");
@@ -567,6 +619,8 @@ private:
     };
     YamlReader r_;
     Scenario s_;
+    YAML::Node percpu_timer_node_;
+    bool has_percpu_timer_ = false;
     YAML::Node overrides_node_;
     std::vector<CopyRef> copy_refs_;
     std::map<std::pair<std::uint64_t, std::string>, int> event_at_target_;

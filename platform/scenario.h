@@ -25,12 +25,22 @@ struct VcpuRef {
 
 struct VcpuSpec {
     std::uint32_t pcpu = 0;  ///< initial affinity
+    /// Hard affinity (bit c = pCPU c) when `affinity:` lists pCPUs; 0 = pinned
+    /// to `pcpu` only. With more than one pCPU idle pCPUs may pull the vCPU.
+    std::uint64_t affinity_mask = 0;
     GuestProgram program;
 };
 
 struct DomainSpec {
     std::uint32_t id = 0;
     std::vector<VcpuSpec> vcpus;
+    std::uint8_t percpu_vector = 0;  ///< guest vector of the per-pCPU interrupt, 0 none
+};
+
+/// The per-pCPU interrupt source's periodic schedule (the same on every pCPU).
+struct PercpuTimerSpec {
+    std::uint64_t start = 0, period = 0;  ///< cycles; period 0 = only timed firings
+    std::uint64_t count = ~0ull;
 };
 
 /// Where one MSI-X vector of a device is delivered: a guest vector of a
@@ -77,7 +87,8 @@ struct TimedEvent {
     enum class Op {
         Preempt, Block, Wake, Pin, PcpuOffline, PcpuOnline, Assign, Deassign, Ipi, Tasklet, Reprogram,
         CorruptIrte,  ///< OR set_bits into word `word` of a device vector's IRTE
-        CorruptPid    ///< OR set_bits into word `word` of a vCPU's PID
+        CorruptPid,   ///< OR set_bits into word `word` of a vCPU's PID
+        PercpuTimer  ///< the per-pCPU source fires on `pcpu`
     } op{};
     std::uint32_t pcpu = 0;
     VcpuRef vcpu, vcpu2;
@@ -100,6 +111,8 @@ struct Expectations {
     std::optional<std::uint64_t> min_interrupts;  ///< at least this many delivered
     std::map<std::uint32_t, std::uint64_t> vm_exits_max;  ///< per basic exit reason
     std::optional<std::uint64_t> vm_exits_total_max;
+    /// Guest ISR entries (guest.isr_begin) per vCPU and vector, exactly.
+    std::map<std::pair<int, std::uint8_t>, std::uint64_t> isr_counts;
     /// Oracles that must be violated (a known-bad scenario); empty: every
     /// oracle must hold.
     std::vector<std::string> violations;
@@ -138,6 +151,8 @@ struct Scenario {
     std::uint8_t timer_vector = 0xEC;
     std::uint8_t control_vector = 0xFB;
     std::uint8_t device_vector_base = 0x30;
+    std::uint8_t percpu_vector = 0;  ///< host vector of the per-pCPU source, 0 = none
+    PercpuTimerSpec percpu_timer;
 
     std::vector<DomainSpec> domains;
     std::vector<DeviceSpec> devices;

@@ -53,7 +53,7 @@ namespace pisim {
     X(GuestIsrBegin, "guest.isr_begin", vcpu, "vector", "", "", "", "", "")                  \
     X(GuestIsrEnd, "guest.isr_end", vcpu, "vector", "", "", "", "", "")                      \
     X(GuestHalt, "guest.halt", vcpu, "", "", "", "", "", "")                                 \
-    X(GuestOp, "guest.op", vcpu, "op", "arg", "", "", "", "")                                \
+    X(GuestOp, "guest.op", vcpu, "op", "arg", "packets", "", "", "")                         \
     /* --- machine memory, decoded by the platform --- */                                    \
     /* one 64-bit word of a PID changed; word 0-3 PIR bits 64w..64w+63, 4 control  */       \
     /* (ON bit 0, SN bit 1, NV bits 23:16, NDST bits 63:32), whoever wrote it    */          \
@@ -78,7 +78,10 @@ namespace pisim {
     /* --- scenario and oracles (platform) --- */                                            \
     X(ScenarioEvent, "scenario.event", pcpu, "op", "target", "arg", "", "", "")              \
     X(Violation, "oracle.violation", pcpu, "oracle", "vcpu", "vector", "detail", "", "")     \
-    X(IrqDelivered, "irq.delivered", vcpu, "vector", "latency", "", "", "", "")
+    X(IrqDelivered, "irq.delivered", vcpu, "vector", "latency", "", "", "", "")            \
+    /* --- per-pCPU guest interrupt (seed 004) --- */                                        \
+    X(PercpuTimerFire, "percpu.fire", pcpu, "vector", "count", "", "", "", "")               \
+    X(HypPercpuVirq, "hyp.percpu_virq", pcpu, "vcpu", "step", "pending", "active", "", "")
 
 enum class EventKind : std::uint16_t {
 #define PISIM_X_ENUM(name, str, unit, a, b, c, d, e, f) name,

@@ -9,6 +9,7 @@ namespace pisim {
 CpuCore::CpuCore(sc_core::sc_module_name name, std::uint32_t index, const CpuTiming& timing,
                  PhysMem& mem, VmcsStore& vmcs_store, LapicCoreIf& lapic, EventSink& sink)
     : sc_core::sc_module(name),
+      rx("rx"),
       impl_(new Impl(*this, index, timing, mem, vmcs_store, lapic, sink)) {
     SC_HAS_PROCESS(CpuCore);
     SC_THREAD(thread_main);

@@ -32,6 +32,7 @@
 
 #include "model/common/lapic_core_if.h"
 #include "model/common/phys_mem.h"
+#include "model/common/rx_queue_if.h"
 #include "model/common/trace.h"
 #include "model/cpu/vmcs.h"
 
@@ -63,6 +64,11 @@ struct VmExitInfo {
 
 class CpuCore : public sc_core::sc_module {
 public:
+    /// NIC receive queues the guest program's NAPI driver polls
+    /// (GuestProgram::napi_queues names them by binding index); may stay
+    /// unbound when no guest polls.
+    sc_core::sc_port<RxQueueIf, 0, sc_core::SC_ZERO_OR_MORE_BOUND> rx;
+
     /// index: pCPU number (trace unit). The core's thread calls
     /// root_software() once at time 0; it must be set before simulation.
     CpuCore(sc_core::sc_module_name name, std::uint32_t index, const CpuTiming& timing,

@@ -108,6 +108,11 @@ struct CpuCore::Impl {
     bool guest_isr_end(VmExitInfo& out);
     /// Execute the guest program's current operation; true on a VM exit.
     bool guest_op(VmExitInfo& out);
+    /// NAPI (workload.h): the hard-IRQ handler's queue disable, one poll
+    /// round's take, and the re-arm once the rings are empty.
+    void napi_schedule(std::uint8_t vector);
+    std::uint64_t napi_poll_take();
+    void napi_complete();
     void set_halted(bool h);
 
     // --- virtual_apic.cpp [SDM 29.1, 29.2] -------------------------------

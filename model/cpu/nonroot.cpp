@@ -20,8 +20,7 @@ namespace {
     if (!p.repeat || p.ops.empty()) return true;
     for (const GuestOp& op : p.ops) {
         if (op.kind == GuestOp::Kind::Halt) return true;
-        if ((op.kind == GuestOp::Kind::Compute || op.kind == GuestOp::Kind::CliWindow ||
-             op.kind == GuestOp::Kind::NapiPoll) &&
+        if ((op.kind == GuestOp::Kind::Compute || op.kind == GuestOp::Kind::CliWindow) &&
             op.arg > 0)
             return true;
     }
@@ -147,6 +146,38 @@ void CpuCore::Impl::guest_isr_begin(std::uint8_t vector) {
     g.isr_vector = vector;
     g.isr_remaining = g.program->isr_cost_for(vector);
     emit(EventKind::GuestIsrBegin, g.vcpu, vector);
+    napi_schedule(vector);
+}
+
+// NAPI's hard-IRQ half [Linux napi_schedule]: a NAPI driver's ISR for a
+// receive queue's vector disables that queue's interrupt; the poll
+// (NapiPoll) takes over until the ring is empty.
+void CpuCore::Impl::napi_schedule(std::uint8_t vector) {
+    const GuestProgram& p = *guest().program;
+    if (p.napi_queues.empty() || !p.uses_napi()) return;
+    for (const NapiQueue& q : p.napi_queues)
+        if (q.vector == vector && q.device < std::size_t(core.rx.size()))
+            core.rx[q.device]->rx_irq_enable(q.queue, false);
+}
+
+// One poll round [Linux net_rx_action -> napi_poll]: take up to the budget
+// from the vCPU's rings, in napi_queues order.
+std::uint64_t CpuCore::Impl::napi_poll_take() {
+    const GuestProgram& p = *guest().program;
+    std::uint64_t taken = 0;
+    for (const NapiQueue& q : p.napi_queues) {
+        if (q.device >= std::size_t(core.rx.size()) || taken >= p.napi_budget) continue;
+        taken += core.rx[q.device]->rx_take(q.queue, p.napi_budget - taken);
+    }
+    return taken;
+}
+
+// The rings are empty [Linux napi_complete_done]: re-arm every queue's
+// interrupt (a packet that arrived since the last round raises it at once).
+void CpuCore::Impl::napi_complete() {
+    const GuestProgram& p = *guest().program;
+    for (const NapiQueue& q : p.napi_queues)
+        if (q.device < std::size_t(core.rx.size())) core.rx[q.device]->rx_irq_enable(q.queue, true);
 }
 
 // The ISR ends with an EOI write and IRET. The EOI write is routed by the
@@ -203,11 +234,27 @@ bool CpuCore::Impl::guest_op(VmExitInfo& out) {
     const GuestOp& op = p.ops[g.pc];
     const bool x2apic = sec(vmcs::SEC_VIRTUALIZE_X2APIC);
     switch (op.kind) {
+        case GuestOp::Kind::NapiPoll:
+            // Poll rounds: each takes what waits in the rings (up to the
+            // budget) and costs `arg` cycles per packet; an empty round
+            // completes the poll and re-arms the queues' interrupts.
+            if (g.op_remaining == 0) {
+                const std::uint64_t packets = napi_poll_take();
+                emit(EventKind::GuestOp, g.vcpu, static_cast<std::uint64_t>(op.kind), op.arg,
+                     packets);
+                if (packets == 0) {
+                    napi_complete();
+                    ++g.pc;
+                    return false;
+                }
+                g.op_remaining = packets * op.arg;
+                if (g.op_remaining == 0) return false;  // free round: read again
+            }
+            g.op_remaining -= run_for(g.op_remaining);
+            return false;  // the next round re-reads the rings
+
         case GuestOp::Kind::Compute:
         case GuestOp::Kind::CliWindow:
-        case GuestOp::Kind::NapiPoll:
-            // NapiPoll: `arg` cycles for now; coupling to the NIC's pending
-            // packet count is not modeled yet.
             if (g.op_remaining == 0) {
                 emit(EventKind::GuestOp, g.vcpu, static_cast<std::uint64_t>(op.kind), op.arg);
                 if (op.arg == 0) {

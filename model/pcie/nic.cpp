@@ -2,6 +2,7 @@
 // with its time-ordered agenda, receive queues and packet arrivals [SPEC 5].
 #include "model/pcie/nic.h"
 
+#include <algorithm>
 #include <cassert>
 #include <stdexcept>
 #include <string>
@@ -156,9 +157,38 @@ void Nic::Impl::schedule_next_arrival(std::uint32_t queue) {
 /// interrupt vector through moderation, and line up the queue's next arrival.
 void Nic::Impl::packet_arrival(std::uint32_t queue) {
     ++stats.packets;
+    RxQueue& q = queues[queue];
+    ++q.ring;
     emit(EventKind::NicPacket, 0, queue);
-    itr_request(queues[queue].spec.msix_index, queue);
+    if (q.irq_enabled)
+        itr_request(q.spec.msix_index, queue);
+    else
+        ++stats.rx_irq_held;
     schedule_next_arrival(queue);
 }
+
+Nic::Impl::RxQueue& Nic::Impl::rx_queue(std::uint32_t queue) {
+    if (queue >= queues.size()) throw std::out_of_range("NIC receive queue out of range");
+    return queues[queue];
+}
+
+std::uint64_t Nic::rx_pending(std::uint32_t queue) const { return impl_->rx_queue(queue).ring; }
+
+std::uint64_t Nic::rx_take(std::uint32_t queue, std::uint64_t max) {
+    Impl::RxQueue& q = impl_->rx_queue(queue);
+    const std::uint64_t n = std::min(q.ring, max);
+    q.ring -= n;
+    impl_->stats.rx_taken += n;
+    return n;
+}
+
+void Nic::rx_irq_enable(std::uint32_t queue, bool enable) {
+    Impl::RxQueue& q = impl_->rx_queue(queue);
+    const bool was = q.irq_enabled;
+    q.irq_enabled = enable;
+    if (enable && !was && q.ring > 0) impl_->itr_request(q.spec.msix_index, queue);
+}
+
+bool Nic::rx_irq_enabled(std::uint32_t queue) const { return impl_->rx_queue(queue).irq_enabled; }
 
 }  // namespace pisim

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "model/common/messages.h"
+#include "model/common/rx_queue_if.h"
 #include "model/common/trace.h"
 
 namespace pisim {
@@ -98,7 +99,13 @@ struct NicTiming {
 /// wait() (a posted write has no completion; the response status is ignored)
 /// and must copy what it keeps: the payload is reused after it returns
 /// (TLM-2.0 base protocol).
-class Nic : public sc_core::sc_module {
+///
+/// Receive rings (RxQueueIf): each arrival adds one packet to its queue's
+/// ring; the driver takes packets with rx_take. The queue's interrupt enable
+/// starts set; while it is clear an arrival requests no interrupt
+/// (Stats::rx_irq_held); setting it with packets in the ring requests one.
+/// Rings are unbounded (no overrun drops are modeled).
+class Nic : public sc_core::sc_module, public RxQueueIf {
 public:
     /// MSI writes to the root complex (the VT-d unit): TLM write, address =
     /// message address (64 bits), 4 data bytes little-endian, streaming width
@@ -167,8 +174,16 @@ public:
         std::uint64_t masked_pending = 0;  ///< pending bits set 0 -> 1 (NicMsixPending)
         std::uint64_t dropped = 0;         ///< requests while MSI/MSI-X disabled
         std::uint64_t delivered = 0;       ///< writes that reached msi_out
+        std::uint64_t rx_taken = 0;        ///< packets taken from the rings by the driver
+        std::uint64_t rx_irq_held = 0;     ///< arrivals while their queue's interrupt was disabled
     };
     const Stats& stats() const;
+
+    // RxQueueIf. Throw std::out_of_range for a queue >= queues.size().
+    std::uint64_t rx_pending(std::uint32_t queue) const override;
+    std::uint64_t rx_take(std::uint32_t queue, std::uint64_t max) override;
+    void rx_irq_enable(std::uint32_t queue, bool enable) override;
+    bool rx_irq_enabled(std::uint32_t queue) const override;
 
     struct Impl;
 

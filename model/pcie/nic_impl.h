@@ -91,7 +91,10 @@ struct Nic::Impl {
     struct RxQueue {
         NicQueueSpec spec;
         TrafficSource source;
+        std::uint64_t ring = 0;       ///< packets received, not yet taken
+        bool irq_enabled = true;      ///< the queue's interrupt enable
     };
+    RxQueue& rx_queue(std::uint32_t queue);  ///< throws std::out_of_range
     std::vector<RxQueue> queues;
 
     // interrupt moderation, per vector (MSI-X entry index / MSI vector the queue asks for)
