@@ -5,11 +5,14 @@
  * pCPUs in __runq_tickle].
  *
  * Steps of a pull (thief T idle, owner O):
- *  1. T (sched_load_balance, going or staying idle) picks the peer with the
- *     most vCPUs waiting on its run queue (ties: lowest pCPU number);
- *  2. under O's sched_lock, the first queued, runnable vCPU whose hard
- *     affinity names T (run-queue order, as csched_runq_steal) is marked
- *     with steal_to = T; T marks steal_inflight so it asks once at a time;
+ *  1. T (sched_load_balance, going or staying idle) takes the peers in
+ *     order of how many vCPUs wait on their run queues, most first (ties:
+ *     lowest pCPU number), skipping empty ones;
+ *  2. under that peer's sched_lock, the first queued, runnable vCPU whose
+ *     hard affinity names T (run-queue order, as csched_runq_steal) is
+ *     marked with steal_to = T, and that peer is the owner O; if it has
+ *     none, the next peer is tried. T marks steal_inflight so it asks once
+ *     at a time;
  *  3. T asks O to scan (softirq + scheduler IPI). O carries the move out
  *     itself (sched_migrate_scan -> sched_migrate_out), because only O may
  *     VMCLEAR a VMCS active on O before T loads it [SDM 24.11.1], and a
@@ -61,29 +64,35 @@ void sched_load_balance(void)
         __atomic_load_n(&pc->curr, __ATOMIC_ACQUIRE) != HYP_INVALID)
         return;
 
-    uint32_t busiest = HYP_INVALID, most = 0;                       /* 1 */
-    for (uint32_t c = 0; c < hyp_core.nr_pcpus; c++) {
-        if (c == cpu || !sched_pcpu_usable(c))
-            continue;
-        uint32_t len = __atomic_load_n(&hyp_core.pcpu[c].rq_len, __ATOMIC_ACQUIRE);
-        if (len > most) {
-            most = len;
-            busiest = c;
+    uint64_t tried = 1ull << cpu;
+    for (;;) {
+        uint32_t busiest = HYP_INVALID, most = 0;                   /* 1 */
+        for (uint32_t c = 0; c < hyp_core.nr_pcpus; c++) {
+            if (((tried >> c) & 1u) != 0 || !sched_pcpu_usable(c))
+                continue;
+            uint32_t len = __atomic_load_n(&hyp_core.pcpu[c].rq_len, __ATOMIC_ACQUIRE);
+            if (len > most) {
+                most = len;
+                busiest = c;
+            }
+        }
+        if (busiest == HYP_INVALID)
+            return; /* nothing this pCPU may run waits anywhere */
+        tried |= 1ull << busiest;
+
+        struct pcpu *owner = &hyp_core.pcpu[busiest];                /* 2 */
+        bool f = spin_lock_irqsave(&owner->sched_lock);
+        struct vcpu *v = runq_pick_stealable(owner, cpu);
+        if (v != NULL) {
+            __atomic_store_n(&pc->steal_inflight, true, __ATOMIC_RELEASE);
+            __atomic_store_n(&v->steal_to, cpu, __ATOMIC_RELEASE);
+        }
+        spin_unlock_irqrestore(&owner->sched_lock, f);
+        if (v != NULL) {
+            sched_request_migrate_scan(busiest);                     /* 3 */
+            return;
         }
     }
-    if (busiest == HYP_INVALID)
-        return;
-
-    struct pcpu *owner = &hyp_core.pcpu[busiest];                    /* 2 */
-    bool f = spin_lock_irqsave(&owner->sched_lock);
-    struct vcpu *v = runq_pick_stealable(owner, cpu);
-    if (v != NULL) {
-        __atomic_store_n(&pc->steal_inflight, true, __ATOMIC_RELEASE);
-        __atomic_store_n(&v->steal_to, cpu, __ATOMIC_RELEASE);
-    }
-    spin_unlock_irqrestore(&owner->sched_lock, f);
-    if (v != NULL)
-        sched_request_migrate_scan(busiest);                         /* 3 */
 }
 
 void sched_tickle_idle(struct pcpu *pc)

@@ -207,6 +207,25 @@ TEST_F(Balance, BusiestRunQueueIsChosenAndOnlyMaskedVcpusTaken)
     EXPECT_EQ(hyp_core.pcpu[1].curr, a1);
 }
 
+// The busiest queue holds only vCPUs pinned elsewhere: the next one is tried.
+TEST_F(Balance, BusiestQueueWithNothingAllowedFallsBackToTheNext)
+{
+    init(3);
+    running_vcpu(0);
+    running_vcpu(1);
+    std::uint32_t x = add_vcpu(0);  // pCPU 0: one waiting, may run on 2
+    ASSERT_EQ(set_mask(x, 0x5), 0);
+    ASSERT_EQ(unpause(x, 0), 0);
+    std::uint32_t p1 = add_vcpu(1), p2 = add_vcpu(1);  // pCPU 1: two pinned
+    ASSERT_EQ(unpause(p1, 0), 0);
+    ASSERT_EQ(unpause(p2, 0), 0);
+    softirq(2);
+    EXPECT_EQ(hyp_core.vcpu[x].steal_to, 2u);
+    softirq(0);
+    softirq(2);
+    EXPECT_EQ(hyp_core.pcpu[2].curr, x);
+}
+
 // The owner ran the marked vCPU itself before it scanned: no move, the
 // thief is released and told to look again.
 TEST_F(Balance, PullAnsweredWithoutMoveWhenOwnerRanItFirst)
