@@ -65,6 +65,7 @@ const char* handler_name(std::uint64_t h) {
         case HYP_H_CONTROL: return "control";
         case HYP_H_SOFTIRQ: return "softirq";
         case HYP_H_DEVICE_IRQ: return "device_irq";
+        case HYP_H_PERCPU: return "percpu_virq";
         default: return nullptr;
     }
 }

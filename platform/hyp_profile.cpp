@@ -17,6 +17,7 @@ const char* hyp_handler_name(std::uint32_t id) {
         case 6: return "control";
         case 7: return "softirq";
         case 8: return "device_irq";
+        case 10: return "percpu_virq";
         default: return "unknown";
     }
 }

@@ -44,6 +44,16 @@ protected:
     {
         return hyp_core.pcpu[cpu].softirq_pending & (1u << SOFTIRQ_SCHEDULE);
     }
+    /// The VM-entry path's interrupt steps on `cpu`: the assist with IF=1,
+    /// then the IF=0 check of the descriptor.
+    void entry_path(std::uint32_t cpu, std::uint32_t v)
+    {
+        m->cpu = cpu;
+        m->irq_enabled[cpu] = true;
+        virq_intr_assist(&hyp_core.vcpu[v]);
+        m->irq_enabled[cpu] = false;
+        pi_vm_entry_check(&hyp_core.vcpu[v]);
+    }
     static bool pir(std::uint32_t v, std::uint8_t vec)
     {
         return (m->rd64(pid_pa(v) + 8ull * (vec >> 6)) >> (vec & 63)) & 1;
@@ -152,9 +162,8 @@ TEST_F(Balance, PulledVcpuVmcsClearedOnOwnerBeforeLoadAndPostsKept)
     ASSERT_GT(load, clear);
     EXPECT_EQ(m->log[load].b, 1u);
     EXPECT_EQ(ndst(b), xapic_ndst(1));
-    m->irq_enabled[1] = false;
     m->log.clear();
-    pi_vm_entry_check(&hyp_core.vcpu[b]);
+    entry_path(1, b);
     long self = m->find("self_ipi", kNV);
     EXPECT_GE(self, 0) << "the post made while it waited (PIR, no ON) is self-notified";
     EXPECT_TRUE(pir(b, 0x55));
@@ -290,9 +299,7 @@ TEST_F(Balance, WokenVcpuPulledLeavesOldBlockingListAtEntry)
     EXPECT_EQ(hyp_core.vcpu[b].processor, 1u);
     softirq(1);
     ASSERT_EQ(hyp_core.pcpu[1].curr, b);
-    m->cpu = 1;
-    m->irq_enabled[1] = false;
-    pi_vm_entry_check(&hyp_core.vcpu[b]);
+    entry_path(1, b);
     EXPECT_EQ(nv(b), kNV);
     EXPECT_EQ(ndst(b), xapic_ndst(1));
     EXPECT_EQ(hyp_core.pcpu[0].pi_block_len, 0u);

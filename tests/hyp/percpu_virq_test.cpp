@@ -58,13 +58,19 @@ protected:
         hyp_do_irq(kPV);
         m->irq_enabled[cpu] = true;
     }
-    /// The VM-entry path's assist for the current vCPU of `cpu` (IF=0).
+    /// The VM-entry path's per-pCPU assist for the current vCPU of `cpu`
+    /// (step 2, IF=1: it disables interrupts around its update itself).
     void entry_assist(std::uint32_t cpu)
     {
         m->cpu = cpu;
-        m->irq_enabled[cpu] = false;
-        percpu_virq_assist(&hyp_core.vcpu[hyp_core.pcpu[cpu].curr]);
         m->irq_enabled[cpu] = true;
+        std::size_t from = m->log.size();
+        percpu_virq_assist(&hyp_core.vcpu[hyp_core.pcpu[cpu].curr]);
+        long off = m->find("irq_disable", ~0ull, from);
+        if (off >= 0) {
+            EXPECT_GE(m->find("irq_enable", ~0ull, off), off) << "IF restored";
+        }
+        EXPECT_TRUE(m->irq_enabled[cpu]);
     }
     static bool pir(std::uint32_t v, std::uint8_t vec)
     {
@@ -140,8 +146,8 @@ TEST_F(PercpuVirq, FiringGoesToTheCurrentVcpuAndItsEoiExits)
     EXPECT_TRUE(live(0).active);
     EXPECT_TRUE((field(a, VMCS_EOI_EXIT_BITMAP1) >> (kGV - 64)) & 1)
         << "the guest's EOI of the vector exits";
-    m->irq_enabled[0] = false;
-    pi_vm_entry_check(&hyp_core.vcpu[a]);
+    m->irq_enabled[0] = true;
+    virq_intr_assist(&hyp_core.vcpu[a]);  // the mode's assist right after it
     EXPECT_TRUE(virr(a, kGV));
     guest_eoi(0, 0x61);
     EXPECT_TRUE(live(0).active) << "another vector's EOI";
