@@ -137,7 +137,7 @@ private:
         std::set<int> v = {s_.notification_vector, s_.wakeup_vector, s_.timer_vector, s_.control_vector};
         if (v.size() != 4) r_.fail(h, "hyp vectors (notification, wakeup, timer, control) must differ");
         if (h["percpu_vector"]) {
-            s_.percpu_vector = static_cast<std::uint8_t>(r_.u64(h["percpu_vector"], "hyp.percpu_vector (a vector)", 32, 255));
+            s_.percpu_vector = static_cast<std::uint8_t>(r_.u64_hex(h["percpu_vector"], "hyp.percpu_vector (a vector)", 32, 255));
             if (v.count(s_.percpu_vector))
                 r_.fail(h["percpu_vector"], "hyp.percpu_vector must differ from the notification, wakeup, timer and control vectors");
         }
