@@ -81,11 +81,13 @@ void PhysMem::watch(std::uint64_t base, std::uint64_t len, WatchFn fn) {
 }
 
 void PhysMem::notify(std::uint64_t pa, std::size_t len) {
-    if (watches_.empty()) return;
-    auto it = watches_.upper_bound(pa + len - 1);
+    if (watches_.empty() || len == 0) return;
+    // [pa, pa+len) is inside a region (at() checked it), so its last byte
+    // does not wrap; a watch may end at 2^64, so compare last bytes too.
+    auto it = watches_.upper_bound(pa + (len - 1));
     if (it == watches_.begin()) return;
     --it;
-    if (pa < it->first + it->second.len) it->second.fn(pa, len);
+    if (pa <= it->first + (it->second.len - 1)) it->second.fn(pa, len);
 }
 
 }  // namespace pisim

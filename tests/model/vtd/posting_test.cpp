@@ -205,3 +205,22 @@ TEST(VtdPosting, PidChangedBetweenReadAndWriteIsReadAgain) {
     EXPECT_TRUE(l[4] & vtd::kPidOn);
     EXPECT_EQ(b.unit.stats().posted, 1u);
 }
+
+// A PID in the last line of the address space: the posting write still
+// reaches the watch on it (whose end, base + 64, wraps to 0).
+TEST(VtdPostInterrupt, PidAtTopOfAddressSpaceIsWatched) {
+    PhysMem mem;
+    const std::uint64_t pda = ~0ull - vtd::kPidBytes + 1;
+    mem.map_ram(pda & ~(PhysMem::kPageSize - 1), PhysMem::kPageSize);
+    unsigned writes = 0;
+    mem.watch(pda, vtd::kPidBytes, [&](std::uint64_t pa, std::size_t len) {
+        EXPECT_EQ(pa, pda);
+        EXPECT_EQ(len, vtd::kPidBytes);
+        ++writes;
+    });
+    const vtd::PostingResult r = vtd::post_interrupt(mem, pda, 0x41, false, false);
+    EXPECT_FALSE(r.faulted);
+    EXPECT_TRUE(r.notify);
+    EXPECT_EQ(writes, 1u);
+    EXPECT_EQ(mem.read64(pda + 8), 1ull << 1) << "PIR[0x41]";
+}
