@@ -1,6 +1,12 @@
 cmake_policy(SET CMP0057 NEW)  # IN_LIST in script mode
 # Fails unless the undefined symbols of ARCHIVE are exactly the functions
 # declared in ARCH_H (the port). Run by ctest as hyp_symbols.
+#
+# With SANITIZE=ON (a PISIM_SANITIZE build) the instrumentation's own runtime
+# is allowed besides the port, and nothing else: the AddressSanitizer and
+# UndefinedBehaviorSanitizer entry points (__asan_*, __ubsan_*), and what
+# ASan's stack-scope cleanups need under -fexceptions (_Unwind_Resume, the
+# C personality routine, the GOT of the -fPIC code that reaches them).
 execute_process(COMMAND ${NM} --undefined-only --format=posix ${ARCHIVE}
                 OUTPUT_VARIABLE nm_out RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
@@ -38,9 +44,15 @@ endforeach()
 list(REMOVE_DUPLICATES port)
 list(SORT port)
 
+set(sanitizer_runtime "")
 set(extra "")
 foreach(u IN LISTS undefined)
-  if(NOT u IN_LIST port)
+  if(u IN_LIST port)
+    continue()
+  endif()
+  if(SANITIZE AND u MATCHES "^(__asan_|__ubsan_)|^(_Unwind_Resume|__gcc_personality_v0|_GLOBAL_OFFSET_TABLE_)$")
+    list(APPEND sanitizer_runtime ${u})
+  else()
     list(APPEND extra ${u})
   endif()
 endforeach()
@@ -56,4 +68,9 @@ endif()
 if(unused)
   message(FATAL_ERROR "port functions declared in arch.h but never used by libhyp: ${unused}")
 endif()
+list(REMOVE_ITEM undefined ${sanitizer_runtime})
 message(STATUS "libhyp undefined symbols == port: ${undefined}")
+if(sanitizer_runtime)
+  list(LENGTH sanitizer_runtime n)
+  message(STATUS "and ${n} symbols of the sanitizer runtime: ${sanitizer_runtime}")
+endif()
