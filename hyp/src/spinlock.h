@@ -1,8 +1,12 @@
 /*
  * spinlock.h - test-and-set spinlocks shared between pCPU threads.
  *
- * A lock word is 0 (free) or 1 + the owning pCPU index. Acquisition uses
- * __atomic builtins (4 bytes, no libatomic). Spinning costs basic blocks, so
+ * A lock word is 0 (free) or 1 + the owning pCPU index. Acquisition is a
+ * compare-and-swap with no local whose address is taken (__sync form): with
+ * an addressable `expected`, AddressSanitizer keeps it in memory and the
+ * compiler shapes the loop differently, so a sanitized build would execute
+ * other basic blocks and keep other time. Other accesses use __atomic
+ * builtins (4 bytes, no libatomic). Spinning costs basic blocks, so
  * a spinning pCPU advances its local time and lets the holder run
  * (ARCHITECTURE.md decision 4). Locks that interrupt handlers also take are
  * acquired with interrupts disabled (spin_lock_irqsave).
@@ -32,9 +36,7 @@ static inline void spin_lock(spinlock_t *l)
     uint32_t me = arch_cpu_id() + 1u;
     HYP_ASSERT(__atomic_load_n(&l->owner, __ATOMIC_RELAXED) != me);
     for (;;) {
-        uint32_t expected = 0;
-        if (__atomic_compare_exchange_n(&l->owner, &expected, me, false,
-                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        if (__sync_bool_compare_and_swap(&l->owner, 0u, me))
             return;
         while (__atomic_load_n(&l->owner, __ATOMIC_RELAXED) != 0u)
             ;
