@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
-#include <stdexcept>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -11,17 +11,79 @@
 
 namespace pisim {
 
+// --- JSON text without allocation: values are written at a char pointer
+// into a buffer that always has kRoom bytes free (one event, one interrupt
+// record, or one step needs far less).
 namespace {
 
-constexpr std::size_t kFlushBytes = 1 << 20;  ///< formatted events held before a write(2)
+constexpr std::size_t kFlushBytes = 1 << 20;  ///< buffered bytes before a write(2)
+constexpr std::size_t kRoom = 4096;
 
-void append_value(std::string& out, std::uint64_t v) {
-    if (v >= (1ull << 53)) {
-        fmt::format_to(std::back_inserter(out), "\"{:#x}\"", v);
-    } else {
-        const fmt::format_int s(v);
-        out.append(s.data(), s.size());
+const char kDigitPairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/// Number of decimal digits of v.
+inline unsigned digit_count(std::uint64_t v) {
+    for (unsigned n = 1;; n += 4, v /= 10000) {
+        if (v < 10) return n;
+        if (v < 100) return n + 1;
+        if (v < 1000) return n + 2;
+        if (v < 10000) return n + 3;
     }
+}
+
+/// Decimal digits of v, written from the last one backwards in place.
+inline char* put_u64(char* p, std::uint64_t v) {
+    if (v < 10) {
+        *p = static_cast<char>('0' + v);
+        return p + 1;
+    }
+    char* const end = p + digit_count(v);
+    char* t = end;
+    while (v >= 100) {
+        t -= 2;
+        std::memcpy(t, kDigitPairs + 2 * (v % 100), 2);
+        v /= 100;
+    }
+    if (v >= 10) std::memcpy(t - 2, kDigitPairs + 2 * v, 2);
+    else t[-1] = static_cast<char>('0' + v);
+    return end;
+}
+
+char* put_i64(char* p, std::int64_t v) {
+    if (v < 0) {
+        *p++ = '-';
+        return put_u64(p, 0 - static_cast<std::uint64_t>(v));
+    }
+    return put_u64(p, static_cast<std::uint64_t>(v));
+}
+
+/// A JSON number, or from 2^53 on (beyond a double's exact integers) the
+/// string "0x..." so JavaScript loses nothing.
+char* put_value(char* p, std::uint64_t v) {
+    if (v < (1ull << 53)) return put_u64(p, v);
+    static const char hex[] = "0123456789abcdef";
+    char tmp[16];
+    int n = 0;
+    for (; v; v >>= 4) tmp[n++] = hex[v & 15];
+    *p++ = '"', *p++ = '0', *p++ = 'x';
+    while (n) *p++ = tmp[--n];
+    *p++ = '"';
+    return p;
+}
+
+template <std::size_t N>
+char* put(char* p, const char (&lit)[N]) {
+    std::memcpy(p, lit, N - 1);
+    return p + N - 1;
+}
+
+char* put(char* p, const char* s) {
+    const std::size_t n = std::strlen(s);
+    std::memcpy(p, s, n);
+    return p + n;
 }
 
 void append_string(std::string& out, const std::string& s) {
@@ -110,9 +172,40 @@ std::string header(Machine& m, const RunReport& r) {
     return out;
 }
 
+/// One interrupt record of "interrupts" (docs/trace-format.md).
+char* put_interrupt(char* p, const IrqRecord& i, bool first) {
+    p = first ? put(p, "\n{\"tag\":") : put(p, ",\n{\"tag\":");
+    p = put_value(p, i.tag);
+    p = put(p, ",\"device\":");
+    p = put_u64(p, i.device);
+    p = put(p, ",\"vcpu\":");
+    p = put_i64(p, i.vcpu);
+    p = put(p, ",\"vector\":");
+    p = put_u64(p, i.vector);
+    p = i.delivered ? put(p, ",\"delivered\":true") : put(p, ",\"delivered\":false");
+    if (i.delivered) {
+        p = put(p, ",\"latency\":");
+        p = put_u64(p, i.latency());
+    }
+    if (i.faulted) {
+        p = put(p, ",\"fault_reason\":");
+        p = put_u64(p, i.fault_reason);
+    }
+    p = put(p, ",\"steps\":[");
+    for (std::size_t k = 0; k < i.steps.size(); ++k) {
+        p = put(p, k ? ",{\"name\":\"" : "{\"name\":\"");
+        p = put(p, irq_step_name(i.steps[k].first));
+        p = put(p, "\",\"cycle\":");
+        p = put_u64(p, i.steps[k].second);
+        *p++ = '}';
+    }
+    return put(p, "]}");
+}
+
 }  // namespace
 
-TraceWriter::TraceWriter(std::string path) : path_(std::move(path)), events_(path_) { buf_.reserve(kFlushBytes + 4096); }
+TraceWriter::TraceWriter(std::string path)
+    : path_(std::move(path)), events_(path_), buf_(new char[kFlushBytes + kRoom]) {}
 
 TraceWriter::~TraceWriter() = default;
 
@@ -150,59 +243,49 @@ void TraceWriter::release(std::uint64_t now) {
 
 void TraceWriter::write_event(const Event& e, std::int64_t violation) {
     if (violation >= 0) violation_position_[static_cast<std::size_t>(violation)] = written_;
-    buf_ += written_++ ? ",\n[" : "\n[";
-    const fmt::format_int cycle(e.cycle), kind(static_cast<unsigned>(e.kind)), unit(e.unit);
-    buf_.append(cycle.data(), cycle.size());
-    buf_ += ',';
-    buf_.append(kind.data(), kind.size());
-    buf_ += ',';
-    buf_.append(unit.data(), unit.size());
-    buf_ += ',';
-    append_value(buf_, e.tag);
+    char* p = buf_.get() + len_;
+    p = written_++ ? put(p, ",\n[") : put(p, "\n[");
+    p = put_u64(p, e.cycle);
+    *p++ = ',';
+    p = put_u64(p, static_cast<unsigned>(e.kind));
+    *p++ = ',';
+    p = put_u64(p, e.unit);
+    *p++ = ',';
+    p = put_value(p, e.tag);
     const std::uint64_t args[6] = {e.a, e.b, e.c, e.d, e.e, e.f};
     const int n = arg_count(e.kind);
     for (int a = 0; a < n; ++a) {
-        buf_ += ',';
-        append_value(buf_, args[a]);
+        *p++ = ',';
+        p = put_value(p, args[a]);
     }
-    buf_ += ']';
-    if (buf_.size() >= kFlushBytes) flush_buffer();
-}
-
-void TraceWriter::flush_buffer() {
-    events_.write(buf_.data(), buf_.size());
-    buf_.clear();
+    *p++ = ']';
+    len_ = static_cast<std::size_t>(p - buf_.get());
+    if (len_ >= kFlushBytes) {
+        events_.write(buf_.get(), len_);
+        len_ = 0;
+    }
 }
 
 void TraceWriter::finish(Machine& m, const RunReport& r) {
     release(~0ull);
-    flush_buffer();
+    events_.write(buf_.get(), len_);
+    len_ = 0;
     AtomicFile f(path_);
     f.write(header(m, r));
     f.append_file(events_.fd(), events_.size());
-    std::string& out = buf_;
-    out = "],\n\"interrupts\":[";
+    char* const base = buf_.get();
+    char* p = put(base, "],\n\"interrupts\":[");
     bool first = true;
     for (const IrqRecord& i : r.interrupts) {
-        out += first ? "\n{" : ",\n{";
+        p = put_interrupt(p, i, first);
         first = false;
-        out += "\"tag\":";
-        append_value(out, i.tag);
-        fmt::format_to(std::back_inserter(out), ",\"device\":{},\"vcpu\":{},\"vector\":{},\"delivered\":{}", i.device, i.vcpu,
-                       i.vector, i.delivered ? "true" : "false");
-        if (i.delivered) fmt::format_to(std::back_inserter(out), ",\"latency\":{}", i.latency());
-        if (i.faulted) fmt::format_to(std::back_inserter(out), ",\"fault_reason\":{}", i.fault_reason);
-        out += ",\"steps\":[";
-        for (std::size_t k = 0; k < i.steps.size(); ++k)
-            fmt::format_to(std::back_inserter(out), "{}{{\"name\":\"{}\",\"cycle\":{}}}", k ? "," : "", irq_step_name(i.steps[k].first),
-                           i.steps[k].second);
-        out += "]}";
-        if (out.size() >= kFlushBytes) {
-            f.write(out);
-            out.clear();
+        if (static_cast<std::size_t>(p - base) >= kFlushBytes) {
+            f.write(base, static_cast<std::size_t>(p - base));
+            p = base;
         }
     }
-    out += "],\n\"violations\":[";
+    f.write(base, static_cast<std::size_t>(p - base));
+    std::string out = "],\n\"violations\":[";
     first = true;
     const auto& vs = m.violations();
     for (std::size_t k = 0; k < vs.size(); ++k) {
@@ -217,7 +300,6 @@ void TraceWriter::finish(Machine& m, const RunReport& r) {
     }
     out += "]}\n";
     f.write(out);
-    out.clear();
     f.commit();
 }
 

@@ -64,11 +64,11 @@ private:
     void record(const Event& e, std::uint64_t now, std::int64_t violation);
     void release(std::uint64_t now);
     void write_event(const Event& e, std::int64_t violation);
-    void flush_buffer();
 
     std::string path_;
     ScratchFile events_;
-    std::string buf_;                   ///< formatted events not yet in events_
+    std::unique_ptr<char[]> buf_;       ///< formatted text not yet written
+    std::size_t len_ = 0;               ///< bytes in buf_
     std::vector<Waiting> heap_;         ///< reorder buffer (std::push_heap order)
     std::uint64_t seq_ = 0;             ///< emission number of the next event
     std::uint64_t written_ = 0;         ///< events written (file positions given)
