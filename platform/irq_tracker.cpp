@@ -68,6 +68,7 @@ void IrqTracker::on_event(const Event& e) {
                 r.vcpu = b->second.first;
                 r.vector = b->second.second;
             }
+            r.steps.reserve(8);  // a delivered interrupt has up to 8 steps: one allocation, not four
             r.steps.emplace_back(IrqStep::DeviceWrite, e.cycle);
             by_tag_[r.tag] = records_.size();
             if (auto h = host_waiting_.find({e.unit, r.vector_index}); h != host_waiting_.end()) {

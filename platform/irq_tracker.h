@@ -16,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "model/common/trace.h"
@@ -83,7 +84,7 @@ private:
     std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint8_t> host_vector_;
     std::map<std::uint64_t, int> pid_owner_;
     std::vector<IrqRecord> records_;
-    std::map<std::uint64_t, std::size_t> by_tag_;
+    std::unordered_map<std::uint64_t, std::size_t> by_tag_;
     /// Interrupts waiting for their guest ISR, by (vcpu, vector): indices.
     std::map<std::pair<int, std::uint8_t>, std::vector<std::size_t>> waiting_;
 };

@@ -17,8 +17,9 @@ namespace pisim {
 
 void run_pcpu_software(Machine& m, std::uint32_t cpu);  // platform/port.cpp
 
+Machine* Machine::instance_ = nullptr;
+
 namespace {
-Machine* g_machine = nullptr;
 
 std::uint32_t irq_mode_of(const std::string& m) {
     if (m == "emulated") return HYP_IRQ_EMULATED;
@@ -27,8 +28,6 @@ std::uint32_t irq_mode_of(const std::string& m) {
     return HYP_IRQ_VTD_PI;
 }
 }  // namespace
-
-Machine* Machine::instance() { return g_machine; }
 
 EventHub::EventHub() : hash_state_(XXH64_createState()) { XXH64_reset(static_cast<XXH64_state_t*>(hash_state_), 0); }
 EventHub::~EventHub() { XXH64_freeState(static_cast<XXH64_state_t*>(hash_state_)); }
@@ -334,8 +333,8 @@ void Machine::ScenarioDriver::main() {
 
 Machine::Machine(const Scenario& s, const TimingProfile& p, const RunOptions& o)
     : s_(s), p_(p), o_(o) {
-    assert(!g_machine && "one machine per process (SystemC elaborates once)");
-    g_machine = this;
+    assert(!instance_ && "one machine per process (SystemC elaborates once)");
+    instance_ = this;
     timing = p_.port();
     cpu_timing = p_.cpu();
     if (!o_.trace_path.empty()) hub_.trace = std::make_unique<TraceWriter>(o_.trace_path);
@@ -361,7 +360,7 @@ Machine::Machine(const Scenario& s, const TimingProfile& p, const RunOptions& o)
     driver_ = std::make_unique<ScenarioDriver>("scenario", *this);
 }
 
-Machine::~Machine() { g_machine = nullptr; }
+Machine::~Machine() { instance_ = nullptr; }
 
 void Machine::build_models() {
     bus_ = std::make_unique<ApicBus>("apic_bus", p_.lapic(), hub_);
@@ -438,8 +437,7 @@ void Machine::watch_descriptors(std::uint64_t pid, std::uint64_t vapic, std::uin
     Shadow& sh = pid_shadow_[pid];
     sh.vcpu = vcpu;
     std::memset(sh.words, 0, sizeof sh.words);
-    mem.watch(pid, 64, [this, pid](std::uint64_t, std::size_t) {
-        Shadow& s = pid_shadow_[pid];
+    mem.watch(pid, 64, [this, pid, &s = sh](std::uint64_t, std::size_t) {
         for (std::uint32_t w = 0; w < 5; ++w) {
             const std::uint64_t now = mem.read64(pid + 8 * w);
             if (now == s.words[w]) continue;
@@ -451,9 +449,9 @@ void Machine::watch_descriptors(std::uint64_t pid, std::uint64_t vapic, std::uin
     auto vs = std::make_unique<VapicShadow>();
     vs->vcpu = vcpu;
     std::memset(vs->words, 0, sizeof vs->words);
+    VapicShadow& vsh = *vs;
     vapic_shadow_[vapic] = std::move(vs);
-    mem.watch(vapic, 4096, [this, vapic](std::uint64_t pa, std::size_t len) {
-        VapicShadow& s = *vapic_shadow_[vapic];
+    mem.watch(vapic, 4096, [this, vapic, &s = vsh](std::uint64_t pa, std::size_t len) {
         for (std::uint64_t a = pa & ~3ull; a < pa + len; a += 4) {
             const std::uint32_t off = static_cast<std::uint32_t>(a - vapic);
             const bool interesting = off == 0x80 || off == 0xA0 ||

@@ -140,9 +140,11 @@ public:
     void ctl_done(std::uint32_t seq, std::int32_t result);
     void hyp_assert_failed(const std::string& message);
 
-    static Machine* instance();
+    /// The machine of this process (every basic block of hyp code asks).
+    static Machine* instance() { return instance_; }
 
 private:
+    static Machine* instance_;
     void build_models();
     void boot_hyp();
     void schedule_scenario();

@@ -4,13 +4,10 @@
 
 #include <algorithm>
 #include <cassert>
-#include <cstring>
-#include <type_traits>
 
 namespace pisim {
 
 namespace {
-constexpr std::size_t kHistory = 12;
 constexpr std::uint32_t kBlocked = 3, kRunnable = 1, kRunning = 2;  // enum hyp_vcpu_state
 
 std::string describe(const Event& e) {
@@ -55,32 +52,16 @@ int Oracles::pcpu_of_apic(std::uint32_t apic) const {
     return -1;
 }
 
-// The history is read only when a violation is reported, but written for
-// almost every event: it keeps each event's bytes (an Event is trivially
-// copyable) and formats them with describe() in violate(). A full history
-// recycles its oldest string's buffer, so the steady state allocates nothing.
-namespace {
-static_assert(std::is_trivially_copyable_v<Event>);
-
-std::string describe_raw(const std::string& raw) {
-    assert(raw.size() == sizeof(Event));
-    Event e;
-    std::memcpy(&e, raw.data(), sizeof e);
-    return describe(e);
-}
-}  // namespace
-
 void Oracles::remember(int vcpu, const Event& e) {
     auto it = vcpus_.find(vcpu);
     if (it == vcpus_.end()) return;
-    auto& h = it->second.history;
-    std::string raw;
-    if (h.size() == kHistory) {
-        raw = std::move(h.front());
-        h.pop_front();
+    VcpuView& v = it->second;
+    if (v.history_len < kHistory) {
+        v.history[(v.history_head + v.history_len++) % kHistory] = e;
+    } else {
+        v.history[v.history_head] = e;
+        v.history_head = (v.history_head + 1) % kHistory;
     }
-    raw.assign(reinterpret_cast<const char*>(&e), sizeof e);
-    h.push_back(std::move(raw));
 }
 
 void Oracles::violate(const Event& e, const std::string& oracle, int vcpu, const std::string& msg) {
@@ -91,8 +72,10 @@ void Oracles::violate(const Event& e, const std::string& oracle, int vcpu, const
     v.message = msg;
     v.event_index = events_ == 0 ? 0 : events_ - 1;
     auto it = vcpus_.find(vcpu);
-    if (it != vcpus_.end())
-        for (const std::string& raw : it->second.history) v.history.push_back(describe_raw(raw));
+    if (it != vcpus_.end()) {
+        const VcpuView& w = it->second;
+        for (std::size_t i = 0; i < w.history_len; ++i) v.history.push_back(describe(w.history[(w.history_head + i) % kHistory]));
+    }
     violations_.push_back(std::move(v));
 }
 
@@ -136,8 +119,7 @@ void Oracles::on_event(const Event& e) {
     check_deadlines(e.cycle, &e);
     switch (e.kind) {
         case EventKind::NicMsiWrite:
-            tag_device_[e.tag] = e.unit;
-            tag_index_[e.tag] = static_cast<std::uint32_t>(e.c);
+            tag_msi_[e.tag] = {e.unit, static_cast<std::uint32_t>(e.c)};
             break;
         case EventKind::PidUpdate: {
             const int vcpu = static_cast<int>(e.unit);
@@ -225,14 +207,14 @@ void Oracles::on_event(const Event& e) {
         case EventKind::VtdRemap: {
             int vcpu = -1;
             std::uint8_t vector = 0;
-            auto dev = tag_device_.find(e.tag);
-            const std::uint32_t rid = dev == tag_device_.end() ? ~0u : dev->second;
+            auto dev = tag_msi_.find(e.tag);
+            const std::uint32_t rid = dev == tag_msi_.end() ? ~0u : dev->second.first;
             if (e.kind == EventKind::VtdPost) {
                 auto o = pid_owner_.find(e.b);
                 vcpu = o == pid_owner_.end() ? -1 : o->second;
                 vector = static_cast<std::uint8_t>(e.c);
-            } else if (dev != tag_device_.end()) {
-                auto b = bindings_.find({rid, tag_index_[e.tag]});
+            } else if (dev != tag_msi_.end()) {
+                auto b = bindings_.find({rid, dev->second.second});
                 if (b != bindings_.end()) vcpu = b->second.first, vector = b->second.second;
             }
             if (vcpu >= 0) remember(vcpu, e);
@@ -275,8 +257,7 @@ void Oracles::on_event(const Event& e) {
                     next_deadline_ = std::min(next_deadline_, v.wake_deadline);
                 }
             }
-            tag_device_.erase(e.tag);
-            tag_index_.erase(e.tag);
+            tag_msi_.erase(e.tag);
             break;
         }
         case EventKind::HypVipi: {
@@ -296,8 +277,7 @@ void Oracles::on_event(const Event& e) {
             break;
         }
         case EventKind::VtdFault:
-            tag_device_.erase(e.tag);
-            tag_index_.erase(e.tag);
+            tag_msi_.erase(e.tag);
             break;
         case EventKind::GuestIsrBegin: {
             const int vcpu = static_cast<int>(e.unit);

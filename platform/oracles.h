@@ -19,11 +19,12 @@
 // Each violation carries its cycle and the last events of the vCPU involved.
 #pragma once
 
+#include <array>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "model/common/trace.h"
@@ -78,13 +79,17 @@ public:
     void add(Violation v) { violations_.push_back(std::move(v)); }
 
 private:
+    static constexpr std::size_t kHistory = 12;  ///< events kept per vCPU for a violation's report
     struct VcpuView {
         std::uint32_t domain = 0;
         std::uint64_t pid = 0;
         std::uint64_t control = 0;   ///< PID control word (ON, SN, NV, NDST)
         std::uint32_t state = 0;     ///< enum hyp_vcpu_state
         std::set<std::uint32_t> lists;  ///< blocking lists it is on
-        std::deque<std::string> history;
+        /// The last kHistory events concerning it (a ring, oldest at
+        /// history_head), formatted only when a violation reports them.
+        std::array<Event, kHistory> history{};
+        std::size_t history_head = 0, history_len = 0;
         std::uint64_t wake_deadline = 0;  ///< 0 = none
         std::uint64_t in_guest_since = 0;  ///< VM entry cycle while in the guest
         bool in_guest = false;
@@ -107,8 +112,9 @@ private:
     std::map<std::uint64_t, int> pid_owner_;
     std::map<std::uint32_t, int> device_domain_;
     std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<int, std::uint8_t>> bindings_;
-    std::map<std::uint64_t, std::uint32_t> tag_device_;
-    std::map<std::uint64_t, std::uint32_t> tag_index_;
+    /// Interrupts between the device's write and the post/remap: tag ->
+    /// (requester ID, MSI-X entry).
+    std::unordered_map<std::uint64_t, std::pair<std::uint32_t, std::uint32_t>> tag_msi_;
     std::vector<Pending> pending_;
     std::vector<Violation> violations_;
     std::size_t events_ = 0;

@@ -31,16 +31,13 @@ bool PhysMem::is_ram(std::uint64_t pa, std::uint64_t len) const {
     return pa >= r.base && len <= r.size && pa - r.base <= r.size - len;
 }
 
-std::uint8_t* PhysMem::at(std::uint64_t pa, std::size_t len) {
-    return const_cast<std::uint8_t*>(static_cast<const PhysMem*>(this)->at(pa, len));
-}
-
-const std::uint8_t* PhysMem::at(std::uint64_t pa, std::size_t len) const {
+const std::uint8_t* PhysMem::at_search(std::uint64_t pa, std::size_t len) const {
     auto it = regions_.upper_bound(pa);
     if (it == regions_.begin()) throw BusError(pa);
     --it;
     const Region& r = it->second;
     if (pa < r.base || len > r.size || pa - r.base > r.size - len) throw BusError(pa);
+    last_region_ = &r;
     return r.bytes.get() + (pa - r.base);
 }
 
@@ -78,16 +75,27 @@ void PhysMem::write(std::uint64_t pa, const void* src, std::size_t len) {
 void PhysMem::watch(std::uint64_t base, std::uint64_t len, WatchFn fn) {
     assert(len > 0);
     watches_.emplace(base, Watch{len, std::move(fn)});
+    last_watch_ = nullptr;  // a new watch may start inside the remembered one
 }
 
+// The watch called is the one with the greatest base at or below the
+// write's last byte, if the write starts before that watch's end.
 void PhysMem::notify(std::uint64_t pa, std::size_t len) {
     if (watches_.empty() || len == 0) return;
     // [pa, pa+len) is inside a region (at() checked it), so its last byte
-    // does not wrap; a watch may end at 2^64, so compare last bytes too.
-    auto it = watches_.upper_bound(pa + (len - 1));
+    // does not wrap; a watch may end at 2^64, so compare last bytes.
+    const std::uint64_t last = pa + (len - 1);
+    if (last_watch_ && last - last_watch_base_ <= last_watch_->len - 1) {
+        last_watch_->fn(pa, len);
+        return;
+    }
+    auto it = watches_.upper_bound(last);
     if (it == watches_.begin()) return;
     --it;
-    if (pa <= it->first + (it->second.len - 1)) it->second.fn(pa, len);
+    if (pa > it->first + (it->second.len - 1)) return;
+    last_watch_ = &it->second;
+    last_watch_base_ = it->first;
+    it->second.fn(pa, len);
 }
 
 }  // namespace pisim

@@ -53,8 +53,19 @@ public:
     Agent agent() const { return agent_; }
 
 private:
-    std::uint8_t* at(std::uint64_t pa, std::size_t len);
-    const std::uint8_t* at(std::uint64_t pa, std::size_t len) const;
+    struct Region;
+    std::uint8_t* at(std::uint64_t pa, std::size_t len) {
+        return const_cast<std::uint8_t*>(static_cast<const PhysMem*>(this)->at(pa, len));
+    }
+    /// Host address of [pa, pa+len); BusError unless it lies in one region.
+    /// The region of the previous access is tried first (RAM is normally
+    /// one region, so the map is searched only on a miss).
+    const std::uint8_t* at(std::uint64_t pa, std::size_t len) const {
+        const Region* r = last_region_;
+        if (r && pa >= r->base && len <= r->size && pa - r->base <= r->size - len) return r->bytes.get() + (pa - r->base);
+        return at_search(pa, len);
+    }
+    const std::uint8_t* at_search(std::uint64_t pa, std::size_t len) const;
     void notify(std::uint64_t pa, std::size_t len);
 
     struct Region {
@@ -69,6 +80,11 @@ private:
         WatchFn fn;
     };
     std::map<std::uint64_t, Watch> watches_;  // by base
+    mutable const Region* last_region_ = nullptr;
+    /// The watch of the previous notification: a write whose last byte lies
+    /// in it belongs to it (watches do not overlap), without a map search.
+    const Watch* last_watch_ = nullptr;
+    std::uint64_t last_watch_base_ = 0;
     Agent agent_ = Agent::Software;
 };
 
