@@ -60,6 +60,12 @@ struct InputFile {
 
 bool is_vector(std::uint64_t v) { return v >= 16 && v <= 255; }
 
+std::set<std::string> names_of(const pisim::Scenario& s) {
+    std::set<std::string> n;
+    for (const auto& d : s.devices) n.insert(d.name);
+    return n;
+}
+
 /// What an accepted scenario must satisfy (scenario.h, ScenarioLimits).
 void check_accepted(const pisim::Scenario& s) {
     using pisim::ScenarioLimits;
@@ -84,9 +90,14 @@ void check_accepted(const pisim::Scenario& s) {
         CHECK(d.id >= 1 && d.id < ScenarioLimits::max_domains);
         CHECK(ids.insert(d.id).second);
         CHECK(!d.vcpus.empty());
+        if (d.percpu_vector) CHECK(is_vector(d.percpu_vector) && s.percpu_vector != 0);
         for (std::size_t i = 0; i < d.vcpus.size(); ++i) {
             const auto& v = d.vcpus[i];
             CHECK(v.pcpu < s.pcpus);
+            if (v.affinity_mask) {
+                CHECK((v.affinity_mask >> v.pcpu) & 1u);
+                CHECK(s.pcpus >= 64 || (v.affinity_mask >> s.pcpus) == 0);
+            }
             CHECK(!v.program.ops.empty());
             CHECK(s.vcpu_global(pisim::VcpuRef{d.id, static_cast<std::uint32_t>(i)}) >= 0);
             for (const auto& [vec, cost] : v.program.isr_cost_by_vector) {
@@ -117,6 +128,7 @@ void check_accepted(const pisim::Scenario& s) {
         CHECK(names.insert(dev.name).second);
         CHECK(dev.nic.requester_id == dev.requester_id);
         CHECK(dev.nic.msix_vectors >= 1 && dev.nic.msix_vectors <= 2048);
+        CHECK(!(dev.host && dev.domain));
         if (dev.domain) {
             bool found = false;
             for (const auto& d : s.domains) found = found || d.id == *dev.domain;
@@ -135,9 +147,23 @@ void check_accepted(const pisim::Scenario& s) {
         }
         for (const auto& b : dev.bindings) {
             CHECK(b.vector_index < dev.nic.msix_vectors);
-            CHECK(s.vcpu_global(b.vcpu) >= 0);
-            CHECK(dev.domain && *dev.domain == b.vcpu.domain);
-            CHECK(is_vector(b.guest_vector));
+            CHECK(b.host == dev.host);
+            if (b.host) {  // host-owned device: a host vector on a pCPU (seed 003)
+                CHECK(b.pcpu < s.pcpus);
+                CHECK(b.guest_vector >= 32);
+                CHECK(b.host_isr_cost <= ScenarioLimits::max_duration);
+            } else {
+                CHECK(s.vcpu_global(b.vcpu) >= 0);
+                CHECK(dev.domain && *dev.domain == b.vcpu.domain);
+                CHECK(is_vector(b.guest_vector));
+            }
+        }
+        for (const auto& f : dev.forged) {  // hostile device: its own message for a vector
+            CHECK(f.vector_index < dev.nic.msix_vectors);
+            if (f.copy_device.empty())
+                CHECK(f.address >= 0xFEE00000ull && f.address <= 0xFEEFFFFFull);
+            else
+                CHECK(f.copy_device != dev.name);
         }
     }
 
@@ -146,6 +172,20 @@ void check_accepted(const pisim::Scenario& s) {
         CHECK(v == "lost_interrupt" || v == "wakeup" || v == "descriptor_state" ||
               v == "isolation" || v == "blocking_list" || v == "hyp_assertion");
     CHECK(s.oracles.delivery >= 1 && s.oracles.wakeup >= 1);
+    if (s.expect.vtd_faults)
+        for (const auto& [reason, n] : *s.expect.vtd_faults) {
+            (void)n;
+            CHECK(reason >= 0x20 && reason <= 0x28);
+        }
+    for (const auto& [name, n] : s.expect.delivered) {
+        (void)n;
+        CHECK(names_of(s).count(name) == 1);
+    }
+    for (const auto& [key, n] : s.expect.isr_counts) {
+        (void)n;
+        CHECK(key.first >= 0 && static_cast<std::uint32_t>(key.first) < s.total_vcpus());
+        CHECK(is_vector(key.second));
+    }
 
     // Timed events.
     CHECK(s.events.size() <= ScenarioLimits::max_events);
@@ -175,6 +215,19 @@ void check_accepted(const pisim::Scenario& s) {
                 CHECK(has_device(e.device));
                 CHECK(s.vcpu_global(e.vcpu) >= 0);
                 CHECK(is_vector(e.vector));
+                break;
+            case TimedEvent::Op::Block: CHECK(s.vcpu_global(e.vcpu) >= 0); break;
+            case TimedEvent::Op::PercpuTimer:
+                CHECK(e.pcpu < s.pcpus);
+                CHECK(s.percpu_vector != 0);
+                break;
+            case TimedEvent::Op::CorruptIrte:
+                CHECK(has_device(e.device));
+                CHECK(e.word <= 1 && e.set_bits != 0);
+                break;
+            case TimedEvent::Op::CorruptPid:
+                CHECK(s.vcpu_global(e.vcpu) >= 0);
+                CHECK(e.word <= 7 && e.set_bits != 0);
                 break;
         }
     }
