@@ -488,16 +488,17 @@ void Machine::boot_hyp() {
     if (int r = hyp->init(&cfg); r != 0)
         throw std::runtime_error("hypervisor core refused the machine (hyp_init returned " + std::to_string(r) + ")");
 
-    // The receive queues each vCPU's driver polls: the queues whose MSI-X
-    // vector is bound to it (boot bindings; a later reprogram_irte does not
-    // move the driver's polling).
+    // The receive queues each NAPI vCPU's driver polls: the queues whose
+    // MSI-X vector is bound to it (boot bindings; a later reprogram_irte does
+    // not move the driver's polling). Other vCPUs keep none.
     for (std::uint32_t di = 0; di < s_.devices.size(); ++di) {
         const DeviceSpec& dev = s_.devices[di];
         for (const MsiBinding& b : dev.bindings)
             for (std::uint32_t qi = 0; qi < dev.nic.queues.size(); ++qi) {
                 if (dev.nic.queues[qi].msix_index != b.vector_index) continue;
                 for (DomainSpec& d : s_.domains)
-                    if (d.id == b.vcpu.domain && b.vcpu.index < d.vcpus.size())
+                    if (d.id == b.vcpu.domain && b.vcpu.index < d.vcpus.size() &&
+                        d.vcpus[b.vcpu.index].program.uses_napi())
                         d.vcpus[b.vcpu.index].program.napi_queues.push_back({di, qi, b.guest_vector});
             }
     }

@@ -53,7 +53,7 @@ struct GuestProgram {
     bool repeat = true;        ///< start over after the last op (else halt forever)
     std::uint64_t isr_cost = 0;                 ///< default ISR cost (cycles)
     std::map<std::uint8_t, std::uint64_t> isr_cost_by_vector;  ///< per-vector ISR cost
-    std::vector<NapiQueue> napi_queues;  ///< receive queues its driver polls (platform)
+    std::vector<NapiQueue> napi_queues;  ///< receive queues its driver polls (platform: only for a NAPI program)
     std::uint64_t napi_budget = 64;      ///< packets per poll round (Linux NAPI_POLL_WEIGHT)
     /// True when the program polls (has a NapiPoll op): a NAPI driver.
     bool uses_napi() const {
