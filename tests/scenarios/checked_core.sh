@@ -16,10 +16,10 @@
 set -uo pipefail
 pisim=$1 checked=$2
 cd "$(dirname "$0")/../.."
+source tests/scenarios/library.sh
 d=$(mktemp -d); trap 'rm -rf "$d"' EXIT
 fail=0 n=0
-for s in scenarios/basic/*.yaml scenarios/lifecycle/*.yaml scenarios/races/*.yaml scenarios/security/*.yaml; do
-  [[ -e $s ]] || continue
+for s in "${LIBRARY[@]}"; do
   n=$((n + 1))
   "$pisim" run -q "$s" --json "$d/timed.json"; rt=$?
   "$pisim" run -q "$s" --hyp "$checked" --json "$d/checked.json" 2> "$d/err"; rc=$?

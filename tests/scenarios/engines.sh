@@ -8,10 +8,10 @@
 # lacks.
 set -uo pipefail
 pisim=$1
+source "$(dirname "$0")/library.sh"
 d=$(mktemp -d); trap 'rm -rf "$d"' EXIT
 fail=0 n=0 irqs=0 faulted=0
-for s in scenarios/basic/*.yaml scenarios/lifecycle/*.yaml scenarios/races/*.yaml scenarios/security/*.yaml \
-         tests/scenarios/engines/*.yaml; do
+for s in "${LIBRARY[@]}" tests/scenarios/engines/*.yaml; do
   [[ -e $s ]] || continue
   n=$((n+1))
   "$pisim" run -q "$s" --vtd-engine tlm --json "$d/tlm.json"; a=$?

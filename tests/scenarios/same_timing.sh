@@ -10,10 +10,10 @@
 set -uo pipefail
 a=$1 b=$2
 cd "$(dirname "$0")/../.."
+source tests/scenarios/library.sh
 d=$(mktemp -d); trap 'rm -rf "$d"' EXIT
 fail=0 n=0
-for s in scenarios/basic/*.yaml scenarios/lifecycle/*.yaml scenarios/races/*.yaml scenarios/security/*.yaml; do
-  [[ -e $s ]] || continue
+for s in "${LIBRARY[@]}"; do
   n=$((n + 1))
   "$a" run -q "$s" --json "$d/a.json"; ra=$?
   "$b" run -q "$s" --json "$d/b.json"; rb=$?
