@@ -130,6 +130,18 @@ protected:
         return ctl({c}).at(0);
     }
 
+    /// A new vCPU of domain 1 on pCPU `cpu`, unpaused (runnable, not yet
+    /// scheduled); the domain's device is assigned first if it has none.
+    std::uint32_t unpaused_vcpu(std::uint32_t cpu)
+    {
+        std::uint32_t v = add_vcpu(cpu);
+        if (hyp_core.dom[1].nr_devices == 0) {
+            EXPECT_EQ(assign(), 0);
+        }
+        EXPECT_EQ(unpause(v, cpu), 0);
+        return v;
+    }
+
     /// Run one iteration of pCPU `cpu`'s loop.
     void loop(std::uint32_t cpu = 0)
     {

@@ -11,11 +11,7 @@ class Sched : public HypTest {
 protected:
     std::uint32_t running_vcpu(std::uint32_t cpu)
     {
-        std::uint32_t v = add_vcpu(cpu);
-        if (hyp_core.dom[1].nr_devices == 0) {
-            EXPECT_EQ(assign(), 0);
-        }
-        EXPECT_EQ(unpause(v, cpu), 0);
+        std::uint32_t v = unpaused_vcpu(cpu);
         m->cpu = cpu;
         do_softirq();
         EXPECT_EQ(hyp_core.pcpu[cpu].curr, v);
@@ -448,11 +444,7 @@ class Boost : public HypTest {
 protected:
     std::uint32_t running_vcpu(std::uint32_t cpu)
     {
-        std::uint32_t v = add_vcpu(cpu);
-        if (hyp_core.dom[1].nr_devices == 0) {
-            EXPECT_EQ(assign(), 0);
-        }
-        EXPECT_EQ(unpause(v, cpu), 0);
+        std::uint32_t v = unpaused_vcpu(cpu);
         mock::m->cpu = cpu;
         do_softirq();
         return v;
