@@ -447,7 +447,7 @@ void Machine::watch_descriptors(std::uint64_t pid, std::uint64_t vapic, std::uin
         for (std::uint32_t w = 0; w < 5; ++w) {
             const std::uint64_t now = mem.read64(pid + 8 * w);
             if (now == s.words[w]) continue;
-            hub_.emit({now_cycles(), EventKind::PidUpdate, s.vcpu, 0, pid, w, s.words[w], now,
+            hub_.emit({cycle_now(), EventKind::PidUpdate, s.vcpu, 0, pid, w, s.words[w], now,
                        static_cast<std::uint64_t>(mem.agent())});
             s.words[w] = now;
         }
@@ -466,7 +466,7 @@ void Machine::watch_descriptors(std::uint64_t pid, std::uint64_t vapic, std::uin
             if (!interesting) continue;
             const std::uint32_t now = mem.read32(a);
             if (now == s.words[off / 4]) continue;
-            hub_.emit({now_cycles(), EventKind::VapicUpdate, s.vcpu, 0, off, s.words[off / 4], now});
+            hub_.emit({cycle_now(), EventKind::VapicUpdate, s.vcpu, 0, off, s.words[off / 4], now});
             s.words[off / 4] = now;
         }
     });
@@ -558,7 +558,7 @@ void Machine::ctl_done(std::uint32_t seq, std::int32_t result) {
 }
 
 void Machine::hyp_assert_failed(const std::string& message) {
-    const std::uint64_t cycle = now_cycles() + (current ? current->local : 0);
+    const std::uint64_t cycle = cycle_now();
     Violation v;
     v.cycle = cycle;
     v.oracle = "hyp_assertion";

@@ -93,6 +93,36 @@ auto shared(std::uint64_t cost, F&& f) {
     }
 }
 
+/// True when pCPU `c` may touch machine memory at its own time without a
+/// wait: its local time is below the kernel's next pending event, so no other
+/// agent acts between the kernel's time and the pCPU's (memory is the same at
+/// both), and no interrupt waits to be taken (root-mode IF=1 with a
+/// deliverable vector: sync takes it first). A memory access notifies no
+/// SystemC event (watches only record trace events, stamped with the pCPU's
+/// own time, Machine::cycle_now), so it creates no activity either.
+inline bool memory_at_own_time(const PortCpu& c) {
+    return c.local < c.horizon && !(c.if_flag && c.lapic->deliverable_vector() >= 0);
+}
+
+/// Machine-memory access: as shared(), but without the wait when
+/// memory_at_own_time(). The access happens at the same cycle either way, so
+/// results and traces are those of shared(); what is saved is a SystemC
+/// context switch per access.
+template <typename F>
+auto shared_memory(std::uint64_t cost, F&& f) {
+    PortCpu* c = cur();
+    if (c && !memory_at_own_time(*c)) sync(*c);
+    M().mem.set_agent(pisim::PhysMem::Agent::Software);
+    if constexpr (std::is_void_v<decltype(f())>) {
+        f();
+        if (c) charge(*c, cost);
+    } else {
+        auto r = f();
+        if (c) charge(*c, cost);
+        return r;
+    }
+}
+
 }  // namespace
 
 extern "C" {
@@ -182,23 +212,23 @@ void arch_apic_set_tpr(uint8_t tpr) {
 }
 
 uint32_t arch_mem_read32(uint64_t pa) {
-    return shared(M().timing.mem_access, [&] { return M().mem.read32(pa); });
+    return shared_memory(M().timing.mem_access, [&] { return M().mem.read32(pa); });
 }
 
 void arch_mem_write32(uint64_t pa, uint32_t value) {
-    shared(M().timing.mem_access, [&] { M().mem.write32(pa, value); });
+    shared_memory(M().timing.mem_access, [&] { M().mem.write32(pa, value); });
 }
 
 uint64_t arch_mem_read64(uint64_t pa) {
-    return shared(M().timing.mem_access, [&] { return M().mem.read64(pa); });
+    return shared_memory(M().timing.mem_access, [&] { return M().mem.read64(pa); });
 }
 
 void arch_mem_write64(uint64_t pa, uint64_t value) {
-    shared(M().timing.mem_access, [&] { M().mem.write64(pa, value); });
+    shared_memory(M().timing.mem_access, [&] { M().mem.write64(pa, value); });
 }
 
 bool arch_mem_cmpxchg64(uint64_t pa, uint64_t* expected, uint64_t desired) {
-    return shared(M().timing.mem_atomic, [&] {
+    return shared_memory(M().timing.mem_atomic, [&] {
         const std::uint64_t old = M().mem.read64(pa);
         if (old != *expected) {
             *expected = old;
@@ -211,7 +241,7 @@ bool arch_mem_cmpxchg64(uint64_t pa, uint64_t* expected, uint64_t desired) {
 
 bool arch_mem_cmpxchg128(uint64_t pa, uint64_t expected[2], const uint64_t desired[2]) {
     assert(pa % 16 == 0 && "CMPXCHG16B needs a 16-byte aligned operand");
-    return shared(M().timing.mem_atomic16, [&] {
+    return shared_memory(M().timing.mem_atomic16, [&] {
         std::uint64_t old[2];
         M().mem.read(pa, old, 16);
         if (old[0] != expected[0] || old[1] != expected[1]) {
@@ -225,7 +255,7 @@ bool arch_mem_cmpxchg128(uint64_t pa, uint64_t expected[2], const uint64_t desir
 }
 
 uint64_t arch_mem_xchg64(uint64_t pa, uint64_t value) {
-    return shared(M().timing.mem_atomic, [&] {
+    return shared_memory(M().timing.mem_atomic, [&] {
         const std::uint64_t old = M().mem.read64(pa);
         M().mem.write64(pa, value);
         return old;
@@ -233,7 +263,7 @@ uint64_t arch_mem_xchg64(uint64_t pa, uint64_t value) {
 }
 
 uint64_t arch_mem_fetch_or64(uint64_t pa, uint64_t bits) {
-    return shared(M().timing.mem_atomic, [&] {
+    return shared_memory(M().timing.mem_atomic, [&] {
         const std::uint64_t old = M().mem.read64(pa);
         if ((old | bits) != old) M().mem.write64(pa, old | bits);
         return old;
@@ -241,7 +271,7 @@ uint64_t arch_mem_fetch_or64(uint64_t pa, uint64_t bits) {
 }
 
 uint64_t arch_mem_fetch_and64(uint64_t pa, uint64_t mask) {
-    return shared(M().timing.mem_atomic, [&] {
+    return shared_memory(M().timing.mem_atomic, [&] {
         const std::uint64_t old = M().mem.read64(pa);
         if ((old & mask) != old) M().mem.write64(pa, old & mask);
         return old;
