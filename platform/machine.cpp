@@ -174,14 +174,8 @@ void Machine::ScenarioDriver::corrupt(const TimedEvent& t) {
         const DeviceSpec* dev = nullptr;
         for (const auto& d : m_.s_.devices)
             if (d.name == t.device) dev = &d;
-        // The driver is not a pCPU: the lookup runs untimed, as boot code does,
-        // instead of being charged to whichever pCPU ran last.
         hyp_msi_msg msg{};
-        PortCpu* const running = m_.current;
-        m_.current = nullptr;
-        const bool found = dev && m_.hyp->msi_message(dev->requester_id, t.vector_index, &msg);
-        m_.current = running;
-        if (!found) return;
+        if (!dev || !m_.hyp->msi_message(dev->requester_id, t.vector_index, &msg)) return;
         const vtd::InterruptRequest req = vtd::decode_interrupt_request(msg.address, msg.data);
         if (req.format != vtd::MsiFormat::Remappable || req.index >= MemoryMap::irt_entries) return;
         pa = MemoryMap::irt_base + vtd::kIrteBytes * req.index + 8 * t.word;

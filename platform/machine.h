@@ -141,9 +141,9 @@ public:
     void ctl_done(std::uint32_t seq, std::int32_t result);
     void hyp_assert_failed(const std::string& message);
     /// The running agent's time in cycles: the kernel's time plus the running
-    /// pCPU's look-ahead (PortCpu::local). Only a pCPU's own thread runs while
-    /// its look-ahead is non-zero (it is zeroed before every wait), so for any
-    /// other agent this is the kernel's time.
+    /// pCPU's look-ahead (PortCpu::local). While any other agent runs no pCPU
+    /// is current (the port clears `current` around every wait of a pCPU), so
+    /// for it this is the kernel's time.
     std::uint64_t cycle_now() const { return now_cycles() + (current ? current->local : 0); }
 
     /// The machine of this process (every basic block of hyp code asks).

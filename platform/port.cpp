@@ -13,6 +13,8 @@
 
 #include <cassert>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include "model/common/cycles.h"
 #include "platform/machine.h"
@@ -34,14 +36,23 @@ inline std::uint64_t horizon_now() {
 
 void take_pending_interrupts(PortCpu& c);
 
+/// Suspend pCPU `c`'s thread in the kernel (sc_core::wait with `args`). While
+/// it waits other agents run and no pCPU is current (Machine::current), so
+/// hypervisor code another agent calls runs untimed, as at boot.
+template <typename... Args>
+void wait_as(PortCpu& c, const Args&... args) {
+    M().current = nullptr;
+    sc_core::wait(args...);
+    M().current = &c;
+}
+
 /// Bring the kernel up to this pCPU's local time, then take any interrupt
 /// that became deliverable meanwhile (root-mode IF permitting).
 void sync(PortCpu& c, bool allow_irq = true) {
     if (c.local != 0) {
         const std::uint64_t l = c.local;
         c.local = 0;
-        sc_core::wait(pisim::cycles(l));
-        M().current = &c;
+        wait_as(c, pisim::cycles(l));
     }
     c.horizon = horizon_now();
     if (allow_irq) take_pending_interrupts(c);
@@ -64,34 +75,11 @@ void take_pending_interrupts(PortCpu& c) {
         charge(c, M().timing.irq_entry);
         M().hyp->do_irq(v);
         --c.irq_depth;
-        M().current = &c;
         c.if_flag = true;
     }
 }
 
 inline PortCpu* cur() { return M().current; }
-
-/// Shared-state access: synchronize, then act at the exact cycle, then charge.
-template <typename F>
-auto shared(std::uint64_t cost, F&& f) {
-    PortCpu* c = cur();
-    if (c) sync(*c);
-    M().mem.set_agent(pisim::PhysMem::Agent::Software);
-    if constexpr (std::is_void_v<decltype(f())>) {
-        f();
-        if (c) {
-            c->horizon = horizon_now();
-            charge(*c, cost);
-        }
-    } else {
-        auto r = f();
-        if (c) {
-            c->horizon = horizon_now();
-            charge(*c, cost);
-        }
-        return r;
-    }
-}
 
 /// True when pCPU `c` may touch machine memory at its own time without a
 /// wait: its local time is below the kernel's next pending event, so no other
@@ -104,23 +92,34 @@ inline bool memory_at_own_time(const PortCpu& c) {
     return c.local < c.horizon && !(c.if_flag && c.lapic->deliverable_vector() >= 0);
 }
 
-/// Machine-memory access: as shared(), but without the wait when
-/// memory_at_own_time(). The access happens at the same cycle either way, so
-/// results and traces are those of shared(); what is saved is a SystemC
-/// context switch per access.
-template <typename F>
-auto shared_memory(std::uint64_t cost, F&& f) {
+/// Shared-state access: synchronize, then act at the exact cycle, then charge.
+/// kMemory: `f` only touches machine memory, and the wait is skipped when
+/// memory_at_own_time(); the access happens at the same cycle either way,
+/// what is saved is a SystemC context switch.
+template <bool kMemory = false, typename F>
+auto shared(std::uint64_t cost, F&& f) {
     PortCpu* c = cur();
-    if (c && !memory_at_own_time(*c)) sync(*c);
+    if (c && !(kMemory && memory_at_own_time(*c))) sync(*c);
     M().mem.set_agent(pisim::PhysMem::Agent::Software);
+    const auto after = [c, cost] {
+        if (!c) return;
+        c->horizon = horizon_now();
+        charge(*c, cost);
+    };
     if constexpr (std::is_void_v<decltype(f())>) {
         f();
-        if (c) charge(*c, cost);
+        after();
     } else {
         auto r = f();
-        if (c) charge(*c, cost);
+        after();
         return r;
     }
+}
+
+/// Machine-memory access (arch_mem_*): shared<true>.
+template <typename F>
+auto shared_memory(std::uint64_t cost, F&& f) {
+    return shared<true>(cost, std::forward<F>(f));
 }
 
 }  // namespace
@@ -175,10 +174,7 @@ void arch_halt(void) {
     sync(*c, false);
     if (c->lapic->deliverable_vector() < 0) {
         M().hub().emit({pisim::now_cycles(), pisim::EventKind::CpuMode, c->index, 0, 3, 0});
-        while (c->lapic->deliverable_vector() < 0) {
-            sc_core::wait(c->lapic->deliverable_event());
-            M().current = c;
-        }
+        while (c->lapic->deliverable_vector() < 0) wait_as(*c, c->lapic->deliverable_event());
         charge(*c, M().cpu_timing.hlt_wakeup);
         sync(*c, false);
         M().hub().emit({pisim::now_cycles(), pisim::EventKind::CpuMode, c->index, 0, 0, 0});
@@ -309,6 +305,9 @@ bool arch_vm_enter(struct arch_vm_exit* exit) {
     assert(c && "VM entry outside a pCPU");
     sync(*c, false);
     pisim::VmExitInfo info;
+    // The guest runs on this thread, waiting in the CPU model: as in
+    // wait_as, no pCPU is current meanwhile.
+    M().current = nullptr;
     const bool ok = c->core->vm_enter(info);
     M().current = c;
     c->local = 0;
@@ -412,5 +411,6 @@ void run_pcpu_software(Machine& m, std::uint32_t cpu) {
     } catch (const HypAssertion&) {
         sc_core::sc_stop();
     }
+    m.current = nullptr;
 }
 }  // namespace pisim
