@@ -19,59 +19,19 @@ namespace {
 constexpr std::size_t kFlushBytes = 1 << 20;  ///< buffered bytes before a write(2)
 constexpr std::size_t kRoom = 4096;
 
-const char kDigitPairs[] =
-    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-    "8081828384858687888990919293949596979899";
-
-/// Number of decimal digits of v.
-inline unsigned digit_count(std::uint64_t v) {
-    for (unsigned n = 1;; n += 4, v /= 10000) {
-        if (v < 10) return n;
-        if (v < 100) return n + 1;
-        if (v < 1000) return n + 2;
-        if (v < 10000) return n + 3;
-    }
-}
-
-/// Decimal digits of v, written from the last one backwards in place.
-inline char* put_u64(char* p, std::uint64_t v) {
-    if (v < 10) {
-        *p = static_cast<char>('0' + v);
-        return p + 1;
-    }
-    char* const end = p + digit_count(v);
-    char* t = end;
-    while (v >= 100) {
-        t -= 2;
-        std::memcpy(t, kDigitPairs + 2 * (v % 100), 2);
-        v /= 100;
-    }
-    if (v >= 10) std::memcpy(t - 2, kDigitPairs + 2 * v, 2);
-    else t[-1] = static_cast<char>('0' + v);
-    return end;
-}
-
-char* put_i64(char* p, std::int64_t v) {
-    if (v < 0) {
-        *p++ = '-';
-        return put_u64(p, 0 - static_cast<std::uint64_t>(v));
-    }
-    return put_u64(p, static_cast<std::uint64_t>(v));
+/// Decimal digits of the integer v (fmt::format_int: no allocation, no locale).
+template <typename T>
+inline char* put_int(char* p, T v) {
+    const fmt::format_int s(v);
+    std::memcpy(p, s.data(), s.size());
+    return p + s.size();
 }
 
 /// A JSON number, or from 2^53 on (beyond a double's exact integers) the
 /// string "0x..." so JavaScript loses nothing.
-char* put_value(char* p, std::uint64_t v) {
-    if (v < (1ull << 53)) return put_u64(p, v);
-    static const char hex[] = "0123456789abcdef";
-    char tmp[16];
-    int n = 0;
-    for (; v; v >>= 4) tmp[n++] = hex[v & 15];
-    *p++ = '"', *p++ = '0', *p++ = 'x';
-    while (n) *p++ = tmp[--n];
-    *p++ = '"';
-    return p;
+inline char* put_value(char* p, std::uint64_t v) {
+    if (v < (1ull << 53)) return put_int(p, v);
+    return fmt::format_to(p, "\"{:#x}\"", v);
 }
 
 template <std::size_t N>
@@ -177,26 +137,26 @@ char* put_interrupt(char* p, const IrqRecord& i, bool first) {
     p = first ? put(p, "\n{\"tag\":") : put(p, ",\n{\"tag\":");
     p = put_value(p, i.tag);
     p = put(p, ",\"device\":");
-    p = put_u64(p, i.device);
+    p = put_int(p, i.device);
     p = put(p, ",\"vcpu\":");
-    p = put_i64(p, i.vcpu);
+    p = put_int(p, i.vcpu);
     p = put(p, ",\"vector\":");
-    p = put_u64(p, i.vector);
+    p = put_int(p, i.vector);
     p = i.delivered ? put(p, ",\"delivered\":true") : put(p, ",\"delivered\":false");
     if (i.delivered) {
         p = put(p, ",\"latency\":");
-        p = put_u64(p, i.latency());
+        p = put_int(p, i.latency());
     }
     if (i.faulted) {
         p = put(p, ",\"fault_reason\":");
-        p = put_u64(p, i.fault_reason);
+        p = put_int(p, i.fault_reason);
     }
     p = put(p, ",\"steps\":[");
     for (std::size_t k = 0; k < i.steps.size(); ++k) {
         p = put(p, k ? ",{\"name\":\"" : "{\"name\":\"");
         p = put(p, irq_step_name(i.steps[k].first));
         p = put(p, "\",\"cycle\":");
-        p = put_u64(p, i.steps[k].second);
+        p = put_int(p, i.steps[k].second);
         *p++ = '}';
     }
     return put(p, "]}");
@@ -245,11 +205,11 @@ void TraceWriter::write_event(const Event& e, std::int64_t violation) {
     if (violation >= 0) violation_position_[static_cast<std::size_t>(violation)] = written_;
     char* p = buf_.get() + len_;
     p = written_++ ? put(p, ",\n[") : put(p, "\n[");
-    p = put_u64(p, e.cycle);
+    p = put_int(p, e.cycle);
     *p++ = ',';
-    p = put_u64(p, static_cast<unsigned>(e.kind));
+    p = put_int(p, static_cast<unsigned>(e.kind));
     *p++ = ',';
-    p = put_u64(p, e.unit);
+    p = put_int(p, e.unit);
     *p++ = ',';
     p = put_value(p, e.tag);
     const std::uint64_t args[6] = {e.a, e.b, e.c, e.d, e.e, e.f};
