@@ -3,7 +3,10 @@
 //
 // MSI writes arrive through msi_in (b_transport never waits: it queues the
 // request and returns). One SC_THREAD, request_engine, takes them in arrival
-// order from a time-ordered queue and runs process_interrupt_request on each:
+// order from a time-ordered queue (requests of one cycle by requester ID, as
+// a root port arbiter with fixed priority: so their order never depends on
+// which device's thread the kernel ran first) and runs
+// process_interrupt_request on each:
 // the checks in the specification's order, IRTE from the IEC or memory, then
 // remapping or posting. It sleeps while the queue is empty; each step of a
 // request is one timed wait, the step's cycles from request_timing.h.
@@ -12,6 +15,7 @@
 #include <cassert>
 #include <map>
 #include <memory>
+#include <tuple>
 #include <utility>
 
 #include "model/common/cycles.h"
@@ -48,8 +52,9 @@ struct VtdUnit::Impl {
     std::uint64_t irta_active = 0;  // IRTA latched by GCMD.SIRTP
     bool ires = false, irtps = false, cfis = false;
 
-    // Requests by (arrival cycle, arrival sequence): arrival order.
-    std::map<std::pair<std::uint64_t, std::uint64_t>, PendingRequest> queue;
+    // Requests by (arrival cycle, requester ID, arrival sequence): arrival
+    // order; one cycle's requests by requester, each requester's in order.
+    std::map<std::tuple<std::uint64_t, std::uint16_t, std::uint64_t>, PendingRequest> queue;
     std::uint64_t arrival_seq = 0;
     sc_core::sc_event arrival;
 
@@ -211,7 +216,7 @@ void VtdUnit::b_transport(int /*initiator: the requester ID says who*/, tlm::tlm
     }
     Impl& s = *impl_;
     const std::uint64_t at = now_cycles() + to_cycles(delay);
-    s.queue.emplace(std::make_pair(at, s.arrival_seq++), r);
+    s.queue.emplace(std::make_tuple(at, r.requester_id, s.arrival_seq++), r);
     s.arrival.notify(delay);
     p.set_response_status(tlm::TLM_OK_RESPONSE);
 }
@@ -220,7 +225,7 @@ void VtdUnit::request_engine() {
     Impl& s = *impl_;
     for (;;) {
         wait(s.arrival);
-        while (!s.queue.empty() && s.queue.begin()->first.first <= now_cycles()) {
+        while (!s.queue.empty() && std::get<0>(s.queue.begin()->first) <= now_cycles()) {
             const PendingRequest r = s.queue.begin()->second;
             s.queue.erase(s.queue.begin());
             ++s.inflight.started;
@@ -229,7 +234,7 @@ void VtdUnit::request_engine() {
             assert(s.inflight.completed == s.inflight.started);
             s.inflight.completed_event.notify(sc_core::SC_ZERO_TIME);
         }
-        if (!s.queue.empty()) s.arrival.notify(cycles(s.queue.begin()->first.first - now_cycles()));
+        if (!s.queue.empty()) s.arrival.notify(cycles(std::get<0>(s.queue.begin()->first) - now_cycles()));
     }
 }
 

@@ -186,6 +186,29 @@ TEST(VtdRemap, ArrivalOrderAndSerialProcessing) {
     for (auto s : b.init.responses) EXPECT_EQ(s, tlm::TLM_OK_RESPONSE);
 }
 
+// Requests arriving in one cycle from several requesters are served by
+// requester ID, whatever order their b_transport calls came in (so the order
+// never depends on which device thread the kernel ran first); one requester's
+// requests keep their own order.
+TEST(VtdRemap, SameCycleRequestsByRequesterId) {
+    Bench b;
+    b.enable();
+    b.set_irte(1, remapped_irte(0x31, 0x0100));
+    b.set_irte(2, remapped_irte(0x32, 0x0100));
+    b.init.send_at(10, remappable_address(1, false), 0, /*rid=*/0x0200, 1, /*delay=*/40);
+    b.init.send_at(20, remappable_address(2, false), 0, /*rid=*/0x0100, 2, /*delay=*/30);
+    b.init.send_at(30, remappable_address(1, false), 0, /*rid=*/0x0200, 3, /*delay=*/20);
+    b.init.send_at(40, remappable_address(2, false), 0, /*rid=*/0x0100, 4, /*delay=*/10);
+    sc_core::sc_start();
+    const auto req = b.sink.of(EventKind::VtdRequest);
+    ASSERT_EQ(req.size(), 4u);
+    EXPECT_EQ(req[0].cycle, 50u);
+    EXPECT_EQ(req[0].tag, 2u);
+    EXPECT_EQ(req[1].tag, 4u);
+    EXPECT_EQ(req[2].tag, 1u);
+    EXPECT_EQ(req[3].tag, 3u);
+}
+
 TEST(VtdRemap, NonInterruptAddressRejected) {
     Bench b;
     b.enable();
