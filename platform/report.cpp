@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "platform/machine.h"
 
@@ -86,6 +87,11 @@ RunReport make_report(Machine& m, std::uint64_t grace) {
     r.end_cycle = m.end_cycle();
     r.truncated = m.truncated();
     r.interrupts = m.hub().tracker.records();
+    // By device write, then requester ID and tag: two devices writing in one
+    // cycle are listed the same way whichever the kernel ran first.
+    std::sort(r.interrupts.begin(), r.interrupts.end(), [](const IrqRecord& a, const IrqRecord& b) {
+        return std::tie(a.written, a.device, a.tag) < std::tie(b.written, b.device, b.tag);
+    });
     r.vm_exits = m.exit_counts();
     r.hyp_cycles = m.hyp_cycles();
     r.events = m.hub().events;
