@@ -139,6 +139,11 @@ void __sanitizer_cov_trace_pc(void) {
     if (c->local >= c->horizon) sync(*c);
 }
 
+void arch_shared_point(void) {
+    PortCpu* c = cur();
+    if (c && !memory_at_own_time(*c)) sync(*c);
+}
+
 uint32_t arch_cpu_id(void) {
     PortCpu* c = cur();
     return c ? c->index : 0;

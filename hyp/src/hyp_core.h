@@ -27,6 +27,7 @@
 #include "hyp/trace.h"
 #include "hyp/vmx.h"
 #include "hyp_assert.h"
+#include "hyp_atomic.h"
 #include "spinlock.h"
 
 /* Internal symbols: hidden, so the shared object exports only hyp.h and
@@ -200,7 +201,7 @@ static inline bool irq_mode_posted(void)
 static inline bool irq_mode_apicv(void) { return hyp_core.irq_mode != HYP_IRQ_EMULATED; }
 static inline uint32_t vcpu_state(const struct vcpu *v)
 {
-    return __atomic_load_n(&v->state, __ATOMIC_ACQUIRE);
+    return hyp_atomic_load_n(&v->state, __ATOMIC_ACQUIRE);
 }
 static inline void hyp_trace(uint32_t kind, uint64_t a, uint64_t b, uint64_t c, uint64_t d)
 {

@@ -82,7 +82,7 @@ int irte_bind_msi(const struct hyp_ctl *c)
         msi_free_hvec(b);
         irte_make_posted(c->device, c->vector, c->urgent != 0, v->pid_pa, irte);
     } else {
-        uint32_t cpu = __atomic_load_n(&v->processor, __ATOMIC_ACQUIRE);
+        uint32_t cpu = hyp_atomic_load_n(&v->processor, __ATOMIC_ACQUIRE);
         msi_free_hvec(b);
         uint32_t hvec = 0;
         for (uint32_t vec = hyp_core.device_vector_base; vec < 256 && hvec == 0; vec++)

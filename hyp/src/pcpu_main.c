@@ -18,7 +18,7 @@ void pcpu_loop_once(void)
 
     do_softirq();                                                    /* 1 */
     if (pc->curr == HYP_INVALID) {                                   /* 2 */
-        if (__atomic_load_n(&pc->tasklet_work, __ATOMIC_ACQUIRE) != 0) {
+        if (hyp_atomic_load_n(&pc->tasklet_work, __ATOMIC_ACQUIRE) != 0) {
             sched_run_tasklets();
             return;
         }

@@ -155,7 +155,7 @@ static void percpu_virq_inject(struct pcpu *pc, struct vcpu *v)
 {
     if (!pc->ppi.pending || pc->ppi.active)
         return;
-    uint8_t gvec = __atomic_load_n(&hyp_core.dom[v->domid].percpu_gvec, __ATOMIC_ACQUIRE);
+    uint8_t gvec = hyp_atomic_load_n(&hyp_core.dom[v->domid].percpu_gvec, __ATOMIC_ACQUIRE);
     pc->ppi.pending = false;
     if (gvec == 0) {
         trace_step(v, HYP_PERCPU_DROP, &pc->ppi); /* the domain takes none */
@@ -169,7 +169,7 @@ static void percpu_virq_inject(struct pcpu *pc, struct vcpu *v)
         pid_test_and_set_pir(v->pid_pa, gvec);
         pid_test_and_set_on(v->pid_pa); /* the entry check merges PIR now */
     } else {
-        __atomic_fetch_or(&v->pending[gvec >> 6], 1ull << (gvec & 63u), __ATOMIC_ACQ_REL);
+        hyp_atomic_fetch_or(&v->pending[gvec >> 6], 1ull << (gvec & 63u), __ATOMIC_ACQ_REL);
     }
     pc->ppi.active = true;
     trace_step(v, HYP_PERCPU_INJECT, &pc->ppi);
@@ -181,7 +181,7 @@ void percpu_virq_eoi(struct vcpu *v, uint8_t vector)
         return;
     struct pcpu *pc = this_pcpu();
     if (pc->ctx != v->id || !pc->ppi.active ||
-        vector != __atomic_load_n(&hyp_core.dom[v->domid].percpu_gvec, __ATOMIC_ACQUIRE))
+        vector != hyp_atomic_load_n(&hyp_core.dom[v->domid].percpu_gvec, __ATOMIC_ACQUIRE))
         return;
     pc->ppi.active = false;
     trace_step(v, HYP_PERCPU_EOI, &pc->ppi);
@@ -192,6 +192,6 @@ int percpu_virq_set_vector(uint32_t domid, uint8_t vector)
     if (domid >= HYP_MAX_DOMAINS || !hyp_core.dom[domid].used ||
         (vector != 0 && vector < 16) || hyp_core.percpu_vector == 0)
         return HYP_EINVAL;
-    __atomic_store_n(&hyp_core.dom[domid].percpu_gvec, vector, __ATOMIC_RELEASE);
+    hyp_atomic_store_n(&hyp_core.dom[domid].percpu_gvec, vector, __ATOMIC_RELEASE);
     return 0;
 }

@@ -13,14 +13,14 @@ void pi_blocking_list_add(struct vcpu *v, uint32_t cpu)
 {
     struct pcpu *pc = &hyp_core.pcpu[cpu];
     bool f = spin_lock_irqsave(&pc->pi_block_lock);
-    if (__atomic_load_n(&v->pi_block_cpu, __ATOMIC_ACQUIRE) == HYP_INVALID) {
+    if (hyp_atomic_load_n(&v->pi_block_cpu, __ATOMIC_ACQUIRE) == HYP_INVALID) {
         v->pi_prev = HYP_INVALID;
         v->pi_next = pc->pi_block_head;
         if (pc->pi_block_head != HYP_INVALID)
             hyp_core.vcpu[pc->pi_block_head].pi_prev = v->id;
         pc->pi_block_head = v->id;
         pc->pi_block_len++;
-        __atomic_store_n(&v->pi_block_cpu, cpu, __ATOMIC_RELEASE);
+        hyp_atomic_store_n(&v->pi_block_cpu, cpu, __ATOMIC_RELEASE);
         hyp_trace(HYP_TR_BLOCKLIST_ADD, v->id, cpu, 0, 0);
     }
     spin_unlock_irqrestore(&pc->pi_block_lock, f);
@@ -39,14 +39,14 @@ void pi_blocking_list_unlink_locked(struct vcpu *v, uint32_t cpu)
         hyp_core.vcpu[v->pi_next].pi_prev = v->pi_prev;
     v->pi_next = v->pi_prev = HYP_INVALID;
     pc->pi_block_len--;
-    __atomic_store_n(&v->pi_block_cpu, HYP_INVALID, __ATOMIC_RELEASE);
+    hyp_atomic_store_n(&v->pi_block_cpu, HYP_INVALID, __ATOMIC_RELEASE);
     hyp_trace(HYP_TR_BLOCKLIST_DEL, v->id, cpu, 0, 0);
 }
 
 bool pi_blocking_list_del(struct vcpu *v)
 {
     for (;;) {
-        uint32_t cpu = __atomic_load_n(&v->pi_block_cpu, __ATOMIC_ACQUIRE);
+        uint32_t cpu = hyp_atomic_load_n(&v->pi_block_cpu, __ATOMIC_ACQUIRE);
         if (cpu == HYP_INVALID)
             return false;
         struct pcpu *pc = &hyp_core.pcpu[cpu];

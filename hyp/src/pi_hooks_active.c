@@ -22,5 +22,5 @@ bool pi_hooks_active(const struct vcpu *v)
 {
     if (!pi_desc_managed(v))
         return false;
-    return __atomic_load_n(&hyp_core.dom[v->domid].pi_hooks, __ATOMIC_SEQ_CST) != 0;
+    return hyp_atomic_load_n(&hyp_core.dom[v->domid].pi_hooks, __ATOMIC_SEQ_CST) != 0;
 }

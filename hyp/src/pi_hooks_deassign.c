@@ -21,7 +21,7 @@ void pi_hooks_deassign(struct domain *d)
 {
     if (hyp_core.irq_mode != HYP_IRQ_VTD_PI)
         return;
-    __atomic_store_n(&d->pi_hooks, 0u, __ATOMIC_RELEASE);
+    hyp_atomic_store_n(&d->pi_hooks, 0u, __ATOMIC_RELEASE);
     for (uint32_t i = 0; i < d->nr_vcpus; i++) {
         struct vcpu *v = &hyp_core.vcpu[d->vcpu[i]];
         pi_blocking_list_del(v);

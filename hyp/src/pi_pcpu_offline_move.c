@@ -38,7 +38,7 @@ void pi_pcpu_offline_move(uint32_t from_cpu, uint32_t to_cpu)
             hyp_core.vcpu[to->pi_block_head].pi_prev = v->id;
         to->pi_block_head = v->id;
         to->pi_block_len++;
-        __atomic_store_n(&v->pi_block_cpu, to_cpu, __ATOMIC_RELEASE);
+        hyp_atomic_store_n(&v->pi_block_cpu, to_cpu, __ATOMIC_RELEASE);
         hyp_trace(HYP_TR_BLOCKLIST_ADD, v->id, to_cpu, 0, 0);
         if (pid_test_on(v->pid_pa))
             woken[n++] = v->id;

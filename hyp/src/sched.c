@@ -28,9 +28,9 @@ static spinlock_t hotplug_lock;
 uint32_t vcpu_schedule_lock(struct vcpu *v, bool *flags)
 {
     for (;;) {
-        uint32_t cpu = __atomic_load_n(&v->processor, __ATOMIC_ACQUIRE);
+        uint32_t cpu = hyp_atomic_load_n(&v->processor, __ATOMIC_ACQUIRE);
         bool f = spin_lock_irqsave(&hyp_core.pcpu[cpu].sched_lock);
-        if (__atomic_load_n(&v->processor, __ATOMIC_ACQUIRE) == cpu) {
+        if (hyp_atomic_load_n(&v->processor, __ATOMIC_ACQUIRE) == cpu) {
             *flags = f;
             return cpu;
         }
@@ -45,7 +45,7 @@ void vcpu_schedule_unlock(uint32_t cpu, bool flags)
 
 void vcpu_set_state(struct vcpu *v, uint32_t new_state)
 {
-    uint32_t old = __atomic_exchange_n(&v->state, new_state, __ATOMIC_ACQ_REL);
+    uint32_t old = hyp_atomic_exchange_n(&v->state, new_state, __ATOMIC_ACQ_REL);
     if (old != new_state)
         hyp_trace(HYP_TR_VCPU_STATE, v->id, old, new_state, 0);
 }
@@ -53,8 +53,8 @@ void vcpu_set_state(struct vcpu *v, uint32_t new_state)
 bool sched_pcpu_usable(uint32_t cpu)
 {
     return cpu < hyp_core.nr_pcpus &&
-           __atomic_load_n(&hyp_core.pcpu[cpu].online, __ATOMIC_ACQUIRE) &&
-           !__atomic_load_n(&hyp_core.pcpu[cpu].offline_pending, __ATOMIC_ACQUIRE);
+           hyp_atomic_load_n(&hyp_core.pcpu[cpu].online, __ATOMIC_ACQUIRE) &&
+           !hyp_atomic_load_n(&hyp_core.pcpu[cpu].offline_pending, __ATOMIC_ACQUIRE);
 }
 #define pcpu_usable sched_pcpu_usable
 
@@ -62,7 +62,7 @@ bool sched_pcpu_usable(uint32_t cpu)
 bool sched_may_run_on(const struct vcpu *v, uint32_t cpu)
 {
     return cpu < hyp_core.nr_pcpus &&
-           ((__atomic_load_n(&v->affinity_mask, __ATOMIC_ACQUIRE) >> cpu) & 1u) != 0;
+           ((hyp_atomic_load_n(&v->affinity_mask, __ATOMIC_ACQUIRE) >> cpu) & 1u) != 0;
 }
 
 /* Where v belongs: its current pCPU if the mask allows it there and it is
@@ -70,8 +70,8 @@ bool sched_may_run_on(const struct vcpu *v, uint32_t cpu)
  * online pCPU of its mask, else the lowest online pCPU. */
 uint32_t vcpu_target_cpu(const struct vcpu *v)
 {
-    uint32_t a = __atomic_load_n(&v->affinity, __ATOMIC_ACQUIRE);
-    uint32_t p = __atomic_load_n(&v->processor, __ATOMIC_ACQUIRE);
+    uint32_t a = hyp_atomic_load_n(&v->affinity, __ATOMIC_ACQUIRE);
+    uint32_t p = hyp_atomic_load_n(&v->processor, __ATOMIC_ACQUIRE);
     if (p != a && sched_may_run_on(v, p) && pcpu_usable(p))
         return p;
     if (pcpu_usable(a))
@@ -87,9 +87,9 @@ uint32_t vcpu_target_cpu(const struct vcpu *v)
 
 bool vcpu_is_running(const struct vcpu *v)
 {
-    uint32_t cpu = __atomic_load_n(&v->processor, __ATOMIC_ACQUIRE);
+    uint32_t cpu = hyp_atomic_load_n(&v->processor, __ATOMIC_ACQUIRE);
     return vcpu_state(v) == HYP_VCPU_RUNNING &&
-           __atomic_load_n(&hyp_core.pcpu[cpu].curr, __ATOMIC_ACQUIRE) == v->id;
+           hyp_atomic_load_n(&hyp_core.pcpu[cpu].curr, __ATOMIC_ACQUIRE) == v->id;
 }
 
 /* ---- run queue (under pc->sched_lock) ---------------------------------- */
@@ -192,7 +192,7 @@ int vcpu_unpause(struct vcpu *v)
         /* its pCPU is offline: a vCPU that never ran has no VMCS state to
          * move, so it changes run queue here */
         HYP_ASSERT(v->vmcs_cpu == HYP_INVALID && !v->on_runq);
-        __atomic_store_n(&v->processor, to, __ATOMIC_RELEASE);
+        hyp_atomic_store_n(&v->processor, to, __ATOMIC_RELEASE);
         hyp_trace(HYP_TR_MIGRATE, v->id, cpu, to, 0);
         vcpu_schedule_unlock(cpu, f);
         cpu = vcpu_schedule_lock(v, &f);
@@ -257,7 +257,7 @@ void vcpu_block(struct vcpu *v)
     spin_unlock_irqrestore(&pc->sched_lock, f);
 
     if (pi_hooks_active(v) &&                                  /* 3 */
-        __atomic_load_n(&v->pi_block_cpu, __ATOMIC_SEQ_CST) == HYP_INVALID)
+        hyp_atomic_load_n(&v->pi_block_cpu, __ATOMIC_SEQ_CST) == HYP_INVALID)
         pending = pi_vcpu_block(v) || pending;
 
     if (!pending)                                              /* 4 */
@@ -340,7 +340,7 @@ void sched_migrate_out(struct vcpu *v, uint32_t to)
         if (pc->vmcs_loaded == v->id)
             pc->vmcs_loaded = HYP_INVALID;
     }
-    __atomic_store_n(&v->processor, to, __ATOMIC_RELEASE);
+    hyp_atomic_store_n(&v->processor, to, __ATOMIC_RELEASE);
     hyp_trace(HYP_TR_MIGRATE, v->id, cpu, to, 0);
     spin_unlock_irqrestore(&pc->sched_lock, f);
 
@@ -360,11 +360,11 @@ static void sched_migrate_scan(void)
     struct pcpu *pc = &hyp_core.pcpu[cpu];
     for (uint32_t id = 0; id < hyp_core.nr_vcpus; id++) {
         struct vcpu *v = &hyp_core.vcpu[id];
-        if (!v->used || __atomic_load_n(&v->processor, __ATOMIC_ACQUIRE) != cpu)
+        if (!v->used || hyp_atomic_load_n(&v->processor, __ATOMIC_ACQUIRE) != cpu)
             continue;
         uint32_t thief = sched_steal_claim(v); /* a pull by an idle pCPU */
         uint32_t to = HYP_INVALID;
-        if (__atomic_load_n(&pc->curr, __ATOMIC_ACQUIRE) != id) {
+        if (hyp_atomic_load_n(&pc->curr, __ATOMIC_ACQUIRE) != id) {
             /* (the current vCPU leaves through schedule()) */
             to = vcpu_target_cpu(v);
             if (to == cpu && thief != HYP_INVALID && v->on_runq &&
@@ -377,7 +377,7 @@ static void sched_migrate_scan(void)
         if (thief != HYP_INVALID) {
             /* the pull is answered (moved, or no longer possible): the
              * thief looks again */
-            __atomic_store_n(&hyp_core.pcpu[thief].steal_inflight, false, __ATOMIC_RELEASE);
+            hyp_atomic_store_n(&hyp_core.pcpu[thief].steal_inflight, false, __ATOMIC_RELEASE);
             cpu_raise_softirq(thief, SOFTIRQ_SCHEDULE);
         }
     }
@@ -385,7 +385,7 @@ static void sched_migrate_scan(void)
 
 void sched_request_migrate_scan(uint32_t cpu)
 {
-    __atomic_store_n(&hyp_core.pcpu[cpu].migrate_scan, true, __ATOMIC_RELEASE);
+    hyp_atomic_store_n(&hyp_core.pcpu[cpu].migrate_scan, true, __ATOMIC_RELEASE);
     cpu_raise_softirq(cpu, SOFTIRQ_SCHEDULE);
 }
 
@@ -402,21 +402,21 @@ static void sched_do_offline(void)
     HYP_ASSERT(to != HYP_INVALID);
 
     bool f = spin_lock_irqsave(&pc->sched_lock);
-    __atomic_store_n(&pc->online, false, __ATOMIC_RELEASE);
+    hyp_atomic_store_n(&pc->online, false, __ATOMIC_RELEASE);
     uint32_t prev = pc->curr;
     if (prev != HYP_INVALID) {
         struct vcpu *pv = &hyp_core.vcpu[prev];
         if (vcpu_state(pv) == HYP_VCPU_RUNNING)
             vcpu_set_state(pv, HYP_VCPU_RUNNABLE);
-        __atomic_store_n(&pc->curr, HYP_INVALID, __ATOMIC_RELEASE);
+        hyp_atomic_store_n(&pc->curr, HYP_INVALID, __ATOMIC_RELEASE);
         hyp_trace(HYP_TR_SCHEDULE, prev, HYP_INVALID, HYP_SCHED_OFFLINE, 0);
     }
     spin_unlock_irqrestore(&pc->sched_lock, f);
-    __atomic_store_n(&pc->offline_pending, false, __ATOMIC_RELEASE);
+    hyp_atomic_store_n(&pc->offline_pending, false, __ATOMIC_RELEASE);
 
     sched_migrate_scan();
     pi_pcpu_offline_move(cpu, to);
-    __atomic_store_n(&pc->tasklet_work, 0, __ATOMIC_RELEASE);
+    hyp_atomic_store_n(&pc->tasklet_work, 0, __ATOMIC_RELEASE);
     HYP_ASSERT(pc->rq_len == 0 && pc->ctx == HYP_INVALID && pc->pi_block_len == 0);
 }
 
@@ -427,17 +427,17 @@ void schedule(void)
     uint32_t cpu = arch_cpu_id();
     struct pcpu *pc = &hyp_core.pcpu[cpu];
 
-    if (__atomic_load_n(&pc->offline_pending, __ATOMIC_ACQUIRE))
+    if (hyp_atomic_load_n(&pc->offline_pending, __ATOMIC_ACQUIRE))
         sched_do_offline();
-    if (__atomic_exchange_n(&pc->migrate_scan, false, __ATOMIC_ACQ_REL))
+    if (hyp_atomic_exchange_n(&pc->migrate_scan, false, __ATOMIC_ACQ_REL))
         sched_migrate_scan();
 
     bool f = spin_lock_irqsave(&pc->sched_lock);
     uint64_t now = arch_now();
     uint32_t prev_id = pc->curr;
     struct vcpu *prev = prev_id == HYP_INVALID ? NULL : &hyp_core.vcpu[prev_id];
-    bool tasklet = __atomic_load_n(&pc->tasklet_work, __ATOMIC_ACQUIRE) != 0;
-    bool preempt = __atomic_exchange_n(&pc->preempt, false, __ATOMIC_ACQ_REL);
+    bool tasklet = hyp_atomic_load_n(&pc->tasklet_work, __ATOMIC_ACQUIRE) != 0;
+    bool preempt = hyp_atomic_exchange_n(&pc->preempt, false, __ATOMIC_ACQ_REL);
     uint32_t reason;
     bool migrate_prev = false;
 
@@ -486,7 +486,7 @@ void schedule(void)
         vcpu_set_state(next, HYP_VCPU_RUNNING);
         pc->slice_end = now + hyp_core.time_slice;
     }
-    __atomic_store_n(&pc->curr, next == NULL ? HYP_INVALID : next->id, __ATOMIC_RELEASE);
+    hyp_atomic_store_n(&pc->curr, next == NULL ? HYP_INVALID : next->id, __ATOMIC_RELEASE);
     hyp_trace(HYP_TR_SCHEDULE, prev_id, next == NULL ? HYP_INVALID : next->id, reason, 0);
     context_switch(pc, next);
     sched_tickle_idle(pc);
@@ -520,7 +520,7 @@ void sched_run_tasklets(void)
 {
     struct pcpu *pc = this_pcpu();
     HYP_ASSERT(pc->curr == HYP_INVALID);
-    uint64_t work = __atomic_exchange_n(&pc->tasklet_work, 0, __ATOMIC_ACQ_REL);
+    uint64_t work = hyp_atomic_exchange_n(&pc->tasklet_work, 0, __ATOMIC_ACQ_REL);
     uint64_t start = arch_now();
     while (arch_now() - start < work)
         ;
@@ -534,11 +534,11 @@ static bool mask_multi(uint64_t m) { return (m & (m - 1u)) != 0; }
 /* Replace v's mask; keeps hyp_core.nr_balanceable in step. */
 static void affinity_mask_store(struct vcpu *v, uint64_t mask)
 {
-    uint64_t old = __atomic_exchange_n(&v->affinity_mask, mask, __ATOMIC_ACQ_REL);
+    uint64_t old = hyp_atomic_exchange_n(&v->affinity_mask, mask, __ATOMIC_ACQ_REL);
     if (mask_multi(old) && !mask_multi(mask))
-        __atomic_fetch_sub(&hyp_core.nr_balanceable, 1u, __ATOMIC_ACQ_REL);
+        hyp_atomic_fetch_sub(&hyp_core.nr_balanceable, 1u, __ATOMIC_ACQ_REL);
     else if (!mask_multi(old) && mask_multi(mask))
-        __atomic_fetch_add(&hyp_core.nr_balanceable, 1u, __ATOMIC_ACQ_REL);
+        hyp_atomic_fetch_add(&hyp_core.nr_balanceable, 1u, __ATOMIC_ACQ_REL);
 }
 
 /* Pin v to `cpu`: home and hard affinity both become that one pCPU. */
@@ -546,9 +546,9 @@ int sched_set_affinity(struct vcpu *v, uint32_t cpu)
 {
     if (cpu >= hyp_core.nr_pcpus)
         return HYP_EINVAL;
-    __atomic_store_n(&v->affinity, cpu, __ATOMIC_RELEASE);
+    hyp_atomic_store_n(&v->affinity, cpu, __ATOMIC_RELEASE);
     affinity_mask_store(v, 1ull << cpu);
-    sched_request_migrate_scan(__atomic_load_n(&v->processor, __ATOMIC_ACQUIRE));
+    sched_request_migrate_scan(hyp_atomic_load_n(&v->processor, __ATOMIC_ACQUIRE));
     return 0;
 }
 
@@ -560,15 +560,15 @@ int sched_set_affinity_mask(struct vcpu *v, uint64_t mask)
     uint64_t all = hyp_core.nr_pcpus >= 64u ? ~0ull : (1ull << hyp_core.nr_pcpus) - 1u;
     if (mask == 0 || (mask & ~all) != 0)
         return HYP_EINVAL;
-    uint32_t home = __atomic_load_n(&v->affinity, __ATOMIC_ACQUIRE);
+    uint32_t home = hyp_atomic_load_n(&v->affinity, __ATOMIC_ACQUIRE);
     if (((mask >> home) & 1u) == 0) {
         home = 0;
         while (((mask >> home) & 1u) == 0)
             home++;
-        __atomic_store_n(&v->affinity, home, __ATOMIC_RELEASE);
+        hyp_atomic_store_n(&v->affinity, home, __ATOMIC_RELEASE);
     }
     affinity_mask_store(v, mask);
-    sched_request_migrate_scan(__atomic_load_n(&v->processor, __ATOMIC_ACQUIRE));
+    sched_request_migrate_scan(hyp_atomic_load_n(&v->processor, __ATOMIC_ACQUIRE));
     return 0;
 }
 
@@ -586,7 +586,7 @@ int sched_pcpu_offline(uint32_t cpu)
     else if (usable < 2)
         rc = HYP_EBUSY;
     else
-        __atomic_store_n(&hyp_core.pcpu[cpu].offline_pending, true, __ATOMIC_RELEASE);
+        hyp_atomic_store_n(&hyp_core.pcpu[cpu].offline_pending, true, __ATOMIC_RELEASE);
     spin_unlock(&hotplug_lock);
     if (rc == 0)
         cpu_raise_softirq(cpu, SOFTIRQ_SCHEDULE);
@@ -600,12 +600,12 @@ int sched_pcpu_online(uint32_t cpu)
     spin_lock(&hotplug_lock);
     struct pcpu *pc = &hyp_core.pcpu[cpu];
     int rc = 0;
-    if (__atomic_load_n(&pc->offline_pending, __ATOMIC_ACQUIRE))
+    if (hyp_atomic_load_n(&pc->offline_pending, __ATOMIC_ACQUIRE))
         rc = HYP_EBUSY;
-    else if (__atomic_load_n(&pc->online, __ATOMIC_ACQUIRE))
+    else if (hyp_atomic_load_n(&pc->online, __ATOMIC_ACQUIRE))
         rc = HYP_EEXIST;
     else
-        __atomic_store_n(&pc->online, true, __ATOMIC_RELEASE);
+        hyp_atomic_store_n(&pc->online, true, __ATOMIC_RELEASE);
     spin_unlock(&hotplug_lock);
     if (rc != 0)
         return rc;
@@ -620,7 +620,7 @@ int sched_preempt(uint32_t cpu)
 {
     if (!pcpu_usable(cpu))
         return HYP_EINVAL;
-    __atomic_store_n(&hyp_core.pcpu[cpu].preempt, true, __ATOMIC_RELEASE);
+    hyp_atomic_store_n(&hyp_core.pcpu[cpu].preempt, true, __ATOMIC_RELEASE);
     cpu_raise_softirq(cpu, SOFTIRQ_SCHEDULE);
     return 0;
 }
@@ -629,7 +629,7 @@ int sched_tasklet(uint32_t cpu, uint64_t cycles)
 {
     if (!pcpu_usable(cpu) || cycles == 0)
         return HYP_EINVAL;
-    __atomic_fetch_add(&hyp_core.pcpu[cpu].tasklet_work, cycles, __ATOMIC_ACQ_REL);
+    hyp_atomic_fetch_add(&hyp_core.pcpu[cpu].tasklet_work, cycles, __ATOMIC_ACQ_REL);
     cpu_raise_softirq(cpu, SOFTIRQ_TASKLET);
     return 0;
 }

@@ -35,9 +35,9 @@
 /* Take v's pending pull request (the owner's side of step 3). */
 uint32_t sched_steal_claim(struct vcpu *v)
 {
-    if (__atomic_load_n(&v->steal_to, __ATOMIC_ACQUIRE) == HYP_INVALID)
+    if (hyp_atomic_load_n(&v->steal_to, __ATOMIC_ACQUIRE) == HYP_INVALID)
         return HYP_INVALID;
-    return __atomic_exchange_n(&v->steal_to, HYP_INVALID, __ATOMIC_ACQ_REL);
+    return hyp_atomic_exchange_n(&v->steal_to, HYP_INVALID, __ATOMIC_ACQ_REL);
 }
 
 /* Step 2 under the owner's lock: the first queued vCPU allowed on `thief`. */
@@ -48,7 +48,7 @@ static struct vcpu *runq_pick_stealable(struct pcpu *owner, uint32_t thief)
         struct vcpu *v = &hyp_core.vcpu[id];
         HYP_ASSERT(v->on_runq && v->processor == owner->id);
         if (vcpu_state(v) == HYP_VCPU_RUNNABLE && sched_may_run_on(v, thief) &&
-            __atomic_load_n(&v->steal_to, __ATOMIC_ACQUIRE) == HYP_INVALID)
+            hyp_atomic_load_n(&v->steal_to, __ATOMIC_ACQUIRE) == HYP_INVALID)
             return v;
     }
     return NULL;
@@ -56,12 +56,12 @@ static struct vcpu *runq_pick_stealable(struct pcpu *owner, uint32_t thief)
 
 void sched_load_balance(void)
 {
-    if (__atomic_load_n(&hyp_core.nr_balanceable, __ATOMIC_ACQUIRE) == 0)
+    if (hyp_atomic_load_n(&hyp_core.nr_balanceable, __ATOMIC_ACQUIRE) == 0)
         return;
     uint32_t cpu = arch_cpu_id();
     struct pcpu *pc = &hyp_core.pcpu[cpu];
-    if (!sched_pcpu_usable(cpu) || __atomic_load_n(&pc->steal_inflight, __ATOMIC_ACQUIRE) ||
-        __atomic_load_n(&pc->curr, __ATOMIC_ACQUIRE) != HYP_INVALID)
+    if (!sched_pcpu_usable(cpu) || hyp_atomic_load_n(&pc->steal_inflight, __ATOMIC_ACQUIRE) ||
+        hyp_atomic_load_n(&pc->curr, __ATOMIC_ACQUIRE) != HYP_INVALID)
         return;
 
     uint64_t tried = 1ull << cpu;
@@ -70,7 +70,7 @@ void sched_load_balance(void)
         for (uint32_t c = 0; c < hyp_core.nr_pcpus; c++) {
             if (((tried >> c) & 1u) != 0 || !sched_pcpu_usable(c))
                 continue;
-            uint32_t len = __atomic_load_n(&hyp_core.pcpu[c].rq_len, __ATOMIC_ACQUIRE);
+            uint32_t len = hyp_atomic_load_n(&hyp_core.pcpu[c].rq_len, __ATOMIC_ACQUIRE);
             if (len > most) {
                 most = len;
                 busiest = c;
@@ -84,8 +84,8 @@ void sched_load_balance(void)
         bool f = spin_lock_irqsave(&owner->sched_lock);
         struct vcpu *v = runq_pick_stealable(owner, cpu);
         if (v != NULL) {
-            __atomic_store_n(&pc->steal_inflight, true, __ATOMIC_RELEASE);
-            __atomic_store_n(&v->steal_to, cpu, __ATOMIC_RELEASE);
+            hyp_atomic_store_n(&pc->steal_inflight, true, __ATOMIC_RELEASE);
+            hyp_atomic_store_n(&v->steal_to, cpu, __ATOMIC_RELEASE);
         }
         spin_unlock_irqrestore(&owner->sched_lock, f);
         if (v != NULL) {
@@ -97,16 +97,16 @@ void sched_load_balance(void)
 
 void sched_tickle_idle(struct pcpu *pc)
 {
-    if (__atomic_load_n(&hyp_core.nr_balanceable, __ATOMIC_ACQUIRE) == 0 || pc->rq_len == 0)
+    if (hyp_atomic_load_n(&hyp_core.nr_balanceable, __ATOMIC_ACQUIRE) == 0 || pc->rq_len == 0)
         return;
     HYP_ASSERT(spin_is_locked_by_me(&pc->sched_lock));
     for (uint32_t c = 0; c < hyp_core.nr_pcpus; c++) {
         struct pcpu *idle = &hyp_core.pcpu[c];
         if (c == pc->id || !sched_pcpu_usable(c) ||
-            __atomic_load_n(&idle->curr, __ATOMIC_ACQUIRE) != HYP_INVALID ||
-            __atomic_load_n(&idle->rq_len, __ATOMIC_ACQUIRE) != 0 ||
-            __atomic_load_n(&idle->steal_inflight, __ATOMIC_ACQUIRE) ||
-            __atomic_load_n(&idle->tasklet_work, __ATOMIC_ACQUIRE) != 0)
+            hyp_atomic_load_n(&idle->curr, __ATOMIC_ACQUIRE) != HYP_INVALID ||
+            hyp_atomic_load_n(&idle->rq_len, __ATOMIC_ACQUIRE) != 0 ||
+            hyp_atomic_load_n(&idle->steal_inflight, __ATOMIC_ACQUIRE) ||
+            hyp_atomic_load_n(&idle->tasklet_work, __ATOMIC_ACQUIRE) != 0)
             continue;
         if (runq_pick_stealable(pc, c) != NULL)
             cpu_raise_softirq(c, SOFTIRQ_SCHEDULE);

@@ -13,14 +13,14 @@
 
 bool softirq_pending(uint32_t cpu)
 {
-    return __atomic_load_n(&hyp_core.pcpu[cpu].softirq_pending, __ATOMIC_ACQUIRE) != 0;
+    return hyp_atomic_load_n(&hyp_core.pcpu[cpu].softirq_pending, __ATOMIC_ACQUIRE) != 0;
 }
 
 static bool softirq_set(uint32_t cpu, uint32_t nr)
 {
     HYP_ASSERT(nr < SOFTIRQ_NR);
     uint32_t bit = 1u << nr;
-    uint32_t old = __atomic_fetch_or(&hyp_core.pcpu[cpu].softirq_pending, bit, __ATOMIC_ACQ_REL);
+    uint32_t old = hyp_atomic_fetch_or(&hyp_core.pcpu[cpu].softirq_pending, bit, __ATOMIC_ACQ_REL);
     hyp_trace(HYP_TR_SOFTIRQ_RAISE, nr, cpu, 0, 0);
     return (old & bit) == 0;
 }
@@ -45,7 +45,7 @@ void do_softirq(void)
 {
     struct pcpu *pc = this_pcpu();
     uint32_t pending;
-    while ((pending = __atomic_exchange_n(&pc->softirq_pending, 0u, __ATOMIC_ACQ_REL)) != 0) {
+    while ((pending = hyp_atomic_exchange_n(&pc->softirq_pending, 0u, __ATOMIC_ACQ_REL)) != 0) {
         hyp_trace(HYP_TR_HANDLER_ENTER, HYP_H_SOFTIRQ, pending, pc->curr, 0);
         if (pending & (1u << SOFTIRQ_TIMER))
             sched_tick();

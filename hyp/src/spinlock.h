@@ -6,7 +6,8 @@
  * an addressable `expected`, AddressSanitizer keeps it in memory and the
  * compiler shapes the loop differently, so a sanitized build would execute
  * other basic blocks and keep other time. Other accesses use __atomic
- * builtins (4 bytes, no libatomic). Spinning costs basic blocks, so
+ * builtins (4 bytes, no libatomic); all through hyp_atomic.h, so every access
+ * to a lock word is a synchronization point. Spinning costs basic blocks, so
  * a spinning pCPU advances its local time and lets the holder run
  * (ARCHITECTURE.md decision 4). Locks that interrupt handlers also take are
  * acquired with interrupts disabled (spin_lock_irqsave).
@@ -21,6 +22,7 @@
 #include <stdint.h>
 
 #include "hyp_assert.h"
+#include "hyp_atomic.h"
 
 typedef struct {
     uint32_t owner; /* 0 free, else 1 + pCPU index */
@@ -28,30 +30,30 @@ typedef struct {
 
 static inline void spin_lock_init(spinlock_t *l)
 {
-    __atomic_store_n(&l->owner, 0u, __ATOMIC_RELEASE);
+    hyp_atomic_store_n(&l->owner, 0u, __ATOMIC_RELEASE);
 }
 
 static inline void spin_lock(spinlock_t *l)
 {
     uint32_t me = arch_cpu_id() + 1u;
-    HYP_ASSERT(__atomic_load_n(&l->owner, __ATOMIC_RELAXED) != me);
+    HYP_ASSERT(hyp_atomic_load_n(&l->owner, __ATOMIC_RELAXED) != me);
     for (;;) {
-        if (__sync_bool_compare_and_swap(&l->owner, 0u, me))
+        if (hyp_sync_bool_compare_and_swap(&l->owner, 0u, me))
             return;
-        while (__atomic_load_n(&l->owner, __ATOMIC_RELAXED) != 0u)
+        while (hyp_atomic_load_n(&l->owner, __ATOMIC_RELAXED) != 0u)
             ;
     }
 }
 
 static inline bool spin_is_locked_by_me(const spinlock_t *l)
 {
-    return __atomic_load_n(&l->owner, __ATOMIC_RELAXED) == arch_cpu_id() + 1u;
+    return hyp_atomic_load_n(&l->owner, __ATOMIC_RELAXED) == arch_cpu_id() + 1u;
 }
 
 static inline void spin_unlock(spinlock_t *l)
 {
     HYP_ASSERT(spin_is_locked_by_me(l));
-    __atomic_store_n(&l->owner, 0u, __ATOMIC_RELEASE);
+    hyp_atomic_store_n(&l->owner, 0u, __ATOMIC_RELEASE);
 }
 
 /* Disable interrupts (if enabled) then lock; returns the previous IF. */

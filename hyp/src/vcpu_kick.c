@@ -20,7 +20,7 @@ void vcpu_kick(struct vcpu *v)
     uint32_t me = arch_cpu_id();
     if (!vcpu_is_running(v))
         return;
-    uint32_t cpu = __atomic_load_n(&v->processor, __ATOMIC_ACQUIRE);
+    uint32_t cpu = hyp_atomic_load_n(&v->processor, __ATOMIC_ACQUIRE);
     bool current_here = (cpu == me) && hyp_core.pcpu[me].curr == v->id;
     if (current_here && hyp_core.pcpu[me].in_irq == 0)
         return;

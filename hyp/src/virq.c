@@ -20,7 +20,7 @@ void virq_deliver(struct vcpu *v, uint8_t vector)
         return;
     }
     uint64_t bit = 1ull << (vector & 63u);
-    if (__atomic_fetch_or(&v->pending[vector >> 6], bit, __ATOMIC_ACQ_REL) & bit)
+    if (hyp_atomic_fetch_or(&v->pending[vector >> 6], bit, __ATOMIC_ACQ_REL) & bit)
         return;
     vcpu_wake(v);
     vcpu_kick(v);
@@ -55,7 +55,7 @@ static void apicv_intr_assist(struct vcpu *v)
     uint64_t bits[4];
     bool any = false;
     for (uint32_t i = 0; i < 4; i++) {
-        bits[i] = __atomic_exchange_n(&v->pending[i], 0, __ATOMIC_ACQ_REL);
+        bits[i] = hyp_atomic_exchange_n(&v->pending[i], 0, __ATOMIC_ACQ_REL);
         any = any || bits[i] != 0;
     }
     if (!any)
@@ -96,7 +96,7 @@ bool virq_events_pending(struct vcpu *v)
         return vapic_has_deliverable(v);
     case HYP_IRQ_APICV:
         for (uint32_t i = 0; i < 4; i++)
-            if (__atomic_load_n(&v->pending[i], __ATOMIC_ACQUIRE) != 0)
+            if (hyp_atomic_load_n(&v->pending[i], __ATOMIC_ACQUIRE) != 0)
                 return true;
         return vapic_has_deliverable(v);
     default:

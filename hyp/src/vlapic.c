@@ -14,7 +14,7 @@
 static int vlapic_highest_irr(struct vcpu *v)
 {
     for (int i = 3; i >= 0; i--) {
-        uint64_t w = __atomic_load_n(&v->pending[i], __ATOMIC_ACQUIRE);
+        uint64_t w = hyp_atomic_load_n(&v->pending[i], __ATOMIC_ACQUIRE);
         for (int b = 63; w != 0 && b >= 0; b--)
             if (w & (1ull << b))
                 return i * 64 + b;
@@ -74,7 +74,7 @@ void vlapic_intr_assist(struct vcpu *v)
         return;
     }
     uint32_t vector = (uint32_t)vlapic_highest_irr(v);
-    __atomic_fetch_and(&v->pending[vector >> 6], ~(1ull << (vector & 63u)), __ATOMIC_ACQ_REL);
+    hyp_atomic_fetch_and(&v->pending[vector >> 6], ~(1ull << (vector & 63u)), __ATOMIC_ACQ_REL);
     v->vlapic_isr[vector >> 5] |= 1u << (vector & 31u);
     arch_vmcs_write(VMCS_VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_EXT_INTR | vector);
     hyp_trace(HYP_TR_VIRQ_PEND, v->id, vector, 1, 0);

@@ -105,6 +105,10 @@ void __sanitizer_cov_trace_pc(void)
 
 uint32_t arch_cpu_id(void) { return m->cpu; }
 
+void arch_shared_point(void)
+{
+}
+
 uint64_t arch_now(void)
 {
     m->now += m->now_step;

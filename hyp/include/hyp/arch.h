@@ -51,6 +51,14 @@ void __sanitizer_cov_trace_pc(void);
 /* Identity and time.                                                        */
 /* ------------------------------------------------------------------------ */
 
+/* Synchronization point before an access to memory another pCPU also
+ * accesses (every atomic of the core, hyp/src/hyp_atomic.h): the platform
+ * brings this pCPU's local time and the kernel's together first, so the
+ * access sees every other pCPU's accesses of earlier cycles and none of later
+ * ones. Costs no cycles (the atomic instruction is in its basic block's cost).
+ * Root-mode code between such points does not wait for other pCPUs. */
+void arch_shared_point(void);
+
 /* Index of this pCPU, 0 .. nr_pcpus-1 (not its APIC ID). */
 uint32_t arch_cpu_id(void);
 
