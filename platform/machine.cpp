@@ -1,5 +1,6 @@
 #include "platform/machine.h"
 
+#include <algorithm>
 #include <cassert>
 #include <chrono>
 #include <cstring>
@@ -12,6 +13,7 @@
 #include "hyp/trace.h"
 #include "model/common/cycles.h"
 #include "platform/input_error.h"
+#include "platform/platform_assert.h"
 
 namespace pisim {
 
@@ -39,7 +41,48 @@ std::uint64_t EventHub::trace_hash() const {
     return XXH64_digest(&s);
 }
 
-void EventHub::emit(const Event& e) {
+void EventHub::emit(const Event& e) { order(e, false); }
+
+void EventHub::emit_violation(const Event& v) { order(v, true); }
+
+void EventHub::order(const Event& e, bool hyp_violation) {
+    const std::uint64_t now = now_cycles();
+    PLATFORM_ASSERT(e.cycle >= now && "an event precedes the kernel's time");
+    if (now > now_) {
+        now_ = now;
+        release(now);
+    }
+    // Not ahead of the kernel: every waiting event is (those at or before
+    // `now` were just released), and every later event will be.
+    if (e.cycle <= now) {
+        process(e, hyp_violation);
+        return;
+    }
+    waiting_.push_back({e, seq_++, hyp_violation});
+    std::push_heap(waiting_.begin(), waiting_.end(), later);
+    max_waiting_ = std::max(max_waiting_, waiting_.size());
+}
+
+bool EventHub::later(const Waiting& x, const Waiting& y) {
+    return x.e.cycle != y.e.cycle ? x.e.cycle > y.e.cycle : x.seq > y.seq;
+}
+
+void EventHub::release(std::uint64_t upto) {
+    while (!waiting_.empty() && waiting_.front().e.cycle <= upto) {
+        std::pop_heap(waiting_.begin(), waiting_.end(), later);
+        const Waiting w = waiting_.back();
+        waiting_.pop_back();
+        process(w.e, w.hyp_violation);
+    }
+}
+
+void EventHub::flush() { release(~0ull); }
+
+void EventHub::process(const Event& e, bool hyp_violation) {
+    if (hyp_violation) {
+        if (trace) trace->record_violation(e);
+        return;
+    }
     // Hash the fields, not the struct: padding bytes are not part of the event.
     std::uint64_t* w = hash_buf_ + hash_fill_;
     w[0] = e.cycle;
@@ -56,20 +99,15 @@ void EventHub::emit(const Event& e) {
     tracker.on_event(e);
     profile.on_event(e);
     const std::size_t before = oracles->violations().size();
-    if (trace) trace->record(e, now_cycles());
+    if (trace) trace->record(e);
     oracles->on_event(e);
     if (!trace) return;
     for (std::size_t i = before; i < oracles->violations().size(); ++i) {
         const Violation& v = oracles->violations()[i];
         std::size_t id = 0;
         while (oracle_names()[id] != v.oracle) ++id;
-        trace->record_violation({e.cycle, EventKind::Violation, e.unit, e.tag, id, static_cast<std::uint64_t>(v.vcpu)},
-                                now_cycles());
+        trace->record_violation({e.cycle, EventKind::Violation, e.unit, e.tag, id, static_cast<std::uint64_t>(v.vcpu)});
     }
-}
-
-void EventHub::emit_violation(const Event& v) {
-    if (trace) trace->record_violation(v, now_cycles());
 }
 
 /// Drives the scenario: boot-time control requests at cycle 0, then every
@@ -584,6 +622,7 @@ void Machine::run(std::uint64_t max_cycles, std::uint64_t wall_seconds) {
         }
     }
     end_cycle_ = now_cycles();
+    hub_.flush();
     if (!truncated_) hub_.oracles->finish(end_cycle_);
 }
 

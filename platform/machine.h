@@ -68,30 +68,58 @@ struct RunOptions {
     std::string hyp_path;  ///< empty: the built-in core
 };
 
-/// Forwards every event to the tracker, the profile and the oracles, hashes
-/// it, and, when recording, streams it to the trace (with a Violation event
-/// after each violation).
+/// Puts every event in cycle order, then forwards it to the tracker, the
+/// profile and the oracles, hashes it, and, when recording, streams it to the
+/// trace (with a Violation event after each violation).
+///
+/// Ordering: a pCPU runs hypervisor code ahead of the kernel (temporal
+/// decoupling), so its events (cycle = kernel time + its local time) can be
+/// emitted before another agent's event of an earlier cycle. Every event's
+/// cycle is at least the kernel's time when it is emitted, and the kernel's
+/// time never decreases; so an event whose cycle is at most the kernel's time
+/// precedes every event still to come, and is forwarded at once. Only events
+/// ahead of the kernel wait, in a min-heap by cycle, then emission number,
+/// which holds at most the pCPUs' look-ahead. So the tracker, the oracles,
+/// the hash and the trace file all see one order: by cycle, then emission.
 class EventHub final : public EventSink {
 public:
     void emit(const Event& e) override;
     /// Record the Violation event of a violation found outside the event
-    /// stream (a failed hyp assertion); no-op unless recording.
+    /// stream (a failed hyp assertion); recorded only in the trace.
     void emit_violation(const Event& v);
+    /// Forward every waiting event (the end of the run).
+    void flush();
     IrqTracker tracker;
     HypProfile profile;
     std::unique_ptr<Oracles> oracles;
     /// The trace being written (--trace), or null.
     std::unique_ptr<TraceWriter> trace;
-    /// XXH64 of every event's fields in order: equal hashes, equal traces.
+    /// XXH64 of every forwarded event's fields in order: equal hashes, equal traces.
     std::uint64_t trace_hash() const;
-    std::uint64_t events = 0;
+    std::uint64_t events = 0;  ///< events forwarded
     /// Guest ISR entries (guest.isr_begin) by (vCPU, vector).
     std::map<std::pair<int, std::uint8_t>, std::uint64_t> isr_counts;
+    /// Largest number of events that ever waited for their turn.
+    std::size_t max_waiting() const { return max_waiting_; }
 
     EventHub();
     ~EventHub() override;
 
 private:
+    struct Waiting {
+        Event e;
+        std::uint64_t seq;
+        bool hyp_violation;
+    };
+    static bool later(const Waiting& x, const Waiting& y);
+    void order(const Event& e, bool hyp_violation);
+    void release(std::uint64_t upto);
+    void process(const Event& e, bool hyp_violation);
+
+    std::vector<Waiting> waiting_;  ///< min-heap (std::push_heap with `later`)
+    std::uint64_t seq_ = 0;         ///< emission number of the next waiting event
+    std::uint64_t now_ = 0;         ///< latest kernel time seen
+    std::size_t max_waiting_ = 0;
     // Events are hashed in batches of kHashBatch (the stream hash does not
     // depend on how its input is split): one XXH64_update per batch.
     static constexpr std::size_t kHashWords = 9, kHashBatch = 64;

@@ -89,12 +89,6 @@ int arg_count(EventKind k) {
     return counts[static_cast<std::size_t>(k)];
 }
 
-/// Min-heap order for std::push_heap/pop_heap (which keep the largest first).
-template <typename W>
-bool later(const W& x, const W& y) {
-    return x.e.cycle != y.e.cycle ? x.e.cycle > y.e.cycle : x.seq > y.seq;
-}
-
 /// Everything before the events: format, run, units, kinds.
 std::string header(Machine& m, const RunReport& r) {
     const Scenario& s = m.scenario();
@@ -169,36 +163,9 @@ TraceWriter::TraceWriter(std::string path)
 
 TraceWriter::~TraceWriter() = default;
 
-void TraceWriter::record_violation(const Event& e, std::uint64_t now) {
+void TraceWriter::record_violation(const Event& e) {
     violation_position_.push_back(0);
-    record(e, now, violations_++);
-}
-
-void TraceWriter::record(const Event& e, std::uint64_t now, std::int64_t violation) {
-    assert(e.cycle >= now && "an event precedes the kernel's time");
-    assert(now >= now_ && "the kernel's time went back");
-    if (now > now_) {
-        now_ = now;
-        release(now);
-    }
-    const std::uint64_t seq = seq_++;
-    // Not ahead of the kernel: every waiting event is (those at or before
-    // `now` were just released), and every later event will be.
-    if (e.cycle <= now) {
-        write_event(e, violation);
-        return;
-    }
-    heap_.push_back({e, seq, violation});
-    std::push_heap(heap_.begin(), heap_.end(), later<Waiting>);
-    max_waiting_ = std::max(max_waiting_, heap_.size());
-}
-
-void TraceWriter::release(std::uint64_t now) {
-    while (!heap_.empty() && heap_.front().e.cycle <= now) {
-        std::pop_heap(heap_.begin(), heap_.end(), later<Waiting>);
-        write_event(heap_.back().e, heap_.back().violation);
-        heap_.pop_back();
-    }
+    write_event(e, violations_++);
 }
 
 void TraceWriter::write_event(const Event& e, std::int64_t violation) {
@@ -227,7 +194,6 @@ void TraceWriter::write_event(const Event& e, std::int64_t violation) {
 }
 
 void TraceWriter::finish(Machine& m, const RunReport& r) {
-    release(~0ull);
     events_.write(buf_.get(), len_);
     len_ = 0;
     AtomicFile f(path_);
