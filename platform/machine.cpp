@@ -41,7 +41,16 @@ std::uint64_t EventHub::trace_hash() const {
     return XXH64_digest(&s);
 }
 
-void EventHub::emit(const Event& e) { order(e, false); }
+void EventHub::emit(const Event& e) {
+    // The port lets a pCPU run root-mode code up to its interrupt bound
+    // without a wait (port.cpp, refresh_horizons): no interrupt may reach its
+    // local APIC earlier while it waits there.
+    if (e.kind == EventKind::ApicAccept) {
+        const PortCpu& c = Machine::instance()->pcpus[e.unit];
+        PLATFORM_ASSERT(!c.in_root_wait || e.cycle >= c.interrupt_bound);
+    }
+    order(e, false);
+}
 
 void EventHub::emit_violation(const Event& v) { order(v, true); }
 
@@ -119,6 +128,11 @@ public:
         SC_THREAD(main);
     }
 
+    /// Cycle of the next timed event (a control request, a timer firing, ...
+    /// may reach a local APIC at that cycle with no bus latency); 0 during
+    /// boot, UINT64_MAX after the last one.
+    std::uint64_t next_event_at() const { return next_event_at_; }
+
 private:
     void main();
     std::uint32_t control_pcpu() const {
@@ -132,6 +146,7 @@ private:
     void corrupt(const TimedEvent& t);
     Machine& m_;
     std::vector<bool> offline_;
+    std::uint64_t next_event_at_ = 0;
 };
 
 void Machine::ScenarioDriver::bind_msi(const DeviceSpec& d, const MsiBinding& b) {
@@ -283,6 +298,7 @@ void Machine::ScenarioDriver::main() {
         for (const MsiBinding& b : d.bindings) bind_msi(d, b);
     }
     for (const TimedEvent& t : m_.s_.events) {
+        next_event_at_ = std::max(t.at, now_cycles());
         if (t.at > now_cycles()) wait(cycles(t.at - now_cycles()));
         m_.hub_.emit({now_cycles(), EventKind::ScenarioEvent, t.pcpu, 0,
                       static_cast<std::uint64_t>(t.op), 0, t.cost});
@@ -367,6 +383,7 @@ void Machine::ScenarioDriver::main() {
         }
         m_.post_ctl(target, c, std::move(done));
     }
+    next_event_at_ = ~0ull;
 }
 
 Machine::Machine(const Scenario& s, const TimingProfile& p, const RunOptions& o)
@@ -564,6 +581,12 @@ void Machine::boot_hyp() {
             ++g;
         }
     }
+}
+
+std::uint64_t Machine::local_interrupt_due(std::uint32_t pcpu) const {
+    std::uint64_t due = std::min({bus_->next_arrival(), lapics_[pcpu]->timer_due(), driver_->next_event_at()});
+    if (!percpu_timers_.empty()) due = std::min(due, percpu_timers_[pcpu]->next_expiry());
+    return due;
 }
 
 void Machine::post_ctl(std::uint32_t pcpu, hyp_ctl c, std::function<void(std::int32_t)> done) {

@@ -53,6 +53,11 @@ struct PortCpu {
     LocalApic* lapic = nullptr;
     std::uint64_t local = 0;    ///< cycles executed ahead of the kernel's time
     std::uint64_t horizon = 0;  ///< local time at which another agent has work due
+    /// Local time before which no interrupt can reach this pCPU's local APIC
+    /// (port.cpp, interrupt_horizon); >= horizon.
+    std::uint64_t irq_horizon = 0;
+    std::uint64_t interrupt_bound = 0;  ///< the same, absolute (cycles), for the invariant check
+    bool in_root_wait = false;  ///< suspended in a root-mode synchronization (port.cpp, sync)
     bool if_flag = false;       ///< root-mode RFLAGS.IF
     std::uint32_t irq_depth = 0;
     std::deque<hyp_ctl> ctl_queue;
@@ -173,6 +178,18 @@ public:
     /// is current (the port clears `current` around every wait of a pCPU), so
     /// for it this is the kernel's time.
     std::uint64_t cycle_now() const { return now_cycles() + (current ? current->local : 0); }
+    /// Earliest cycle (absolute) at which pCPU `pcpu`'s local APIC can accept
+    /// an interrupt that is already on its way or comes from a source without
+    /// bus latency: a message queued on the APIC bus, the APIC's own timer
+    /// [SDM 10.5.4], the per-pCPU timer, the scenario's next timed event
+    /// (control requests and timer firings reach a local APIC directly).
+    /// UINT64_MAX when there is none. Any other interrupt starts as an agent's
+    /// action at or after the kernel's next pending activity and crosses the
+    /// APIC bus, so it arrives interrupt_lookahead() cycles later or more.
+    std::uint64_t local_interrupt_due(std::uint32_t pcpu) const;
+    /// Fewest cycles from an agent's action to an interrupt it causes at a
+    /// local APIC over the bus: min(lapic.ipi_latency, lapic.msg_latency).
+    std::uint64_t interrupt_lookahead() const { return bus_->min_latency(); }
 
     /// The machine of this process (every basic block of hyp code asks).
     static Machine* instance() { return instance_; }

@@ -3,14 +3,20 @@
 //
 // Timing (ARCHITECTURE.md decisions 3 and 4): hyp code runs on its pCPU's
 // SystemC thread ahead of the kernel (temporal decoupling). Every basic block
-// adds the profile's cost to the pCPU's local time; the pCPU synchronizes
-// (wait) only when its local time passes the kernel's next pending event, and
-// before every call that touches state shared with another agent. So any
-// event of another agent lands between the right two basic blocks, and an
-// interrupt is taken at a basic-block boundary, as on hardware.
+// adds the profile's cost to the pCPU's local time. The pCPU synchronizes
+// (wait) before every call that touches state shared with another agent
+// (machine memory, devices, the local APIC, and the core's own atomics,
+// arch_shared_point) once its local time has reached the kernel's next
+// pending event, so every shared access happens at its exact cycle; and at a
+// basic block only once its local time reaches its interrupt horizon, the
+// earliest cycle an interrupt can reach its local APIC (refresh_horizons).
+// So an interrupt is taken at the first basic-block boundary after it
+// arrives, as on hardware, without the pCPUs in the hypervisor waiting for
+// each other at every basic block.
 #include <hyp/arch.h>
 #include <hyp/hyp.h>
 
+#include <algorithm>
 #include <cassert>
 #include <string>
 #include <type_traits>
@@ -46,15 +52,48 @@ void wait_as(PortCpu& c, const Args&... args) {
     M().current = &c;
 }
 
+/// Recompute pCPU `c`'s horizons (local times, as PortCpu::local) from the
+/// kernel's state; called after every wait and every shared access.
+///  - horizon: the kernel's next pending activity, of any agent. Before it no
+///    other agent acts, so memory is the same at the kernel's time and at the
+///    pCPU's.
+///  - irq_horizon (the interrupt horizon): the earliest cycle an interrupt can
+///    reach this pCPU's local APIC. An interrupt already on its way, or from a
+///    source without bus latency, is known (Machine::local_interrupt_due);
+///    any other starts as some agent's action at or after `horizon` and
+///    crosses the APIC bus, at least Machine::interrupt_lookahead() cycles.
+///    Root-mode code runs up to it without a wait: an interrupt is still
+///    taken at the first basic-block boundary after it arrives, and pCPUs in
+///    the hypervisor at the same time do not advance one basic block at a
+///    time behind each other. (Hypervisor memory they share is ordered by the
+///    synchronization points of hyp_atomic.h, as machine memory is by
+///    shared().) EventHub::emit checks that no interrupt reaches a local APIC
+///    before its pCPU's bound while the pCPU waits.
+void refresh_horizons(PortCpu& c) {
+    constexpr std::uint64_t kNever = ~0ull;
+    c.horizon = horizon_now();
+    const std::uint64_t now = pisim::now_cycles();
+    const std::uint64_t lookahead = M().interrupt_lookahead();
+    std::uint64_t h = c.horizon > kNever - lookahead ? kNever : c.horizon + lookahead;
+    const std::uint64_t due = M().local_interrupt_due(c.index);
+    if (due != kNever) h = std::min(h, due > now ? due - now : 0);
+    // Every known source is itself a pending activity of the kernel.
+    assert(h >= c.horizon);
+    c.irq_horizon = h;
+    c.interrupt_bound = h > kNever - now ? kNever : now + h;
+}
+
 /// Bring the kernel up to this pCPU's local time, then take any interrupt
 /// that became deliverable meanwhile (root-mode IF permitting).
 void sync(PortCpu& c, bool allow_irq = true) {
     if (c.local != 0) {
         const std::uint64_t l = c.local;
         c.local = 0;
+        c.in_root_wait = true;
         wait_as(c, pisim::cycles(l));
+        c.in_root_wait = false;
     }
-    c.horizon = horizon_now();
+    refresh_horizons(c);
     if (allow_irq) take_pending_interrupts(c);
 }
 
@@ -103,7 +142,7 @@ auto shared(std::uint64_t cost, F&& f) {
     M().mem.set_agent(pisim::PhysMem::Agent::Software);
     const auto after = [c, cost] {
         if (!c) return;
-        c->horizon = horizon_now();
+        refresh_horizons(*c);
         charge(*c, cost);
     };
     if constexpr (std::is_void_v<decltype(f())>) {
@@ -136,7 +175,11 @@ void __sanitizer_cov_trace_pc(void) {
     if (m->hub().profile.attribute)
         m->hub().profile.bb_cycles[reinterpret_cast<std::uintptr_t>(__builtin_return_address(0))] +=
             m->timing.basic_block;
-    if (c->local >= c->horizon) sync(*c);
+    // Only an interrupt can need this pCPU to stop between its shared
+    // accesses, which synchronize themselves. (With IF=0 none is taken, but
+    // stopping as well keeps the look-ahead, and so the trace's reorder
+    // buffer, bounded.)
+    if (c->local >= c->irq_horizon) sync(*c);
 }
 
 void arch_shared_point(void) {
@@ -316,7 +359,7 @@ bool arch_vm_enter(struct arch_vm_exit* exit) {
     const bool ok = c->core->vm_enter(info);
     M().current = c;
     c->local = 0;
-    c->horizon = horizon_now();
+    refresh_horizons(*c);
     c->if_flag = false;
     exit->reason = info.reason;
     exit->qualification = info.qualification;
@@ -364,7 +407,7 @@ void arch_ctl_done(uint32_t seq, int32_t result) {
     PortCpu* c = cur();
     if (c) sync(*c);
     M().ctl_done(seq, result);
-    if (c) c->horizon = horizon_now();
+    if (c) refresh_horizons(*c);
 }
 
 void arch_trace(uint32_t kind, uint64_t a, uint64_t b, uint64_t c, uint64_t d) {

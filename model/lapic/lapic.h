@@ -8,6 +8,7 @@
 // IA32_TSC_DEADLINE) is the kernel's cycle count, pisim::now_cycles().
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <systemc>
@@ -94,6 +95,10 @@ public:
     const std::array<std::uint32_t, 8>& tmr() const;
     std::uint8_t ppr() const;
     std::uint8_t tpr() const;
+
+    /// Cycle of the next timer expiry [SDM 10.5.4], UINT64_MAX when the timer
+    /// is not armed. A masked LVT timer still counts as armed (conservative).
+    std::uint64_t timer_due() const { return timer_armed_ ? timer_due_ : ~0ull; }
 
     /// pCPU index used as the trace unit.
     std::uint32_t pcpu() const { return pcpu_; }
@@ -197,6 +202,11 @@ public:
 
     /// Messages queued and not yet delivered.
     std::size_t pending() const { return queue_.size(); }
+    /// Arrival cycle of the earliest queued message, UINT64_MAX with none.
+    std::uint64_t next_arrival() const { return queue_.empty() ? ~0ull : queue_.front().arrival; }
+    /// Fewest cycles between a send and its acceptance: min(ipi_latency,
+    /// msg_latency). No message sent at cycle t is accepted before t + this.
+    std::uint64_t min_latency() const { return std::min(timing_.ipi_latency, timing_.msg_latency); }
 
 private:
     struct Pending {

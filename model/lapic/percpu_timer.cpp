@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "model/common/cycles.h"
+#include "model/lapic/lapic_assert.h"
 
 namespace pisim {
 
@@ -17,12 +18,20 @@ PerCpuTimer::PerCpuTimer(sc_core::sc_module_name name, const PerCpuTimerConfig& 
     SC_METHOD(periodic);
     sensitive << next_;
     dont_initialize();
-    if (cfg_.period != 0 && cfg_.count != 0) next_.notify(cycles(cfg_.start));
+    if (cfg_.period != 0 && cfg_.count != 0) {
+        next_at_ = cfg_.start;
+        next_.notify(cycles(cfg_.start));
+    }
 }
 
 void PerCpuTimer::periodic() {
+    LAPIC_ASSERT(now_cycles() == next_at_);
+    next_at_ = ~0ull;
     expire();
-    if (++periodic_done_ < cfg_.count) next_.notify(cycles(cfg_.period));
+    if (++periodic_done_ < cfg_.count) {
+        next_at_ = now_cycles() + cfg_.period;
+        next_.notify(cycles(cfg_.period));
+    }
 }
 
 void PerCpuTimer::fire() { expire(); }

@@ -47,6 +47,9 @@ public:
     void fire();
     /// Expiries so far.
     std::uint64_t fired() const { return fired_; }
+    /// Cycle of the next periodic expiry, UINT64_MAX when none is due (a
+    /// scenario's fire() is not included: its caller knows when it calls).
+    std::uint64_t next_expiry() const { return next_at_; }
 
 private:
     void periodic();  // SC_METHOD on next_
@@ -57,6 +60,7 @@ private:
     EventSink& sink_;
     std::uint64_t fired_ = 0;
     std::uint64_t periodic_done_ = 0;
+    std::uint64_t next_at_ = ~0ull;  ///< cycle next_ is notified for
     sc_core::sc_event next_;
 };
 

@@ -43,7 +43,8 @@ extern "C" {
  * start of every basic block of hyp code. The platform charges the profile's
  * per-basic-block cost (cycles) to this pCPU, attributes it to the calling
  * hyp function (by return address) and synchronizes with the kernel when this
- * pCPU's local time has passed the next pending event of another agent.
+ * pCPU's local time has reached the earliest cycle an interrupt can reach its
+ * local APIC (then a pending interrupt is taken if IF=1).
  */
 void __sanitizer_cov_trace_pc(void);
 
