@@ -79,6 +79,9 @@ void refresh_horizons(PortCpu& c) {
     if (due != kNever) h = std::min(h, due > now ? due - now : 0);
     // Every known source is itself a pending activity of the kernel.
     assert(h >= c.horizon);
+    // An interrupt the pCPU's own EOI or TPR write has just released (IF=1)
+    // is taken at the next basic-block boundary.
+    if (c.if_flag && c.lapic->deliverable_vector() >= 0) h = 0;
     c.irq_horizon = h;
     c.interrupt_bound = h > kNever - now ? kNever : now + h;
 }
