@@ -27,4 +27,18 @@
 #define hyp_sync_bool_compare_and_swap(p, old, new) \
     (arch_shared_point(), __sync_bool_compare_and_swap((p), (old), (new)))
 
+/* A bare builtin in the core would skip its synchronization point (the
+ * access would see other pCPUs up to their look-ahead late): it is an error
+ * after this header (the macros above, defined first, still expand). C only:
+ * C++ tests include the core's headers next to the standard library's
+ * <atomic>, which uses the builtins. */
+#ifndef __cplusplus
+#pragma GCC poison __atomic_load_n __atomic_store_n __atomic_exchange_n __atomic_fetch_add
+#pragma GCC poison __atomic_fetch_sub __atomic_fetch_and __atomic_fetch_or __atomic_compare_exchange_n
+#pragma GCC poison __atomic_add_fetch __atomic_sub_fetch __atomic_and_fetch __atomic_or_fetch
+#pragma GCC poison __atomic_xor_fetch __atomic_fetch_xor __atomic_test_and_set
+#pragma GCC poison __sync_bool_compare_and_swap __sync_val_compare_and_swap __sync_lock_test_and_set
+#pragma GCC poison __sync_fetch_and_add __sync_fetch_and_sub __sync_fetch_and_or __sync_fetch_and_and
+#endif
+
 #endif /* HYP_SRC_HYP_ATOMIC_H */
