@@ -12,8 +12,8 @@
 
 #include "hyp/trace.h"
 #include "model/common/cycles.h"
+#include "model/common/invariant.h"
 #include "platform/input_error.h"
-#include "platform/platform_assert.h"
 
 namespace pisim {
 
@@ -47,7 +47,7 @@ void EventHub::emit(const Event& e) {
     // local APIC earlier while it waits there.
     if (e.kind == EventKind::ApicAccept) {
         const PortCpu& c = Machine::instance()->pcpus[e.unit];
-        PLATFORM_ASSERT(!c.in_root_wait || e.cycle >= c.interrupt_bound);
+        PISIM_INVARIANT("platform", !c.in_root_wait || e.cycle >= c.interrupt_bound);
     }
     order(e, false);
 }
@@ -56,7 +56,7 @@ void EventHub::emit_violation(const Event& v) { order(v, true); }
 
 void EventHub::order(const Event& e, bool hyp_violation) {
     const std::uint64_t now = now_cycles();
-    PLATFORM_ASSERT(e.cycle >= now && "an event precedes the kernel's time");
+    PISIM_INVARIANT("platform", e.cycle >= now && "an event precedes the kernel's time");
     if (now > now_) {
         now_ = now;
         release(now);
@@ -69,7 +69,6 @@ void EventHub::order(const Event& e, bool hyp_violation) {
     }
     waiting_.push_back({e, seq_++, hyp_violation});
     std::push_heap(waiting_.begin(), waiting_.end(), later);
-    max_waiting_ = std::max(max_waiting_, waiting_.size());
 }
 
 bool EventHub::later(const Waiting& x, const Waiting& y) {

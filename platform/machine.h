@@ -54,7 +54,7 @@ struct PortCpu {
     std::uint64_t local = 0;    ///< cycles executed ahead of the kernel's time
     std::uint64_t horizon = 0;  ///< local time at which another agent has work due
     /// Local time before which no interrupt can reach this pCPU's local APIC
-    /// (port.cpp, interrupt_horizon); >= horizon.
+    /// (port.cpp, refresh_horizons); >= horizon.
     std::uint64_t irq_horizon = 0;
     std::uint64_t interrupt_bound = 0;  ///< the same, absolute (cycles), for the invariant check
     bool in_root_wait = false;  ///< suspended in a root-mode synchronization (port.cpp, sync)
@@ -104,8 +104,6 @@ public:
     std::uint64_t events = 0;  ///< events forwarded
     /// Guest ISR entries (guest.isr_begin) by (vCPU, vector).
     std::map<std::pair<int, std::uint8_t>, std::uint64_t> isr_counts;
-    /// Largest number of events that ever waited for their turn.
-    std::size_t max_waiting() const { return max_waiting_; }
 
     EventHub();
     ~EventHub() override;
@@ -124,7 +122,6 @@ private:
     std::vector<Waiting> waiting_;  ///< min-heap (std::push_heap with `later`)
     std::uint64_t seq_ = 0;         ///< emission number of the next waiting event
     std::uint64_t now_ = 0;         ///< latest kernel time seen
-    std::size_t max_waiting_ = 0;
     // Events are hashed in batches of kHashBatch (the stream hash does not
     // depend on how its input is split): one XXH64_update per batch.
     static constexpr std::size_t kHashWords = 9, kHashBatch = 64;

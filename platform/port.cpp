@@ -137,7 +137,9 @@ inline bool memory_at_own_time(const PortCpu& c) {
 /// Shared-state access: synchronize, then act at the exact cycle, then charge.
 /// kMemory: `f` only touches machine memory, and the wait is skipped when
 /// memory_at_own_time(); the access happens at the same cycle either way,
-/// what is saved is a SystemC context switch.
+/// what is saved is a SystemC context switch. A memory access schedules
+/// nothing, so it leaves the horizons as they are; any other `f` (a local
+/// APIC or device access) may, and they are recomputed after it.
 template <bool kMemory = false, typename F>
 auto shared(std::uint64_t cost, F&& f) {
     PortCpu* c = cur();
@@ -145,7 +147,7 @@ auto shared(std::uint64_t cost, F&& f) {
     M().mem.set_agent(pisim::PhysMem::Agent::Software);
     const auto after = [c, cost] {
         if (!c) return;
-        refresh_horizons(*c);
+        if constexpr (!kMemory) refresh_horizons(*c);
         charge(*c, cost);
     };
     if constexpr (std::is_void_v<decltype(f())>) {

@@ -3,11 +3,6 @@
 // activation, and a violated one must stop the simulation, not skew a trace).
 #pragma once
 
-#include <cstdio>
-#include <cstdlib>
+#include "model/common/invariant.h"
 
-#define LAPIC_ASSERT(cond)                                                              \
-    ((cond) ? void(0)                                                                   \
-            : (std::fprintf(stderr, "%s:%d: lapic invariant failed: %s\n", __FILE__, __LINE__, \
-                            #cond),                                                     \
-               std::abort()))
+#define LAPIC_ASSERT(cond) PISIM_INVARIANT("lapic", cond)
