@@ -109,6 +109,7 @@ void EventHub::process(const Event& e, bool hyp_violation) {
     const std::size_t before = oracles->violations().size();
     if (trace) trace->record(e);
     oracles->on_event(e);
+    if (observer) observer(e);
     if (!trace) return;
     for (std::size_t i = before; i < oracles->violations().size(); ++i) {
         const Violation& v = oracles->violations()[i];
@@ -432,6 +433,9 @@ void Machine::build_models() {
         pc.core = cores_.back().get();
         pc.lapic = lapics_.back().get();
         cores_.back()->root_software = [this, i] { run_pcpu_software(*this, i); };
+        for (const Perturbation& x : s_.perturb)
+            if (x.agent == Perturbation::Agent::Pcpu && x.pcpu == i) pc.perturb.emplace_back(x.at, x.delay);
+        if (!pc.perturb.empty()) pc.perturb_at = pc.perturb.front().first;
     }
     if (s_.percpu_vector != 0) {
         // The per-pCPU interrupt source: one timer per pCPU, wired to its
@@ -452,6 +456,12 @@ void Machine::build_models() {
     }
     vtd_ = std::make_unique<VtdUnit>("vtd", mem, p_.vtd(), hub_);
     vtd_->apic_bus.bind(*bus_);
+    {
+        std::vector<std::pair<std::uint64_t, std::uint64_t>> holds;
+        for (const Perturbation& x : s_.perturb)
+            if (x.agent == Perturbation::Agent::Vtd) holds.emplace_back(x.at, x.delay);
+        vtd_->hold_requests(std::move(holds));
+    }
     const std::string engine = o_.vtd_engine.empty() ? s_.vtd_engine : o_.vtd_engine;
     if (engine == "rtl") {
         // The verilated request path decides every request; the unit keeps

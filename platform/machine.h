@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -61,6 +62,12 @@ struct PortCpu {
     bool if_flag = false;       ///< root-mode RFLAGS.IF
     std::uint32_t irq_depth = 0;
     std::deque<hyp_ctl> ctl_queue;
+    /// The scenario's perturbations of this pCPU (Perturbation, agent pcpu):
+    /// (cycle, delay) in cycle order; perturb_next indexes the next one and
+    /// perturb_at is its cycle (UINT64_MAX when none is left).
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> perturb;
+    std::size_t perturb_next = 0;
+    std::uint64_t perturb_at = ~0ull;
     std::uint64_t basic_blocks = 0;  ///< hyp basic blocks executed
     std::uint64_t hyp_cycles = 0;    ///< cycles charged to hyp code and port calls
 };
@@ -97,6 +104,9 @@ public:
     IrqTracker tracker;
     HypProfile profile;
     std::unique_ptr<Oracles> oracles;
+    /// Sees every forwarded event after the oracles (pisim explore's
+    /// coverage); empty: none.
+    std::function<void(const Event&)> observer;
     /// The trace being written (--trace), or null.
     std::unique_ptr<TraceWriter> trace;
     /// XXH64 of every forwarded event's fields in order: equal hashes, equal traces.

@@ -123,6 +123,19 @@ void take_pending_interrupts(PortCpu& c) {
 
 inline PortCpu* cur() { return M().current; }
 
+/// A perturbation of the scenario (Perturbation, agent pcpu) due at this
+/// shared access: the pCPU is held its delay before the access. Each applies
+/// once, at the first shared access at or after its cycle.
+inline void perturb_if_due(PortCpu& c) {
+    if (c.perturb_at == ~0ull || pisim::now_cycles() + c.local < c.perturb_at) return;
+    std::uint64_t hold = 0;
+    const std::uint64_t now = pisim::now_cycles() + c.local;
+    while (c.perturb_next < c.perturb.size() && c.perturb[c.perturb_next].first <= now)
+        hold += c.perturb[c.perturb_next++].second;
+    c.perturb_at = c.perturb_next < c.perturb.size() ? c.perturb[c.perturb_next].first : ~0ull;
+    charge(c, hold);
+}
+
 /// True when pCPU `c` may touch machine memory at its own time without a
 /// wait: its local time is below the kernel's next pending event, so no other
 /// agent acts between the kernel's time and the pCPU's (memory is the same at
@@ -143,6 +156,7 @@ inline bool memory_at_own_time(const PortCpu& c) {
 template <bool kMemory = false, typename F>
 auto shared(std::uint64_t cost, F&& f) {
     PortCpu* c = cur();
+    if (c) perturb_if_due(*c);
     if (c && !(kMemory && memory_at_own_time(*c))) sync(*c);
     M().mem.set_agent(pisim::PhysMem::Agent::Software);
     const auto after = [c, cost] {
@@ -189,6 +203,7 @@ void __sanitizer_cov_trace_pc(void) {
 
 void arch_shared_point(void) {
     PortCpu* c = cur();
+    if (c) perturb_if_due(*c);
     if (c && !memory_at_own_time(*c)) sync(*c);
 }
 

@@ -55,7 +55,7 @@ public:
     Scenario run(const YAML::Node& doc) {
         r_.expect_map(doc, "a scenario",
                       {"name", "description", "seed", "duration", "profile", "profile_overrides",
-                       "machine", "hyp", "vtd", "domains", "devices", "events", "expect", "oracles"});
+                       "machine", "hyp", "vtd", "domains", "devices", "events", "perturb", "expect", "oracles"});
         if (doc["name"]) s_.name = r_.str(doc["name"], "name");
         if (doc["description"]) s_.description = r_.str(doc["description"], "description");
         if (doc["seed"]) s_.seed = r_.u64(doc["seed"], "seed");
@@ -86,6 +86,7 @@ public:
         domains(doc["domains"]);
         if (doc["devices"]) devices(doc["devices"]);
         if (doc["events"]) events(doc["events"]);
+        if (doc["perturb"]) perturb(doc["perturb"]);
         if (doc["expect"]) expect(doc["expect"]);
         if (doc["oracles"]) {
             const YAML::Node o = doc["oracles"];
@@ -528,6 +529,38 @@ private:
         }
         std::stable_sort(s_.events.begin(), s_.events.end(),
                          [](const TimedEvent& a, const TimedEvent& b) { return a.at < b.at; });
+    }
+
+    // perturb: [{agent: pcpu, pcpu: K, at: C, delay: D} | {agent: vtd, at: C, delay: D}]
+    void perturb(const YAML::Node& ps) {
+        r_.expect_seq(ps, "perturb");
+        if (ps.size() > ScenarioLimits::max_perturb)
+            r_.fail(ps, "too many perturbations: at most " + std::to_string(ScenarioLimits::max_perturb));
+        std::set<std::pair<std::uint64_t, std::uint32_t>> seen;  // (at, pCPU or ~0 for VT-d)
+        for (const auto& p : ps) {
+            r_.expect_map(p, "a perturbation", {"agent", "pcpu", "at", "delay"});
+            Perturbation x;
+            if (!p["agent"]) r_.fail(p, "expected perturbation 'agent' (pcpu or vtd)");
+            const bool vtd = r_.choice(p["agent"], "perturb.agent", {"pcpu", "vtd"}) == "vtd";
+            x.agent = vtd ? Perturbation::Agent::Vtd : Perturbation::Agent::Pcpu;
+            if (vtd && p["pcpu"]) r_.fail(p["pcpu"], "a perturbation of agent vtd takes no 'pcpu'");
+            if (!vtd) {
+                if (!p["pcpu"]) r_.fail(p, "a perturbation of agent pcpu needs 'pcpu'");
+                x.pcpu = static_cast<std::uint32_t>(r_.u64(p["pcpu"], "perturb.pcpu", 0, ScenarioLimits::max_pcpus - 1));
+                if (x.pcpu >= s_.pcpus) r_.fail(p["pcpu"], "perturb.pcpu " + std::to_string(x.pcpu) + " names a missing pCPU");
+            }
+            if (!p["at"]) r_.fail(p, "expected perturbation 'at' (cycle)");
+            x.at = r_.u64(p["at"], "perturb.at (cycle)");
+            if (x.at >= s_.duration)
+                r_.fail(p["at"], "perturb.at is at or after the end of the run (duration " + std::to_string(s_.duration) + ")");
+            if (!p["delay"]) r_.fail(p, "expected perturbation 'delay' (cycles)");
+            x.delay = r_.u64(p["delay"], "perturb.delay (cycles)", 1, ScenarioLimits::max_perturb_delay);
+            if (!seen.emplace(x.at, vtd ? ~0u : x.pcpu).second)
+                r_.fail(p["at"], "two perturbations of the same agent at cycle " + std::to_string(x.at));
+            s_.perturb.push_back(x);
+        }
+        std::stable_sort(s_.perturb.begin(), s_.perturb.end(),
+                         [](const Perturbation& a, const Perturbation& b) { return a.at < b.at; });
     }
 
     // What a timed event acts on: one target takes one event per cycle. Two

@@ -103,6 +103,23 @@ struct TimedEvent {
 };
 const char* timed_event_op_name(TimedEvent::Op op);
 
+/// A timing perturbation (scenario key `perturb`): one agent is held for
+/// `delay` cycles at one shared access, so that two conflicting accesses of
+/// different agents to the same memory can happen in the other order.
+/// `pisim explore` writes them into the scenarios it generates; a replay of
+/// the file applies them at the same accesses, so it is exact.
+///  - agent pcpu: pCPU `pcpu`'s first shared access (a machine-memory access,
+///    a local APIC or device access, or an arch_shared_point: every atomic of
+///    the core) at or after cycle `at` waits `delay` cycles before it;
+///  - agent vtd: the first interrupt request the VT-d unit starts processing
+///    at or after cycle `at` waits `delay` cycles before its first step.
+struct Perturbation {
+    enum class Agent { Pcpu, Vtd } agent = Agent::Pcpu;
+    std::uint32_t pcpu = 0;
+    std::uint64_t at = 0;     ///< cycle
+    std::uint64_t delay = 0;  ///< cycles, 1..ScenarioLimits::max_perturb_delay
+};
+
 /// What must hold at the end of the run (exit 1 otherwise).
 struct Expectations {
     bool all_delivered = true;               ///< every device interrupt reached its guest
@@ -157,6 +174,7 @@ struct Scenario {
     std::vector<DomainSpec> domains;
     std::vector<DeviceSpec> devices;
     std::vector<TimedEvent> events;
+    std::vector<Perturbation> perturb;  ///< sorted by cycle
     Expectations expect;
     OracleBounds oracles;
 
@@ -174,6 +192,8 @@ struct ScenarioLimits {
     static constexpr std::uint32_t max_devices = 64;
     static constexpr std::uint32_t max_events = 100000;
     static constexpr std::uint64_t max_duration = 1000000000000ull;  ///< cycles
+    static constexpr std::uint32_t max_perturb = 256;                ///< perturb entries
+    static constexpr std::uint64_t max_perturb_delay = 1000000;      ///< cycles
 };
 
 /// Load and validate a scenario file. Throws InputError.

@@ -12,6 +12,7 @@
 // request is one timed wait, the step's cycles from request_timing.h.
 #include "model/vtd/vtd.h"
 
+#include <algorithm>
 #include <cassert>
 #include <map>
 #include <memory>
@@ -57,6 +58,9 @@ struct VtdUnit::Impl {
     std::map<std::tuple<std::uint64_t, std::uint16_t, std::uint64_t>, PendingRequest> queue;
     std::uint64_t arrival_seq = 0;
     sc_core::sc_event arrival;
+    // hold_requests: (cycle, delay) in cycle order, the next at holds[next_hold].
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> holds;
+    std::size_t next_hold = 0;
 
     std::vector<VtdFaultRecord> faults;
     Stats stats;
@@ -123,6 +127,12 @@ VtdUnit::~VtdUnit() { delete impl_; }
 void VtdUnit::use_request_engine(VtdRequestEngine* engine) {
     impl_->engine = engine;
     if (engine) engine->attach_iec(&impl_->iec);
+}
+
+void VtdUnit::hold_requests(std::vector<std::pair<std::uint64_t, std::uint64_t>> holds) {
+    assert(std::is_sorted(holds.begin(), holds.end()));
+    impl_->holds = std::move(holds);
+    impl_->next_hold = 0;
 }
 
 const std::vector<VtdFaultRecord>& VtdUnit::faults() const { return impl_->faults; }
@@ -229,6 +239,10 @@ void VtdUnit::request_engine() {
             const PendingRequest r = s.queue.begin()->second;
             s.queue.erase(s.queue.begin());
             ++s.inflight.started;
+            std::uint64_t hold = 0;
+            while (s.next_hold < s.holds.size() && s.holds[s.next_hold].first <= now_cycles())
+                hold += s.holds[s.next_hold++].second;
+            s.charge(hold);
             s.process_interrupt_request(*this, r);
             ++s.inflight.completed;
             assert(s.inflight.completed == s.inflight.started);

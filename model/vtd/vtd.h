@@ -26,6 +26,7 @@
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/multi_passthrough_target_socket.h>
+#include <utility>
 #include <vector>
 
 #include "model/common/messages.h"
@@ -90,6 +91,13 @@ public:
     /// and fills this unit's IEC and keeps the same clock schedule
     /// (request_timing.h). Call before sc_start() or between requests.
     void use_request_engine(VtdRequestEngine* engine);
+
+    /// Timing perturbations: for each (cycle, delay), in cycle order, the
+    /// first interrupt request the unit starts at or after `cycle` is held
+    /// `delay` cycles before its first step (as if the unit's arbitration
+    /// had served something else). A request that is held is still served in
+    /// arrival order. Call before sc_start().
+    void hold_requests(std::vector<std::pair<std::uint64_t, std::uint64_t>> holds);
 
     /// Fault records in the order recorded (FPD-suppressed faults are absent).
     const std::vector<VtdFaultRecord>& faults() const;
