@@ -19,3 +19,42 @@ struct ChildResult {
 ChildResult run_in_child(const std::function<std::string()>& fn);
 
 }  // namespace pisim
+
+#include <cstddef>
+#include <utility>
+#include <vector>
+
+namespace pisim {
+
+/// Up to `jobs` children at once, each running a function in a forked
+/// process and handing back its text (as run_in_child). The parent decides
+/// what to start next after every finished child, so a caller can make the
+/// next job depend on earlier results.
+class ChildPool {
+public:
+    explicit ChildPool(unsigned jobs) : jobs_(jobs ? jobs : 1) {}
+    ~ChildPool();
+    ChildPool(const ChildPool&) = delete;
+    ChildPool& operator=(const ChildPool&) = delete;
+
+    bool full() const { return running_.size() >= jobs_; }
+    bool idle() const { return running_.empty(); }
+    std::size_t running() const { return running_.size(); }
+    /// Fork a child that runs `fn`; `id` names it in wait_one's answer.
+    void start(std::size_t id, const std::function<std::string()>& fn);
+    /// Block until one child has finished; its id and result. Precondition:
+    /// !idle().
+    std::pair<std::size_t, ChildResult> wait_one();
+
+private:
+    struct Child {
+        int pid;
+        int fd;
+        std::size_t id;
+        std::string out;
+    };
+    unsigned jobs_;
+    std::vector<Child> running_;
+};
+
+}  // namespace pisim

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "platform/child_process.h"
 #include "platform/input_error.h"
 #include "platform/machine.h"
 #include "platform/report.h"
@@ -189,101 +190,48 @@ PointResult run_in_this_process(const YAML::Node& doc, const std::string& file, 
     return r;
 }
 
-struct Child {
-    pid_t pid;
-    int fd;
-    std::size_t slot;
-    std::string out;
-};
-
 }  // namespace
 
 std::vector<PointResult> run_points(const YAML::Node& doc, const std::string& file,
                                     const std::vector<SweepPoint>& points, const SweepOptions& opts) {
     std::vector<PointResult> results(points.size());
-    std::vector<Child> running;
+    ChildPool pool(opts.jobs);
     std::size_t next = 0, done = 0, failing = 0;
-    const unsigned jobs = std::max(1u, opts.jobs);
-
-    auto start = [&](std::size_t slot) {
-        YAML::Node pdoc;
-        try {
-            pdoc = apply_point(doc, points[slot]);
-        } catch (const std::exception& e) {
-            results[slot].index = points[slot].index;
-            results[slot].set = points[slot].set;
-            results[slot].exit_code = 2;
-            results[slot].error = e.what();
-            ++done;
-            return;
-        }
-        int fds[2];
-        if (::pipe(fds) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
-        std::fflush(nullptr);
-        const pid_t pid = ::fork();
-        if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-        if (pid == 0) {
-            ::close(fds[0]);
-            PointResult r = run_in_this_process(pdoc, file, opts);
-            const std::string s = to_json(r).dump();
-            std::size_t off = 0;
-            while (off < s.size()) {
-                const ssize_t w = ::write(fds[1], s.data() + off, s.size() - off);
-                if (w <= 0) ::_exit(3);
-                off += static_cast<std::size_t>(w);
-            }
-            ::close(fds[1]);
-            ::_exit(0);  // no destructors: the SystemC kernel is mid-simulation
-        }
-        ::close(fds[1]);
-        running.push_back({pid, fds[0], slot, {}});
-    };
-
     while (done < points.size()) {
-        while (running.size() < jobs && next < points.size()) start(next++);
-        if (running.empty()) continue;
-        std::vector<pollfd> pfd;
-        for (const Child& c : running) pfd.push_back({c.fd, POLLIN, 0});
-        if (::poll(pfd.data(), pfd.size(), -1) < 0 && errno != EINTR)
-            throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
-        for (std::size_t i = 0; i < running.size();) {
-            Child& c = running[i];
-            if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR))) {
-                ++i;
+        while (!pool.full() && next < points.size()) {
+            const std::size_t slot = next++;
+            YAML::Node pdoc;
+            try {
+                pdoc = apply_point(doc, points[slot]);
+            } catch (const std::exception& e) {
+                results[slot].index = points[slot].index;
+                results[slot].set = points[slot].set;
+                results[slot].exit_code = 2;
+                results[slot].error = e.what();
+                ++done;
                 continue;
             }
-            char buf[65536];
-            const ssize_t n = ::read(c.fd, buf, sizeof buf);
-            if (n > 0) {
-                c.out.append(buf, static_cast<std::size_t>(n));
-                ++i;
-                continue;
-            }
-            ::close(c.fd);
-            int status = 0;
-            ::waitpid(c.pid, &status, 0);
-            PointResult r;
-            if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && !c.out.empty()) {
-                r = point_from_json(nlohmann::json::parse(c.out));
-            } else {
-                r.exit_code = 1;
-                r.error = WIFSIGNALED(status) ? fmt::format("the simulation crashed (signal {})", WTERMSIG(status))
-                                              : fmt::format("the simulation process exited with {}", WEXITSTATUS(status));
-                r.failures.push_back(r.error);
-            }
-            r.index = points[c.slot].index;
-            r.set = points[c.slot].set;
-            if (r.failed()) {
-                ++failing;
-                r.scenario_yaml = yaml_text(apply_point(doc, points[c.slot]));
-            }
-            results[c.slot] = std::move(r);
-            ++done;
-            if (opts.progress) opts.progress(done, points.size(), failing);
-            // pfd is indexed like `running`; rebuild after erasing.
-            running.erase(running.begin() + static_cast<std::ptrdiff_t>(i));
-            pfd.erase(pfd.begin() + static_cast<std::ptrdiff_t>(i));
+            pool.start(slot, [&, pdoc] { return to_json(run_in_this_process(pdoc, file, opts)).dump(); });
         }
+        if (pool.idle()) continue;
+        auto [slot, c] = pool.wait_one();
+        PointResult r;
+        if (c.ok && !c.output.empty()) {
+            r = point_from_json(nlohmann::json::parse(c.output));
+        } else {
+            r.exit_code = 1;
+            r.error = c.error.empty() ? "the simulation process wrote no result" : c.error;
+            r.failures.push_back(r.error);
+        }
+        r.index = points[slot].index;
+        r.set = points[slot].set;
+        if (r.failed()) {
+            ++failing;
+            r.scenario_yaml = yaml_text(apply_point(doc, points[slot]));
+        }
+        results[slot] = std::move(r);
+        ++done;
+        if (opts.progress) opts.progress(done, points.size(), failing);
     }
     return results;
 }
@@ -304,10 +252,20 @@ std::vector<YAML::Node> reductions(const YAML::Node& doc) {
         for (std::size_t i = doc[list].size(); i-- > 0;) {
             YAML::Node c = YAML::Clone(doc);
             c[list].remove(i);
+            if (c[list].size() == 0) c.remove(list);
             out.push_back(c);
         }
     };
     drop("events");
+    drop("perturb");
+    if (doc["perturb"] && doc["perturb"].IsSequence())
+        for (std::size_t i = 0; i < doc["perturb"].size(); ++i) {
+            const YAML::Node d = doc["perturb"][i]["delay"];
+            if (!d || d.as<std::uint64_t>() < 2) continue;
+            YAML::Node c = YAML::Clone(doc);
+            c["perturb"][i]["delay"] = d.as<std::uint64_t>() / 2;
+            out.push_back(c);
+        }
     drop("devices");
     if (doc["devices"] && doc["devices"].IsSequence())
         for (std::size_t d = 0; d < doc["devices"].size(); ++d) {
