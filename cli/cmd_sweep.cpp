@@ -162,6 +162,15 @@ int cmd_sweep(const SweepArgs& a) {
 }
 
 int cmd_merge(const MergeArgs& a) {
+    {
+        std::ifstream probe(a.dirs.front() + "/results.json");
+        nlohmann::json j;
+        try {
+            j = nlohmann::json::parse(probe);
+        } catch (const nlohmann::json::exception&) {
+        }
+        if (j.is_object() && j.value("format", "") == "pisim-explore") return cmd_explore_merge(a.dirs, a.out);
+    }
     std::string scenario;
     std::size_t total = 0;
     std::map<std::size_t, PointResult> all;

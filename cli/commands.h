@@ -21,6 +21,22 @@ struct SweepArgs {
 };
 int cmd_sweep(const SweepArgs& a);
 
+struct ExploreArgs {
+    std::uint64_t seeds = 0;   ///< --seeds N (0: until the budget)
+    std::uint64_t budget = 0;  ///< --budget SECONDS (default 60 when neither is given)
+    std::uint64_t seed = 1;
+    unsigned jobs = 0;
+    std::string shard, out, hyp;
+    std::string size = "medium";
+    std::string modes = "emulated,apicv,cpu-pi,vtd-pi";
+    unsigned keep = 3;
+    bool no_minimize = false;
+    std::string command;  ///< how to re-create the cases (written into failure files)
+};
+int cmd_explore(const ExploreArgs& a);
+/// `pisim merge` of explore shards (results.json format pisim-explore).
+int cmd_explore_merge(const std::vector<std::string>& dirs, const std::string& out);
+
 struct MergeArgs {
     std::vector<std::string> dirs;
     std::string out;

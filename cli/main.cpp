@@ -18,6 +18,7 @@
 #include "platform/output_file.h"
 #include "platform/report.h"
 #include "platform/trace_writer.h"
+#include "platform/version.h"
 
 namespace pisim {
 TimingProfile resolve_profile(const Scenario& s);  // platform/machine.cpp
@@ -78,7 +79,7 @@ int sc_main(int argc, char** argv) {
                  "races to the cycle. Exit codes: 0 pass, 1 expectation/invariant failed, 2 bad input,\n"
                  "3 stopped by a --max-cycles/--max-wall limit."};
     app.require_subcommand(1);
-    app.set_version_flag("--version", "pisim 0.1.0");
+    app.set_version_flag("--version", std::string("pisim ") + pisim::kVersion);
 
     RunArgs ra;
     CLI::App* run = app.add_subcommand("run", "Run a scenario and report per-interrupt latencies in cycles");
@@ -113,8 +114,24 @@ int sc_main(int argc, char** argv) {
     sweep->add_option("--hyp", sa.hyp, "Hypervisor core shared object to run instead of the built-in one")->check(CLI::ExistingFile);
     sweep->add_flag("--minimize", sa.minimize, "Shrink every failing point while it still fails the same way (writes point-N-min.yaml)");
 
+    pisim::cli::ExploreArgs xa;
+    CLI::App* explore = app.add_subcommand(
+        "explore", "Find races nobody wrote down: run generated scenarios judged by the oracles alone, coverage-guided, "
+                   "and shrink every failure to a scenario file that pisim run replays");
+    explore->add_option("--seeds", xa.seeds, "Run this many generated cases (default: until --budget)");
+    explore->add_option("--budget", xa.budget, "Stop starting cases after this many seconds (default 60 when --seeds is not given)");
+    explore->add_option("--seed", xa.seed, "Seed of the exploration (default 1): the same seed gives the same cases");
+    explore->add_option("-j,--jobs", xa.jobs, "Parallel simulations (default: one per core); results are identical for any value");
+    explore->add_option("--shard", xa.shard, "K/N: run the K-th of N deterministic shares of the cases, N dividing 64 (combine with pisim merge)");
+    explore->add_option("-o,--out", xa.out, "Write results.json, coverage.json and every kept failure (failure-ORACLE-SEED.yaml) to DIR");
+    explore->add_option("--hyp", xa.hyp, "Hypervisor core shared object to explore instead of the built-in one")->check(CLI::ExistingFile);
+    explore->add_option("--size", xa.size, "Case size: small (<= 2 pCPUs), medium (<= 4 pCPUs, default), large (<= 8 pCPUs, 16 vCPUs)")
+        ->check(CLI::IsMember({"small", "medium", "large"}));
+    explore->add_option("--modes", xa.modes, "Comma-separated irq modes to draw from (default emulated,apicv,cpu-pi,vtd-pi)");
+    explore->add_option("--keep", xa.keep, "Failures kept, shrunk and written per oracle (default 3)")->check(CLI::Range(1u, 1000u));
+    explore->add_flag("--no-minimize", xa.no_minimize, "Keep failures as generated (faster)");
     pisim::cli::MergeArgs ma;
-    CLI::App* merge = app.add_subcommand("merge", "Combine the results of sweep shards into the table and files of a single run");
+    CLI::App* merge = app.add_subcommand("merge", "Combine the results of sweep or explore shards into the table and files of a single run");
     merge->add_option("dirs", ma.dirs, "Shard output directories")->required()->check(CLI::ExistingDirectory);
     merge->add_option("-o,--out", ma.out, "Output directory")->required();
 
@@ -158,6 +175,11 @@ int sc_main(int argc, char** argv) {
         if (*validate) return cmd_validate(vfile);
         if (*sweep) return pisim::cli::cmd_sweep(sa);
         if (*merge) return pisim::cli::cmd_merge(ma);
+        if (*explore) {
+            xa.command = fmt::format("pisim explore --seed {} --size {} --modes {}{}", xa.seed, xa.size, xa.modes,
+                                     xa.hyp.empty() ? "" : " --hyp " + xa.hyp);
+            return pisim::cli::cmd_explore(xa);
+        }
         if (*exp) return pisim::cli::cmd_export(ea);
         if (*report) return pisim::cli::cmd_report(rpa);
         if (*check) return pisim::cli::cmd_check(ca);

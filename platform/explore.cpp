@@ -1,0 +1,235 @@
+#include "platform/explore.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cassert>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <stdexcept>
+
+#include "platform/child_process.h"
+#include "platform/input_error.h"
+#include "platform/machine.h"
+#include "platform/report.h"
+#include "platform/scenario.h"
+#include "platform/sweep.h"
+
+namespace pisim {
+
+nlohmann::ordered_json CaseResult::to_json() const {
+    nlohmann::ordered_json j = {{"index", index}, {"seed", fmt::format("{:#018x}", seed)}, {"parent", parent},
+                                {"irq_mode", mode}, {"violated", violated}, {"first_cycle", first_cycle},
+                                {"message", first_message}};
+    if (!yaml.empty()) j["scenario"] = yaml;
+    if (!minimized.empty()) j["minimized"] = minimized, j["minimize_runs"] = minimize_runs;
+    return j;
+}
+
+CaseResult CaseResult::from_json(const nlohmann::json& j) {
+    CaseResult r;
+    r.index = j.at("index").get<std::uint64_t>();
+    r.seed = std::stoull(j.at("seed").get<std::string>(), nullptr, 16);
+    r.parent = j.at("parent").get<std::int64_t>();
+    r.mode = j.at("irq_mode").get<std::string>();
+    r.violated = j.at("violated").get<std::vector<std::string>>();
+    r.first_cycle = j.at("first_cycle").get<std::uint64_t>();
+    r.first_message = j.at("message").get<std::string>();
+    r.failed = true;
+    if (j.contains("scenario")) r.yaml = j["scenario"].get<std::string>();
+    if (j.contains("minimized")) r.minimized = j["minimized"].get<std::string>(), r.minimize_runs = j["minimize_runs"];
+    return r;
+}
+
+std::string failure_oracle(const CaseResult& r) { return r.violated.empty() ? "crash" : r.violated.front(); }
+
+nlohmann::json judge_case(const YAML::Node& doc, const std::string& name, const std::string& hyp_path) {
+    nlohmann::json out;
+    Scenario s;
+    try {
+        s = load_scenario_node(doc, name);
+    } catch (const InputError& e) {
+        // The generator made a scenario the loader refuses: a defect of the
+        // generator, reported as a failure of its own.
+        out["violations"] = nlohmann::json::array({{{"oracle", "generator"}, {"cycle", 0}, {"message", e.what()}}});
+        return out;
+    }
+    TimingProfile p = resolve_profile(s);
+    RunOptions ro;
+    ro.hyp_path = hyp_path;
+    Machine m(s, p, ro);
+    PiCoverage cov;
+    cov.set_vectors(s.notification_vector, s.wakeup_vector);
+    m.hub().observer = [&cov](const Event& e) { cov.on_event(e); };
+    m.run();
+    const RunReport rep = make_report(m, std::max<std::uint64_t>(s.duration / 20, 100000));
+    nlohmann::json vs = nlohmann::json::array();
+    for (const Violation& v : rep.violations) vs.push_back({{"oracle", v.oracle}, {"cycle", v.cycle}, {"message", v.message}});
+    out["violations"] = vs;
+    out["coverage"] = cov.to_json();
+    return out;
+}
+
+namespace {
+
+struct CorpusEntry {
+    std::uint64_t index;
+    YAML::Node doc;
+    std::vector<PairInstance> instances;
+};
+
+/// What one lane knows: its coverage and the cases that added to it.
+struct Lane {
+    PiCoverage coverage;
+    std::deque<CorpusEntry> corpus;  ///< newest last, at most kCorpus
+    std::uint64_t judged = 0;        ///< cases of this lane judged so far
+    static constexpr std::size_t kCorpus = 32;
+};
+
+/// Case `i`'s scenario: fresh, or derived from its lane's corpus.
+YAML::Node make_case(const ExploreOptions& o, const Lane& lane, std::uint64_t i, std::int64_t& parent) {
+    const std::uint64_t seed = case_seed(o.seed, i);
+    parent = -1;
+    // Two in five cases of a lane with a corpus are derived from it.
+    if (!lane.corpus.empty() && seed % 5 < 2) {
+        const CorpusEntry& e = lane.corpus[(seed >> 8) % lane.corpus.size()];
+        parent = static_cast<std::int64_t>(e.index);
+        // Prefer a pair whose other order this lane has not seen.
+        std::vector<const PairInstance*> open;
+        for (const PairInstance& p : e.instances) {
+            const std::uint32_t rev = static_cast<std::uint32_t>(p.second) * 16 + static_cast<std::uint32_t>(p.first);
+            if (!lane.coverage.pairs.count(rev)) open.push_back(&p);
+        }
+        const PairInstance* target = nullptr;
+        if (!open.empty() && (seed >> 16) % 4 != 0) target = open[(seed >> 20) % open.size()];
+        return mutate_case(e.doc, seed, target);
+    }
+    return generate_case(o.gen, seed);
+}
+
+std::string doc_mode(const YAML::Node& doc) {
+    return doc["hyp"] && doc["hyp"]["irq_mode"] ? doc["hyp"]["irq_mode"].as<std::string>() : "vtd-pi";
+}
+
+}  // namespace
+
+ExploreResult explore(const ExploreOptions& o) {
+    if (o.shard_n == 0 || kLanes % o.shard_n != 0 || o.shard_k == 0 || o.shard_k > o.shard_n)
+        throw std::invalid_argument(fmt::format("--shard K/N needs N dividing {} and 1 <= K <= N", kLanes));
+    if (o.cases == 0 && o.budget_seconds == 0) throw std::invalid_argument("give --seeds N or --budget SECONDS");
+    using Clock = std::chrono::steady_clock;
+    const auto t0 = Clock::now();
+    const auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
+
+    ExploreResult res;
+    std::vector<Lane> lanes(kLanes);
+    ChildPool pool(o.jobs);
+    struct Running {
+        std::uint64_t index;
+        std::int64_t parent;
+        YAML::Node doc;
+    };
+    std::map<std::size_t, Running> running;  // by index
+    std::uint64_t next = o.shard_k - 1;       // the next case of this shard
+    std::uint64_t done = 0, failing = 0;
+    bool stop = false;
+
+    auto can_start = [&](std::uint64_t i) {
+        if (o.cases && i >= o.cases) return false;
+        if (o.budget_seconds && elapsed() >= static_cast<double>(o.budget_seconds)) return false;
+        return lanes[i % kLanes].judged == i / kLanes;  // its lane's earlier cases are judged
+    };
+    for (;;) {
+        while (!stop && !pool.full()) {
+            if (!can_start(next)) {
+                if ((o.cases && next >= o.cases) || (o.budget_seconds && elapsed() >= static_cast<double>(o.budget_seconds)))
+                    stop = true;
+                break;
+            }
+            const std::uint64_t i = next;
+            next += o.shard_n;
+            std::int64_t parent = -1;
+            YAML::Node doc = make_case(o, lanes[i % kLanes], i, parent);
+            const std::string name = fmt::format("case-{}.yaml", i);
+            const std::string hyp = o.hyp_path;
+            pool.start(i, [doc, name, hyp] { return judge_case(doc, name, hyp).dump(); });
+            running.emplace(i, Running{i, parent, doc});
+        }
+        if (pool.idle()) break;
+        auto [id, c] = pool.wait_one();
+        Running run = std::move(running.at(id));
+        running.erase(id);
+        Lane& lane = lanes[run.index % kLanes];
+        CaseResult r;
+        r.index = run.index;
+        r.seed = case_seed(o.seed, run.index);
+        r.parent = run.parent;
+        r.mode = doc_mode(run.doc);
+        nlohmann::json j;
+        if (c.ok) {
+            try {
+                j = nlohmann::json::parse(c.output);
+            } catch (const nlohmann::json::exception& e) {
+                c.ok = false;
+                c.error = std::string("unreadable result: ") + e.what();
+            }
+        }
+        if (!c.ok) {
+            r.failed = true;
+            r.first_message = c.error;
+        } else {
+            for (const auto& v : j.at("violations")) {
+                const std::string name = v.at("oracle").get<std::string>();
+                if (r.violated.empty()) {
+                    r.first_cycle = v.at("cycle").get<std::uint64_t>();
+                    r.first_message = v.at("message").get<std::string>();
+                }
+                if (std::find(r.violated.begin(), r.violated.end(), name) == r.violated.end()) r.violated.push_back(name);
+            }
+            r.failed = !r.violated.empty();
+            if (j.contains("coverage")) {
+                const PiCoverage cov = PiCoverage::from_json(j["coverage"]);
+                r.added = lane.coverage.merge(cov);
+                res.coverage.merge(cov);
+                if (r.added && !r.failed) {
+                    std::vector<PairInstance> inst;
+                    for (const auto& kv : cov.first_instance) inst.push_back(kv.second);
+                    lane.corpus.push_back({run.index, run.doc, std::move(inst)});
+                    if (lane.corpus.size() > Lane::kCorpus) lane.corpus.pop_front();
+                }
+            }
+        }
+        ++lane.judged;
+        ++done;
+        if (r.failed) {
+            ++failing;
+            r.found_after = elapsed();
+            r.yaml = yaml_text(run.doc);
+            res.cases.push_back(std::move(r));
+        }
+        if (o.progress) o.progress(done, failing);
+    }
+    std::sort(res.cases.begin(), res.cases.end(), [](const CaseResult& a, const CaseResult& b) { return a.index < b.index; });
+    res.total = done;
+
+    if (o.minimize) {
+        std::map<std::string, unsigned> kept;
+        for (CaseResult& r : res.cases) {
+            if (kept[failure_oracle(r)]++ >= o.keep) continue;
+            PointResult orig;
+            orig.exit_code = 1;
+            orig.violated = r.violated;
+            SweepOptions so;
+            so.jobs = 1;
+            so.hyp_path = o.hyp_path;
+            auto [small, runs] = minimize(YAML::Load(r.yaml), fmt::format("case-{}.yaml", r.index), orig, so);
+            r.minimized = yaml_text(small);
+            r.minimize_runs = runs;
+        }
+    }
+    res.seconds = elapsed();
+    return res;
+}
+
+}  // namespace pisim
