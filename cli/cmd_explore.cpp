@@ -150,7 +150,7 @@ int summarize(const RunInfo& info, const ExploreResult& res, const std::string& 
         out << "no oracle violated\n";
         return 0;
     }
-    out << fmt::format("FAILING: {} case(s)\n", res.cases.size());
+    out << fmt::format("FAILING: {} case(s); kept failures shrunk in {:.1f} s\n", res.cases.size(), res.shrink_seconds);
     for (const auto& [oracle, rs] : by) {
         const CaseResult& f = *rs.front();
         out << fmt::format("  {:<20} {:>6} case(s); first: case {} after {:.1f} s, cycle {}: {}\n", oracle, rs.size(),

@@ -212,6 +212,7 @@ ExploreResult explore(const ExploreOptions& o) {
     }
     std::sort(res.cases.begin(), res.cases.end(), [](const CaseResult& a, const CaseResult& b) { return a.index < b.index; });
     res.total = done;
+    res.seconds = elapsed();
 
     if (o.minimize) {
         std::map<std::string, unsigned> kept;
@@ -228,7 +229,7 @@ ExploreResult explore(const ExploreOptions& o) {
             r.minimize_runs = runs;
         }
     }
-    res.seconds = elapsed();
+    res.shrink_seconds = elapsed() - res.seconds;
     return res;
 }
 

@@ -63,7 +63,8 @@ struct ExploreResult {
     std::vector<CaseResult> cases;   ///< by index (only failing ones keep yaml)
     PiCoverage coverage;             ///< union over every case
     std::uint64_t total = 0;         ///< cases judged
-    double seconds = 0;              ///< wall time of the whole run
+    double seconds = 0;              ///< wall time of running the cases
+    double shrink_seconds = 0;       ///< wall time of shrinking the kept failures
 };
 
 /// The oracle a failure is filed under: the first violated oracle, or

@@ -296,6 +296,28 @@ std::vector<YAML::Node> reductions(const YAML::Node& doc) {
         }
         if (doc["domains"].size() > 1) drop("domains");
     }
+    // Guest program operations, one at a time (a repeating program keeps
+    // the operations that take time: the loader refuses it otherwise).
+    if (doc["domains"] && doc["domains"].IsSequence())
+        for (std::size_t d = 0; d < doc["domains"].size(); ++d) {
+            const YAML::Node vs = doc["domains"][d]["vcpus"];
+            if (!vs || !vs.IsSequence()) continue;
+            for (std::size_t v = 0; v < vs.size(); ++v) {
+                const YAML::Node prog = vs[v]["workload"]["program"];
+                if (!prog || !prog.IsSequence() || prog.size() < 2) continue;
+                for (std::size_t i = prog.size(); i-- > 0;) {
+                    YAML::Node c = YAML::Clone(doc);
+                    c["domains"][d]["vcpus"][v]["workload"]["program"].remove(i);
+                    out.push_back(c);
+                }
+            }
+        }
+    // One pCPU fewer (invalid while anything names the last one).
+    if (doc["machine"] && doc["machine"]["pcpus"] && doc["machine"]["pcpus"].as<std::uint64_t>() > 1) {
+        YAML::Node c = YAML::Clone(doc);
+        c["machine"]["pcpus"] = doc["machine"]["pcpus"].as<std::uint64_t>() - 1;
+        out.push_back(c);
+    }
     if (doc["duration"]) {
         const std::uint64_t dur = doc["duration"].as<std::uint64_t>();
         if (dur > 1000) {

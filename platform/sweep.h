@@ -72,8 +72,8 @@ std::vector<PointResult> run_points(const YAML::Node& doc, const std::string& fi
 
 /// Shrink a failing point's scenario while it still fails with the same
 /// first violated oracle (or, without one, still fails): drop timed events,
-/// perturbations, devices, queues, vCPUs and domains; halve perturbation
-/// delays, traffic counts and the duration.
+/// perturbations, devices, queues, vCPUs, domains, guest program operations
+/// and a pCPU; halve perturbation delays, traffic counts and the duration.
 /// Returns the smallest document found and the number of runs it took.
 std::pair<YAML::Node, std::size_t> minimize(const YAML::Node& failing, const std::string& file,
                                             const PointResult& original, const SweepOptions& opts);
