@@ -175,6 +175,7 @@ int cmd_explore(const ExploreArgs& a) {
     o.hyp_path = a.hyp;
     o.keep = a.keep;
     o.minimize = !a.no_minimize;
+    o.guided = !a.unguided;
     try {
         o.gen.size = parse_size(a.size);
     } catch (const std::invalid_argument& e) {

@@ -31,6 +31,7 @@ struct ExploreArgs {
     std::string modes = "emulated,apicv,cpu-pi,vtd-pi";
     unsigned keep = 3;
     bool no_minimize = false;
+    bool unguided = false;
     std::string command;  ///< how to re-create the cases (written into failure files)
 };
 int cmd_explore(const ExploreArgs& a);

@@ -130,6 +130,7 @@ int sc_main(int argc, char** argv) {
     explore->add_option("--modes", xa.modes, "Comma-separated irq modes to draw from (default emulated,apicv,cpu-pi,vtd-pi)");
     explore->add_option("--keep", xa.keep, "Failures kept, shrunk and written per oracle (default 3)")->check(CLI::Range(1u, 1000u));
     explore->add_flag("--no-minimize", xa.no_minimize, "Keep failures as generated (faster)");
+    explore->add_flag("--unguided", xa.unguided, "Make every case fresh from its seed (no coverage-guided derived cases)");
     pisim::cli::MergeArgs ma;
     CLI::App* merge = app.add_subcommand("merge", "Combine the results of sweep or explore shards into the table and files of a single run");
     merge->add_option("dirs", ma.dirs, "Shard output directories")->required()->check(CLI::ExistingDirectory);
@@ -176,8 +177,8 @@ int sc_main(int argc, char** argv) {
         if (*sweep) return pisim::cli::cmd_sweep(sa);
         if (*merge) return pisim::cli::cmd_merge(ma);
         if (*explore) {
-            xa.command = fmt::format("pisim explore --seed {} --size {} --modes {}{}", xa.seed, xa.size, xa.modes,
-                                     xa.hyp.empty() ? "" : " --hyp " + xa.hyp);
+            xa.command = fmt::format("pisim explore --seed {} --size {} --modes {}{}{}", xa.seed, xa.size, xa.modes,
+                                     xa.unguided ? " --unguided" : "", xa.hyp.empty() ? "" : " --hyp " + xa.hyp);
             return pisim::cli::cmd_explore(xa);
         }
         if (*exp) return pisim::cli::cmd_export(ea);

@@ -92,7 +92,7 @@ YAML::Node make_case(const ExploreOptions& o, const Lane& lane, std::uint64_t i,
     const std::uint64_t seed = case_seed(o.seed, i);
     parent = -1;
     // Two in five cases of a lane with a corpus are derived from it.
-    if (!lane.corpus.empty() && seed % 5 < 2) {
+    if (o.guided && !lane.corpus.empty() && seed % 5 < 2) {
         const CorpusEntry& e = lane.corpus[(seed >> 8) % lane.corpus.size()];
         parent = static_cast<std::int64_t>(e.index);
         // Prefer a pair whose other order this lane has not seen.

@@ -35,6 +35,7 @@ struct ExploreOptions {
     GenConfig gen;
     unsigned keep = 3;         ///< failures kept (written, minimized) per oracle
     bool minimize = true;
+    bool guided = true;        ///< false: every case fresh (no corpus)
     /// Called after every judged case (done, failing).
     std::function<void(std::uint64_t, std::uint64_t)> progress;
 };

@@ -23,10 +23,10 @@ fi
 echo "explore gate: $ci_seeds cases in $((SECONDS - start)) s"
 
 # 2. identical for any -j and for merged shards (N divides 64).
-"$pisim" explore --seed 7 --seeds 400 -j 1 -o "$d/j1" > /dev/null 2>&1
-"$pisim" explore --seed 7 --seeds 400 -j 2 -o "$d/j2" > /dev/null 2>&1
+"$pisim" explore --seed 7 --seeds 300 -j 1 -o "$d/j1" > /dev/null 2>&1
+"$pisim" explore --seed 7 --seeds 300 -j 2 -o "$d/j2" > /dev/null 2>&1
 diff -r "$d/j1" "$d/j2" > /dev/null || bad "-j 1 and -j 2 differ"
-for k in 1 2 3 4; do "$pisim" explore --seed 7 --seeds 400 -j 2 --shard "$k/4" -o "$d/s$k" > /dev/null 2>&1; done
+for k in 1 2 3 4; do "$pisim" explore --seed 7 --seeds 300 -j 2 --shard "$k/4" -o "$d/s$k" > /dev/null 2>&1; done
 "$pisim" merge "$d/s1" "$d/s2" "$d/s3" "$d/s4" -o "$d/merged" > /dev/null
 diff -r "$d/j1" "$d/merged" > /dev/null || bad "merged shards differ from one run"
 grep -q '"format": "pisim-explore-coverage"' "$d/j1/coverage.json" || bad "no coverage.json"
@@ -34,7 +34,7 @@ grep -q '"format": "pisim-explore-coverage"' "$d/j1/coverage.json" || bad "no co
 # 3. a core with a known race (an IPI-less kick): explore finds it, shrinks it,
 # and each kept failure replays with the same first oracle.
 so=$mutants/libhyp-kick_skips_ipi.so
-"$pisim" explore --seed 1 --seeds 3000 -j 2 --keep 2 --hyp "$so" -o "$d/m" > "$d/m.txt" 2> /dev/null
+"$pisim" explore --seed 1 --seeds 2000 -j 2 --keep 2 --hyp "$so" -o "$d/m" > "$d/m.txt" 2> /dev/null
 rc=$?
 [ $rc -eq 1 ] || bad "explore of kick_skips_ipi exited $rc, expected 1"
 n=0
