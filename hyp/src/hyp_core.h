@@ -102,7 +102,8 @@ struct pcpu {
     uint32_t id;
     uint32_t apic_id;
     bool online;             /* atomic */
-    bool offline_pending;    /* atomic: PCPU_OFFLINE requested */
+    bool offline_pending;    /* atomic: PCPU_OFFLINE requested, until the
+                              * pCPU has handed everything over */
     bool migrate_scan;       /* atomic: look for vCPUs to migrate away */
     bool preempt;            /* atomic: HYP_CTL_PREEMPT requested */
     uint32_t softirq_pending; /* atomic bit set of enum hyp_softirq */

@@ -390,7 +390,13 @@ void sched_request_migrate_scan(uint32_t cpu)
 }
 
 /* This pCPU goes offline: stop running vCPUs, hand every vCPU it owns and
- * its blocking list to another pCPU, and clear the VMCSes active here. */
+ * its blocking list to another pCPU, and clear the VMCSes active here.
+ * offline_pending stays set until the hand-over is complete: until then the
+ * pCPU is not usable and sched_pcpu_online refuses it (HYP_EBUSY), as Xen's
+ * cpu_up fails with -EBUSY while cpu_down holds the hotplug lock through its
+ * CPU_DEAD notifiers [Xen xen/common/cpu.c cpu_down, cpu_hotplug_begin]. An
+ * online accepted in the middle would make the pCPU a migration target again
+ * while it is still handing its vCPUs away. */
 static void sched_do_offline(void)
 {
     uint32_t cpu = arch_cpu_id();
@@ -412,12 +418,12 @@ static void sched_do_offline(void)
         hyp_trace(HYP_TR_SCHEDULE, prev, HYP_INVALID, HYP_SCHED_OFFLINE, 0);
     }
     spin_unlock_irqrestore(&pc->sched_lock, f);
-    hyp_atomic_store_n(&pc->offline_pending, false, __ATOMIC_RELEASE);
 
     sched_migrate_scan();
     pi_pcpu_offline_move(cpu, to);
     hyp_atomic_store_n(&pc->tasklet_work, 0, __ATOMIC_RELEASE);
     HYP_ASSERT(pc->rq_len == 0 && pc->ctx == HYP_INVALID && pc->pi_block_len == 0);
+    hyp_atomic_store_n(&pc->offline_pending, false, __ATOMIC_RELEASE);
 }
 
 /* ---- the scheduler ------------------------------------------------------ */
@@ -593,6 +599,8 @@ int sched_pcpu_offline(uint32_t cpu)
     return rc;
 }
 
+/* HYP_EBUSY while an offline of `cpu` is requested or still handing over
+ * (sched_do_offline), HYP_EEXIST if it is online. */
 int sched_pcpu_online(uint32_t cpu)
 {
     if (cpu >= hyp_core.nr_pcpus)
