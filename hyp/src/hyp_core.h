@@ -77,6 +77,9 @@ struct vcpu {
     bool on_runq;
     bool boost;             /* woken from blocked: runs ahead of the others
                              * until it is switched out or a tick passes */
+    bool hlt_recheck;       /* woken from HLT for no event (vcpu_wake_recheck):
+                             * its VM-entry path halts it again unless an
+                             * interrupt is deliverable (atomic) */
     uint32_t rq_next;
     /* Blocking list membership [SPEC 7]: the pCPU whose list holds the vCPU
      * (HYP_INVALID: none), and the links; under that pCPU's pi_block_lock. */
@@ -225,6 +228,8 @@ void runq_insert(struct pcpu *pc, struct vcpu *v);
 void runq_remove(struct pcpu *pc, struct vcpu *v);
 int vcpu_unpause(struct vcpu *v);
 void vcpu_wake(struct vcpu *v);
+void vcpu_wake_recheck(struct vcpu *v);
+void vcpu_wake_resume(struct vcpu *v);
 void vcpu_block(struct vcpu *v);
 void schedule(void);
 void sched_tick(void);
