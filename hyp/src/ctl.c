@@ -35,7 +35,7 @@ int ctl_execute(const struct hyp_ctl *c)
     case HYP_CTL_VCPU_WAKE:
         if (!vcpu_valid(c->vcpu))
             return HYP_EINVAL;
-        vcpu_wake(&hyp_core.vcpu[c->vcpu]);
+        vcpu_wake_resume(&hyp_core.vcpu[c->vcpu]);
         return 0;
     case HYP_CTL_SET_AFFINITY:
         return vcpu_valid(c->vcpu) ? sched_set_affinity(&hyp_core.vcpu[c->vcpu], c->pcpu)

@@ -77,6 +77,9 @@ struct vcpu {
     bool on_runq;
     bool boost;             /* woken from blocked: runs ahead of the others
                              * until it is switched out or a tick passes */
+    bool hlt_recheck;       /* woken from HLT for no event (vcpu_wake_recheck):
+                             * its VM-entry path halts it again unless an
+                             * interrupt is deliverable (atomic) */
     uint32_t rq_next;
     /* Blocking list membership [SPEC 7]: the pCPU whose list holds the vCPU
      * (HYP_INVALID: none), and the links; under that pCPU's pi_block_lock. */
@@ -102,7 +105,8 @@ struct pcpu {
     uint32_t id;
     uint32_t apic_id;
     bool online;             /* atomic */
-    bool offline_pending;    /* atomic: PCPU_OFFLINE requested */
+    bool offline_pending;    /* atomic: PCPU_OFFLINE requested, until the
+                              * pCPU has handed everything over */
     bool migrate_scan;       /* atomic: look for vCPUs to migrate away */
     bool preempt;            /* atomic: HYP_CTL_PREEMPT requested */
     uint32_t softirq_pending; /* atomic bit set of enum hyp_softirq */
@@ -224,6 +228,8 @@ void runq_insert(struct pcpu *pc, struct vcpu *v);
 void runq_remove(struct pcpu *pc, struct vcpu *v);
 int vcpu_unpause(struct vcpu *v);
 void vcpu_wake(struct vcpu *v);
+void vcpu_wake_recheck(struct vcpu *v);
+void vcpu_wake_resume(struct vcpu *v);
 void vcpu_block(struct vcpu *v);
 void schedule(void);
 void sched_tick(void);

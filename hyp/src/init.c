@@ -28,6 +28,7 @@ static void vcpu_reset(struct vcpu *v, uint32_t id)
     v->vmcs_ready = false;
     v->on_runq = false;
     v->boost = false;
+    v->hlt_recheck = false;
     v->rq_next = HYP_INVALID;
     v->pi_block_cpu = HYP_INVALID;
     v->pi_next = v->pi_prev = HYP_INVALID;

@@ -13,7 +13,7 @@
  *  - pi_wakeup_handler / pi_notification_handler: root-mode interrupt handlers.
  *  - vcpu_kick: after software posting (pi_deliver_posted_intr).
  *  - pi_hooks_assign / pi_hooks_deassign: device (de)assignment.
- *  - pi_pcpu_offline_move: pCPU going offline.
+ *  - pi_pcpu_offline_move: pCPU going offline, after its vCPUs moved away.
  */
 #ifndef HYP_SRC_PI_H
 #define HYP_SRC_PI_H
@@ -55,7 +55,7 @@ void vcpu_kick(struct vcpu *v);
 void pi_deliver_posted_intr(struct vcpu *v, uint8_t vector);
 void pi_hooks_assign(struct domain *d);
 void pi_hooks_deassign(struct domain *d);
-void pi_pcpu_offline_move(uint32_t from_cpu, uint32_t to_cpu);
+void pi_pcpu_offline_move(uint32_t from_cpu);
 
 #pragma GCC visibility pop
 

@@ -56,7 +56,8 @@ bool pi_blocking_list_del(struct vcpu *v)
             spin_unlock_irqrestore(&pc->pi_block_lock, f);
             return true;
         }
-        /* moved to another list meanwhile (pCPU offline): retry there */
+        /* taken off meanwhile, and on another list since it ran and
+         * blocked again (pi_hooks_deassign from another pCPU): retry there */
         spin_unlock_irqrestore(&pc->pi_block_lock, f);
     }
 }

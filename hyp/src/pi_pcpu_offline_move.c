@@ -1,51 +1,64 @@
 /*
- * pi_pcpu_offline_move.c - a pCPU going offline hands its blocking list to
- * another pCPU [SPEC 7; Xen vmx_pi_desc_fixup].
+ * pi_pcpu_offline_move.c - a pCPU going offline empties its blocking list
+ * [Xen vmx_pi_desc_fixup; Linux arch/x86/kvm/vmx/posted_intr.c].
  *
- * Under both lists' locks (lower pCPU index first), every vCPU on the list of
- * `from_cpu` gets NDST := `to_cpu` and moves to the list of `to_cpu`, the
- * two right after each other so that NDST and list agree for any post. Then
- * ON is looked at: a vCPU with ON set was notified at the departing pCPU (its
- * post came before the NDST rewrite, or its wakeup interrupt is still
- * pending there), so it is woken here, after the locks are dropped; it stays
- * on the new list until its VM entry takes it off.
+ * Rule: the NDST and the blocking list of a blocked vCPU are never changed;
+ * only the vCPU's own pCPU changes them, on its way into and out of HLT
+ * (pi_vcpu_block, pi_do_resume, pi_switch_to), while the vCPU is not blocked
+ * (Linux: only vmx_vcpu_pi_load and pi_enable_wakeup_handler, in the vCPU's
+ * own context, touch its wakeup list and NDST; pi_wakeup_handler only wakes).
+ * A post reads NDST at one instant; list and NDST are two places, and no
+ * order of rewriting them leaves no instant at which a post names a pCPU
+ * whose list does not hold the vCPU. Xen's vmx_pi_desc_fixup moves the
+ * entries with SN set across the rewrite, but a post landing while SN is 1
+ * sets PIR without ON and sends nothing, and the fixup does not look at PIR
+ * after clearing SN: that vCPU sleeps until some later post.
+ *
+ * So the departing pCPU wakes every vCPU on its list (after sched_do_offline
+ * has moved them to run queues of usable pCPUs), with vcpu_wake_recheck: a
+ * woken vCPU runs its VM-entry path on its new pCPU, which takes it off the
+ * list and halts it again there, unless an interrupt arrived, without the
+ * guest seeing its HLT end. Then, as in pi_wakeup_handler (wake before
+ * unlink: a blocked vCPU is on the list NDST names at every instant), the
+ * entries still on the list are unlinked: each belongs to a vCPU that is no
+ * longer blocked and has not yet passed pi_do_resume.
+ *
+ * Nothing adds to the list meanwhile: a vCPU is added only to the list of its
+ * `processor` (pi_vcpu_block), and the departing pCPU is nobody's processor
+ * after sched_do_offline's migration scan and is no migration target while
+ * its offline is pending.
  */
 #include "hyp_core.h"
 #include "pi.h"
 #include "pid.h"
 
-
-void pi_pcpu_offline_move(uint32_t from_cpu, uint32_t to_cpu)
+void pi_pcpu_offline_move(uint32_t from_cpu)
 {
-    HYP_ASSERT(from_cpu != to_cpu);
     struct pcpu *from = &hyp_core.pcpu[from_cpu];
-    struct pcpu *to = &hyp_core.pcpu[to_cpu];
-    struct pcpu *first = from_cpu < to_cpu ? from : to;
-    struct pcpu *second = from_cpu < to_cpu ? to : from;
-    uint32_t woken[HYP_MAX_VCPUS];
+    uint32_t listed[HYP_MAX_VCPUS];
     uint32_t n = 0;
 
-    bool f = spin_lock_irqsave(&first->pi_block_lock);
-    spin_lock(&second->pi_block_lock);
-    while (from->pi_block_head != HYP_INVALID) {
-        struct vcpu *v = &hyp_core.vcpu[from->pi_block_head];
-        pid_update_control(v->pid_pa, PID_NDST_MASK,
-                           (uint64_t)pid_ndst_of_cpu(to_cpu) << PID_NDST_SHIFT);
-        pi_blocking_list_unlink_locked(v, from_cpu);
-        v->pi_prev = HYP_INVALID;
-        v->pi_next = to->pi_block_head;
-        if (to->pi_block_head != HYP_INVALID)
-            hyp_core.vcpu[to->pi_block_head].pi_prev = v->id;
-        to->pi_block_head = v->id;
-        to->pi_block_len++;
-        hyp_atomic_store_n(&v->pi_block_cpu, to_cpu, __ATOMIC_RELEASE);
-        hyp_trace(HYP_TR_BLOCKLIST_ADD, v->id, to_cpu, 0, 0);
-        if (pid_test_on(v->pid_pa))
-            woken[n++] = v->id;
+    bool f = spin_lock_irqsave(&from->pi_block_lock);
+    for (uint32_t id = from->pi_block_head; id != HYP_INVALID; id = hyp_core.vcpu[id].pi_next) {
+        HYP_ASSERT(n < HYP_MAX_VCPUS);
+        listed[n++] = id;
     }
-    spin_unlock(&second->pi_block_lock);
-    spin_unlock_irqrestore(&first->pi_block_lock, f);
+    spin_unlock_irqrestore(&from->pi_block_lock, f);
 
-    for (uint32_t i = 0; i < n; i++)
-        vcpu_wake(&hyp_core.vcpu[woken[i]]);
+    for (uint32_t i = 0; i < n; i++) {
+        struct vcpu *v = &hyp_core.vcpu[listed[i]];
+        HYP_ASSERT(hyp_atomic_load_n(&v->processor, __ATOMIC_ACQUIRE) != from_cpu);
+        vcpu_wake_recheck(v);
+    }
+
+    f = spin_lock_irqsave(&from->pi_block_lock);
+    for (uint32_t i = 0; i < n; i++) {
+        struct vcpu *v = &hyp_core.vcpu[listed[i]];
+        if (v->pi_block_cpu != from_cpu)
+            continue; /* its VM-entry path took it off already */
+        HYP_ASSERT(vcpu_state(v) != HYP_VCPU_BLOCKED);
+        pi_blocking_list_unlink_locked(v, from_cpu);
+    }
+    HYP_ASSERT(from->pi_block_len == 0);
+    spin_unlock_irqrestore(&from->pi_block_lock, f);
 }

@@ -110,8 +110,11 @@ void runq_insert(struct pcpu *pc, struct vcpu *v)
     v->on_runq = true;
 }
 
-/* Queue a boosted vCPU behind the boosted ones, ahead of the others. */
-static void runq_insert_boosted(struct pcpu *pc, struct vcpu *v)
+/* Queue a boosted vCPU behind the boosted ones, ahead of the others.
+ * Always inlined: the port charges cycles per compiled basic block, and the
+ * wake path should not pay for a call because a second caller exists. */
+static inline __attribute__((always_inline)) void runq_insert_boosted(struct pcpu *pc,
+                                                                     struct vcpu *v)
 {
     HYP_ASSERT(spin_is_locked_by_me(&pc->sched_lock));
     if (v->on_runq)
@@ -204,24 +207,70 @@ int vcpu_unpause(struct vcpu *v)
     return 0;
 }
 
+/* Make blocked v runnable (or running again if it is still the current
+ * vCPU of its pCPU `pc`); under v's scheduler lock. Returns true if `pc`
+ * must schedule. Always inlined, like runq_insert_boosted. */
+static inline __attribute__((always_inline)) bool vcpu_unblock_locked(struct pcpu *pc,
+                                                                      struct vcpu *v)
+{
+    if (pc->curr == v->id) {
+        vcpu_set_state(v, HYP_VCPU_RUNNING);
+        return false;
+    }
+    vcpu_set_state(v, HYP_VCPU_RUNNABLE);
+    v->boost = true;
+    runq_insert_boosted(pc, v);
+    return true;
+}
+
 /* Xen vcpu_wake/vcpu_unblock: a blocked vCPU that is still the current one
  * of its pCPU (it has not been switched away yet) simply keeps running;
- * otherwise it becomes runnable on its pCPU, which is asked to schedule. */
+ * otherwise it becomes runnable on its pCPU, which is asked to schedule.
+ * The wake of an interrupt: the interrupt is pending (PIR, VIRR or the
+ * software-pending bits) when the vCPU next enters, so a re-check asked by
+ * vcpu_wake_recheck does not halt it again. */
 void vcpu_wake(struct vcpu *v)
 {
     bool f, kick = false;
     uint32_t cpu = vcpu_schedule_lock(v, &f);
-    struct pcpu *pc = &hyp_core.pcpu[cpu];
-    if (vcpu_state(v) == HYP_VCPU_BLOCKED) {
-        if (pc->curr == v->id) {
-            vcpu_set_state(v, HYP_VCPU_RUNNING);
-        } else {
-            vcpu_set_state(v, HYP_VCPU_RUNNABLE);
-            v->boost = true;
-            runq_insert_boosted(pc, v);
-            kick = true;
-        }
-    }
+    if (vcpu_state(v) == HYP_VCPU_BLOCKED)
+        kick = vcpu_unblock_locked(&hyp_core.pcpu[cpu], v);
+    vcpu_schedule_unlock(cpu, f);
+    if (kick)
+        cpu_raise_softirq(cpu, SOFTIRQ_SCHEDULE);
+}
+
+/* Wake a vCPU blocked in HLT for the hypervisor's own reason, not for an
+ * event (pi_pcpu_offline_move: its blocking list goes away). Its VM-entry
+ * path halts it again, on the pCPU it then runs on, unless an interrupt is
+ * deliverable by then (vm_entry step 2b), so the guest never sees its HLT
+ * end without an interrupt [Linux virt/kvm/kvm_main.c kvm_vcpu_block: after
+ * every wake-up kvm_vcpu_check_block is asked again, and the vCPU blocks
+ * again if nothing is pending]. A vCPU that is not blocked is left alone;
+ * if another wake makes it runnable between the two steps here, the
+ * re-check sees that wake's interrupt, or vcpu_wake_resume cancelled it. */
+void vcpu_wake_recheck(struct vcpu *v)
+{
+    bool f;
+    uint32_t cpu = vcpu_schedule_lock(v, &f);
+    bool blocked = vcpu_state(v) == HYP_VCPU_BLOCKED;
+    if (blocked)
+        hyp_atomic_store_n(&v->hlt_recheck, true, __ATOMIC_RELEASE);
+    vcpu_schedule_unlock(cpu, f);
+    if (blocked)
+        vcpu_wake(v);
+}
+
+/* Wake for an event that leaves no interrupt pending (HYP_CTL_VCPU_WAKE, an
+ * event channel): the guest's HLT ends, so a re-check still to come is
+ * cancelled in the same critical section. */
+void vcpu_wake_resume(struct vcpu *v)
+{
+    bool f, kick = false;
+    uint32_t cpu = vcpu_schedule_lock(v, &f);
+    hyp_atomic_store_n(&v->hlt_recheck, false, __ATOMIC_RELEASE);
+    if (vcpu_state(v) == HYP_VCPU_BLOCKED)
+        kick = vcpu_unblock_locked(&hyp_core.pcpu[cpu], v);
     vcpu_schedule_unlock(cpu, f);
     if (kick)
         cpu_raise_softirq(cpu, SOFTIRQ_SCHEDULE);
@@ -389,17 +438,24 @@ void sched_request_migrate_scan(uint32_t cpu)
     cpu_raise_softirq(cpu, SOFTIRQ_SCHEDULE);
 }
 
-/* This pCPU goes offline: stop running vCPUs, hand every vCPU it owns and
- * its blocking list to another pCPU, and clear the VMCSes active here. */
+/* This pCPU goes offline: stop running vCPUs, move every vCPU it owns to
+ * another pCPU (clearing the VMCSes active here), then empty its blocking
+ * list by waking the vCPUs on it (pi_pcpu_offline_move), which block again
+ * on their new pCPUs.
+ * offline_pending stays set until the hand-over is complete: until then the
+ * pCPU is not usable and sched_pcpu_online refuses it (HYP_EBUSY), as Xen's
+ * cpu_up fails with -EBUSY while cpu_down holds the hotplug lock through its
+ * CPU_DEAD notifiers [Xen xen/common/cpu.c cpu_down, cpu_hotplug_begin]. An
+ * online accepted in the middle would make the pCPU a migration target again
+ * while it is still handing its vCPUs away. */
 static void sched_do_offline(void)
 {
     uint32_t cpu = arch_cpu_id();
     struct pcpu *pc = &hyp_core.pcpu[cpu];
-    uint32_t to = HYP_INVALID;
-    for (uint32_t c = 0; c < hyp_core.nr_pcpus && to == HYP_INVALID; c++)
-        if (c != cpu && pcpu_usable(c))
-            to = c;
-    HYP_ASSERT(to != HYP_INVALID);
+    bool other = false; /* sched_pcpu_offline kept one: the vCPUs' target */
+    for (uint32_t c = 0; c < hyp_core.nr_pcpus && !other; c++)
+        other = c != cpu && pcpu_usable(c);
+    HYP_ASSERT(other);
 
     bool f = spin_lock_irqsave(&pc->sched_lock);
     hyp_atomic_store_n(&pc->online, false, __ATOMIC_RELEASE);
@@ -412,12 +468,12 @@ static void sched_do_offline(void)
         hyp_trace(HYP_TR_SCHEDULE, prev, HYP_INVALID, HYP_SCHED_OFFLINE, 0);
     }
     spin_unlock_irqrestore(&pc->sched_lock, f);
-    hyp_atomic_store_n(&pc->offline_pending, false, __ATOMIC_RELEASE);
 
     sched_migrate_scan();
-    pi_pcpu_offline_move(cpu, to);
+    pi_pcpu_offline_move(cpu);
     hyp_atomic_store_n(&pc->tasklet_work, 0, __ATOMIC_RELEASE);
     HYP_ASSERT(pc->rq_len == 0 && pc->ctx == HYP_INVALID && pc->pi_block_len == 0);
+    hyp_atomic_store_n(&pc->offline_pending, false, __ATOMIC_RELEASE);
 }
 
 /* ---- the scheduler ------------------------------------------------------ */
@@ -593,6 +649,8 @@ int sched_pcpu_offline(uint32_t cpu)
     return rc;
 }
 
+/* HYP_EBUSY while an offline of `cpu` is requested or still handing over
+ * (sched_do_offline), HYP_EEXIST if it is online. */
 int sched_pcpu_online(uint32_t cpu)
 {
     if (cpu >= hyp_core.nr_pcpus)

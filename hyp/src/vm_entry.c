@@ -7,6 +7,11 @@
  *  2. interrupt assist with IF=1: the per-pCPU guest interrupt first
  *     (percpu_virq_assist, which makes its vector pending in the vCPU),
  *     then per irq mode (virq_intr_assist);
+ *  2b. a vCPU woken from HLT for no event (vcpu_wake_recheck) halts again
+ *     here, now that the assist has taken it off any blocking list and
+ *     moved posted vectors into VIRR, unless an interrupt is deliverable:
+ *     the HLT exit's block path runs once more on this pCPU (Linux
+ *     kvm_vcpu_block asks kvm_vcpu_check_block after every wake-up);
  *  3. IF := 0; a softirq raised until here sends us back to process it and
  *     to redo step 2. This is what makes step 2 safe with IF=1: a
  *     notification handled in root mode between steps 2 and 3 leaves its
@@ -29,6 +34,11 @@ void vm_entry(struct vcpu *v)
     timer_arm(pc);                          /* 1 */
     percpu_virq_assist(v);                  /* 2 */
     virq_intr_assist(v);
+    if (hyp_atomic_exchange_n(&v->hlt_recheck, false, __ATOMIC_ACQ_REL) && /* 2b */
+        !virq_events_pending(v)) {
+        vcpu_block(v);
+        return;
+    }
     arch_irq_disable();                     /* 3 */
     if (softirq_pending(cpu)) {
         arch_irq_enable();

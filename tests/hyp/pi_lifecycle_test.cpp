@@ -604,60 +604,127 @@ TEST_F(PiLifecycle, HooksAssignSuppressesRunnableVcpu)
     EXPECT_EQ(nv(v), kNV);
 }
 
-TEST_F(PiLifecycle, PcpuOfflineMovesBlockedVcpusAndRewritesNdst)
+// pCPU offline [Xen vmx_pi_desc_fixup; Linux posted_intr.c]: the departing
+// pCPU never rewrites the NDST or the list of a blocked vCPU (a post reads
+// NDST at one instant and no order of the two rewrites is safe at every
+// instant); it wakes every vCPU on its list, whose VM-entry path on its new
+// pCPU halts it again there unless an interrupt is pending.
+class PiOffline : public PiLifecycle {
+protected:
+    /// v running on pCPU 1, then blocked in HLT there: on pCPU 1's list,
+    /// NDST pCPU 1; pCPU 1 asked to go offline.
+    std::uint32_t blocked_on_departing_pcpu()
+    {
+        std::uint32_t v = running_vcpu(1);
+        m->cpu = 1;
+        m->irq_enabled[1] = false;
+        vcpu_block(&hyp_core.vcpu[v]);
+        m->irq_enabled[1] = true;
+        do_softirq();
+        EXPECT_EQ(state(v), HYP_VCPU_BLOCKED);
+        EXPECT_EQ(hyp_core.vcpu[v].pi_block_cpu, 1u);
+        EXPECT_EQ(ndst(v), xapic_ndst(1));
+        hyp_ctl off = req(HYP_CTL_PCPU_OFFLINE);
+        off.pcpu = 1;
+        EXPECT_EQ(ctl({off}, 0).at(0), 0);
+        return v;
+    }
+    /// After every port call, while v is blocked: it is on exactly the list
+    /// its NDST names, with NV the wakeup vector (what a post at that
+    /// instant relies on). Counts the checks made.
+    void watch_blocked_descriptor(std::uint32_t v)
+    {
+        m->after_call = [this, v](const mock::Call&) {
+            if (state(v) != HYP_VCPU_BLOCKED)
+                return;
+            checks++;
+            std::uint32_t list = hyp_core.vcpu[v].pi_block_cpu;
+            EXPECT_NE(list, HYP_INVALID) << "blocked vCPU on no blocking list";
+            if (list != HYP_INVALID) {
+                EXPECT_EQ(ndst(v), xapic_ndst(list)) << "NDST names another pCPU than its list";
+            }
+            EXPECT_EQ(nv(v), kWV);
+        };
+    }
+    long checks = 0;
+    bool entered = false;
+    void count_vm_entries()
+    {
+        m->on_vm_enter = [this](arch_vm_exit* e) {
+            entered = true;
+            e->reason = EXIT_REASON_HLT;
+            return true;
+        };
+    }
+};
+
+TEST_F(PiOffline, BlockedVcpusAreWokenNotRewrittenAndHaltAgainOnTheirNewPcpu)
 {
     init(2);
-    std::uint32_t v = running_vcpu(1);
-    std::uint32_t w = add_vcpu(1);
-    m->cpu = 1;
-    m->irq_enabled[1] = false;
-    vcpu_block(&hyp_core.vcpu[v]);
-    m->irq_enabled[1] = true;
-    do_softirq();
-    ASSERT_EQ(hyp_core.vcpu[v].pi_block_cpu, 1u);
-    ASSERT_EQ(ndst(v), xapic_ndst(1));
-    hyp_ctl off = req(HYP_CTL_PCPU_OFFLINE);
-    off.pcpu = 1;
-    ASSERT_EQ(ctl({off}, 0).at(0), 0);
+    std::uint32_t v = blocked_on_departing_pcpu();
+    std::uint32_t w = add_vcpu(1);  // never unpaused: moves with the others
+    watch_blocked_descriptor(v);
     m->log.clear();
     m->cpu = 1;
     do_softirq();
     EXPECT_FALSE(hyp_core.pcpu[1].online);
+    EXPECT_FALSE(hyp_core.pcpu[1].offline_pending) << "hand-over complete";
+    EXPECT_EQ(hyp_core.pcpu[1].pi_block_len, 0u);
+    EXPECT_EQ(hyp_core.vcpu[w].processor, 0u);
+    EXPECT_GE(m->find("vmclear", vmcs_pa(v)), 0) << "VMCS cleared on the departing pCPU";
+    EXPECT_LT(m->find("cmpxchg64", pid_pa(v) + 32), 0) << "the departing pCPU leaves the PID alone";
+    EXPECT_EQ(state(v), HYP_VCPU_RUNNABLE);
+    EXPECT_EQ(hyp_core.vcpu[v].processor, 0u);
+    EXPECT_TRUE(hyp_core.vcpu[v].on_runq);
+    EXPECT_TRUE(hyp_core.vcpu[v].hlt_recheck);
+    EXPECT_EQ(hyp_core.vcpu[v].pi_block_cpu, HYP_INVALID);
+    EXPECT_EQ(ndst(v), xapic_ndst(1)) << "rewritten by its new pCPU, not by the departing one";
+    long woken = m->find("tr_vcpu_state", v);
+    long unlinked = m->find("tr_blocklist_del", v);
+    ASSERT_GE(woken, 0);
+    EXPECT_GT(unlinked, woken) << "woken before taken off the list";
+
+    // pCPU 0 switches to it; its entry path finds nothing pending and halts
+    // it again, without entering the guest
+    count_vm_entries();
+    loop(0);
+    EXPECT_FALSE(entered) << "the guest does not see its HLT end";
+    EXPECT_EQ(state(v), HYP_VCPU_BLOCKED);
+    EXPECT_FALSE(hyp_core.vcpu[v].hlt_recheck);
     EXPECT_EQ(hyp_core.vcpu[v].pi_block_cpu, 0u);
     EXPECT_EQ(ndst(v), xapic_ndst(0));
     EXPECT_EQ(nv(v), kWV);
-    EXPECT_EQ(hyp_core.vcpu[v].processor, 0u);
-    EXPECT_EQ(hyp_core.vcpu[w].processor, 0u);
-    EXPECT_EQ(hyp_core.pcpu[1].pi_block_len, 0u);
-    EXPECT_GE(m->find("vmclear", vmcs_pa(v)), 0) << "VMCS cleared on the departing pCPU";
+    EXPECT_FALSE(sn(v));
+    loop(0);
+    EXPECT_EQ(hyp_core.pcpu[0].curr, HYP_INVALID) << "switched away: blocked";
+
     // a post now notifies pCPU 0, whose wakeup handler finds v
     ASSERT_TRUE(mock::vtd_post(pid_pa(v), 0x61));
     m->cpu = 0;
     m->irq_enabled[0] = false;
     hyp_do_irq(kWV);
+    m->irq_enabled[0] = true;
     EXPECT_EQ(state(v), HYP_VCPU_RUNNABLE);
-    EXPECT_TRUE(hyp_core.vcpu[v].on_runq);
+    EXPECT_FALSE(hyp_core.vcpu[v].hlt_recheck);
+    loop(0);
+    EXPECT_TRUE(entered) << "woken by an interrupt: the guest runs";
+    EXPECT_TRUE(virr(v, 0x61));
+    m->after_call = nullptr;
+    EXPECT_GT(checks, 0);
 }
 
-TEST_F(PiLifecycle, PcpuOfflineWakesVcpuWhosePostRacedTheMove)
+TEST_F(PiOffline, PostDuringTheHandOverMakesTheWokenVcpuEnterTheGuest)
 {
     init(2);
-    std::uint32_t v = running_vcpu(1);
-    m->cpu = 1;
-    m->irq_enabled[1] = false;
-    vcpu_block(&hyp_core.vcpu[v]);
-    m->irq_enabled[1] = true;
-    do_softirq();
-    hyp_ctl off = req(HYP_CTL_PCPU_OFFLINE);
-    off.pcpu = 1;
-    ASSERT_EQ(ctl({off}, 0).at(0), 0);
+    std::uint32_t v = blocked_on_departing_pcpu();
     bool posted = false;
     m->after_call = [&](const mock::Call& c) {
-        // the post lands after the first look at ON, before NDST is
-        // rewritten: it notifies the departing pCPU
-        if (!posted && c.name == "read64" && c.a == pid_pa(v) + 32 && m->cpu == 1 &&
-            !hyp_core.pcpu[1].online) {
+        // the post lands once the departing pCPU has woken v, before it
+        // takes v off its list: NDST still names the departing pCPU
+        if (!posted && c.name == "tr_vcpu_state" && c.a == v && c.c == HYP_VCPU_RUNNABLE &&
+            m->cpu == 1) {
             posted = true;
+            EXPECT_EQ(hyp_core.vcpu[v].pi_block_cpu, 1u);
             EXPECT_TRUE(mock::vtd_post(pid_pa(v), 0x61));
             EXPECT_EQ(ndst(v), xapic_ndst(1));
         }
@@ -666,9 +733,70 @@ TEST_F(PiLifecycle, PcpuOfflineWakesVcpuWhosePostRacedTheMove)
     do_softirq();
     m->after_call = nullptr;
     ASSERT_TRUE(posted);
-    EXPECT_EQ(state(v), HYP_VCPU_RUNNABLE) << "its wakeup went to the departing pCPU";
-    EXPECT_EQ(hyp_core.vcpu[v].pi_block_cpu, 0u) << "off the list at its VM entry";
+    EXPECT_EQ(hyp_core.pcpu[1].pi_block_len, 0u);
+    // the notification reached the departing pCPU: its handler finds an
+    // empty list, which is harmless, v is runnable already
+    m->cpu = 1;
+    m->irq_enabled[1] = false;
+    hyp_do_irq(kWV);
+    m->irq_enabled[1] = true;
+    count_vm_entries();
+    loop(0);
+    EXPECT_TRUE(entered) << "an interrupt is pending: no second halt";
+    EXPECT_TRUE(virr(v, 0x61));
     EXPECT_EQ(ndst(v), xapic_ndst(0));
+}
+
+TEST_F(PiOffline, EventChannelWakeCancelsTheRecheck)
+{
+    init(2);
+    std::uint32_t v = blocked_on_departing_pcpu();
+    m->cpu = 1;
+    do_softirq();
+    ASSERT_TRUE(hyp_core.vcpu[v].hlt_recheck);
+    hyp_ctl wake = req(HYP_CTL_VCPU_WAKE);
+    wake.vcpu = v;
+    ASSERT_EQ(ctl({wake}, 0).at(0), 0);
+    EXPECT_FALSE(hyp_core.vcpu[v].hlt_recheck);
+    count_vm_entries();
+    loop(0);
+    EXPECT_TRUE(entered) << "the guest's HLT ends for the event";
+}
+
+TEST_F(PiOffline, RecheckLeavesAVcpuThatIsNotBlockedAlone)
+{
+    init(1);
+    std::uint32_t v = running_vcpu(0);
+    vcpu_wake_recheck(&hyp_core.vcpu[v]);
+    EXPECT_FALSE(hyp_core.vcpu[v].hlt_recheck);
+    EXPECT_EQ(state(v), HYP_VCPU_RUNNING);
+}
+
+TEST_F(PiOffline, OnlineIsRefusedUntilTheHandOverIsComplete)
+{
+    init(2);
+    std::uint32_t v = blocked_on_departing_pcpu();
+    std::vector<std::int32_t> during;
+    bool asked = false;
+    m->after_call = [&](const mock::Call& c) {
+        // pcpu_online arrives while pCPU 1 is moving its vCPUs away
+        if (!asked && c.name == "tr_migrate" && c.a == v && m->cpu == 1) {
+            asked = true;
+            hyp_ctl on = req(HYP_CTL_PCPU_ONLINE);
+            on.pcpu = 1;
+            during = ctl({on}, 0);
+        }
+    };
+    m->cpu = 1;
+    do_softirq();  // sched_do_offline's assertions hold: nothing came back
+    m->after_call = nullptr;
+    ASSERT_TRUE(asked);
+    EXPECT_EQ(during.at(0), HYP_EBUSY);
+    EXPECT_FALSE(sched_pcpu_usable(1));
+    EXPECT_EQ(hyp_core.pcpu[1].rq_len, 0u);
+    hyp_ctl on = req(HYP_CTL_PCPU_ONLINE);
+    on.pcpu = 1;
+    EXPECT_EQ(ctl({on}, 0).at(0), 0) << "accepted once the offline is complete";
 }
 
 TEST_F(PiLifecycle, LastOnlinePcpuCannotGoOffline)
