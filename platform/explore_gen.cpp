@@ -342,8 +342,20 @@ private:
     YAML::Node events() {
         YAML::Node out(YAML::NodeType::Sequence);
         const std::uint64_t n = r_.in(0, lim_.events);
+        // Races need events close together: a third of the events land within
+        // a few thousand cycles after another one (an online right behind an
+        // offline, a pin during a block, ...).
         std::set<std::uint64_t> cycles;
-        for (std::uint64_t i = 0; i < n; ++i) cycles.insert(r_.in(5000, duration_ - 1));
+        for (std::uint64_t i = 0; i < n; ++i) {
+            std::uint64_t at = r_.in(5000, duration_ - 1);
+            if (!cycles.empty() && r_.chance(35)) {
+                auto it = cycles.lower_bound(at);
+                if (it == cycles.end()) --it;
+                at = std::min(duration_ - 1, *it + r_.in(1, 3000));
+            }
+            cycles.insert(at);
+        }
+        event_cycles_.assign(cycles.begin(), cycles.end());
         std::vector<bool> online(pcpus_, true);
         std::vector<bool> assigned(nics_.size(), true);
         for (std::uint64_t at : cycles) {
@@ -432,6 +444,7 @@ private:
     std::vector<VcpuInfo> vcpus_;
     std::vector<Nic> nics_;
     std::vector<std::pair<std::string, std::uint64_t>> guest_devices_;
+    std::vector<std::uint64_t> event_cycles_;
 };
 
 }  // namespace
