@@ -65,7 +65,10 @@ void PiCoverage::on_event(const Event& e) {
             else if (diff >> 16 & 0xFF) what = PiAccess::HypNv;
             else if (diff & 2) what = PiAccess::HypSn;
             else what = PiAccess::HypOn;
-            access(e.unit, what, agent, e.cycle, -1);
+            // The event does not say which pCPU's software wrote; the pCPU
+            // the vCPU last ran or was scheduled on nearly always did (a
+            // guess that only steers perturbations).
+            access(e.unit, what, agent, e.cycle, agent == kAgentSoftware ? v.pcpu : -1);
             if (e.b == 4) {
                 v.control = e.d;
                 record_state(v);
@@ -75,6 +78,7 @@ void PiCoverage::on_event(const Event& e) {
         case EventKind::HypVcpuState: {
             VcpuView& v = vcpus_[e.unit];
             v.state = static_cast<std::uint32_t>(e.b);
+            v.pcpu = static_cast<int>(e.c);
             access(e.unit, PiAccess::HypState, kAgentSoftware, e.cycle, static_cast<int>(e.c));
             record_state(v);
             break;
@@ -89,6 +93,9 @@ void PiCoverage::on_event(const Event& e) {
             record_state(v);
             break;
         }
+        case EventKind::HypSchedule:
+            if (e.b < (1u << 16)) vcpus_[static_cast<std::uint32_t>(e.b)].pcpu = static_cast<int>(e.unit);
+            break;
         case EventKind::HypIrteWrite:
             access(kIrteObject | (e.a & 0xFFFFFFFFull), PiAccess::HypIrteWrite, kAgentSoftware, e.cycle,
                    static_cast<int>(e.unit));

@@ -86,6 +86,7 @@ private:
         std::uint64_t control = 0;
         bool listed = false;
         int last = -1;  ///< state id last recorded
+        int pcpu = -1;  ///< pCPU it last ran or was scheduled on
     };
     struct LastAccess {
         PiAccess what{};
