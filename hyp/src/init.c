@@ -36,6 +36,7 @@ static void vcpu_reset(struct vcpu *v, uint32_t id)
         v->pending[i] = 0;
     for (uint32_t i = 0; i < 8; i++)
         v->vlapic_isr[i] = 0;
+    v->vlapic_icr_hi = 0;
     v->intr_window_requested = false;
     v->ppi.pending = v->ppi.active = false;
     v->ppi_eoi_exit_vector = 0;
