@@ -171,7 +171,7 @@ void check_accepted(const pisim::Scenario& s) {
 
     // Expectations and oracle bounds.
     for (const auto& v : s.expect.violations)
-        CHECK(std::find(oracle_names().begin(), oracle_names().end(), v) != oracle_names().end());
+        CHECK(std::find(pisim::oracle_names().begin(), pisim::oracle_names().end(), v) != pisim::oracle_names().end());
     CHECK(s.oracles.delivery >= 1 && s.oracles.wakeup >= 1);
     if (s.expect.vtd_faults)
         for (const auto& [reason, n] : *s.expect.vtd_faults) {

@@ -88,7 +88,7 @@
 #define APIC_ICR2 0x310u
 #define APIC_REG_WORD(base, v) ((base) + (((uint32_t)(v) & 0xE0u) >> 1))
 
-/* APIC-access exit qualification [SDM 27.2.1, table 27-6]: offset 11:0,
+/* APIC-access exit qualification [SDM 27.2.1]: offset 11:0,
  * access type 15:12 (1 = linear write). pisim's CPU model puts the data a
  * fault-like write carried in bits 63:32 (model/cpu/apic_write.cpp). */
 #define APIC_ACCESS_OFFSET_MASK 0xFFFull
