@@ -177,7 +177,7 @@ void Machine::ScenarioDriver::bind_msi(const DeviceSpec& d, const MsiBinding& b)
         if (!m_.hyp->msi_message(rid, index, &msg)) return;
         Nic& nic = *m_.nics_[dev_index];
         m_.hub_.tracker.bind(rid, index, vcpu, gv);
-        m_.oracles_now().bind(rid, index, vcpu, gv);
+        m_.oracles_now().bind(rid, index, vcpu, gv, msg.address, msg.data);
         nic.msix_program(index, msg.address, msg.data);
         nic.msix_mask(index, false);
         forge_copies(m_.s_.devices[dev_index].name, index, msg);

@@ -29,11 +29,14 @@ std::uint8_t nv_of(std::uint64_t control) { return static_cast<std::uint8_t>(con
 
 Oracles::Oracles(OracleConfig cfg) : cfg_(std::move(cfg)) {
     vtd_pi_ = cfg_.irq_mode == "vtd-pi";
+    posting_ = vtd_pi_ || cfg_.irq_mode == "cpu-pi";
     const std::size_t n = cfg_.apic_ids.size();
     current_vmcs_.assign(n, -1);
     percpu_pending_.assign(n, 0);
     offline_requested_.assign(n, false);
     offline_.assign(n, false);
+    nv_inflight_.assign(n, 0);
+    nv_pending_.assign(n, false);
 }
 
 void Oracles::add_vcpu(int vcpu, std::uint32_t domain, std::uint64_t pid) {
@@ -70,8 +73,10 @@ bool Oracles::hooks_active(std::uint32_t domain) const {
     return false;
 }
 
-void Oracles::bind(std::uint32_t rid, std::uint32_t index, int vcpu, std::uint8_t vector) {
+void Oracles::bind(std::uint32_t rid, std::uint32_t index, int vcpu, std::uint8_t vector, std::uint64_t address,
+                   std::uint32_t data) {
     bindings_[{rid, index}] = {vcpu, vector};
+    if (address) messages_[{address, data}] = {rid, index};
     auto r = rebinding_.find({rid, index});
     if (r == rebinding_.end()) return;
     auto& list = r->second;
@@ -228,8 +233,14 @@ void Oracles::on_device_write(const Event& e) {
         return;
     }
     o.source = Source::Device;
-    if (auto b = bindings_.find({rid, index}); b != bindings_.end())
-        o.targets.push_back({b->second.first, b->second.second});
+    auto b = bindings_.find({rid, index});
+    if (b == bindings_.end()) {
+        // Another entry's programmed message (a forged copy): aimed where
+        // that entry's interrupts go.
+        auto m = messages_.find({e.a, static_cast<std::uint32_t>(e.b)});
+        if (m != messages_.end()) b = bindings_.find(m->second);
+    }
+    if (b != bindings_.end()) o.targets.push_back({b->second.first, b->second.second});
     if (auto r = rebinding_.find({rid, index}); r != rebinding_.end())
         for (const auto& [vcpu, vector] : r->second)
             if (std::none_of(o.targets.begin(), o.targets.end(),
@@ -297,6 +308,28 @@ void Oracles::on_vtd_post(const Event& e) {
                     fmt::format("post to blocked vCPU {}: NDST names pCPU {} but the vCPU is on {} blocking list(s){}",
                                 vcpu, dst, v.lists.size(),
                                 v.lists.empty() ? std::string() : fmt::format(" (first: pCPU {})", *v.lists.begin())));
+    }
+    tag_msi_.erase(e.tag);
+}
+
+// vtd.remap (non-posting modes): the interrupt passed VT-d to a host vector;
+// the hypervisor delivers it to the vCPU it is aimed at, which must belong
+// to the device's domain (isolation).
+void Oracles::on_vtd_remap(const Event& e) {
+    auto dev = tag_msi_.find(e.tag);
+    for (Obligation& o : open_) {
+        if (o.tag != e.tag || !e.tag) continue;
+        o.remapped = true;
+        if (dev == tag_msi_.end() || o.host) continue;
+        auto dd = device_domain_.find(dev->second.first);
+        const int dom = dd == device_domain_.end() ? -1 : dd->second;
+        for (const Target& t : o.targets) {
+            auto tv = vcpus_.find(t.unit);
+            if (tv != vcpus_.end() && (dom < 0 || tv->second.domain != static_cast<std::uint32_t>(dom)))
+                violate(e, "isolation", t.unit,
+                        fmt::format("device {} (domain {}) had vector {:#04x} of vCPU {} (domain {}) remapped for it",
+                                    bdf(dev->second.first), dom, t.vector, t.unit, tv->second.domain));
+        }
     }
     tag_msi_.erase(e.tag);
 }
@@ -490,17 +523,24 @@ void Oracles::on_vm_entry(const Event& e) {
             violate(e, "descriptor_state", vcpu,
                     fmt::format("VM entry of vCPU {} while on the blocking list of pCPU {}", vcpu, *v.lists.begin()));
     }
-    // stranded_pir: PIR bits with ON clear at the previous entry still there.
-    if (!(v.control & kOn)) {
+    // stranded_pir: PIR bits with ON clear at the previous entry still there,
+    // and no notification on its way to take them.
+    const bool notified = e.unit < nv_inflight_.size() && (nv_inflight_[e.unit] > 0 || nv_pending_[e.unit]);
+    if (!posting_) {
+        // no posted-interrupt processing: the CPU never reads PIR
+    } else if (!(v.control & kOn) && notified) {
+        v.stranded = v.pir;
+    } else if (!(v.control & kOn)) {
         std::string left;
         for (int w = 0; w < 4; ++w)
             for (std::uint64_t bits = v.pir[w] & v.stranded[w]; bits; bits &= bits - 1)
                 left += fmt::format("{}{:#04x}", left.empty() ? "" : " ", w * 64 + __builtin_ctzll(bits));
         if (!left.empty())
             violate(e, "stranded_pir", vcpu,
-                    fmt::format("VM entry of vCPU {} with ON=0 and PIR vector(s) {} set since before its previous "
-                                "VM entry (also with ON=0): posted-interrupt processing never takes them",
-                                vcpu, left));
+                    fmt::format("VM entry of vCPU {} on pCPU {} with ON=0 and PIR vector(s) {} set since before its "
+                                "previous VM entry (also with ON=0), and no notification on its way: posted-interrupt "
+                                "processing never takes them",
+                                vcpu, e.unit, left));
         v.stranded = v.pir;
     } else {
         v.stranded = {};
@@ -618,6 +658,23 @@ void Oracles::on_irte_fetch(const Event& e) {
                         e.a, e.c, e.d, s.half_update[0], s.half_update[1]));
 }
 
+// apic.send of the notification vector: on its way to the pCPUs it names
+// [SDM 10.6.1: shorthand 01 self, 10 all, 11 all but self].
+void Oracles::on_apic_send(const Event& e) {
+    if (e.b != cfg_.notification_vector) return;
+    const std::uint64_t broadcast = cfg_.x2apic ? 0xFFFFFFFFull : 0xFFull;
+    for (std::size_t p = 0; p < nv_inflight_.size(); ++p) {
+        bool hit;
+        switch (e.c) {
+            case 1: hit = p == e.unit; break;
+            case 2: hit = true; break;
+            case 3: hit = p != e.unit; break;
+            default: hit = !e.d && (e.a == broadcast || cfg_.apic_ids[p] == e.a); break;
+        }
+        if (hit) ++nv_inflight_[p];
+    }
+}
+
 // ---- dispatch -------------------------------------------------------------
 
 void Oracles::on_event(const Event& e) {
@@ -631,9 +688,7 @@ void Oracles::on_event(const Event& e) {
             on_vtd_post(e);
             break;
         case EventKind::VtdRemap:
-            for (Obligation& o : open_)
-                if (o.tag == e.tag && e.tag) o.remapped = true;
-            tag_msi_.erase(e.tag);
+            on_vtd_remap(e);
             break;
         case EventKind::VtdFault:
             for (std::size_t i = open_.size(); i-- > 0;)
@@ -669,10 +724,24 @@ void Oracles::on_event(const Event& e) {
             deliver_guest(e, vcpu, static_cast<std::uint8_t>(e.a));
             break;
         }
+        case EventKind::ApicSend:
+            on_apic_send(e);
+            break;
+        case EventKind::VtdNotify:
+            if (e.b == cfg_.notification_vector) {
+                const int p = pcpu_of_apic(static_cast<std::uint32_t>(e.a));
+                if (p >= 0) ++nv_inflight_[static_cast<std::size_t>(p)];
+            }
+            break;
         case EventKind::ApicDispatch:
+            if (e.a == cfg_.notification_vector && e.unit < nv_pending_.size()) nv_pending_[e.unit] = false;
             deliver_host(e, e.unit, static_cast<std::uint8_t>(e.a));
             break;
         case EventKind::ApicAccept:
+            if (e.a == cfg_.notification_vector && e.unit < nv_inflight_.size()) {
+                if (nv_inflight_[e.unit]) --nv_inflight_[e.unit];
+                nv_pending_[e.unit] = true;
+            }
             if (e.unit < offline_.size() && offline_[e.unit] && e.a != cfg_.percpu_vector)
                 violate(e, "offline_pcpu", -1,
                         fmt::format("offline pCPU {} accepted vector {:#04x}", e.unit, e.a));

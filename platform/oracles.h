@@ -8,8 +8,9 @@
 //  - a device's MSI write (nic.msi_write) of an MSI-X entry bound to a vCPU
 //    and guest vector (while a reprogram_irte of the entry is in flight, the
 //    old and the new binding both count, until VT-d's post names one); a write
-//    of an unbound entry (a hostile device's forged message) is aimed where
-//    VT-d posts it (vtd.post). A host-owned device's write is aimed at its
+//    of an unbound entry (a hostile device's forged message) is aimed at the
+//    binding of the entry the hypervisor programmed that message for, if
+//    any, else where VT-d posts it (vtd.post). A host-owned device's write is aimed at its
 //    host vector on the pCPU its binding names;
 //  - a guest's write of ICR or SELF IPI (guest.ipi, recorded by the CPU model
 //    at the write whether it is virtualized or exits): fixed delivery mode,
@@ -64,7 +65,8 @@
 //                     SN = 0, NDST = this pCPU, the vCPU on no blocking list;
 //                     at every post to a blocked vCPU: on exactly the blocking
 //                     list of pCPU NDST with NV = wakeup vector;
-//  isolation          a device's interrupt is posted only into a vCPU of the
+//  isolation          a device's interrupt passes VT-d (posted, or remapped for
+//                     the hypervisor to deliver) only to a vCPU of the
 //                     domain the device is assigned to;
 //  blocking_list      no double add, no removal of an absent entry;
 //  ndst_online        whenever VT-d's next post would notify through a PID -
@@ -83,9 +85,13 @@
 //                     per-pCPU source's vector and handler (a source private
 //                     to the pCPU that keeps firing; the firing is dropped
 //                     there: no context is resident);
-//  stranded_pir       at a VM entry with ON = 0, no PIR bit is set that was
+//  stranded_pir       (posting modes, where the CPU processes PIR) at a VM
+//                     entry with ON = 0, no PIR bit is set that was
 //                     already set with ON = 0 at the vCPU's previous VM entry
-//                     and never cleared since: VM entry does not read the PID
+//                     and never cleared since, unless a notification-vector
+//                     interrupt is on its way to or pending at this pCPU's
+//                     local APIC (posted-interrupt processing takes the whole
+//                     PIR when it arrives): VM entry does not read the PID
 //                     [SDM 29.6], so a PIR bit with ON clear must be picked up
 //                     by the first entry pass after it appears (the core's
 //                     self-notification, pi_vm_entry_check.c);
@@ -168,8 +174,10 @@ public:
     /// Device `rid`'s deassignment was requested (the hooks may go now).
     void deassign_requested(std::uint32_t rid);
     /// The vCPU and guest vector a device MSI-X entry is bound to (the
-    /// binding took effect: it replaces every earlier one).
-    void bind(std::uint32_t rid, std::uint32_t index, int vcpu, std::uint8_t vector);
+    /// binding took effect: it replaces every earlier one), and the MSI
+    /// message the hypervisor programmed for it (address 0: not known).
+    void bind(std::uint32_t rid, std::uint32_t index, int vcpu, std::uint8_t vector, std::uint64_t address = 0,
+              std::uint32_t data = 0);
     /// A reprogramming of the entry to (vcpu, vector) was requested: until it
     /// takes effect (bind), the entry's interrupts may reach either target.
     void rebinding(std::uint32_t rid, std::uint32_t index, int vcpu, std::uint8_t vector);
@@ -266,6 +274,7 @@ private:
     void arm_wakeup(int vcpu, std::uint64_t from);
     void on_device_write(const Event& e);
     void on_vtd_post(const Event& e);
+    void on_vtd_remap(const Event& e);
     void on_guest_ipi(const Event& e);
     void on_percpu_status(const Event& e);
     // the other invariants
@@ -279,6 +288,7 @@ private:
 
     OracleConfig cfg_;
     bool vtd_pi_ = false;
+    bool posting_ = false;  ///< vtd-pi or cpu-pi: posted-interrupt processing
     std::map<int, VcpuView> vcpus_;
     std::map<std::uint32_t, std::vector<int>> domain_vcpus_;  ///< by index
     std::map<std::uint64_t, int> pid_owner_;
@@ -286,6 +296,8 @@ private:
     std::set<std::uint32_t> deassigning_;
     std::map<std::uint32_t, std::uint8_t> percpu_gvec_;  ///< by domain
     std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<int, std::uint8_t>> bindings_;
+    /// Programmed MSI message (address, data) -> the entry it was programmed for.
+    std::map<std::pair<std::uint64_t, std::uint32_t>, std::pair<std::uint32_t, std::uint32_t>> messages_;
     std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<std::pair<int, std::uint8_t>>> rebinding_;
     std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<std::uint32_t, std::uint8_t>> host_bindings_;
     /// Interrupts between the device's write and the post/remap: tag ->
@@ -298,6 +310,9 @@ private:
     std::vector<int> current_vmcs_;              ///< vCPU whose VMCS is current, -1 none
     std::vector<std::uint64_t> percpu_pending_;  ///< status word set since (0 = clear)
     std::vector<bool> offline_requested_, offline_;
+    std::vector<std::uint32_t> nv_inflight_;  ///< notification-vector messages sent to it, not yet accepted
+    std::vector<bool> nv_pending_;            ///< notification vector in its IRR
+    void on_apic_send(const Event& e);
     std::map<std::uint32_t, std::set<int>> touched_;  ///< by blocking list: vCPUs added/removed since its last release
     std::map<std::uint32_t, IrteState> irtes_;
     std::vector<Violation> violations_;

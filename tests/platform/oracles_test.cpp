@@ -241,6 +241,18 @@ TEST(PlatformOracles, PostIntoAnotherDomainIsAnIsolationViolation) {
     EXPECT_EQ(f.names(), Names{"isolation"});
 }
 
+TEST(PlatformOracles, AForgedCopyOfAProgrammedMessageIsAimedAtItsEntry) {
+    Fixture f("apicv");
+    f.o.bind(kNic, 0, 0, 0x40, 0xFEE00018, 0);  // the message programmed for entry 0
+    f.o.add_vcpu(2, 2, 0x3000);
+    f.o.assign_device(0x300, 2);
+    f.entry(5, 0);
+    f.on(ev(100, EventKind::NicMsiWrite, 0x300, 0xFEE00018, 0, 1, 0, 0, 9));  // domain 2's device copies it
+    f.on(ev(700, EventKind::VtdRemap, 0, 0, 0, 0x60, 0, 0, 9));                // VT-d lets it through
+    f.isr(900, 0, 0x40);
+    EXPECT_EQ(f.names(), Names{"isolation"}) << "delivered to domain 1's vCPU, not spurious, but across domains";
+}
+
 TEST(PlatformOracles, GuestIpisAreAimedByDestinationShorthandAndBroadcast) {
     Fixture f;
     f.entry(5, 0, 0);
@@ -448,6 +460,20 @@ TEST(PlatformOracles, APirBitWithOnClearMustNotOutliveOneEntryPass) {
     g.entry(60, 0);  // still there, still ON=0
     ASSERT_EQ(g.names(), Names{"stranded_pir"});
     EXPECT_NE(g.o.violations()[0].message.find("0x45"), std::string::npos);
+
+    Fixture k;  // still there, but this pass sent the pCPU a notification
+    k.pid(10, control(false, false, kNv, 0));
+    k.pir(20, 1, 1u << 5);
+    k.entry(30, 0);
+    k.exit(50, 0, 1);
+    k.on(ev(55, EventKind::ApicSend, 0, 0, kNv, 1));  // self-IPI of the notification vector
+    k.entry(60, 0);
+    EXPECT_TRUE(k.o.violations().empty());
+    k.on(ev(1055, EventKind::ApicAccept, 0, kNv));  // (arrives in the guest, taken at once)
+    k.on(ev(1055, EventKind::ApicDispatch, 0, kNv));
+    k.exit(1100, 0, 1);
+    k.entry(1200, 0);  // not taken: PIR still set, nothing on its way
+    EXPECT_EQ(k.names(), Names{"stranded_pir"});
 
     Fixture h;  // set anew between the two entries: a new first pass
     h.pid(10, control(false, false, kNv, 0));
