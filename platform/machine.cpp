@@ -86,6 +86,12 @@ void EventHub::release(std::uint64_t upto) {
 
 void EventHub::flush() { release(~0ull); }
 
+void EventHub::catch_up() {
+    const std::uint64_t now = now_cycles();
+    if (now > now_) now_ = now;
+    release(now);
+}
+
 void EventHub::process(const Event& e, bool hyp_violation) {
     if (hyp_violation) {
         if (trace) trace->record_violation(e);
@@ -172,7 +178,7 @@ void Machine::ScenarioDriver::bind_msi(const DeviceSpec& d, const MsiBinding& b)
         if (!m_.hyp->msi_message(rid, index, &msg)) return;
         Nic& nic = *m_.nics_[dev_index];
         m_.hub_.tracker.bind(rid, index, vcpu, gv);
-        m_.hub_.oracles->bind(rid, index, vcpu, gv);
+        m_.oracles_now().bind(rid, index, vcpu, gv, msg.address, msg.data);
         nic.msix_program(index, msg.address, msg.data);
         nic.msix_mask(index, false);
         forge_copies(m_.s_.devices[dev_index].name, index, msg);
@@ -192,7 +198,8 @@ void Machine::ScenarioDriver::bind_host_msi(const DeviceSpec& d, const MsiBindin
     std::size_t dev_index = static_cast<std::size_t>(&d - m_.s_.devices.data());
     const std::uint32_t rid = d.requester_id, index = b.vector_index;
     const std::uint8_t hvec = b.guest_vector;
-    m_.post_ctl(control_pcpu(), c, [this, dev_index, rid, index, hvec](std::int32_t r) {
+    const std::uint32_t pcpu = b.pcpu;
+    m_.post_ctl(control_pcpu(), c, [this, dev_index, rid, index, hvec, pcpu](std::int32_t r) {
         if (r != 0) {
             m_.hyp_assert_failed("HYP_CTL_BIND_HOST_MSI of device " + std::to_string(rid) + " vector " +
                                  std::to_string(index) + " failed: " + std::to_string(r));
@@ -202,6 +209,7 @@ void Machine::ScenarioDriver::bind_host_msi(const DeviceSpec& d, const MsiBindin
         if (!m_.hyp->msi_message(rid, index, &msg)) return;
         Nic& nic = *m_.nics_[dev_index];
         m_.hub_.tracker.bind_host(rid, index, hvec);
+        m_.oracles_now().bind_host(rid, index, pcpu, hvec);
         nic.msix_program(index, msg.address, msg.data);
         nic.msix_mask(index, false);
         forge_copies(m_.s_.devices[dev_index].name, index, msg);
@@ -231,7 +239,15 @@ void Machine::ScenarioDriver::corrupt(const TimedEvent& t) {
         if (!dev || !m_.hyp->msi_message(dev->requester_id, t.vector_index, &msg)) return;
         const vtd::InterruptRequest req = vtd::decode_interrupt_request(msg.address, msg.data);
         if (req.format != vtd::MsiFormat::Remappable || req.index >= MemoryMap::irt_entries) return;
-        pa = MemoryMap::irt_base + vtd::kIrteBytes * req.index + 8 * t.word;
+        // One 128-bit write of the whole entry (the stray write changes one
+        // word of it): the entry stays one software update for torn_irte.
+        const std::uint64_t entry = MemoryMap::irt_base + vtd::kIrteBytes * req.index;
+        std::uint64_t words[2];
+        m_.mem.read(entry, words, sizeof words);
+        words[t.word & 1] |= t.set_bits;
+        m_.mem.set_agent(PhysMem::Agent::Software);
+        m_.mem.write(entry, words, sizeof words);
+        return;
     } else {
         const int g = m_.s_.vcpu_global(t.vcpu);
         assert(g >= 0 && static_cast<std::size_t>(g) < m_.vcpu_storage_.size());
@@ -251,7 +267,11 @@ void Machine::ScenarioDriver::main() {
         c.op = HYP_CTL_PERCPU_VIRQ;
         c.domain = d.id;
         c.vector = d.percpu_vector;
-        m_.post_ctl(control_pcpu(), c, nullptr);
+        const std::uint32_t dom = d.id;
+        const std::uint8_t gvec = d.percpu_vector;
+        m_.post_ctl(control_pcpu(), c, [this, dom, gvec](std::int32_t r) {
+            if (r == 0) m_.oracles_now().set_percpu_vector(dom, gvec);
+        });
     }
     {
         std::uint32_t g = 0;
@@ -293,15 +313,22 @@ void Machine::ScenarioDriver::main() {
         const std::uint32_t rid = d.requester_id;
         const int dom = static_cast<int>(*d.domain);
         m_.post_ctl(control_pcpu(), c, [this, rid, dom](std::int32_t r) {
-            if (r == 0) m_.hub_.oracles->assign_device(rid, dom);
+            if (r == 0) m_.oracles_now().assign_device(rid, dom);
         });
         for (const MsiBinding& b : d.bindings) bind_msi(d, b);
     }
     for (const TimedEvent& t : m_.s_.events) {
         next_event_at_ = std::max(t.at, now_cycles());
         if (t.at > now_cycles()) wait(cycles(t.at - now_cycles()));
-        m_.hub_.emit({now_cycles(), EventKind::ScenarioEvent, t.pcpu, 0,
-                      static_cast<std::uint64_t>(t.op), 0, t.cost});
+        // A control-domain virtual IPI names its target vCPU and vector: the
+        // oracles track it from this request (the core's own record of the
+        // send only explains).
+        if (t.op == TimedEvent::Op::Ipi)
+            m_.hub_.emit({now_cycles(), EventKind::ScenarioEvent, t.pcpu, 0, static_cast<std::uint64_t>(t.op),
+                          static_cast<std::uint64_t>(m_.s_.vcpu_global(t.vcpu2)), t.vector});
+        else
+            m_.hub_.emit({now_cycles(), EventKind::ScenarioEvent, t.pcpu, 0,
+                          static_cast<std::uint64_t>(t.op), 0, t.cost});
         hyp_ctl c{};
         std::uint32_t target = control_pcpu();
         switch (t.op) {
@@ -333,6 +360,7 @@ void Machine::ScenarioDriver::main() {
                 c.op = HYP_CTL_DEASSIGN_DEVICE;
                 for (const auto& d : m_.s_.devices)
                     if (d.name == t.device) c.device = d.requester_id;
+                m_.oracles_now().deassign_requested(c.device);
                 break;
             case TimedEvent::Op::Ipi:
                 c.op = HYP_CTL_SEND_VIPI, c.vcpu = static_cast<std::uint32_t>(m_.s_.vcpu_global(t.vcpu)),
@@ -347,7 +375,7 @@ void Machine::ScenarioDriver::main() {
                 // running vCPU can execute it; for any other the event is
                 // recorded and has no effect.
                 const int g = m_.s_.vcpu_global(t.vcpu);
-                if (m_.hub_.oracles->vcpu_state(g) != HYP_VCPU_RUNNING) continue;
+                if (m_.oracles_now().vcpu_state(g) != HYP_VCPU_RUNNING) continue;
                 const std::uint64_t pa = m_.vcpu_storage_[static_cast<std::size_t>(g)].vmcs_pa;
                 const Vmcs* v = m_.vmcs.find(pa);
                 const int core = v != nullptr && v->active_on >= 0 ? v->active_on : 0;
@@ -364,6 +392,9 @@ void Machine::ScenarioDriver::main() {
                     b.vector_index = t.vector_index;
                     b.vcpu = t.vcpu;
                     b.guest_vector = t.vector;
+                    // From the request on, the entry's interrupts may reach
+                    // either the old or the new target.
+                    m_.oracles_now().rebinding(d.requester_id, t.vector_index, m_.s_.vcpu_global(t.vcpu), t.vector);
                     bind_msi(d, b);
                 }
                 continue;
@@ -378,7 +409,13 @@ void Machine::ScenarioDriver::main() {
             const std::uint32_t rid = c.device;
             const int dom = c.op == HYP_CTL_ASSIGN_DEVICE ? static_cast<int>(c.domain) : -1;
             done = [this, rid, dom](std::int32_t r) {
-                if (r == 0) m_.hub_.oracles->assign_device(rid, dom);
+                if (r == 0) m_.oracles_now().assign_device(rid, dom);
+            };
+        } else if (c.op == HYP_CTL_PCPU_OFFLINE || c.op == HYP_CTL_PCPU_ONLINE) {
+            const std::uint32_t pcpu = c.pcpu;
+            const bool online = c.op == HYP_CTL_PCPU_ONLINE;
+            done = [this, pcpu, online](std::int32_t r) {
+                if (r == 0) m_.oracles_now().pcpu_hotplug(pcpu, online, now_cycles());
             };
         }
         m_.post_ctl(target, c, std::move(done));
@@ -395,13 +432,14 @@ Machine::Machine(const Scenario& s, const TimingProfile& p, const RunOptions& o)
     if (!o_.trace_path.empty()) hub_.trace = std::make_unique<TraceWriter>(o_.trace_path);
     hub_.profile.attribute = o_.attribute_functions;
     OracleConfig oc;
-    oc.vtd_posting = s_.irq_mode == "vtd-pi";
     oc.x2apic = s_.x2apic;
     oc.notification_vector = s_.notification_vector;
     oc.wakeup_vector = s_.wakeup_vector;
     for (std::uint32_t i = 0; i < s_.pcpus; ++i) oc.apic_ids.push_back(i);
     oc.delivery_bound = s_.oracles.delivery;
     oc.wakeup_bound = s_.oracles.wakeup;
+    oc.irq_mode = s_.irq_mode;
+    oc.percpu_vector = s_.percpu_vector;
     hub_.oracles = std::make_unique<Oracles>(oc);
     if (!o_.hyp_path.empty()) {
         hyp_lib_ = std::make_unique<HypLibrary>(o_.hyp_path);
@@ -495,6 +533,38 @@ void Machine::build_models() {
     vtd_->write_reg(vtd_reg::IQA, MemoryMap::iq_base);
     vtd_->write_reg(vtd_reg::GCMD, vtd_reg::GCMD_QIE);
     vtd_->write_reg(vtd_reg::GCMD, vtd_reg::GCMD_QIE | vtd_reg::GCMD_IRE);
+    watch_irt_and_percpu_status();
+}
+
+// Software's writes into the interrupt-remapping table (irte.update: which
+// halves of which entry, the entry after the write) and the per-pCPU source's
+// status words (percpu.status), observed in machine memory whoever writes.
+void Machine::watch_irt_and_percpu_status() {
+    mem.watch(MemoryMap::irt_base, std::uint64_t{MemoryMap::irt_entries} * vtd::kIrteBytes,
+              [this](std::uint64_t pa, std::size_t len) {
+                  const std::uint64_t first = (pa - MemoryMap::irt_base) / 8;
+                  const std::uint64_t last = (pa + len - 1 - MemoryMap::irt_base) / 8;  // 64-bit words
+                  for (std::uint64_t e = first / 2; e <= last / 2; ++e) {
+                      std::uint64_t halves = 0;
+                      for (std::uint64_t h = 0; h < 2; ++h)
+                          if (2 * e + h >= first && 2 * e + h <= last) halves |= 1u << h;
+                      const std::uint64_t base = MemoryMap::irt_base + e * vtd::kIrteBytes;
+                      hub_.emit({cycle_now(), EventKind::IrteUpdate, current ? current->index : 0, 0, e, halves,
+                                 mem.read64(base), mem.read64(base + 8), static_cast<std::uint64_t>(mem.agent())});
+                  }
+              });
+    if (percpu_timers_.empty()) return;
+    percpu_status_shadow_.assign(s_.pcpus, 0);
+    mem.watch(MemoryMap::percpu_status, 8ull * s_.pcpus, [this](std::uint64_t pa, std::size_t len) {
+        for (std::uint64_t a = pa & ~7ull; a < pa + len; a += 8) {
+            const std::uint32_t cpu = static_cast<std::uint32_t>((a - MemoryMap::percpu_status) / 8);
+            const std::uint64_t now = mem.read64(a);
+            if (now == percpu_status_shadow_[cpu]) continue;
+            hub_.emit({cycle_now(), EventKind::PercpuStatus, cpu, 0, percpu_status_shadow_[cpu], now,
+                       static_cast<std::uint64_t>(mem.agent())});
+            percpu_status_shadow_[cpu] = now;
+        }
+    });
 }
 
 void Machine::watch_descriptors(std::uint64_t pid, std::uint64_t vapic, std::uint32_t vcpu) {

@@ -101,6 +101,10 @@ public:
     void emit_violation(const Event& v);
     /// Forward every waiting event (the end of the run).
     void flush();
+    /// Forward every waiting event at or before the kernel's time, so that a
+    /// direct call to the oracles made now (a control request's completion)
+    /// comes after everything that happened before it.
+    void catch_up();
     IrqTracker tracker;
     HypProfile profile;
     std::unique_ptr<Oracles> oracles;
@@ -208,6 +212,12 @@ private:
     void schedule_scenario();
     void post_ctl(std::uint32_t pcpu, hyp_ctl c, std::function<void(std::int32_t)> done);
     void watch_descriptors(std::uint64_t pid, std::uint64_t vapic, std::uint32_t vcpu);
+    void watch_irt_and_percpu_status();
+    /// The oracles, every event up to the kernel's time forwarded to them.
+    Oracles& oracles_now() {
+        hub_.catch_up();
+        return *hub_.oracles;
+    }
 
     Scenario s_;
     TimingProfile p_;
@@ -241,6 +251,7 @@ private:
         std::uint32_t words[1024];
     };
     std::map<std::uint64_t, std::unique_ptr<VapicShadow>> vapic_shadow_;
+    std::vector<std::uint64_t> percpu_status_shadow_;  ///< by pCPU
     class ScenarioDriver;
     std::unique_ptr<ScenarioDriver> driver_;
 };

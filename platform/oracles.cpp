@@ -5,10 +5,14 @@
 #include <algorithm>
 #include <cassert>
 
+#include "hyp/trace.h"
+#include "platform/scenario.h"
+
 namespace pisim {
 
 namespace {
-constexpr std::uint32_t kBlocked = 3, kRunnable = 1, kRunning = 2;  // enum hyp_vcpu_state
+constexpr std::uint32_t kHltExit = 12;  // basic exit reason HLT [SDM appendix C]
+constexpr std::uint64_t kOn = 1, kSn = 2;
 
 std::string describe(const Event& e) {
     const EventKindInfo& k = event_kind_info(e.kind);
@@ -18,27 +22,97 @@ std::string describe(const Event& e) {
         if (k.args[i][0]) s += fmt::format(" {}={:#x}", k.args[i], v[i]);
     return s;
 }
+
+std::string bdf(std::uint32_t rid) { return fmt::format("{:02x}:{:02x}.{}", rid >> 8, rid >> 3 & 0x1f, rid & 7); }
+std::uint8_t nv_of(std::uint64_t control) { return static_cast<std::uint8_t>(control >> 16); }
 }  // namespace
 
-const std::vector<std::string>& oracle_names() {
-    static const std::vector<std::string> n = {"lost_interrupt", "wakeup", "descriptor_state",
-                                               "isolation", "blocking_list", "hyp_assertion"};
-    return n;
+Oracles::Oracles(OracleConfig cfg) : cfg_(std::move(cfg)) {
+    vtd_pi_ = cfg_.irq_mode == "vtd-pi";
+    posting_ = vtd_pi_ || cfg_.irq_mode == "cpu-pi";
+    const std::size_t n = cfg_.apic_ids.size();
+    current_vmcs_.assign(n, -1);
+    percpu_pending_.assign(n, 0);
+    offline_requested_.assign(n, false);
+    offline_.assign(n, false);
+    nv_inflight_.assign(n, 0);
+    nv_pending_.assign(n, false);
 }
-
-Oracles::Oracles(OracleConfig cfg) : cfg_(std::move(cfg)) {}
 
 void Oracles::add_vcpu(int vcpu, std::uint32_t domain, std::uint64_t pid) {
     VcpuView& v = vcpus_[vcpu];
     v.domain = domain;
     v.pid = pid;
+    auto& list = domain_vcpus_[domain];
+    v.index = static_cast<std::uint32_t>(list.size());
+    list.push_back(vcpu);
     pid_owner_[pid] = vcpu;
 }
 
-void Oracles::assign_device(std::uint32_t rid, int domain) { device_domain_[rid] = domain; }
+void Oracles::assign_device(std::uint32_t rid, int domain) {
+    if (domain < 0) {
+        device_domain_.erase(rid);
+        deassigning_.erase(rid);
+        // Remapped interrupts of the device still on their way through the
+        // hypervisor: the deassignment may drop them (device_irq finds no
+        // binding), like the requests VT-d now blocks.
+        for (std::size_t i = open_.size(); i-- > 0;)
+            if (open_[i].source == Source::Device && open_[i].rid == rid && open_[i].remapped) discharge(i);
+        return;
+    }
+    device_domain_[rid] = domain;
+    deassigning_.erase(rid);
+}
 
-void Oracles::bind(std::uint32_t rid, std::uint32_t index, int vcpu, std::uint8_t vector) {
+void Oracles::deassign_requested(std::uint32_t rid) { deassigning_.insert(rid); }
+
+bool Oracles::hooks_active(std::uint32_t domain) const {
+    if (!vtd_pi_) return false;
+    for (const auto& [rid, dom] : device_domain_)
+        if (dom >= 0 && static_cast<std::uint32_t>(dom) == domain && !deassigning_.count(rid)) return true;
+    return false;
+}
+
+void Oracles::bind(std::uint32_t rid, std::uint32_t index, int vcpu, std::uint8_t vector, std::uint64_t address,
+                   std::uint32_t data) {
     bindings_[{rid, index}] = {vcpu, vector};
+    if (address) messages_[{address, data}] = {rid, index};
+    auto r = rebinding_.find({rid, index});
+    if (r == rebinding_.end()) return;
+    auto& list = r->second;
+    list.erase(std::remove(list.begin(), list.end(), std::make_pair(vcpu, vector)), list.end());
+    if (list.empty()) rebinding_.erase(r);
+}
+
+void Oracles::rebinding(std::uint32_t rid, std::uint32_t index, int vcpu, std::uint8_t vector) {
+    rebinding_[{rid, index}].push_back({vcpu, vector});
+    // Interrupts of the entry already raised may be posted with the new IRTE.
+    for (Obligation& o : open_) {
+        if (o.source != Source::Device || o.host || o.rid != rid || o.index != index) continue;
+        const bool known = std::any_of(o.targets.begin(), o.targets.end(),
+                                       [&](const Target& t) { return t.unit == vcpu && t.vector == vector; });
+        if (known) continue;
+        Target t{vcpu, vector};
+        ++guest_counts_[{vcpu, vector}].raised;
+        o.targets.push_back(t);
+        start_clock(o, o.targets.back(), o.origin);
+    }
+}
+
+void Oracles::bind_host(std::uint32_t rid, std::uint32_t index, std::uint32_t pcpu, std::uint8_t vector) {
+    host_bindings_[{rid, index}] = {pcpu, vector};
+}
+
+void Oracles::set_percpu_vector(std::uint32_t domain, std::uint8_t vector) { percpu_gvec_[domain] = vector; }
+
+void Oracles::pcpu_hotplug(std::uint32_t pcpu, bool online, std::uint64_t) {
+    if (pcpu >= offline_.size()) return;
+    if (online) {
+        offline_requested_[pcpu] = false;
+        offline_[pcpu] = false;
+    } else {
+        offline_requested_[pcpu] = true;
+    }
 }
 
 std::uint32_t Oracles::ndst_of(std::uint64_t control) const {
@@ -79,51 +153,628 @@ void Oracles::violate(const Event& e, const std::string& oracle, int vcpu, const
     violations_.push_back(std::move(v));
 }
 
+std::string Oracles::describe_obligation(const Obligation& o) const {
+    switch (o.source) {
+        case Source::Device:
+        case Source::HostDevice:
+            return fmt::format("interrupt {:#x} of device {} (MSI-X entry {}) written at cycle {}", o.tag, bdf(o.rid),
+                               o.index, o.origin);
+        case Source::GuestIpi:
+            return fmt::format("IPI written by vCPU {} at cycle {}", o.from, o.origin);
+        case Source::ControlIpi:
+            return fmt::format("control-domain virtual IPI requested at cycle {}", o.origin);
+        case Source::Percpu:
+            return fmt::format("per-pCPU source firing of pCPU {} taken at cycle {}", o.from, o.origin);
+    }
+    return "interrupt";
+}
+
+// ---- obligations ----------------------------------------------------------
+
+// Start or continue the delivery clock of target `t`: a host target counts
+// cycles from the origin, a guest target the cycles its vCPU spends in the
+// guest from `now` on.
+void Oracles::start_clock(Obligation& o, Target& t, std::uint64_t now) {
+    if (o.host) return;
+    auto it = vcpus_.find(t.unit);
+    if (it == vcpus_.end() || !it->second.in_guest) return;
+    const std::uint64_t since = std::max(it->second.in_guest_since, now);
+    t.deadline = since + (cfg_.delivery_bound - std::min(t.guest_time, cfg_.delivery_bound));
+    note_deadline(t.deadline);
+}
+
+void Oracles::arm_wakeup(int vcpu, std::uint64_t from) {
+    auto it = vcpus_.find(vcpu);
+    if (it == vcpus_.end() || !it->second.halted || it->second.wake_deadline) return;
+    it->second.wake_deadline = std::max(from, it->second.halted_since) + cfg_.wakeup_bound;
+    note_deadline(it->second.wake_deadline);
+}
+
+void Oracles::raise(const Event& e, Obligation o) {
+    if (o.targets.empty()) return;
+    for (Target& t : o.targets) {
+        ++(o.host ? host_counts_ : guest_counts_)[{t.unit, t.vector}].raised;
+        start_clock(o, t, e.cycle);
+        if (!o.host) remember(t.unit, e);
+    }
+    if (o.host) {
+        o.host_deadline = o.origin + cfg_.delivery_bound;
+        note_deadline(o.host_deadline);
+    } else if (o.targets.size() == 1) {
+        arm_wakeup(o.targets[0].unit, e.cycle);
+    }
+    open_.push_back(std::move(o));
+}
+
+// A VT-d fault or a deassignment: the interrupt reaches nobody and is no
+// longer counted as raised.
+void Oracles::discharge(std::size_t i) {
+    Obligation& o = open_[i];
+    for (const Target& t : o.targets) {
+        Counts& c = (o.host ? host_counts_ : guest_counts_)[{t.unit, t.vector}];
+        if (c.raised) --c.raised;
+    }
+    open_.erase(open_.begin() + static_cast<std::ptrdiff_t>(i));
+}
+
+void Oracles::on_device_write(const Event& e) {
+    const std::uint32_t rid = e.unit, index = static_cast<std::uint32_t>(e.c);
+    tag_msi_[e.tag] = {rid, index};
+    Obligation o;
+    o.origin = e.cycle;
+    o.tag = e.tag;
+    o.rid = rid;
+    o.index = index;
+    if (auto h = host_bindings_.find({rid, index}); h != host_bindings_.end()) {
+        o.source = Source::HostDevice;
+        o.host = true;
+        o.targets.push_back({static_cast<int>(h->second.first), h->second.second});
+        raise(e, std::move(o));
+        return;
+    }
+    o.source = Source::Device;
+    auto b = bindings_.find({rid, index});
+    if (b == bindings_.end()) {
+        // Another entry's programmed message (a forged copy): aimed where
+        // that entry's interrupts go.
+        auto m = messages_.find({e.a, static_cast<std::uint32_t>(e.b)});
+        if (m != messages_.end()) b = bindings_.find(m->second);
+    }
+    if (b != bindings_.end()) o.targets.push_back({b->second.first, b->second.second});
+    if (auto r = rebinding_.find({rid, index}); r != rebinding_.end())
+        for (const auto& [vcpu, vector] : r->second)
+            if (std::none_of(o.targets.begin(), o.targets.end(),
+                             [&](const Target& t) { return t.unit == vcpu && t.vector == vector; }))
+                o.targets.push_back({vcpu, vector});
+    // An unbound entry (a forged message): aimed where VT-d posts it.
+    raise(e, std::move(o));
+}
+
+void Oracles::on_vtd_post(const Event& e) {
+    auto o = pid_owner_.find(e.b);
+    const int vcpu = o == pid_owner_.end() ? -1 : o->second;
+    const std::uint8_t vector = static_cast<std::uint8_t>(e.c);
+    auto dev = tag_msi_.find(e.tag);
+    const std::uint32_t rid = dev == tag_msi_.end() ? ~0u : dev->second.first;
+    if (vcpu >= 0) remember(vcpu, e);
+    // isolation: the device's domain must own the target vCPU.
+    if (rid != ~0u) {
+        auto dd = device_domain_.find(rid);
+        const int dom = dd == device_domain_.end() ? -1 : dd->second;
+        auto tv = vcpus_.find(vcpu);
+        if (tv == vcpus_.end() || dom < 0 || tv->second.domain != static_cast<std::uint32_t>(dom))
+            violate(e, "isolation", vcpu,
+                    fmt::format("device {} (domain {}) posted vector {:#04x} into the PID at {:#x} of {}", bdf(rid), dom,
+                                vector, e.b,
+                                tv == vcpus_.end() ? std::string("no vCPU")
+                                                   : fmt::format("vCPU {} (domain {})", vcpu, tv->second.domain)));
+    }
+    // The IRTE decided: an interrupt that could reach several targets (a
+    // reprogramming in flight) goes where VT-d posted it; an unbound entry's
+    // write is aimed there.
+    auto ob = std::find_if(open_.begin(), open_.end(), [&](const Obligation& x) { return x.tag == e.tag && e.tag; });
+    if (ob != open_.end()) {
+        auto t = std::find_if(ob->targets.begin(), ob->targets.end(),
+                              [&](const Target& x) { return x.unit == vcpu && x.vector == vector; });
+        if (t != ob->targets.end() && ob->targets.size() > 1) {
+            const Target keep = *t;
+            ob->targets.assign(1, keep);
+            arm_wakeup(keep.unit, e.cycle);
+        }
+    } else if (vcpu >= 0) {
+        Obligation n;
+        n.source = Source::Device;
+        n.origin = e.cycle;
+        n.tag = e.tag;
+        if (dev != tag_msi_.end()) n.rid = dev->second.first, n.index = dev->second.second;
+        n.targets.push_back({vcpu, vector});
+        raise(e, std::move(n));
+    }
+    if (vcpu < 0) {
+        tag_msi_.erase(e.tag);
+        return;
+    }
+    VcpuView& v = vcpus_[vcpu];
+    if (vtd_pi_ && v.state == HYP_VCPU_BLOCKED) {
+        const std::uint64_t ctl = e.e;  // new control word after the post
+        const std::uint8_t nv = nv_of(ctl);
+        const int dst = pcpu_of_apic(ndst_of(ctl));
+        if (nv != cfg_.wakeup_vector)
+            violate(e, "descriptor_state", vcpu,
+                    fmt::format("post to blocked vCPU {} with NV {:#04x}, not the wakeup vector {:#04x}", vcpu, nv,
+                                cfg_.wakeup_vector));
+        if (dst < 0 || v.lists.size() != 1 || !v.lists.count(static_cast<std::uint32_t>(dst)))
+            violate(e, "descriptor_state", vcpu,
+                    fmt::format("post to blocked vCPU {}: NDST names pCPU {} but the vCPU is on {} blocking list(s){}",
+                                vcpu, dst, v.lists.size(),
+                                v.lists.empty() ? std::string() : fmt::format(" (first: pCPU {})", *v.lists.begin())));
+    }
+    tag_msi_.erase(e.tag);
+}
+
+// vtd.remap (non-posting modes): the interrupt passed VT-d to a host vector;
+// the hypervisor delivers it to the vCPU it is aimed at, which must belong
+// to the device's domain (isolation).
+void Oracles::on_vtd_remap(const Event& e) {
+    auto dev = tag_msi_.find(e.tag);
+    for (Obligation& o : open_) {
+        if (o.tag != e.tag || !e.tag) continue;
+        o.remapped = true;
+        if (dev == tag_msi_.end() || o.host) continue;
+        auto dd = device_domain_.find(dev->second.first);
+        const int dom = dd == device_domain_.end() ? -1 : dd->second;
+        for (const Target& t : o.targets) {
+            auto tv = vcpus_.find(t.unit);
+            if (tv != vcpus_.end() && (dom < 0 || tv->second.domain != static_cast<std::uint32_t>(dom)))
+                violate(e, "isolation", t.unit,
+                        fmt::format("device {} (domain {}) had vector {:#04x} of vCPU {} (domain {}) remapped for it",
+                                    bdf(dev->second.first), dom, t.vector, t.unit, tv->second.domain));
+        }
+    }
+    tag_msi_.erase(e.tag);
+}
+
+// guest.ipi [SDM 10.6.1, 10.6.2.1, 10.12.9]: the destinations of a fixed IPI
+// in the sender's domain, guest APIC ID = vCPU index.
+void Oracles::on_guest_ipi(const Event& e) {
+    const int from = static_cast<int>(e.unit);
+    remember(from, e);
+    const std::uint8_t vector = static_cast<std::uint8_t>(e.b);
+    if (e.e != 0 || vector < 16) return;  // not fixed delivery; an illegal vector is dropped by the APIC
+    auto s = vcpus_.find(from);
+    if (s == vcpus_.end()) return;
+    const std::vector<int>& dom = domain_vcpus_[s->second.domain];
+    const std::uint64_t broadcast = e.d ? 0xFFFFFFFFull : 0xFFull;
+    for (int v : dom) {
+        bool hit;
+        switch (e.c) {
+            case 1: hit = v == from; break;
+            case 2: hit = true; break;
+            case 3: hit = v != from; break;
+            default: hit = e.a == broadcast || e.a == vcpus_[v].index; break;
+        }
+        if (!hit) continue;
+        Obligation o;
+        o.source = Source::GuestIpi;
+        o.origin = e.cycle;
+        o.from = from;
+        o.targets.push_back({v, vector});
+        raise(e, std::move(o));
+    }
+}
+
+// percpu.status: the source sets bit 0 when it fires; software's
+// read-and-clear (1 -> 0) takes every firing since, for the vCPU whose VMCS
+// is current on that pCPU (hyp/src/percpu_virq.c ownership rule).
+void Oracles::on_percpu_status(const Event& e) {
+    const std::uint32_t p = e.unit;
+    if (p >= percpu_pending_.size()) return;
+    const bool was = e.a & 1, now = e.b & 1;
+    if (!was && now) {
+        percpu_pending_[p] = e.cycle;
+        note_deadline(e.cycle + cfg_.delivery_bound);
+        return;
+    }
+    if (!was || now) return;
+    percpu_pending_[p] = 0;
+    const int vcpu = current_vmcs_[p];
+    if (vcpu < 0) return;  // no resident context: dropped
+    auto v = vcpus_.find(vcpu);
+    if (v == vcpus_.end()) return;
+    auto g = percpu_gvec_.find(v->second.domain);
+    if (g == percpu_gvec_.end() || g->second == 0) return;  // the domain takes none
+    Obligation o;
+    o.source = Source::Percpu;
+    o.origin = e.cycle;
+    o.from = static_cast<int>(p);
+    o.targets.push_back({vcpu, g->second});
+    raise(e, std::move(o));
+}
+
+void Oracles::deliver_guest(const Event& e, int vcpu, std::uint8_t vector) {
+    for (std::size_t i = open_.size(); i-- > 0;) {
+        Obligation& o = open_[i];
+        if (o.host) continue;
+        if (std::any_of(o.targets.begin(), o.targets.end(),
+                        [&](const Target& t) { return t.unit == vcpu && t.vector == vector; }))
+            open_.erase(open_.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+    Counts& c = guest_counts_[{vcpu, vector}];
+    if (++c.delivered > c.raised)
+        violate(e, "spurious_interrupt", vcpu,
+                fmt::format("guest ISR {} of vector {:#04x} on vCPU {}, but only {} interrupt(s) aimed at it were "
+                            "raised: delivered twice, or to a vCPU it was not aimed at",
+                            c.delivered, vector, vcpu, c.raised));
+}
+
+void Oracles::deliver_host(const Event& e, std::uint32_t pcpu, std::uint8_t vector) {
+    auto c = host_counts_.find({static_cast<int>(pcpu), vector});
+    if (c == host_counts_.end()) return;  // not a host device's vector
+    for (std::size_t i = open_.size(); i-- > 0;) {
+        const Obligation& o = open_[i];
+        if (o.host && o.targets[0].unit == static_cast<int>(pcpu) && o.targets[0].vector == vector)
+            open_.erase(open_.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+    if (++c->second.delivered > c->second.raised)
+        violate(e, "spurious_interrupt", -1,
+                fmt::format("host vector {:#04x} dispatched on pCPU {} {} time(s), but only {} host-device "
+                            "interrupt(s) were aimed at it",
+                            vector, pcpu, c->second.delivered, c->second.raised));
+}
+
 void Oracles::check_deadlines(std::uint64_t now, const Event* at) {
     if (now <= next_deadline_) return;
     Event when = at ? *at : Event{};
     std::uint64_t next = ~0ull;
-    std::vector<Pending> keep;
-    for (const Pending& p : pending_) {
-        if (p.deadline && p.deadline < now) {
-            when.cycle = p.deadline;
-            violate(when, "lost_interrupt", p.vcpu,
-                    fmt::format("{} (guest vector {:#04x}) made pending at cycle {} was not delivered "
-                                "while its vCPU ran {} cycles in the guest",
-                                p.tag ? fmt::format("interrupt {:#x}", p.tag) : std::string("virtual IPI"),
-                                p.vector, p.posted, cfg_.delivery_bound));
+    for (std::size_t i = open_.size(); i-- > 0;) {
+        Obligation& o = open_[i];
+        if (o.host) {
+            if (o.host_deadline < now) {
+                when.cycle = o.host_deadline;
+                violate(when, "lost_interrupt", -1,
+                        fmt::format("{} (host vector {:#04x} on pCPU {}) was not dispatched within {} cycles",
+                                    describe_obligation(o), o.targets[0].vector, o.targets[0].unit,
+                                    cfg_.delivery_bound));
+                open_.erase(open_.begin() + static_cast<std::ptrdiff_t>(i));
+                continue;
+            }
+            next = std::min(next, o.host_deadline);
             continue;
         }
-        if (p.deadline) next = std::min(next, p.deadline);
-        keep.push_back(p);
+        bool all_expired = true;
+        std::uint64_t last = 0;
+        for (Target& t : o.targets) {
+            if (t.deadline && t.deadline < now) {
+                t.expired = true;
+                t.guest_time = cfg_.delivery_bound;
+                last = std::max(last, t.deadline);
+                t.deadline = 0;
+            }
+            if (t.deadline) next = std::min(next, t.deadline);
+            all_expired = all_expired && t.expired;
+        }
+        if (!o.targets.empty() && all_expired) {
+            when.cycle = last ? last : now;
+            std::string to;
+            for (const Target& t : o.targets)
+                to += fmt::format("{}vCPU {} vector {:#04x}", to.empty() ? "" : " or ", t.unit, t.vector);
+            violate(when, "lost_interrupt", o.targets[0].unit,
+                    fmt::format("{} aimed at {} was not delivered while its vCPU ran {} cycles in the guest",
+                                describe_obligation(o), to, cfg_.delivery_bound));
+            open_.erase(open_.begin() + static_cast<std::ptrdiff_t>(i));
+        }
     }
-    pending_.swap(keep);
     for (auto& [id, v] : vcpus_) {
         if (!v.wake_deadline) continue;
         if (v.wake_deadline < now) {
             when.cycle = v.wake_deadline;
-            if (v.state == kBlocked)
+            const bool waiting = std::any_of(open_.begin(), open_.end(), [&, id = id](const Obligation& o) {
+                return !o.host && o.targets.size() == 1 && o.targets[0].unit == id && o.origin < v.wake_deadline;
+            });
+            if (v.halted && waiting)
                 violate(when, "wakeup", id,
-                        fmt::format("blocked vCPU {} with a posted interrupt pending was not woken within {} cycles",
-                                    id, cfg_.wakeup_bound));
+                        fmt::format("vCPU {} halted (HLT exit at cycle {}) with an interrupt pending was not "
+                                    "VM-entered within {} cycles",
+                                    id, v.halted_since, cfg_.wakeup_bound));
             v.wake_deadline = 0;
         } else {
             next = std::min(next, v.wake_deadline);
         }
     }
+    for (std::size_t p = 0; p < percpu_pending_.size(); ++p) {
+        if (!percpu_pending_[p]) continue;
+        const std::uint64_t d = percpu_pending_[p] + cfg_.delivery_bound;
+        if (d < now) {
+            when.cycle = d;
+            violate(when, "lost_interrupt", current_vmcs_[p],
+                    fmt::format("the per-pCPU source of pCPU {} fired at cycle {} and software did not take the "
+                                "firing (read its status word) within {} cycles",
+                                p, percpu_pending_[p], cfg_.delivery_bound));
+            percpu_pending_[p] = 0;
+        } else {
+            next = std::min(next, d);
+        }
+    }
     next_deadline_ = next;
 }
+
+// ---- VM entry / exit ------------------------------------------------------
+
+void Oracles::on_vm_entry(const Event& e) {
+    const int vcpu = static_cast<int>(e.a);
+    remember(vcpu, e);
+    VcpuView& v = vcpus_[vcpu];
+    if (e.unit < offline_.size() && offline_[e.unit])
+        violate(e, "offline_pcpu", vcpu, fmt::format("VM entry of vCPU {} on offline pCPU {}", vcpu, e.unit));
+    if (vtd_pi_) {
+        const std::uint8_t nv = nv_of(v.control);
+        const bool sn = v.control & kSn;
+        const std::uint32_t ndst = ndst_of(v.control);
+        const std::uint32_t here = cfg_.apic_ids.at(e.unit);
+        if (nv != cfg_.notification_vector)
+            violate(e, "descriptor_state", vcpu,
+                    fmt::format("VM entry of vCPU {} on pCPU {} with NV {:#04x}, not the notification vector {:#04x}",
+                                vcpu, e.unit, nv, cfg_.notification_vector));
+        if (sn) violate(e, "descriptor_state", vcpu, fmt::format("VM entry of vCPU {} on pCPU {} with SN=1", vcpu, e.unit));
+        if (ndst != here)
+            violate(e, "descriptor_state", vcpu,
+                    fmt::format("VM entry of vCPU {} on pCPU {} (APIC ID {}) with NDST {}", vcpu, e.unit, here, ndst));
+        if (!v.lists.empty())
+            violate(e, "descriptor_state", vcpu,
+                    fmt::format("VM entry of vCPU {} while on the blocking list of pCPU {}", vcpu, *v.lists.begin()));
+    }
+    // stranded_pir: PIR bits with ON clear at the previous entry still there,
+    // and no notification on its way to take them.
+    const bool notified = e.unit < nv_inflight_.size() && (nv_inflight_[e.unit] > 0 || nv_pending_[e.unit]);
+    if (!posting_) {
+        // no posted-interrupt processing: the CPU never reads PIR
+    } else if (!(v.control & kOn) && notified) {
+        v.stranded = v.pir;
+    } else if (!(v.control & kOn)) {
+        std::string left;
+        for (int w = 0; w < 4; ++w)
+            for (std::uint64_t bits = v.pir[w] & v.stranded[w]; bits; bits &= bits - 1)
+                left += fmt::format("{}{:#04x}", left.empty() ? "" : " ", w * 64 + __builtin_ctzll(bits));
+        if (!left.empty())
+            violate(e, "stranded_pir", vcpu,
+                    fmt::format("VM entry of vCPU {} on pCPU {} with ON=0 and PIR vector(s) {} set since before its "
+                                "previous VM entry (also with ON=0), and no notification on its way: posted-interrupt "
+                                "processing never takes them",
+                                vcpu, e.unit, left));
+        v.stranded = v.pir;
+    } else {
+        v.stranded = {};
+    }
+    v.in_guest = true;
+    v.in_guest_since = e.cycle;
+    v.halted = false;
+    v.wake_deadline = 0;
+    for (Obligation& o : open_)
+        for (Target& t : o.targets)
+            if (!o.host && t.unit == vcpu && !t.expired) start_clock(o, t, e.cycle);
+}
+
+void Oracles::on_vm_exit(const Event& e) {
+    const int vcpu = static_cast<int>(e.a);
+    remember(vcpu, e);
+    VcpuView& v = vcpus_[vcpu];
+    if (v.in_guest) {
+        v.in_guest = false;
+        for (Obligation& o : open_)
+            for (Target& t : o.targets)
+                if (!o.host && t.unit == vcpu && t.deadline) {
+                    t.guest_time += e.cycle - std::max(v.in_guest_since, o.origin);
+                    t.deadline = 0;
+                }
+    }
+    if (e.b == kHltExit) {
+        v.halted = true;
+        v.halted_since = e.cycle;
+        for (const Obligation& o : open_)
+            if (!o.host && o.targets.size() == 1 && o.targets[0].unit == vcpu) {
+                arm_wakeup(vcpu, e.cycle);
+                break;
+            }
+    }
+}
+
+// ---- descriptors, lists, IRTEs --------------------------------------------
+
+void Oracles::check_ndst(const Event& e, int vcpu) {
+    auto it = vcpus_.find(vcpu);
+    if (it == vcpus_.end()) return;
+    const VcpuView& v = it->second;
+    bool posted = false, urgent = false;
+    for (const auto& [index, irte] : irtes_)
+        if (irte.posted_pid == v.pid) posted = true, urgent = urgent || irte.urgent;
+    // VT-d notifies when a post finds ON = 0 and (URG = 1 or SN = 0).
+    if (!posted || (v.control & kOn) || ((v.control & kSn) && !urgent)) return;
+    // A runnable vCPU (woken, waiting for a pCPU) needs no notification: its
+    // next VM entry rewrites NDST and looks at ON and PIR (Linux
+    // vmx_vcpu_pi_load), so one sent to an offline pCPU loses nothing.
+    if (v.state == HYP_VCPU_RUNNABLE) return;
+    const int dst = pcpu_of_apic(ndst_of(v.control));
+    if (dst >= 0 && !offline_[static_cast<std::size_t>(dst)]) return;
+    violate(e, "ndst_online", vcpu,
+            fmt::format("the PID of vCPU {} (SN={}{}) can be notified by VT-d but its NDST {} names {}", vcpu,
+                        (v.control & kSn) ? 1 : 0, urgent ? ", urgent IRTE" : "", ndst_of(v.control),
+                        dst < 0 ? std::string("no pCPU") : fmt::format("offline pCPU {}", dst)));
+}
+
+void Oracles::check_list_agreement(const Event& e, int vcpu) {
+    auto it = vcpus_.find(vcpu);
+    if (it == vcpus_.end()) return;
+    const VcpuView& v = it->second;
+    if (v.lists.empty()) {
+        if (v.state == HYP_VCPU_BLOCKED && hooks_active(v.domain))
+            violate(e, "list_agreement", vcpu,
+                    fmt::format("vCPU {} is blocked with the posted-interrupt hooks of domain {} active but on no "
+                                "blocking list: a wakeup notification cannot find it",
+                                vcpu, v.domain));
+        return;
+    }
+    const std::uint32_t list = *v.lists.begin();
+    const int dst = pcpu_of_apic(ndst_of(v.control));
+    if (v.lists.size() > 1 || dst != static_cast<int>(list) || nv_of(v.control) != cfg_.wakeup_vector || (v.control & kSn))
+        violate(e, "list_agreement", vcpu,
+                fmt::format("vCPU {} is on the blocking list of pCPU {}{} but its PID has NDST {} (pCPU {}), NV {:#04x} "
+                            "(wakeup vector {:#04x}), SN={}",
+                            vcpu, list, v.lists.size() > 1 ? fmt::format(" and {} more", v.lists.size() - 1) : "",
+                            ndst_of(v.control), dst, nv_of(v.control), cfg_.wakeup_vector, (v.control & kSn) ? 1 : 0));
+}
+
+void Oracles::on_irte_update(const Event& e) {
+    IrteState& s = irtes_[static_cast<std::uint32_t>(e.a)];
+    for (int h = 0; h < 2; ++h)
+        if (e.b >> h & 1) s.half_update[h] = s.update;
+    s.lo = e.c;
+    s.hi = e.d;
+    const std::uint64_t before = s.posted_pid;
+    const bool present = s.lo & 1, posted = s.lo >> 15 & 1;  // P bit 0, IM bit 15 [VTD 9.10]
+    // Posted format: PID address 31:6 in bits 63:38, 63:32 in bits 127:96.
+    s.posted_pid = present && posted ? ((s.lo >> 38) << 6) | ((s.hi >> 32) << 32) : 0;
+    s.urgent = present && posted && (s.lo >> 14 & 1);
+    if (s.posted_pid && s.posted_pid != before) {
+        auto o = pid_owner_.find(s.posted_pid);
+        if (o != pid_owner_.end()) check_ndst(e, o->second);
+    }
+}
+
+// An IEC invalidation [VTD 6.5.2.7] ends the current update of every entry
+// it covers: global, or 2^IM entries from the (aligned) index.
+void Oracles::on_iec_invalidate(const Event& e) {
+    const std::uint64_t count = 1ull << std::min<std::uint64_t>(e.c, 16);
+    const std::uint64_t first = e.b & ~(count - 1);
+    for (auto& [index, s] : irtes_)
+        if (e.a || (index >= first && index < first + count)) ++s.update;
+}
+
+void Oracles::on_irte_fetch(const Event& e) {
+    if (e.b) return;  // IEC hit: the copy was checked when it was fetched
+    if (!(e.c & 1)) return;  // not present: the request faults, the entry is not used
+    auto it = irtes_.find(static_cast<std::uint32_t>(e.a));
+    if (it == irtes_.end()) return;  // never written by software
+    const IrteState& s = it->second;
+    if (s.half_update[0] == s.half_update[1]) return;
+    violate(e, "torn_irte", -1,
+            fmt::format("VT-d read IRTE {} ({:#018x} {:#018x}) with bits 63:0 from software update {} and bits 127:64 "
+                        "from update {} (updates end at IEC invalidations; -1: never written)",
+                        e.a, e.c, e.d, s.half_update[0], s.half_update[1]));
+}
+
+// apic.send of the notification vector: on its way to the pCPUs it names
+// [SDM 10.6.1: shorthand 01 self, 10 all, 11 all but self].
+void Oracles::on_apic_send(const Event& e) {
+    if (e.b != cfg_.notification_vector) return;
+    const std::uint64_t broadcast = cfg_.x2apic ? 0xFFFFFFFFull : 0xFFull;
+    for (std::size_t p = 0; p < nv_inflight_.size(); ++p) {
+        bool hit;
+        switch (e.c) {
+            case 1: hit = p == e.unit; break;
+            case 2: hit = true; break;
+            case 3: hit = p != e.unit; break;
+            default: hit = !e.d && (e.a == broadcast || cfg_.apic_ids[p] == e.a); break;
+        }
+        if (hit) ++nv_inflight_[p];
+    }
+}
+
+// ---- dispatch -------------------------------------------------------------
 
 void Oracles::on_event(const Event& e) {
     ++events_;
     check_deadlines(e.cycle, &e);
     switch (e.kind) {
         case EventKind::NicMsiWrite:
-            tag_msi_[e.tag] = {e.unit, static_cast<std::uint32_t>(e.c)};
+            on_device_write(e);
+            break;
+        case EventKind::VtdPost:
+            on_vtd_post(e);
+            break;
+        case EventKind::VtdRemap:
+            on_vtd_remap(e);
+            break;
+        case EventKind::VtdFault:
+            for (std::size_t i = open_.size(); i-- > 0;)
+                if (open_[i].tag == e.tag && e.tag) discharge(i);
+            tag_msi_.erase(e.tag);
+            break;
+        case EventKind::GuestIpi:
+            on_guest_ipi(e);
+            break;
+        case EventKind::ScenarioEvent:
+            if (e.a == static_cast<std::uint64_t>(TimedEvent::Op::Ipi)) {
+                Obligation o;
+                o.source = Source::ControlIpi;
+                o.origin = e.cycle;
+                o.targets.push_back({static_cast<int>(e.b), static_cast<std::uint8_t>(e.c)});
+                raise(e, std::move(o));
+            }
+            break;
+        case EventKind::PercpuStatus:
+            on_percpu_status(e);
+            break;
+        case EventKind::CpuVmcs:
+            if (e.unit < current_vmcs_.size()) {
+                if (e.a == 0)
+                    current_vmcs_[e.unit] = static_cast<int>(e.b);
+                else if (current_vmcs_[e.unit] == static_cast<int>(e.b))
+                    current_vmcs_[e.unit] = -1;
+            }
+            break;
+        case EventKind::GuestIsrBegin: {
+            const int vcpu = static_cast<int>(e.unit);
+            remember(vcpu, e);
+            deliver_guest(e, vcpu, static_cast<std::uint8_t>(e.a));
+            break;
+        }
+        case EventKind::ApicSend:
+            on_apic_send(e);
+            break;
+        case EventKind::VtdNotify:
+            if (e.b == cfg_.notification_vector) {
+                const int p = pcpu_of_apic(static_cast<std::uint32_t>(e.a));
+                if (p >= 0) ++nv_inflight_[static_cast<std::size_t>(p)];
+            }
+            break;
+        case EventKind::ApicDispatch:
+            if (e.a == cfg_.notification_vector && e.unit < nv_pending_.size()) nv_pending_[e.unit] = false;
+            deliver_host(e, e.unit, static_cast<std::uint8_t>(e.a));
+            break;
+        case EventKind::ApicAccept:
+            if (e.a == cfg_.notification_vector && e.unit < nv_inflight_.size()) {
+                if (nv_inflight_[e.unit]) --nv_inflight_[e.unit];
+                nv_pending_[e.unit] = true;
+            }
+            if (e.unit < offline_.size() && offline_[e.unit] && e.a != cfg_.percpu_vector)
+                violate(e, "offline_pcpu", -1,
+                        fmt::format("offline pCPU {} accepted vector {:#04x}", e.unit, e.a));
+            break;
+        case EventKind::HypHandlerEnter:
+            if (e.unit < offline_.size() && offline_[e.unit] && e.a != HYP_H_PERCPU)
+                violate(e, "offline_pcpu", -1,
+                        fmt::format("offline pCPU {} runs hypervisor handler {} (vector or reason {:#x})", e.unit, e.a,
+                                    e.b));
+            break;
+        case EventKind::CpuMode:
+            // First halt after an accepted offline request with no VMCS
+            // current: the hand-over is complete, the pCPU is offline.
+            if (e.a == 3 && e.unit < offline_.size() && offline_requested_[e.unit] && current_vmcs_[e.unit] < 0) {
+                offline_requested_[e.unit] = false;
+                offline_[e.unit] = true;
+                for (const auto& [id, v] : vcpus_) check_ndst(e, id);
+            }
             break;
         case EventKind::PidUpdate: {
             const int vcpu = static_cast<int>(e.unit);
-            if (e.b == 4) vcpus_[vcpu].control = e.d;
+            VcpuView& v = vcpus_[vcpu];
+            if (e.b < 4) {
+                v.pir[e.b] = e.d;
+                v.stranded[e.b] &= e.d;  // a cleared bit was taken
+            } else if (e.b == 4) {
+                v.control = e.d;
+                check_ndst(e, vcpu);
+            }
             remember(vcpu, e);
             break;
         }
@@ -131,8 +782,9 @@ void Oracles::on_event(const Event& e) {
             const int vcpu = static_cast<int>(e.unit);
             VcpuView& v = vcpus_[vcpu];
             v.state = static_cast<std::uint32_t>(e.b);
-            if (v.state == kRunnable || v.state == kRunning) v.wake_deadline = 0;
+            if (v.state == HYP_VCPU_BLOCKED) check_ndst(e, vcpu);
             remember(vcpu, e);
+            if (v.state == HYP_VCPU_BLOCKED && hooks_active(v.domain)) check_list_agreement(e, vcpu);
             break;
         }
         case EventKind::HypBlocklistAdd: {
@@ -147,6 +799,7 @@ void Oracles::on_event(const Event& e) {
                         fmt::format("vCPU {} added to the blocking list of pCPU {} while on the list of pCPU {}", vcpu, list,
                                     *v.lists.begin()));
             v.lists.insert(list);
+            touched_[list].insert(vcpu);
             break;
         }
         case EventKind::HypBlocklistDel: {
@@ -157,141 +810,35 @@ void Oracles::on_event(const Event& e) {
             if (!v.lists.erase(list))
                 violate(e, "blocking_list", vcpu,
                         fmt::format("vCPU {} removed from the blocking list of pCPU {} it is not on", vcpu, list));
+            touched_[list].insert(vcpu);
             break;
         }
-        case EventKind::CpuVmEntry: {
-            const int vcpu = static_cast<int>(e.a);
-            remember(vcpu, e);
-            VcpuView& v = vcpus_[vcpu];
-            if (cfg_.vtd_posting) {
-                const std::uint8_t nv = static_cast<std::uint8_t>(v.control >> 16);
-                const bool sn = v.control >> 1 & 1;
-                const std::uint32_t ndst = ndst_of(v.control);
-                const std::uint32_t here = cfg_.apic_ids.at(e.unit);
-                if (nv != cfg_.notification_vector)
-                    violate(e, "descriptor_state", vcpu,
-                            fmt::format("VM entry of vCPU {} on pCPU {} with NV {:#04x}, not the notification vector {:#04x}",
-                                        vcpu, e.unit, nv, cfg_.notification_vector));
-                if (sn)
-                    violate(e, "descriptor_state", vcpu, fmt::format("VM entry of vCPU {} on pCPU {} with SN=1", vcpu, e.unit));
-                if (ndst != here)
-                    violate(e, "descriptor_state", vcpu,
-                            fmt::format("VM entry of vCPU {} on pCPU {} (APIC ID {}) with NDST {}", vcpu, e.unit, here, ndst));
-                if (!v.lists.empty())
-                    violate(e, "descriptor_state", vcpu,
-                            fmt::format("VM entry of vCPU {} while on the blocking list of pCPU {}", vcpu, *v.lists.begin()));
-            }
-            v.in_guest = true;
-            v.in_guest_since = e.cycle;
-            for (Pending& p : pending_)
-                if (p.vcpu == vcpu && p.posted <= e.cycle) {
-                    p.deadline = e.cycle + (cfg_.delivery_bound - std::min(p.guest_time, cfg_.delivery_bound));
-                    next_deadline_ = std::min(next_deadline_, p.deadline);
-                }
+        case EventKind::HypLockRelease: {
+            auto t = touched_.find(static_cast<std::uint32_t>(e.b));
+            if (t == touched_.end()) break;
+            const std::set<int> vcpus = std::move(t->second);
+            touched_.erase(t);
+            for (int vcpu : vcpus) check_list_agreement(e, vcpu);
             break;
         }
-        case EventKind::CpuVmExit: {
-            const int vcpu = static_cast<int>(e.a);
-            remember(vcpu, e);
-            VcpuView& v = vcpus_[vcpu];
-            if (!v.in_guest) break;
-            v.in_guest = false;
-            for (Pending& p : pending_)
-                if (p.vcpu == vcpu && p.deadline) {
-                    p.guest_time += e.cycle - std::max(v.in_guest_since, p.posted);
-                    p.deadline = 0;
-                }
+        case EventKind::CpuVmEntry:
+            on_vm_entry(e);
             break;
-        }
-        case EventKind::VtdPost:
-        case EventKind::VtdRemap: {
-            int vcpu = -1;
-            std::uint8_t vector = 0;
-            auto dev = tag_msi_.find(e.tag);
-            const std::uint32_t rid = dev == tag_msi_.end() ? ~0u : dev->second.first;
-            if (e.kind == EventKind::VtdPost) {
-                auto o = pid_owner_.find(e.b);
-                vcpu = o == pid_owner_.end() ? -1 : o->second;
-                vector = static_cast<std::uint8_t>(e.c);
-            } else if (dev != tag_msi_.end()) {
-                auto b = bindings_.find({rid, dev->second.second});
-                if (b != bindings_.end()) vcpu = b->second.first, vector = b->second.second;
-            }
-            if (vcpu >= 0) remember(vcpu, e);
-            // isolation: the device's domain must own the target vCPU.
-            if (rid != ~0u) {
-                auto dd = device_domain_.find(rid);
-                const int dom = dd == device_domain_.end() ? -1 : dd->second;
-                if (e.kind == EventKind::VtdPost && (vcpu < 0 || dom < 0 || vcpus_[vcpu].domain != static_cast<std::uint32_t>(dom)))
-                    violate(e, "isolation", vcpu,
-                            fmt::format("device {:02x}:{:02x}.{} (domain {}) posted vector {:#04x} into the PID at {:#x} of {}", rid >> 8,
-                                        rid >> 3 & 0x1f, rid & 7, dom, vector, e.b,
-                                        vcpu < 0 ? std::string("no vCPU") : fmt::format("vCPU {} (domain {})", vcpu, vcpus_[vcpu].domain)));
-            }
-            if (vcpu < 0) break;
-            {
-                // Posted while its vCPU runs in the guest: the bound starts now.
-                const VcpuView& tv = vcpus_[vcpu];
-                const std::uint64_t deadline = tv.in_guest ? e.cycle + cfg_.delivery_bound : 0;
-                pending_.push_back({e.tag, e.cycle, vcpu, vector, 0, deadline});
-                if (deadline) next_deadline_ = std::min(next_deadline_, deadline);
-            }
-            VcpuView& v = vcpus_[vcpu];
-            if (e.kind == EventKind::VtdPost && v.state == kBlocked) {
-                if (cfg_.vtd_posting) {
-                    const std::uint64_t ctl = e.e;  // new control word after the post
-                    const std::uint8_t nv = static_cast<std::uint8_t>(ctl >> 16);
-                    const int dst = pcpu_of_apic(ndst_of(ctl));
-                    if (nv != cfg_.wakeup_vector)
-                        violate(e, "descriptor_state", vcpu,
-                                fmt::format("post to blocked vCPU {} with NV {:#04x}, not the wakeup vector {:#04x}", vcpu, nv,
-                                            cfg_.wakeup_vector));
-                    if (dst < 0 || v.lists.size() != 1 || !v.lists.count(static_cast<std::uint32_t>(dst)))
-                        violate(e, "descriptor_state", vcpu,
-                                fmt::format("post to blocked vCPU {}: NDST names pCPU {} but the vCPU is on {} blocking list(s){}",
-                                            vcpu, dst, v.lists.size(),
-                                            v.lists.empty() ? std::string() : fmt::format(" (first: pCPU {})", *v.lists.begin())));
-                }
-                if (!v.wake_deadline) {
-                    v.wake_deadline = e.cycle + cfg_.wakeup_bound;
-                    next_deadline_ = std::min(next_deadline_, v.wake_deadline);
-                }
-            }
-            tag_msi_.erase(e.tag);
+        case EventKind::CpuVmExit:
+            on_vm_exit(e);
             break;
-        }
-        case EventKind::HypVipi: {
-            // A virtual IPI (SPEC 6) is an interrupt made pending for a guest
-            // like a device's: the same delivery bound, and a blocked target
-            // must be woken within the wakeup bound.
-            const int vcpu = static_cast<int>(e.a);
-            remember(vcpu, e);
-            VcpuView& v = vcpus_[vcpu];
-            const std::uint64_t deadline = v.in_guest ? e.cycle + cfg_.delivery_bound : 0;
-            pending_.push_back({0, e.cycle, vcpu, static_cast<std::uint8_t>(e.b), 0, deadline});
-            if (deadline) next_deadline_ = std::min(next_deadline_, deadline);
-            if (v.state == kBlocked && !v.wake_deadline) {
-                v.wake_deadline = e.cycle + cfg_.wakeup_bound;
-                next_deadline_ = std::min(next_deadline_, v.wake_deadline);
-            }
+        case EventKind::IrteUpdate:
+            on_irte_update(e);
             break;
-        }
-        case EventKind::VtdFault:
-            tag_msi_.erase(e.tag);
+        case EventKind::VtdIecInvalidate:
+            on_iec_invalidate(e);
             break;
-        case EventKind::GuestIsrBegin: {
-            const int vcpu = static_cast<int>(e.unit);
-            remember(vcpu, e);
-            const std::uint8_t vector = static_cast<std::uint8_t>(e.a);
-            pending_.erase(std::remove_if(pending_.begin(), pending_.end(),
-                                          [&](const Pending& p) {
-                                              return p.vcpu == vcpu && p.vector == vector && p.posted <= e.cycle;
-                                          }),
-                           pending_.end());
+        case EventKind::VtdIrteFetch:
+            on_irte_fetch(e);
             break;
-        }
         case EventKind::HypSchedule:
         case EventKind::HypMigrate:
+        case EventKind::HypVipi:
             remember(static_cast<int>(e.kind == EventKind::HypSchedule ? e.b : e.a), e);
             break;
         default:

@@ -1,20 +1,122 @@
 // platform/oracles.h - invariant oracles checked during every run, from the
-// event stream alone (issue 5 point 2; SPEC 7; seeds 000, 001):
+// event stream alone [SDM vol. 3C 29.6, 10.6, 10.8; VTD 5.1, 5.2, 6.5.2.7,
+// 9.10, 9.11; Xen docs/misc/vtd-pi.txt].
 //
-//  lost_interrupt     every posted or remapped interrupt, and every virtual
-//                     IPI the hypervisor sends (hyp.vipi), reaches its guest
-//                     vector before its vCPU has run `delivery_bound` cycles
-//                     in the guest (VMX non-root) after the post;
-//  wakeup             a blocked vCPU whose PID receives a post, or that is
-//                     sent a virtual IPI, becomes runnable within
-//                     `wakeup_bound` cycles;
+// Interrupt obligations. Every interrupt is followed from where the hardware
+// sees it start, in every irq mode; the hypervisor's own records (hyp.*) may
+// explain a violation but never start or close an obligation:
+//  - a device's MSI write (nic.msi_write) of an MSI-X entry bound to a vCPU
+//    and guest vector (while a reprogram_irte of the entry is in flight, the
+//    old and the new binding both count, until VT-d's post names one); a write
+//    of an unbound entry (a hostile device's forged message) is aimed at the
+//    binding of the entry the hypervisor programmed that message for, if
+//    any, else where VT-d posts it (vtd.post). A host-owned device's write is aimed at its
+//    host vector on the pCPU its binding names;
+//  - a guest's write of ICR or SELF IPI (guest.ipi, recorded by the CPU model
+//    at the write whether it is virtualized or exits): fixed delivery mode,
+//    vector >= 16 (0-15 is an illegal vector the APIC drops [SDM 10.5.3]),
+//    to the vCPU of the sender's domain whose guest APIC ID (= vCPU index) is
+//    the destination, or by shorthand (self, all, all but self), or to all
+//    for the broadcast ID (0xFF xAPIC, 0xFFFFFFFF x2APIC) [SDM 10.6.1,
+//    10.6.2.1, 10.12.9]; a destination that names no vCPU reaches nobody;
+//  - a control-domain virtual IPI: the scenario's `ipi` request
+//    (scenario.event carrying target and vector);
+//  - a per-pCPU source firing (percpu.fire sets its status word): it is
+//    aimed at the vCPU whose VMCS is current on that pCPU (cpu.vmcs) when
+//    software reads-and-clears the status word (percpu.status 1 -> 0), as
+//    the domain's per-pCPU guest vector. Drops the hardware view allows
+//    (hyp/src/percpu_virq.c): no VMCS current at the read (no resident
+//    context), or the domain has no per-pCPU vector; firings before one read
+//    are one (the status word is one bit);
+//  - a local APIC timer aimed at a guest: none exists (the guests have no
+//    timer; the LAPIC timer is the hypervisor's tick).
+// Not interrupts, so no obligation: a masked MSI-X entry (the device writes
+// nothing; it sets its pending bit and writes when unmasked), a request VT-d
+// blocks (vtd.fault of the write's tag: discharged), and a remapped (host
+// vector) interrupt still on its way through the hypervisor when its device's
+// deassignment completes (discharged; a posted one is already in its vCPU's
+// PIR and must still be delivered).
+//
+//  lost_interrupt     each obligation reaches the guest ISR (guest.isr_begin)
+//                     of a vCPU and vector it is aimed at before that vCPU
+//                     has run `delivery_bound` cycles in the guest (VMX
+//                     non-root) since the origin; a host device's reaches
+//                     apic.dispatch of its host vector on its pCPU within
+//                     `delivery_bound` cycles; a per-pCPU firing is read by
+//                     software within `delivery_bound` cycles. Coalescing: a
+//                     guest ISR of (vCPU, vector) that begins after an
+//                     interrupt's origin discharges it together with every
+//                     other one of that vCPU and vector still open - the
+//                     hardware keeps one IRR/PIR/VIRR bit per vector and
+//                     delivers pending requests of one vector once, and the
+//                     handler, entered after the interrupt was raised, sees
+//                     its cause;
+//  spurious_interrupt per (vCPU, vector) the guest ISR entries never
+//                     outnumber the obligations aimed at it raised so far
+//                     (per host pCPU and host vector of a host device: its
+//                     dispatches): an interrupt is never delivered twice,
+//                     nor to a vCPU it was not aimed at. Coalescing only
+//                     makes ISRs fewer;
+//  wakeup             a vCPU halted by an HLT exit (cpu.vm_exit 12) with an
+//                     obligation aimed only at it open is VM-entered again
+//                     within `wakeup_bound` cycles of the later of the HLT
+//                     exit and the origin;
 //  descriptor_state   at every VM entry (vtd-pi): NV = notification vector,
 //                     SN = 0, NDST = this pCPU, the vCPU on no blocking list;
 //                     at every post to a blocked vCPU: on exactly the blocking
 //                     list of pCPU NDST with NV = wakeup vector;
-//  isolation          a device's interrupt is posted/delivered only to a vCPU
-//                     of the domain the device is assigned to;
-//  blocking_list      no double add, no removal of an absent entry.
+//  isolation          a device's interrupt passes VT-d (posted, or remapped for
+//                     the hypervisor to deliver) only to a vCPU of the
+//                     domain the device is assigned to;
+//  blocking_list      no double add, no removal of an absent entry;
+//  ndst_online        whenever VT-d's next post would notify through a PID -
+//                     a present posted-format IRTE names it, its ON is 0, and
+//                     its SN is 0 or that IRTE is urgent [VTD 9.11: the post
+//                     notifies when ON was 0 and (URG = 1 or SN = 0)] - its
+//                     NDST names an online pCPU; not while the vCPU is
+//                     runnable (its next VM entry rewrites NDST and looks at
+//                     ON and PIR, so a notification to nowhere loses nothing).
+//                     (cpu-pi: the CPU and software posting never read NDST;
+//                     the software notification goes to the vCPU's pCPU);
+//  offline_pcpu       a pCPU is offline from its first halt (cpu.mode 3) with
+//                     no VMCS current after the hypervisor accepted its offline
+//                     request (its blocking list and vCPUs are handed over by
+//                     then) until the hypervisor accepts its online request.
+//                     Meanwhile its local APIC accepts no interrupt and it
+//                     runs no hypervisor handler and no guest, except its own
+//                     per-pCPU source's vector and handler (a source private
+//                     to the pCPU that keeps firing; the firing is dropped
+//                     there: no context is resident);
+//  stranded_pir       (posting modes, where the CPU processes PIR) at a VM
+//                     entry with ON = 0, no PIR bit is set that was
+//                     already set with ON = 0 at the vCPU's previous VM entry
+//                     and never cleared since, unless a notification-vector
+//                     interrupt is on its way to or pending at this pCPU's
+//                     local APIC (posted-interrupt processing takes the whole
+//                     PIR when it arrives): VM entry does not read the PID
+//                     [SDM 29.6], so a PIR bit with ON clear must be picked up
+//                     by the first entry pass after it appears (the core's
+//                     self-notification, pi_vm_entry_check.c);
+//  list_agreement     at every release of a blocking-list lock
+//                     (hyp.lock_release), each vCPU that critical section put
+//                     on or took off a list agrees with its PID and state:
+//                     listed on pCPU c's list => NDST names c, NV = wakeup
+//                     vector, SN = 0; on no list => not blocked while its
+//                     domain's hooks are active (a device assigned, vtd-pi:
+//                     from the assignment's completion to the last
+//                     deassignment's request); and when a vCPU becomes blocked
+//                     with the hooks active it is on exactly the list NDST
+//                     names. A woken vCPU may stay listed until its VM entry
+//                     takes it off (Xen vmx_pi_do_resume; descriptor_state
+//                     checks that entry);
+//  torn_irte          an IRTE VT-d reads from memory (IEC miss) with P = 1
+//                     never mixes halves from two software updates, an update
+//                     being the writes to the entry between two IEC
+//                     invalidations that cover it [VTD 6.5.2.7]: software
+//                     replaces a live entry with one 128-bit write and then
+//                     invalidates [Linux drivers/iommu/intel/irq_remapping.c
+//                     modify_irte];
+//  hyp_assertion      no HYP_ASSERT of the core fails (added by the machine).
 //
 // Each violation carries its cycle and the last events of the vCPU involved.
 #pragma once
@@ -32,10 +134,11 @@
 namespace pisim {
 
 struct OracleConfig {
-    bool vtd_posting = true;               ///< descriptor_state applies (irq_mode vtd-pi)
+    std::string irq_mode = "vtd-pi";       ///< emulated | apicv | cpu-pi | vtd-pi
     bool x2apic = true;                    ///< NDST format
     std::uint8_t notification_vector = 0;
     std::uint8_t wakeup_vector = 0;
+    std::uint8_t percpu_vector = 0;        ///< host vector of the per-pCPU source, 0 none
     std::vector<std::uint32_t> apic_ids;   ///< by pCPU
     std::uint64_t delivery_bound = 0;      ///< cycles
     std::uint64_t wakeup_bound = 0;        ///< cycles
@@ -50,19 +153,43 @@ struct Violation {
     std::size_t event_index = 0;       ///< index in the event stream
 };
 
-/// All oracle names, for scenario validation.
-const std::vector<std::string>& oracle_names();
+/// All oracle names, for scenario validation (inline: the scenario loader
+/// links without the oracles).
+inline const std::vector<std::string>& oracle_names() {
+    static const std::vector<std::string> n = {"lost_interrupt", "spurious_interrupt", "wakeup",
+                                               "descriptor_state", "isolation", "blocking_list",
+                                               "ndst_online", "offline_pcpu", "stranded_pir",
+                                               "list_agreement", "torn_irte", "hyp_assertion"};
+    return n;
+}
 
 class Oracles {
 public:
     explicit Oracles(OracleConfig cfg);
 
-    /// Register vCPU `vcpu` of domain `domain` with its PID address.
+    /// Register vCPU `vcpu` of domain `domain` with its PID address; vCPUs
+    /// of a domain are registered in index order (index = guest APIC ID).
     void add_vcpu(int vcpu, std::uint32_t domain, std::uint64_t pid);
-    /// Device `rid` is assigned to `domain` (or, with -1, to none).
+    /// Device `rid`'s (de)assignment completed: assigned to `domain`, or,
+    /// with -1, to none.
     void assign_device(std::uint32_t rid, int domain);
-    /// The vCPU and guest vector a device MSI-X entry is bound to (for delivery).
-    void bind(std::uint32_t rid, std::uint32_t index, int vcpu, std::uint8_t vector);
+    /// Device `rid`'s deassignment was requested (the hooks may go now).
+    void deassign_requested(std::uint32_t rid);
+    /// The vCPU and guest vector a device MSI-X entry is bound to (the
+    /// binding took effect: it replaces every earlier one), and the MSI
+    /// message the hypervisor programmed for it (address 0: not known).
+    void bind(std::uint32_t rid, std::uint32_t index, int vcpu, std::uint8_t vector, std::uint64_t address = 0,
+              std::uint32_t data = 0);
+    /// A reprogramming of the entry to (vcpu, vector) was requested: until it
+    /// takes effect (bind), the entry's interrupts may reach either target.
+    void rebinding(std::uint32_t rid, std::uint32_t index, int vcpu, std::uint8_t vector);
+    /// A host-owned device's MSI-X entry: host vector `vector` on pCPU `pcpu`.
+    void bind_host(std::uint32_t rid, std::uint32_t index, std::uint32_t pcpu, std::uint8_t vector);
+    /// Domain `domain`'s per-pCPU guest vector took effect (0: none).
+    void set_percpu_vector(std::uint32_t domain, std::uint8_t vector);
+    /// The hypervisor accepted an offline (online = false) or online request
+    /// of `pcpu` at `cycle`.
+    void pcpu_hotplug(std::uint32_t pcpu, bool online, std::uint64_t cycle);
 
     void on_event(const Event& e);
     /// Check the deadlines still open at the end of the run.
@@ -82,40 +209,114 @@ private:
     static constexpr std::size_t kHistory = 12;  ///< events kept per vCPU for a violation's report
     struct VcpuView {
         std::uint32_t domain = 0;
+        std::uint32_t index = 0;     ///< in its domain = guest APIC ID
         std::uint64_t pid = 0;
         std::uint64_t control = 0;   ///< PID control word (ON, SN, NV, NDST)
+        std::array<std::uint64_t, 4> pir{};       ///< PID PIR words
+        std::array<std::uint64_t, 4> stranded{};  ///< PIR bits seen with ON = 0 at the last VM entry
         std::uint32_t state = 0;     ///< enum hyp_vcpu_state
         std::set<std::uint32_t> lists;  ///< blocking lists it is on
         /// The last kHistory events concerning it (a ring, oldest at
         /// history_head), formatted only when a violation reports them.
         std::array<Event, kHistory> history{};
         std::size_t history_head = 0, history_len = 0;
-        std::uint64_t wake_deadline = 0;  ///< 0 = none
         std::uint64_t in_guest_since = 0;  ///< VM entry cycle while in the guest
         bool in_guest = false;
+        bool halted = false;               ///< HLT exit, not VM-entered since
+        std::uint64_t halted_since = 0;
+        std::uint64_t wake_deadline = 0;   ///< 0 = none
     };
-    struct Pending {  ///< an interrupt made pending for a guest, not yet delivered
-        std::uint64_t tag, posted;
-        int vcpu;
+    enum class Source : std::uint8_t { Device, HostDevice, GuestIpi, ControlIpi, Percpu };
+    struct Target {  ///< a (vCPU, vector) an obligation may be delivered to; host: (pCPU, vector)
+        int unit;
         std::uint8_t vector;
-        std::uint64_t guest_time;  ///< cycles its vCPU spent in the guest since the post
-        std::uint64_t deadline;    ///< while the vCPU is in the guest: when the bound runs out; else 0
+        std::uint64_t guest_time = 0;  ///< cycles the vCPU spent in the guest since the origin
+        std::uint64_t deadline = 0;    ///< while the vCPU is in the guest: when the bound runs out
+        bool expired = false;          ///< the bound ran out
     };
+    struct Obligation {  ///< an interrupt raised, not yet delivered
+        Source source;
+        std::uint64_t origin;          ///< cycle the hardware saw it start
+        std::uint64_t tag = 0;         ///< device interrupts
+        std::uint32_t rid = 0, index = 0;  ///< device, MSI-X entry
+        int from = -1;                 ///< sending vCPU (guest IPI) or pCPU (per-pCPU source)
+        bool host = false;             ///< host device: targets are (pCPU, host vector)
+        bool remapped = false;         ///< VT-d remapped it to a host vector
+        std::uint64_t host_deadline = 0;
+        std::vector<Target> targets;
+    };
+    struct Counts {
+        std::uint64_t raised = 0, delivered = 0;
+    };
+    struct IrteState {
+        std::uint64_t lo = 0, hi = 0;
+        std::int64_t half_update[2] = {-1, -1};  ///< update that last wrote each half (-1: never)
+        std::int64_t update = 0;                 ///< the entry's current update (IEC invalidations)
+        std::uint64_t posted_pid = 0;            ///< present posted format: the PID it names
+        bool urgent = false;
+    };
+
     void violate(const Event& e, const std::string& oracle, int vcpu, const std::string& msg);
     void remember(int vcpu, const Event& e);
     void check_deadlines(std::uint64_t now, const Event* at);
+    void note_deadline(std::uint64_t d) {
+        if (d && d < next_deadline_) next_deadline_ = d;
+    }
     std::uint32_t ndst_of(std::uint64_t control) const;
     int pcpu_of_apic(std::uint32_t apic) const;
+    bool hooks_active(std::uint32_t domain) const;
+    std::string describe_obligation(const Obligation& o) const;
+
+    // obligations
+    void raise(const Event& e, Obligation o);
+    void start_clock(Obligation& o, Target& t, std::uint64_t now);
+    void discharge(std::size_t i);
+    void deliver_guest(const Event& e, int vcpu, std::uint8_t vector);
+    void deliver_host(const Event& e, std::uint32_t pcpu, std::uint8_t vector);
+    void arm_wakeup(int vcpu, std::uint64_t from);
+    void on_device_write(const Event& e);
+    void on_vtd_post(const Event& e);
+    void on_vtd_remap(const Event& e);
+    void on_guest_ipi(const Event& e);
+    void on_percpu_status(const Event& e);
+    // the other invariants
+    void on_vm_entry(const Event& e);
+    void on_vm_exit(const Event& e);
+    void check_ndst(const Event& e, int vcpu);
+    void check_list_agreement(const Event& e, int vcpu);
+    void on_irte_update(const Event& e);
+    void on_iec_invalidate(const Event& e);
+    void on_irte_fetch(const Event& e);
 
     OracleConfig cfg_;
+    bool vtd_pi_ = false;
+    bool posting_ = false;  ///< vtd-pi or cpu-pi: posted-interrupt processing
     std::map<int, VcpuView> vcpus_;
+    std::map<std::uint32_t, std::vector<int>> domain_vcpus_;  ///< by index
     std::map<std::uint64_t, int> pid_owner_;
     std::map<std::uint32_t, int> device_domain_;
+    std::set<std::uint32_t> deassigning_;
+    std::map<std::uint32_t, std::uint8_t> percpu_gvec_;  ///< by domain
     std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<int, std::uint8_t>> bindings_;
+    /// Programmed MSI message (address, data) -> the entry it was programmed for.
+    std::map<std::pair<std::uint64_t, std::uint32_t>, std::pair<std::uint32_t, std::uint32_t>> messages_;
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<std::pair<int, std::uint8_t>>> rebinding_;
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<std::uint32_t, std::uint8_t>> host_bindings_;
     /// Interrupts between the device's write and the post/remap: tag ->
     /// (requester ID, MSI-X entry).
     std::unordered_map<std::uint64_t, std::pair<std::uint32_t, std::uint32_t>> tag_msi_;
-    std::vector<Pending> pending_;
+    std::vector<Obligation> open_;
+    std::map<std::pair<int, std::uint8_t>, Counts> guest_counts_;
+    std::map<std::pair<int, std::uint8_t>, Counts> host_counts_;
+    // per pCPU
+    std::vector<int> current_vmcs_;              ///< vCPU whose VMCS is current, -1 none
+    std::vector<std::uint64_t> percpu_pending_;  ///< status word set since (0 = clear)
+    std::vector<bool> offline_requested_, offline_;
+    std::vector<std::uint32_t> nv_inflight_;  ///< notification-vector messages sent to it, not yet accepted
+    std::vector<bool> nv_pending_;            ///< notification vector in its IRR
+    void on_apic_send(const Event& e);
+    std::map<std::uint32_t, std::set<int>> touched_;  ///< by blocking list: vCPUs added/removed since its last release
+    std::map<std::uint32_t, IrteState> irtes_;
     std::vector<Violation> violations_;
     std::size_t events_ = 0;
     std::uint64_t next_deadline_ = ~0ull;

@@ -15,6 +15,7 @@
 // each other at every basic block.
 #include <hyp/arch.h>
 #include <hyp/hyp.h>
+#include <hyp/trace.h>
 
 #include <algorithm>
 #include <cassert>
@@ -348,14 +349,25 @@ static pisim::CpuCore& core_for_vmx() {
     return c ? *c->core : *M().pcpus.at(0).core;  // boot context: the boot processor
 }
 
+/// cpu.vmcs at the instruction's cycle (the pCPU's local time): which vCPU's
+/// VMCS became current on this pCPU (VMPTRLD) or was cleared (VMCLEAR).
+static void record_vmcs(std::uint64_t op, uint64_t vmcs_pa) {
+    const pisim::Vmcs* v = M().vmcs.find(vmcs_pa);
+    PortCpu* c = cur();
+    M().hub().emit({M().cycle_now(), pisim::EventKind::CpuVmcs, c ? c->index : 0, 0, op,
+                    v ? v->guest.vcpu : ~0ull});
+}
+
 void arch_vmcs_clear(uint64_t vmcs_pa) {
     if (PortCpu* c = cur()) charge(*c, M().cpu_timing.vmclear);
     core_for_vmx().vmclear(vmcs_pa);
+    record_vmcs(1, vmcs_pa);
 }
 
 void arch_vmcs_load(uint64_t vmcs_pa) {
     if (PortCpu* c = cur()) charge(*c, M().cpu_timing.vmptrld);
     core_for_vmx().vmptrld(vmcs_pa);
+    record_vmcs(0, vmcs_pa);
 }
 
 uint64_t arch_vmcs_read(uint32_t field) {
@@ -454,6 +466,10 @@ void arch_trace(uint32_t kind, uint64_t a, uint64_t b, uint64_t c, uint64_t d) {
         case 13: e.kind = K::HypCtl; break;
         case 14: e.kind = K::HypVipi; break;
         case 15: e.kind = K::HypPercpuVirq; break;
+        case 16:  // only the blocking-list locks' releases are recorded
+            if (a != HYP_LOCK_BLOCKING_LIST) return;
+            e.kind = K::HypLockRelease;
+            break;
         default:
             m->hyp_assert_failed("arch_trace with unknown kind " + std::to_string(kind));
             return;

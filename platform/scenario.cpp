@@ -5,6 +5,7 @@
 #include <regex>
 #include <set>
 
+#include "platform/oracles.h"
 #include "platform/yaml_util.h"
 
 namespace pisim {
@@ -612,8 +613,7 @@ private:
         if (x["violations"]) {
             r_.expect_seq(x["violations"], "expect.violations (oracle names that must be violated)");
             for (const auto& v : x["violations"])
-                s_.expect.violations.push_back(r_.choice(v, "an oracle name",
-                    {"lost_interrupt", "wakeup", "descriptor_state", "isolation", "blocking_list", "hyp_assertion"}));
+                s_.expect.violations.push_back(r_.choice(v, "an oracle name", oracle_names()));
         }
         if (x["vm_exits"]) {
             const YAML::Node m = x["vm_exits"];

@@ -119,11 +119,16 @@ std::string YamlReader::str(const YAML::Node& n, const std::string& what) const 
 
 std::string YamlReader::choice(const YAML::Node& n, const std::string& what,
                                std::initializer_list<const char*> choices) const {
+    return choice(n, what, std::vector<std::string>(choices.begin(), choices.end()));
+}
+
+std::string YamlReader::choice(const YAML::Node& n, const std::string& what,
+                               const std::vector<std::string>& choices) const {
     std::string s = str(n, what);
     std::string list;
-    for (const char* c : choices) {
+    for (const std::string& c : choices) {
         if (s == c) return s;
-        list += (list.empty() ? "" : ", ") + std::string(c);
+        list += (list.empty() ? "" : ", ") + c;
     }
     std::string hint = closest_word(s, choices);
     fail(n, "expected " + what + " to be one of " + list + ", got '" + s + "'" +

@@ -45,6 +45,8 @@ public:
     /// One of `choices`.
     std::string choice(const YAML::Node& n, const std::string& what,
                        std::initializer_list<const char*> choices) const;
+    std::string choice(const YAML::Node& n, const std::string& what,
+                       const std::vector<std::string>& choices) const;
 
 private:
     std::uint64_t integer(const YAML::Node& n, const std::string& what, std::uint64_t min,

@@ -94,6 +94,9 @@ struct vcpu {
     /* Emulated mode software vLAPIC in-service register (owned by the vCPU's
      * pCPU while it runs). */
     uint32_t vlapic_isr[8];
+    /* Emulated mode software vLAPIC ICR high (xAPIC: destination in bits
+     * 31:24), as the guest last wrote it; ICR low's write sends. */
+    uint32_t vlapic_icr_hi;
     bool intr_window_requested;
     /* Per-pCPU guest interrupt (percpu_virq.c), saved while the vCPU's
      * context is not resident on a pCPU. */
@@ -297,6 +300,8 @@ void vlapic_intr_assist(struct vcpu *v);
 void vlapic_eoi(struct vcpu *v);
 bool vlapic_has_pending(struct vcpu *v);
 void vlapic_intr_window_exit(struct vcpu *v);
+void vlapic_apic_access(struct vcpu *v, uint64_t qualification);
+uint64_t vlapic_xapic_icr(uint32_t icr_lo, uint32_t icr_hi);
 
 /* irte.c, msi.c */
 int irte_bind_msi(const struct hyp_ctl *c);

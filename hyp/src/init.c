@@ -37,6 +37,7 @@ static void vcpu_reset(struct vcpu *v, uint32_t id)
         v->pending[i] = 0;
     for (uint32_t i = 0; i < 8; i++)
         v->vlapic_isr[i] = 0;
+    v->vlapic_icr_hi = 0;
     v->intr_window_requested = false;
     v->ppi.pending = v->ppi.active = false;
     v->ppi_eoi_exit_vector = 0;
@@ -61,7 +62,7 @@ static void pcpu_reset(struct pcpu *pc, uint32_t id)
     pc->steal_inflight = false;
     pc->ppi.pending = pc->ppi.active = false;
     pc->next_tick = 0;
-    spin_lock_init(&pc->pi_block_lock);
+    spin_lock_init_observed(&pc->pi_block_lock, HYP_LOCK_BLOCKING_LIST, id);
     pc->pi_block_head = HYP_INVALID;
     pc->pi_block_len = 0;
     for (uint32_t v = 0; v < 256; v++)

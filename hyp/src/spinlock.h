@@ -21,16 +21,29 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hyp/arch.h"
+#include "hyp/trace.h"
 #include "hyp_assert.h"
 #include "hyp_atomic.h"
 
 typedef struct {
     uint32_t owner; /* 0 free, else 1 + pCPU index */
+    uint32_t lock_class, index; /* reported at each release (HYP_TR_LOCK_RELEASE) */
 } spinlock_t;
 
 static inline void spin_lock_init(spinlock_t *l)
 {
+    l->lock_class = HYP_LOCK_UNNAMED;
+    l->index = 0;
     hyp_atomic_store_n(&l->owner, 0u, __ATOMIC_RELEASE);
+}
+
+/* A lock whose releases the platform observes (enum hyp_lock_class). */
+static inline void spin_lock_init_observed(spinlock_t *l, uint32_t lock_class, uint32_t index)
+{
+    spin_lock_init(l);
+    l->lock_class = lock_class;
+    l->index = index;
 }
 
 static inline void spin_lock(spinlock_t *l)
@@ -50,10 +63,13 @@ static inline bool spin_is_locked_by_me(const spinlock_t *l)
     return hyp_atomic_load_n(&l->owner, __ATOMIC_RELAXED) == arch_cpu_id() + 1u;
 }
 
+/* The release is reported after the store, for every lock (no branch: a
+ * test of the class would add basic blocks, and cycles, to every release). */
 static inline void spin_unlock(spinlock_t *l)
 {
     HYP_ASSERT(spin_is_locked_by_me(l));
     hyp_atomic_store_n(&l->owner, 0u, __ATOMIC_RELEASE);
+    arch_trace(HYP_TR_LOCK_RELEASE, l->lock_class, l->index, 0, 0);
 }
 
 /* Disable interrupts (if enabled) then lock; returns the previous IF. */

@@ -7,7 +7,8 @@
  *    bitmap; the vCPU is woken and kicked; its VM-entry path moves the bits
  *    into VIRR/RVI (apicv) or injects them (emulated).
  * Virtual IPIs: ICR vector 7:0, shorthand 19:18 (01 self, 10 all, 11 all but
- * self), destination 63:32 = guest APIC ID = vCPU index in the domain [SPEC 6].
+ * self), destination 63:32 = guest APIC ID = vCPU index in the domain, or
+ * 0xFFFFFFFF: all [SDM 10.6.1, 10.12.9 (x2APIC ICR), 10.6.2.1 (broadcast)].
  */
 #include "hyp_core.h"
 #include "pi.h"
@@ -40,7 +41,7 @@ void virq_send_ipi(struct vcpu *from, uint64_t icr)
         case 1: hit = i == from->vidx; break;
         case 2: hit = true; break;
         case 3: hit = i != from->vidx; break;
-        default: hit = i == dest; break;
+        default: hit = dest == 0xFFFFFFFFu || i == dest; break;
         }
         if (hit) {
             hyp_trace(HYP_TR_VIPI, d->vcpu[i], vector, from->id, 0);

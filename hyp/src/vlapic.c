@@ -1,6 +1,6 @@
 /*
- * vlapic.c - software virtual local APIC for HYP_IRQ_EMULATED [SDM 10.8;
- * SPEC 3, 6; Xen xen/arch/x86/hvm/vlapic.c, vmx_intr_assist].
+ * vlapic.c - software virtual local APIC for HYP_IRQ_EMULATED [SDM 10.6,
+ * 10.8; Xen xen/arch/x86/hvm/vlapic.c vlapic_reg_write, vmx_intr_assist].
  *
  * IRR is the vCPU's software-pending bitmap (set by any pCPU, atomic); ISR
  * is vlapic_isr (owned by the vCPU's pCPU). TPR is not virtualized here
@@ -92,6 +92,38 @@ void vlapic_intr_window_exit(struct vcpu *v)
         vlapic_set_window_exiting(false);
         v->intr_window_requested = false;
     }
+}
+
+/* An xAPIC ICR [SDM 10.6.1] in the layout virq_send_ipi takes (x2APIC's:
+ * destination in bits 63:32): low word as written, destination from ICR
+ * high bits 31:24, the xAPIC broadcast ID 0xFF as x2APIC's 0xFFFFFFFF
+ * [SDM 10.6.2.1]. */
+uint64_t vlapic_xapic_icr(uint32_t icr_lo, uint32_t icr_hi)
+{
+    uint32_t dest = icr_hi >> 24;
+    return (uint64_t)icr_lo | ((uint64_t)(dest == 0xFFu ? 0xFFFFFFFFu : dest) << 32);
+}
+
+/* APIC-access exit (44) of the emulated mode: the guest wrote its APIC page
+ * and nothing was virtualized, so the write is emulated here [SDM 27.2.1;
+ * Xen vlapic_reg_write]; the data is in qualification bits 63:32 (vmx.h):
+ *  - EOI (0B0H): vlapic_eoi;
+ *  - ICR high (310H): only latched (the destination, bits 31:24);
+ *  - ICR low (300H): the IPI is sent, to the latched destination.
+ * Reads, and writes of other registers, change nothing here. */
+void vlapic_apic_access(struct vcpu *v, uint64_t qualification)
+{
+    uint32_t offset = (uint32_t)(qualification & APIC_ACCESS_OFFSET_MASK);
+    uint64_t type = (qualification >> APIC_ACCESS_TYPE_SHIFT) & APIC_ACCESS_TYPE_MASK;
+    uint32_t data = (uint32_t)(qualification >> APIC_ACCESS_DATA_SHIFT);
+    if (type != APIC_ACCESS_LINEAR_WRITE)
+        return;
+    if (offset == APIC_EOI)
+        vlapic_eoi(v);
+    else if (offset == APIC_ICR2)
+        v->vlapic_icr_hi = data & 0xFF000000u; /* bits 23:0 reserved */
+    else if (offset == APIC_ICR)
+        virq_send_ipi(v, vlapic_xapic_icr(data, v->vlapic_icr_hi));
 }
 
 /* Guest EOI (APIC-access exit at offset 0x0B0): clear the highest ISR bit. */

@@ -1,6 +1,6 @@
 /*
- * vmexit.c - VM-exit dispatch by basic exit reason [SDM appendix C; SPEC 3, 4].
- * Runs with IF=0 right after arch_vm_enter returns.
+ * vmexit.c - VM-exit dispatch by basic exit reason [SDM vol. 3C appendix C,
+ * 27.2.1]. Runs with IF=0 right after arch_vm_enter returns.
  *
  *  1  external interrupt: with acknowledge-on-exit the vector is in
  *     intr_info (bit 31 valid, 7:0 vector) and in the LAPIC ISR: the same
@@ -11,8 +11,11 @@
  *  43 TPR below threshold: nothing to do but re-evaluate at the next VM entry.
  *  45 EOI induced (qualification = vector): the per-pCPU guest interrupt's
  *     EOI (percpu_virq_eoi); then re-evaluate at the next VM entry.
- *  44 APIC access (emulated mode): offset 0x0B0 = guest EOI, 0x300 = ICR.
- *  56 APIC write: offset 0x300 = ICR written in the virtual-APIC page.
+ *  44 APIC access (emulated mode, fault-like: the write was not done):
+ *     the software vLAPIC emulates it (vlapic_apic_access: EOI, ICR high,
+ *     ICR low) from the data in the qualification.
+ *  56 APIC write (APICv, trap-like: the write is in the virtual-APIC page):
+ *     offset 0x300 = ICR low written, destination in VICR_HI / 0x304.
  */
 #include "hyp_core.h"
 #include "pi.h"
@@ -20,16 +23,13 @@
 /* The ICR as the guest wrote it into the virtual-APIC page, in the x2APIC
  * layout (destination in bits 63:32). x2APIC mode: WRMSR 0x830 stores the
  * 64-bit value at offset 0x300 [SDM 29.5]; xAPIC mode: destination in
- * ICR_HI (0x310) bits 31:24 [SPEC 6]. */
+ * ICR_HI (0x310) bits 31:24 [SDM 10.6.1]. */
 static uint64_t vapic_read_icr(struct vcpu *v)
 {
-    uint64_t lo = arch_mem_read32(v->vapic_pa + APIC_ICR);
-    uint64_t hi;
-    if (hyp_core.x2apic)
-        hi = arch_mem_read32(v->vapic_pa + APIC_ICR + 4u);
-    else
-        hi = (arch_mem_read32(v->vapic_pa + APIC_ICR2) >> 24) & 0xFFu;
-    return lo | (hi << 32);
+    uint32_t lo = arch_mem_read32(v->vapic_pa + APIC_ICR);
+    if (!hyp_core.x2apic)
+        return vlapic_xapic_icr(lo, arch_mem_read32(v->vapic_pa + APIC_ICR2));
+    return (uint64_t)lo | ((uint64_t)arch_mem_read32(v->vapic_pa + APIC_ICR + 4u) << 32);
 }
 
 void vmexit_handler(struct vcpu *v, const struct arch_vm_exit *exit)
@@ -58,14 +58,9 @@ void vmexit_handler(struct vcpu *v, const struct arch_vm_exit *exit)
     case EXIT_REASON_EOI_INDUCED:
         percpu_virq_eoi(v, (uint8_t)(exit->qualification & 0xFFu));
         break;
-    case EXIT_REASON_APIC_ACCESS: {
-        uint32_t offset = (uint32_t)(exit->qualification & 0xFFFu);
-        if (offset == APIC_EOI)
-            vlapic_eoi(v);
-        else if (offset == APIC_ICR)
-            virq_send_ipi(v, vapic_read_icr(v));
+    case EXIT_REASON_APIC_ACCESS:
+        vlapic_apic_access(v, exit->qualification);
         break;
-    }
     case EXIT_REASON_APIC_WRITE:
         if ((exit->qualification & 0xFFFu) == APIC_ICR)
             virq_send_ipi(v, vapic_read_icr(v));

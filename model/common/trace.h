@@ -50,16 +50,27 @@ namespace pisim {
     X(CpuVirqInject, "cpu.virq_inject", pcpu, "vcpu", "vector", "", "", "", "")              \
     X(CpuVeoi, "cpu.veoi", pcpu, "vcpu", "vector", "svi", "eoi_exit", "", "")                \
     X(CpuVapicState, "cpu.vapic", vcpu, "rvi", "svi", "vppr", "", "", "")                    \
+    /* VMPTRLD (op 0: the vCPU's VMCS becomes current) / VMCLEAR (op 1)          */        \
+    X(CpuVmcs, "cpu.vmcs", pcpu, "op", "vcpu", "", "", "", "")                               \
     X(GuestIsrBegin, "guest.isr_begin", vcpu, "vector", "", "", "", "", "")                  \
     X(GuestIsrEnd, "guest.isr_end", vcpu, "vector", "", "", "", "", "")                      \
     X(GuestHalt, "guest.halt", vcpu, "", "", "", "", "", "")                                 \
     X(GuestOp, "guest.op", vcpu, "op", "arg", "packets", "", "", "")                         \
+    /* the guest's write that sends an IPI (ICR low / ICR MSR / SELF IPI MSR) as  */       \
+    /* the guest wrote it, whatever the controls make of it: dest = guest APIC ID */       \
+    X(GuestIpi, "guest.ipi", vcpu, "dest", "vector", "shorthand", "x2apic", "delivery_mode", \
+      "")                                                                                    \
     /* --- machine memory, decoded by the platform --- */                                    \
     /* one 64-bit word of a PID changed; word 0-3 PIR bits 64w..64w+63, 4 control  */       \
     /* (ON bit 0, SN bit 1, NV bits 23:16, NDST bits 63:32), whoever wrote it    */          \
     X(PidUpdate, "pid.update", vcpu, "pid", "word", "old", "new", "writer", "")              \
     /* one 32-bit word of a virtual-APIC page changed (VTPR, VPPR, VISR, VIRR)   */          \
     X(VapicUpdate, "vapic.update", vcpu, "offset", "old", "new", "", "", "")                 \
+    /* a write into the interrupt-remapping table: halves bit 0 = bits 63:0, bit  */        \
+    /* 1 = bits 127:64 written; lo/hi the entry after it; unit the writing pCPU   */        \
+    X(IrteUpdate, "irte.update", pcpu, "index", "halves", "lo", "hi", "writer", "")          \
+    /* the per-pCPU source's status word changed (bit 0: fired, not yet read)     */        \
+    X(PercpuStatus, "percpu.status", pcpu, "old", "new", "writer", "", "", "")               \
     /* --- hypervisor (hyp/include/hyp/trace.h, through arch_trace) --- */                   \
     X(HypHandlerEnter, "hyp.handler_enter", pcpu, "handler", "detail", "vcpu", "", "", "")   \
     X(HypHandlerExit, "hyp.handler_exit", pcpu, "handler", "detail", "vcpu", "", "", "")     \
@@ -75,6 +86,7 @@ namespace pisim {
     X(HypIrteWrite, "hyp.irte_write", pcpu, "index", "irte_lo", "irte_hi", "", "", "")       \
     X(HypCtl, "hyp.ctl", pcpu, "op", "seq", "result", "", "", "")                            \
     X(HypVipi, "hyp.vipi", pcpu, "vcpu", "vector", "from", "", "", "")                       \
+    X(HypLockRelease, "hyp.lock_release", pcpu, "lock", "index", "", "", "", "")            \
     /* --- scenario and oracles (platform) --- */                                            \
     X(ScenarioEvent, "scenario.event", pcpu, "op", "target", "arg", "", "", "")              \
     X(Violation, "oracle.violation", pcpu, "oracle", "vcpu", "vector", "detail", "", "")     \

@@ -24,6 +24,7 @@ namespace pisim {
 // 63:32 (bits the SDM leaves 0 for these exits).
 bool CpuCore::Impl::guest_apic_write(std::uint32_t offset, std::uint64_t value,
                                      VmExitInfo& out) {
+    record_guest_ipi(offset, value);
     if (sec(vmcs::SEC_VIRTUALIZE_X2APIC))
         return virtualize_x2apic_wrmsr(0x800 + offset / 16, value, out);
     if (sec(vmcs::SEC_VIRTUALIZE_APIC_ACCESSES))
@@ -33,6 +34,31 @@ bool CpuCore::Impl::guest_apic_write(std::uint32_t offset, std::uint64_t value,
             vmcs::EPT_VIOLATION_WRITE | (static_cast<std::uint64_t>(value & 0xFFFFFFFFu) << 32), 0,
             out);
     return true;
+}
+
+// The IPI a guest write sends, as the guest's own local APIC defines it
+// [SDM 10.6.1, 10.12.9, 10.12.11]: x2APIC, a write of the ICR MSR (830H:
+// vector 7:0, delivery mode 10:8, shorthand 19:18, destination 63:32) or of
+// SELF IPI (83FH: vector 7:0, to itself); xAPIC, a write of ICR low (300H)
+// with the destination last written to ICR high (310H) bits 31:24. Recorded
+// (guest.ipi) at the cycle of the write, before the controls decide whether
+// it is virtualized or exits: the interrupt starts here whatever the
+// hypervisor then does with it.
+void CpuCore::Impl::record_guest_ipi(std::uint32_t offset, std::uint64_t value) {
+    GuestState& g = guest();
+    const bool x2apic = sec(vmcs::SEC_VIRTUALIZE_X2APIC);
+    if (!x2apic && offset == vmcs::VAPIC_VICR_HI) {
+        g.icr_hi = static_cast<std::uint32_t>(value);
+        return;
+    }
+    std::uint64_t dest = 0, icr = value;
+    if (x2apic && offset == vmcs::APIC_SELF_IPI_OFFSET)
+        icr = vmcs::ICR_SHORTHAND_SELF | (value & 0xFF);
+    else if (offset != vmcs::VAPIC_VICR_LO)
+        return;
+    else
+        dest = x2apic ? value >> 32 : g.icr_hi >> 24;
+    emit(EventKind::GuestIpi, g.vcpu, dest, icr & 0xFF, (icr >> 18) & 3, x2apic ? 1 : 0, (icr >> 8) & 7);
 }
 
 // Virtualizing WRMSR to x2APIC MSRs [SDM 29.5] ("virtualize x2APIC mode" = 1):

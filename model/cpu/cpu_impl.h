@@ -139,6 +139,7 @@ struct CpuCore::Impl {
     /// EOI virtualization [SDM 29.1.4]; true on a VM exit (45).
     bool eoi_virtualization(VmExitInfo& out);
     void self_ipi_virtualization(std::uint8_t vector);       // [SDM 29.1.5]
+    void record_guest_ipi(std::uint32_t offset, std::uint64_t value);  // [SDM 10.6.1]
 
     // --- apic_write.cpp [SDM 29.4, 29.5] ---------------------------------
     /// The guest writes `value` to its APIC register at xAPIC `offset`

@@ -135,6 +135,7 @@ struct GuestState {
     std::uint64_t isr_remaining = 0;
     bool halted = false;             ///< HLT executed, waiting for an interrupt
     std::uint32_t op_phase = 0;      ///< step within a multi-write op (xAPIC ICR: 0 ICR_HI, 1 ICR_LO)
+    std::uint32_t icr_hi = 0;        ///< xAPIC ICR high as the guest last wrote it (destination 31:24)
     /// A scenario's `block` event: the guest executes STI;HLT at its next
     /// instruction boundary with RFLAGS.IF=1, then resumes its current op.
     bool halt_requested = false;

@@ -39,6 +39,7 @@ void PerCpuTimer::fire() { expire(); }
 // One expiry: the status word's pending bit (visible first), then the
 // vector at the local APIC.
 void PerCpuTimer::expire() {
+    mem_.set_agent(PhysMem::Agent::Device);
     mem_.write64(cfg_.status_pa, mem_.read64(cfg_.status_pa) | 1u);
     ++fired_;
     Event e;

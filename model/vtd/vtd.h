@@ -66,8 +66,11 @@ constexpr std::uint64_t IRTA_EIME = 1ull << 11;
 
 class VtdUnit : public sc_core::sc_module {
 public:
-    /// MSI writes from PCIe endpoints (TLM write, PcieRequesterExt attached).
-    tlm_utils::multi_passthrough_target_socket<VtdUnit> msi_in;  ///< any number of endpoints
+    /// MSI writes from PCIe endpoints (TLM write, PcieRequesterExt attached);
+    /// any number of endpoints, none included (a machine without devices).
+    tlm_utils::multi_passthrough_target_socket<VtdUnit, 32, tlm::tlm_base_protocol_types, 0,
+                                               sc_core::SC_ZERO_OR_MORE_BOUND>
+        msi_in;
     /// Remapped interrupts and posting notifications go out here.
     sc_core::sc_port<ApicMessageIf> apic_bus;
 

@@ -292,7 +292,9 @@ void arch_trace(uint32_t kind, uint64_t a, uint64_t b, uint64_t c, uint64_t d)
                                   "tr_blocklist_del", "tr_vm_entry", "tr_virq_pend",
                                   "tr_migrate", "tr_ipi",          "tr_softirq_raise",
                                   "tr_irte_write", "tr_ctl",       "tr_vipi",
-                                  "tr_percpu_virq"};
+                                  "tr_percpu_virq", "tr_lock_release"};
+    if (kind == HYP_TR_LOCK_RELEASE && a == HYP_LOCK_UNNAMED)
+        return;  // releases of locks nobody observes: as the platform
     m->record(kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "tr_unknown", a, b, c, d);
 }
 

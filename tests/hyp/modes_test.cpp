@@ -36,6 +36,13 @@ protected:
         virq_intr_assist(&hyp_core.vcpu[v]);
         m->irq_enabled[m->cpu] = true;
     }
+    // APIC-access qualification of a guest's linear write [SDM 27.2.1]: the
+    // offset, access type 1, and (pisim's CPU model) the data in 63:32.
+    static std::uint64_t apic_write(std::uint32_t offset, std::uint32_t data)
+    {
+        return offset | (APIC_ACCESS_LINEAR_WRITE << APIC_ACCESS_TYPE_SHIFT) |
+               (std::uint64_t{data} << APIC_ACCESS_DATA_SHIFT);
+    }
     hyp_ctl vipi(std::uint32_t from, std::uint32_t to, std::uint8_t vec)
     {
         hyp_ctl c = req(HYP_CTL_SEND_VIPI);
@@ -89,7 +96,7 @@ TEST_F(Modes, EmulatedRespectsPriorityAndEoiByApicAccess)
     assist(v);
     EXPECT_EQ(field(v, VMCS_VM_ENTRY_INTR_INFO_FIELD), 0u) << "0x70 below the in-service 0x80";
     EXPECT_FALSE(vlapic_has_pending(&hyp_core.vcpu[v]));
-    exit_once(v, EXIT_REASON_APIC_ACCESS, APIC_EOI);
+    exit_once(v, EXIT_REASON_APIC_ACCESS, apic_write(APIC_EOI, 0));
     EXPECT_EQ(hyp_core.vcpu[v].vlapic_isr[4], 0u);
     assist(v);
     EXPECT_EQ(field(v, VMCS_VM_ENTRY_INTR_INFO_FIELD), INTR_INFO_VALID | 0x70u);
@@ -115,6 +122,41 @@ TEST_F(Modes, EmulatedHltWithPendingInterruptDoesNotBlock)
     ASSERT_EQ(ctl({vipi(v, v, 0x50)}).at(0), 0);
     exit_once(v, EXIT_REASON_HLT);
     EXPECT_EQ(state(v), HYP_VCPU_RUNNING);
+}
+
+TEST_F(Modes, EmulatedXapicIpiIsIcrHighThenIcrLowEachTrapping)
+{
+    init(2, HYP_IRQ_EMULATED, /*x2apic=*/true);  // the guest is xAPIC in this mode anyway
+    std::uint32_t a = running_vcpu(0);
+    std::uint32_t b = add_vcpu(1);
+    ASSERT_EQ(unpause(b, 1), 0);
+    // Fault-like exits: nothing reached the virtual-APIC page.
+    exit_once(a, EXIT_REASON_APIC_ACCESS, apic_write(APIC_ICR2, 1u << 24));
+    EXPECT_EQ(hyp_core.vcpu[b].pending[1], 0u) << "ICR high only latches the destination";
+    exit_once(a, EXIT_REASON_APIC_ACCESS, apic_write(APIC_ICR, 0x50));
+    EXPECT_TRUE(hyp_core.vcpu[b].pending[1] & (1ull << (0x50 - 64))) << "ICR low sends to the latched destination";
+    EXPECT_EQ(hyp_core.vcpu[a].pending[1], 0u);
+    // the destination stays latched; the self shorthand ignores it
+    exit_once(a, EXIT_REASON_APIC_ACCESS, apic_write(APIC_ICR, (1u << 18) | 0x61));
+    EXPECT_TRUE(hyp_core.vcpu[a].pending[1] & (1ull << (0x61 - 64)));
+    // the xAPIC broadcast destination 0xFF reaches every vCPU
+    exit_once(a, EXIT_REASON_APIC_ACCESS, apic_write(APIC_ICR2, 0xFFu << 24));
+    exit_once(a, EXIT_REASON_APIC_ACCESS, apic_write(APIC_ICR, 0x72));
+    EXPECT_TRUE(hyp_core.vcpu[a].pending[1] & (1ull << (0x72 - 64)));
+    EXPECT_TRUE(hyp_core.vcpu[b].pending[1] & (1ull << (0x72 - 64)));
+    // a read of ICR low (access type 0) sends nothing
+    exit_once(a, EXIT_REASON_APIC_ACCESS, APIC_ICR | (std::uint64_t{0x7C} << APIC_ACCESS_DATA_SHIFT));
+    EXPECT_FALSE(hyp_core.vcpu[b].pending[1] & (1ull << (0x7C - 64)));
+}
+
+TEST_F(Modes, EmulatedX2apicIpiIsOneWrmsrExit)
+{
+    init(1, HYP_IRQ_EMULATED, /*x2apic=*/true);
+    std::uint32_t a = running_vcpu(0);
+    std::uint32_t b = add_vcpu(0);
+    ASSERT_EQ(unpause(b), 0);
+    exit_once(a, EXIT_REASON_MSR_WRITE, (std::uint64_t{1} << 32) | 0x77);
+    EXPECT_TRUE(hyp_core.vcpu[b].pending[1] & (1ull << (0x77 - 64)));
 }
 
 TEST_F(Modes, ApicvSetsVirrAndRviAtEntry)

@@ -29,7 +29,9 @@ SWEEPS=(
 )
 
 SCENARIOS=$(find scenarios -name '*.yaml' ! -name baseline.yaml | sort)
-ORACLE_RE='expect\.[a-z_]+|oracle (lost_interrupt|wakeup|descriptor_state|isolation|blocking_list|hyp_assertion)'
+# every oracle name, from the list scenario validation uses (platform/oracles.h)
+ORACLES=$(sed -n '/oracle_names()/,/return n;/p' platform/oracles.h | grep -o '"[a-z_]*"' | tr -d '"' | paste -sd'|')
+ORACLE_RE="expect\.[a-z_]+|oracle ($ORACLES)"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 

@@ -39,6 +39,16 @@ enum hyp_trace_kind {
     /* per-pCPU guest interrupt (seed 004): a: vcpu (HYP_INVALID: none),
      * b: enum hyp_percpu_step, c: pending, d: active (after the step) */
     HYP_TR_PERCPU_VIRQ = 15,
+    /* a spinlock was released (spin_unlock): a: enum hyp_lock_class, b: its
+     * index (the pCPU of a per-pCPU lock). Reported for every lock; the
+     * platform records the blocking-list locks' (the oracles check the
+     * lists against vCPU states and PIDs at each release). */
+    HYP_TR_LOCK_RELEASE = 16,
+};
+
+enum hyp_lock_class {
+    HYP_LOCK_UNNAMED = 0,        /* not observed */
+    HYP_LOCK_BLOCKING_LIST = 1,  /* pcpu.pi_block_lock; index = the pCPU */
 };
 
 enum hyp_percpu_step {

@@ -88,6 +88,15 @@
 #define APIC_ICR2 0x310u
 #define APIC_REG_WORD(base, v) ((base) + (((uint32_t)(v) & 0xE0u) >> 1))
 
+/* APIC-access exit qualification [SDM 27.2.1]: offset 11:0,
+ * access type 15:12 (1 = linear write). pisim's CPU model puts the data a
+ * fault-like write carried in bits 63:32 (model/cpu/apic_write.cpp). */
+#define APIC_ACCESS_OFFSET_MASK 0xFFFull
+#define APIC_ACCESS_TYPE_SHIFT 12
+#define APIC_ACCESS_TYPE_MASK 0xFull
+#define APIC_ACCESS_LINEAR_WRITE 1ull
+#define APIC_ACCESS_DATA_SHIFT 32
+
 /* x2APIC ICR MSR [SDM 10.12.1; SPEC 6]. */
 #define MSR_X2APIC_ICR 0x830u
 
