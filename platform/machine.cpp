@@ -326,6 +326,9 @@ void Machine::ScenarioDriver::main() {
         if (t.op == TimedEvent::Op::Ipi)
             m_.hub_.emit({now_cycles(), EventKind::ScenarioEvent, t.pcpu, 0, static_cast<std::uint64_t>(t.op),
                           static_cast<std::uint64_t>(m_.s_.vcpu_global(t.vcpu2)), t.vector});
+        else if (t.op == TimedEvent::Op::Pin)
+            m_.hub_.emit({now_cycles(), EventKind::ScenarioEvent, t.pcpu, 0, static_cast<std::uint64_t>(t.op),
+                          static_cast<std::uint64_t>(m_.s_.vcpu_global(t.vcpu)), 0});
         else
             m_.hub_.emit({now_cycles(), EventKind::ScenarioEvent, t.pcpu, 0,
                           static_cast<std::uint64_t>(t.op), 0, t.cost});
@@ -438,6 +441,8 @@ Machine::Machine(const Scenario& s, const TimingProfile& p, const RunOptions& o)
     for (std::uint32_t i = 0; i < s_.pcpus; ++i) oc.apic_ids.push_back(i);
     oc.delivery_bound = s_.oracles.delivery;
     oc.wakeup_bound = s_.oracles.wakeup;
+    for (const DomainSpec& d : s_.domains)
+        for (const VcpuSpec& v : d.vcpus) oc.affinity.push_back(v.affinity_mask ? v.affinity_mask : 1ull << v.pcpu);
     oc.irq_mode = s_.irq_mode;
     oc.percpu_vector = s_.percpu_vector;
     hub_.oracles = std::make_unique<Oracles>(oc);

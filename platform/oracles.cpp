@@ -37,6 +37,7 @@ Oracles::Oracles(OracleConfig cfg) : cfg_(std::move(cfg)) {
     offline_.assign(n, false);
     nv_inflight_.assign(n, 0);
     nv_pending_.assign(n, false);
+    idle_.assign(n, false);
 }
 
 void Oracles::add_vcpu(int vcpu, std::uint32_t domain, std::uint64_t pid) {
@@ -47,6 +48,7 @@ void Oracles::add_vcpu(int vcpu, std::uint32_t domain, std::uint64_t pid) {
     v.index = static_cast<std::uint32_t>(list.size());
     list.push_back(vcpu);
     pid_owner_[pid] = vcpu;
+    if (static_cast<std::size_t>(vcpu) < cfg_.affinity.size()) v.affinity = cfg_.affinity[static_cast<std::size_t>(vcpu)];
 }
 
 void Oracles::assign_device(std::uint32_t rid, int domain) {
@@ -55,9 +57,13 @@ void Oracles::assign_device(std::uint32_t rid, int domain) {
         deassigning_.erase(rid);
         // Remapped interrupts of the device still on their way through the
         // hypervisor: the deassignment may drop them (device_irq finds no
-        // binding), like the requests VT-d now blocks.
+        // binding) or may not (the hypervisor had already made them pending
+        // for the vCPU): either is correct, so they are no longer owed but
+        // still count as raised (a later guest ISR of theirs is no spurious
+        // interrupt).
         for (std::size_t i = open_.size(); i-- > 0;)
-            if (open_[i].source == Source::Device && open_[i].rid == rid && open_[i].remapped) discharge(i);
+            if (open_[i].source == Source::Device && open_[i].rid == rid && open_[i].remapped)
+                open_.erase(open_.begin() + static_cast<std::ptrdiff_t>(i));
         return;
     }
     device_domain_[rid] = domain;
@@ -105,11 +111,13 @@ void Oracles::bind_host(std::uint32_t rid, std::uint32_t index, std::uint32_t pc
 
 void Oracles::set_percpu_vector(std::uint32_t domain, std::uint8_t vector) { percpu_gvec_[domain] = vector; }
 
-void Oracles::pcpu_hotplug(std::uint32_t pcpu, bool online, std::uint64_t) {
+void Oracles::pcpu_hotplug(std::uint32_t pcpu, bool online, std::uint64_t cycle) {
     if (pcpu >= offline_.size()) return;
     if (online) {
         offline_requested_[pcpu] = false;
         offline_[pcpu] = false;
+        for (auto& [id, v] : vcpus_)
+            if (v.waiting && (v.affinity >> pcpu & 1)) retime_wakeup(v, cycle);
     } else {
         offline_requested_[pcpu] = true;
     }
@@ -183,11 +191,34 @@ void Oracles::start_clock(Obligation& o, Target& t, std::uint64_t now) {
     note_deadline(t.deadline);
 }
 
+bool Oracles::affinity_idle(const VcpuView& v) const {
+    for (std::size_t c = 0; c < idle_.size() && c < 64; ++c)
+        if ((v.affinity >> c & 1) && idle_[c] && !offline_[c]) return true;
+    return false;
+}
+
 void Oracles::arm_wakeup(int vcpu, std::uint64_t from) {
     auto it = vcpus_.find(vcpu);
-    if (it == vcpus_.end() || !it->second.halted || it->second.wake_deadline) return;
-    it->second.wake_deadline = std::max(from, it->second.halted_since) + cfg_.wakeup_bound;
-    note_deadline(it->second.wake_deadline);
+    if (it == vcpus_.end() || !it->second.halted || it->second.waiting) return;
+    VcpuView& v = it->second;
+    v.waiting = true;
+    v.idle_time = 0;
+    v.idle_since = 0;
+    v.wake_deadline = 0;
+    retime_wakeup(v, std::max(from, v.halted_since));
+}
+
+void Oracles::retime_wakeup(VcpuView& v, std::uint64_t now) {
+    if (!v.waiting) return;
+    const bool idle = affinity_idle(v);
+    if (v.wake_deadline && !idle) {  // the last idle pCPU it may run on got busy
+        v.idle_time += now - v.idle_since;
+        v.wake_deadline = 0;
+    } else if (!v.wake_deadline && idle) {
+        v.idle_since = now;
+        v.wake_deadline = now + (cfg_.wakeup_bound - std::min(v.idle_time, cfg_.wakeup_bound));
+        note_deadline(v.wake_deadline);
+    }
 }
 
 void Oracles::raise(const Event& e, Obligation o) {
@@ -474,9 +505,10 @@ void Oracles::check_deadlines(std::uint64_t now, const Event* at) {
             if (v.halted && waiting)
                 violate(when, "wakeup", id,
                         fmt::format("vCPU {} halted (HLT exit at cycle {}) with an interrupt pending was not "
-                                    "VM-entered within {} cycles",
+                                    "VM-entered while a pCPU it may run on was idle for {} cycles",
                                     id, v.halted_since, cfg_.wakeup_bound));
             v.wake_deadline = 0;
+            v.waiting = false;
         } else {
             next = std::min(next, v.wake_deadline);
         }
@@ -549,6 +581,7 @@ void Oracles::on_vm_entry(const Event& e) {
     v.in_guest_since = e.cycle;
     v.halted = false;
     v.wake_deadline = 0;
+    v.waiting = false;
     for (Obligation& o : open_)
         for (Target& t : o.targets)
             if (!o.host && t.unit == vcpu && !t.expired) start_clock(o, t, e.cycle);
@@ -709,6 +742,18 @@ void Oracles::on_event(const Event& e) {
                 o.origin = e.cycle;
                 o.targets.push_back({static_cast<int>(e.b), static_cast<std::uint8_t>(e.c)});
                 raise(e, std::move(o));
+            } else if (e.a == static_cast<std::uint64_t>(TimedEvent::Op::Pin)) {
+                // vcpu-pin: its hard affinity becomes pCPU `unit`.
+                auto it = vcpus_.find(static_cast<int>(e.b));
+                if (it != vcpus_.end() && e.unit < 64) {
+                    it->second.affinity = 1ull << e.unit;
+                    if (it->second.waiting) {
+                        // re-time from scratch against the new set
+                        if (it->second.wake_deadline) it->second.idle_time += e.cycle - it->second.idle_since;
+                        it->second.wake_deadline = 0;
+                        retime_wakeup(it->second, e.cycle);
+                    }
+                }
             }
             break;
         case EventKind::PercpuStatus:
@@ -763,6 +808,13 @@ void Oracles::on_event(const Event& e) {
                 offline_requested_[e.unit] = false;
                 offline_[e.unit] = true;
                 for (const auto& [id, v] : vcpus_) check_ndst(e, id);
+                for (auto& [id, v] : vcpus_)
+                    if (v.waiting && (v.affinity >> e.unit & 1)) retime_wakeup(v, e.cycle);
+            }
+            if (e.unit < idle_.size() && idle_[e.unit] != (e.a == 3)) {
+                idle_[e.unit] = e.a == 3;
+                for (auto& [id, v] : vcpus_)
+                    if (v.waiting && (v.affinity >> e.unit & 1)) retime_wakeup(v, e.cycle);
             }
             break;
         case EventKind::PidUpdate: {

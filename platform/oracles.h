@@ -32,10 +32,11 @@
 //    timer; the LAPIC timer is the hypervisor's tick).
 // Not interrupts, so no obligation: a masked MSI-X entry (the device writes
 // nothing; it sets its pending bit and writes when unmasked), a request VT-d
-// blocks (vtd.fault of the write's tag: discharged), and a remapped (host
+// blocks (vtd.fault of the write's tag: discharged). A remapped (host
 // vector) interrupt still on its way through the hypervisor when its device's
-// deassignment completes (discharged; a posted one is already in its vCPU's
-// PIR and must still be delivered).
+// deassignment completes is no longer owed but still counts as raised: the
+// deassignment may drop it or deliver it (a posted one is already in its
+// vCPU's PIR and must still be delivered).
 //
 //  lost_interrupt     each obligation reaches the guest ISR (guest.isr_begin)
 //                     of a vCPU and vector it is aimed at before that vCPU
@@ -59,8 +60,12 @@
 //                     makes ISRs fewer;
 //  wakeup             a vCPU halted by an HLT exit (cpu.vm_exit 12) with an
 //                     obligation aimed only at it open is VM-entered again
-//                     within `wakeup_bound` cycles of the later of the HLT
-//                     exit and the origin;
+//                     before some pCPU it may run on (its hard affinity) has
+//                     been idle (cpu.mode 3, online) for `wakeup_bound`
+//                     cycles in all since the later of the HLT exit and the
+//                     origin. While every pCPU it may run on is busy the wait
+//                     is the scheduler's choice (time slices, boost), not a
+//                     lost wakeup; an idle pCPU beside a woken vCPU is one;
 //  descriptor_state   at every VM entry (vtd-pi): NV = notification vector,
 //                     SN = 0, NDST = this pCPU, the vCPU on no blocking list;
 //                     at every post to a blocked vCPU: on exactly the blocking
@@ -142,6 +147,9 @@ struct OracleConfig {
     std::vector<std::uint32_t> apic_ids;   ///< by pCPU
     std::uint64_t delivery_bound = 0;      ///< cycles
     std::uint64_t wakeup_bound = 0;        ///< cycles
+    /// Hard affinity of each vCPU at the start (bit c = pCPU c), by global
+    /// vCPU number; a `pin` scenario event (scenario.event op pin) replaces it.
+    std::vector<std::uint64_t> affinity;
 };
 
 struct Violation {
@@ -224,7 +232,11 @@ private:
         bool in_guest = false;
         bool halted = false;               ///< HLT exit, not VM-entered since
         std::uint64_t halted_since = 0;
-        std::uint64_t wake_deadline = 0;   ///< 0 = none
+        std::uint64_t wake_deadline = 0;   ///< 0 = none (not waiting, or no pCPU it may run on idle)
+        bool waiting = false;              ///< halted with an obligation aimed only at it: owed a VM entry
+        std::uint64_t idle_time = 0;       ///< cycles some pCPU of its affinity was idle while it waited
+        std::uint64_t idle_since = 0;      ///< while one is idle: since when
+        std::uint64_t affinity = ~0ull;    ///< pCPUs it may run on
     };
     enum class Source : std::uint8_t { Device, HostDevice, GuestIpi, ControlIpi, Percpu };
     struct Target {  ///< a (vCPU, vector) an obligation may be delivered to; host: (pCPU, vector)
@@ -274,6 +286,10 @@ private:
     void deliver_guest(const Event& e, int vcpu, std::uint8_t vector);
     void deliver_host(const Event& e, std::uint32_t pcpu, std::uint8_t vector);
     void arm_wakeup(int vcpu, std::uint64_t from);
+    /// Re-time vCPU `vcpu`'s wakeup deadline at `now` after a change of the
+    /// idle pCPUs, its affinity or the offline set.
+    void retime_wakeup(VcpuView& v, std::uint64_t now);
+    bool affinity_idle(const VcpuView& v) const;
     void on_device_write(const Event& e);
     void on_vtd_post(const Event& e);
     void on_vtd_remap(const Event& e);
@@ -296,6 +312,7 @@ private:
     std::map<std::uint64_t, int> pid_owner_;
     std::map<std::uint32_t, int> device_domain_;
     std::set<std::uint32_t> deassigning_;
+    std::vector<bool> idle_;  ///< by pCPU: in root-mode HLT (cpu.mode 3)
     std::map<std::uint32_t, std::uint8_t> percpu_gvec_;  ///< by domain
     std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<int, std::uint8_t>> bindings_;
     /// Programmed MSI message (address, data) -> the entry it was programmed for.

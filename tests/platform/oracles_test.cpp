@@ -46,7 +46,8 @@ std::uint64_t posted_irte_lo(std::uint64_t pid, std::uint8_t vector, bool urgent
 // MSI-X entry 0 bound to (vCPU 0, 0x40).
 struct Fixture {
     Oracles o;
-    explicit Fixture(const char* mode = "vtd-pi") : o(config(mode)) {
+    explicit Fixture(const char* mode = "vtd-pi") : Fixture(config(mode)) {}
+    explicit Fixture(const OracleConfig& c) : o(c) {
         o.add_vcpu(0, 1, kPid);
         o.add_vcpu(1, 1, kPid1);
         o.assign_device(kNic, 1);
@@ -206,6 +207,7 @@ TEST(PlatformOracles, ABlockedVcpuMustBeOnTheNdstListWhenPostedAndWokenInTime) {
     g.on(ev(11, EventKind::HypBlocklistAdd, 0, 0, 0));
     g.exit(12, 0, 12);
     g.state(13, 0, 2, 3);
+    g.on(ev(14, EventKind::CpuMode, 0, 3));  // pCPU 0 idles beside it
     g.write(90, 7);
     g.post(100, 0x40, control(true, false, kWakeup, 1), 7);
     g.o.finish(10000);
@@ -218,9 +220,39 @@ TEST(PlatformOracles, AnInterruptPendingWhenTheVcpuHaltsMustWakeIt) {
     f.entry(5, 0);
     f.write(100, 7);
     f.exit(200, 0, 12);
+    f.on(ev(250, EventKind::CpuMode, 0, 3));  // its pCPU idles from 250
     f.o.finish(10000);
     ASSERT_EQ(f.names(), (Names{"wakeup"}));
-    EXPECT_EQ(f.o.violations()[0].cycle, 700u);
+    EXPECT_EQ(f.o.violations()[0].cycle, 750u) << "the bound counts idle time of a pCPU it may run on";
+}
+
+TEST(PlatformOracles, AWokenVcpuMayWaitWhileEveryPcpuItMayRunOnIsBusy) {
+    // Time slices and boost decide who runs: a wait behind a busy pCPU is no
+    // lost wakeup, the same wait beside an idle one is.
+    OracleConfig c = config("vtd-pi");
+    c.affinity = {1ull << 0};  // vCPU 0 pinned to pCPU 0
+    Fixture f(c);
+    f.entry(5, 0);
+    f.write(100, 7);
+    f.exit(200, 0, 12);
+    f.on(ev(210, EventKind::CpuMode, 1, 3));  // pCPU 1 idles: not one it may run on
+    f.on(ev(220, EventKind::CpuMode, 0, 1));  // pCPU 0 runs another guest
+    f.on(ev(5000, EventKind::CpuMode, 0, 3));  // then idles: the bound starts
+    f.on(ev(5300, EventKind::CpuMode, 0, 0));  // busy again after 300 idle cycles
+    f.on(ev(9000, EventKind::CpuMode, 0, 3));  // 200 more idle cycles run the bound out
+    f.o.finish(20000);
+    ASSERT_EQ(f.names(), (Names{"wakeup"}));
+    EXPECT_EQ(f.o.violations()[0].cycle, 9200u);
+
+    Fixture g(c);  // pinned elsewhere by a pin event: pCPU 1's idle time counts
+    g.entry(5, 0);
+    g.write(100, 7);
+    g.exit(200, 0, 12);
+    g.on(ev(210, EventKind::CpuMode, 1, 3));
+    g.on(ev(300, EventKind::ScenarioEvent, 1, static_cast<std::uint64_t>(TimedEvent::Op::Pin), 0));
+    g.o.finish(20000);
+    ASSERT_EQ(g.names(), (Names{"wakeup"}));
+    EXPECT_EQ(g.o.violations()[0].cycle, 800u);
 }
 
 TEST(PlatformOracles, BlockingListDoubleAddAndStaleRemoval) {
