@@ -209,7 +209,9 @@ void Machine::ScenarioDriver::bind_host_msi(const DeviceSpec& d, const MsiBindin
         if (!m_.hyp->msi_message(rid, index, &msg)) return;
         Nic& nic = *m_.nics_[dev_index];
         m_.hub_.tracker.bind_host(rid, index, hvec);
-        m_.oracles_now().bind_host(rid, index, pcpu, hvec);
+        // The IRTE index is the message's handle [VTD 5.1.2.2: address 19:5, 2].
+        const auto handle = static_cast<std::uint32_t>(((msg.address >> 5) & 0x7FFF) | (((msg.address >> 2) & 1) << 15));
+        m_.oracles_now().bind_host(rid, index, pcpu, hvec, handle);
         nic.msix_program(index, msg.address, msg.data);
         nic.msix_mask(index, false);
         forge_copies(m_.s_.devices[dev_index].name, index, msg);

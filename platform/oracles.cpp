@@ -105,8 +105,10 @@ void Oracles::rebinding(std::uint32_t rid, std::uint32_t index, int vcpu, std::u
     }
 }
 
-void Oracles::bind_host(std::uint32_t rid, std::uint32_t index, std::uint32_t pcpu, std::uint8_t vector) {
+void Oracles::bind_host(std::uint32_t rid, std::uint32_t index, std::uint32_t pcpu, std::uint8_t vector,
+                        std::uint32_t irte) {
     host_bindings_[{rid, index}] = {pcpu, vector};
+    if (irte != ~0u) host_irte_[irte] = {rid, index};
 }
 
 void Oracles::set_percpu_vector(std::uint32_t domain, std::uint8_t vector) { percpu_gvec_[domain] = vector; }
@@ -670,6 +672,25 @@ void Oracles::on_irte_update(const Event& e) {
     if (s.posted_pid && s.posted_pid != before) {
         auto o = pid_owner_.find(s.posted_pid);
         if (o != pid_owner_.end()) check_ndst(e, o->second);
+    }
+    // A host device's remapped entry re-aimed (a pCPU going offline moves
+    // it [Xen fixup_irqs]): its interrupts go to the new (pCPU, vector);
+    // those already raised may arrive at either.
+    auto h = host_irte_.find(static_cast<std::uint32_t>(e.a));
+    if (h == host_irte_.end() || !present || posted) return;
+    const std::uint32_t dst = static_cast<std::uint32_t>(s.lo >> 32);  // DST 63:32 [VTD 9.10]
+    const int pcpu = pcpu_of_apic(cfg_.x2apic ? dst : (dst >> 8) & 0xFF);
+    const auto vector = static_cast<std::uint8_t>(s.lo >> 16);  // V 23:16
+    auto& bound = host_bindings_[h->second];
+    if (pcpu < 0 || (bound.first == static_cast<std::uint32_t>(pcpu) && bound.second == vector)) return;
+    bound = {static_cast<std::uint32_t>(pcpu), vector};
+    for (Obligation& o : open_) {
+        if (!o.host || o.rid != h->second.first || o.index != h->second.second) continue;
+        bool have = false;
+        for (const Target& t : o.targets) have = have || (t.unit == pcpu && t.vector == vector);
+        if (have) continue;
+        o.targets.push_back({pcpu, vector});
+        ++host_counts_[{pcpu, vector}].raised;
     }
 }
 

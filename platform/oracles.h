@@ -192,7 +192,8 @@ public:
     /// takes effect (bind), the entry's interrupts may reach either target.
     void rebinding(std::uint32_t rid, std::uint32_t index, int vcpu, std::uint8_t vector);
     /// A host-owned device's MSI-X entry: host vector `vector` on pCPU `pcpu`.
-    void bind_host(std::uint32_t rid, std::uint32_t index, std::uint32_t pcpu, std::uint8_t vector);
+    void bind_host(std::uint32_t rid, std::uint32_t index, std::uint32_t pcpu, std::uint8_t vector,
+                   std::uint32_t irte = ~0u);
     /// Domain `domain`'s per-pCPU guest vector took effect (0: none).
     void set_percpu_vector(std::uint32_t domain, std::uint8_t vector);
     /// The hypervisor accepted an offline (online = false) or online request
@@ -312,6 +313,9 @@ private:
     std::map<std::uint64_t, int> pid_owner_;
     std::map<std::uint32_t, int> device_domain_;
     std::set<std::uint32_t> deassigning_;
+    /// IRTE index (the handle of the programmed message) -> host binding
+    /// (requester ID, MSI-X entry): a pCPU going offline re-aims it.
+    std::map<std::uint32_t, std::pair<std::uint32_t, std::uint32_t>> host_irte_;
     std::vector<bool> idle_;  ///< by pCPU: in root-mode HLT (cpu.mode 3)
     std::map<std::uint32_t, std::uint8_t> percpu_gvec_;  ///< by domain
     std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<int, std::uint8_t>> bindings_;

@@ -42,6 +42,14 @@
 #define HYP_ENOENT (-2)
 #define HYP_ENODEV (-19)
 
+/* Cycles a pCPU going offline keeps interrupts enabled after moving the
+ * interrupts aimed at it, to take those already on their way (remapped by
+ * VT-d before the moves, on the APIC bus). Estimate: several times the bus
+ * latencies of the timing profiles (lapic.msg_latency, a few hundred
+ * cycles); Linux waited 1 ms (fixup_irqs), sized for real buses and for
+ * interrupt controllers that acknowledge late. */
+#define HYP_OFFLINE_IRQ_DRAIN 4000u
+
 /* vCPUs per domain (guest APIC IDs 0 .. HYP_MAX_DOMAIN_VCPUS-1). */
 #define HYP_MAX_DOMAIN_VCPUS 64u
 
@@ -307,6 +315,8 @@ uint64_t vlapic_xapic_icr(uint32_t icr_lo, uint32_t icr_hi);
 int irte_bind_msi(const struct hyp_ctl *c);
 int irte_bind_host_msi(const struct hyp_ctl *c);
 void irte_unbind_device(uint32_t device);
+uint32_t irte_pcpu_offline(uint32_t cpu);
+void irte_pcpu_offline_done(uint32_t cpu);
 void irte_update(uint32_t index, uint64_t lo, uint64_t hi);
 /* IRTE images (out[0] bits 63:0, out[1] bits 127:64) [SPEC 5]. */
 void irte_make_posted(uint32_t rid, uint8_t gvec, bool urgent, uint64_t pid_pa, uint64_t out[2]);

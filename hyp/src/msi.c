@@ -35,6 +35,20 @@ static void msi_free_hvec(struct msi_binding *b)
     }
 }
 
+/* A free host vector on pCPU `cpu` (device_vector_base..255, none of the
+ * hypervisor's own): `preferred` if it is free, else the lowest free one;
+ * 0 when none is. Caller holds irt_lock. */
+static uint32_t msi_alloc_hvec(uint32_t cpu, uint32_t preferred)
+{
+    const uint16_t *table = hyp_core.pcpu[cpu].vec_binding;
+    if (preferred >= 32 && preferred < 256 && !vector_reserved(preferred) && table[preferred] == BINDING_NONE)
+        return preferred;
+    for (uint32_t vec = hyp_core.device_vector_base; vec < 256; vec++)
+        if (vec >= 32 && !vector_reserved(vec) && table[vec] == BINDING_NONE)
+            return vec;
+    return 0;
+}
+
 /* The slot (IRTE index) of (device, msi_index)'s binding, else the first
  * free one, else HYP_INVALID; caller holds irt_lock. Once every used slot
  * was seen and a free one found, the rest is empty. */
@@ -84,11 +98,7 @@ int irte_bind_msi(const struct hyp_ctl *c)
     } else {
         uint32_t cpu = hyp_atomic_load_n(&v->processor, __ATOMIC_ACQUIRE);
         msi_free_hvec(b);
-        uint32_t hvec = 0;
-        for (uint32_t vec = hyp_core.device_vector_base; vec < 256 && hvec == 0; vec++)
-            if (vec >= 32 && !vector_reserved(vec) &&
-                hyp_core.pcpu[cpu].vec_binding[vec] == BINDING_NONE)
-                hvec = vec;
+        uint32_t hvec = msi_alloc_hvec(cpu, 0);
         if (hvec == 0) {
             spin_unlock(&hyp_core.irt_lock);
             return HYP_ENOSPC;
@@ -180,6 +190,64 @@ void irte_unbind_device(uint32_t device)
         HYP_ASSERT(hyp_core.msi_used > 0);
         hyp_core.msi_used--;
     }
+}
+
+/* pCPU `cpu` is going offline: every remapped IRTE aimed at it (a host
+ * device's, and a guest device's outside vtd-pi) is re-aimed at an online
+ * pCPU (a guest's: where its vCPU belongs; a host device's: the lowest
+ * online pCPU, its affinity broken), with a host vector free there,
+ * preferably the same [Xen fixup_irqs, xen/arch/x86/irq.c; Linux
+ * fixup_irqs / irq_migrate_all_off_this_cpu]. Each update invalidates the
+ * entry's IEC copy and waits for it (irte_update), so VT-d aims no later
+ * request at `cpu`. The old (cpu, vector) entries stay in cpu's table so
+ * that interrupts already on their way there are still handled; the caller
+ * drains them with interrupts enabled, then calls
+ * irte_pcpu_offline_done(cpu). Runs on `cpu` itself. Returns the number of
+ * entries moved. */
+uint32_t irte_pcpu_offline(uint32_t cpu)
+{
+    uint32_t moved = 0;
+    spin_lock(&hyp_core.irt_lock);
+    uint32_t unseen = hyp_core.msi_used;
+    for (uint32_t i = 0; i < irt_size() && unseen > 0; i++) {
+        struct msi_binding *b = &hyp_core.msi[i];
+        if (!b->used)
+            continue;
+        unseen--;
+        if (b->hcpu != cpu)
+            continue;
+        uint32_t to = HYP_INVALID;
+        if (!b->host) {
+            to = vcpu_target_cpu(&hyp_core.vcpu[b->vcpu]);
+            if (to == cpu || !sched_pcpu_usable(to))
+                to = HYP_INVALID;
+        }
+        for (uint32_t c = 0; c < hyp_core.nr_pcpus && to == HYP_INVALID; c++)
+            if (c != cpu && sched_pcpu_usable(c))
+                to = c;
+        HYP_ASSERT(to != HYP_INVALID); /* sched_pcpu_offline keeps one online */
+        uint32_t hvec = msi_alloc_hvec(to, b->hvec);
+        HYP_ASSERT(hvec != 0); /* 256 - device_vector_base vectors per pCPU */
+        hyp_core.pcpu[to].vec_binding[hvec] = (uint16_t)i;
+        b->hcpu = to;
+        b->hvec = (uint8_t)hvec;
+        uint64_t irte[2];
+        irte_make_remapped(b->device, (uint8_t)hvec, to, irte);
+        irte_update(i, irte[0], irte[1]);
+        moved++;
+    }
+    spin_unlock(&hyp_core.irt_lock);
+    return moved;
+}
+
+/* After the drain: no binding uses pCPU `cpu`'s vectors any more (every
+ * entry of its table belonged to a binding irte_pcpu_offline moved). */
+void irte_pcpu_offline_done(uint32_t cpu)
+{
+    spin_lock(&hyp_core.irt_lock);
+    for (uint32_t vec = 0; vec < 256; vec++)
+        hyp_core.pcpu[cpu].vec_binding[vec] = BINDING_NONE;
+    spin_unlock(&hyp_core.irt_lock);
 }
 
 bool hyp_msi_message(uint32_t device, uint32_t msi_index, struct hyp_msi_msg *out)

@@ -471,6 +471,20 @@ static void sched_do_offline(void)
 
     sched_migrate_scan();
     pi_pcpu_offline_move(cpu);
+    /* Interrupts aimed at this pCPU go elsewhere from now on; those VT-d
+     * remapped before the moves are on the bus and are taken here, with
+     * interrupts enabled, before it stops [Linux fixup_irqs waited 1 ms
+     * for the same reason]. */
+    if (irte_pcpu_offline(cpu) > 0) {
+        bool was = arch_irqs_enabled();
+        arch_irq_enable();
+        uint64_t end = arch_now() + HYP_OFFLINE_IRQ_DRAIN;
+        while (arch_now() < end)
+            ;
+        if (!was)
+            arch_irq_disable();
+        irte_pcpu_offline_done(cpu);
+    }
     hyp_atomic_store_n(&pc->tasklet_work, 0, __ATOMIC_RELEASE);
     HYP_ASSERT(pc->rq_len == 0 && pc->ctx == HYP_INVALID && pc->pi_block_len == 0);
     hyp_atomic_store_n(&pc->offline_pending, false, __ATOMIC_RELEASE);
