@@ -338,7 +338,10 @@ void Machine::ScenarioDriver::main() {
         std::uint32_t target = control_pcpu();
         switch (t.op) {
             case TimedEvent::Op::Preempt:
-                c.op = HYP_CTL_PREEMPT, c.pcpu = t.pcpu, target = t.pcpu;
+                // Asked of the pCPU itself (its control vector), unless it is
+                // offline: an offline pCPU takes no interrupt, the request
+                // goes to the control pCPU (and the core refuses it).
+                c.op = HYP_CTL_PREEMPT, c.pcpu = t.pcpu, target = offline_[t.pcpu] ? target : t.pcpu;
                 break;
             case TimedEvent::Op::Wake:
                 c.op = HYP_CTL_VCPU_WAKE, c.vcpu = static_cast<std::uint32_t>(m_.s_.vcpu_global(t.vcpu));
@@ -372,7 +375,7 @@ void Machine::ScenarioDriver::main() {
                 c.vcpu2 = static_cast<std::uint32_t>(m_.s_.vcpu_global(t.vcpu2)), c.vector = t.vector;
                 break;
             case TimedEvent::Op::Tasklet:
-                c.op = HYP_CTL_TASKLET, c.pcpu = t.pcpu, c.arg = t.cost, target = t.pcpu;
+                c.op = HYP_CTL_TASKLET, c.pcpu = t.pcpu, c.arg = t.cost, target = offline_[t.pcpu] ? target : t.pcpu;
                 break;
             case TimedEvent::Op::Block: {
                 // The guest decides to idle: STI;HLT at its next instruction

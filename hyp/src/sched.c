@@ -425,9 +425,11 @@ static void sched_migrate_scan(void)
         }
         if (thief != HYP_INVALID) {
             /* the pull is answered (moved, or no longer possible): the
-             * thief looks again */
+             * thief looks again, unless it went offline since it asked (an
+             * offline pCPU takes no interrupt, Xen cpu_disable_scheduler) */
             hyp_atomic_store_n(&hyp_core.pcpu[thief].steal_inflight, false, __ATOMIC_RELEASE);
-            cpu_raise_softirq(thief, SOFTIRQ_SCHEDULE);
+            if (pcpu_usable(thief))
+                cpu_raise_softirq(thief, SOFTIRQ_SCHEDULE);
         }
     }
 }
