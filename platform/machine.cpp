@@ -356,7 +356,6 @@ void Machine::ScenarioDriver::main() {
                 break;
             case TimedEvent::Op::PcpuOnline:
                 c.op = HYP_CTL_PCPU_ONLINE, c.pcpu = t.pcpu;
-                offline_[t.pcpu] = false;
                 break;
             case TimedEvent::Op::Assign: {
                 c.op = HYP_CTL_ASSIGN_DEVICE, c.domain = t.domain;
@@ -422,8 +421,12 @@ void Machine::ScenarioDriver::main() {
         } else if (c.op == HYP_CTL_PCPU_OFFLINE || c.op == HYP_CTL_PCPU_ONLINE) {
             const std::uint32_t pcpu = c.pcpu;
             const bool online = c.op == HYP_CTL_PCPU_ONLINE;
+            // offline_ says which pCPUs the driver sends nothing: marked
+            // from the offline request on, cleared only once the core has
+            // accepted an online request.
             done = [this, pcpu, online](std::int32_t r) {
                 if (r == 0) m_.oracles_now().pcpu_hotplug(pcpu, online, now_cycles());
+                if (r == 0 && online) offline_[pcpu] = false;
             };
         }
         m_.post_ctl(target, c, std::move(done));

@@ -624,10 +624,12 @@ void Oracles::check_ndst(const Event& e, int vcpu) {
         if (irte.posted_pid == v.pid) posted = true, urgent = urgent || irte.urgent;
     // VT-d notifies when a post finds ON = 0 and (URG = 1 or SN = 0).
     if (!posted || (v.control & kOn) || ((v.control & kSn) && !urgent)) return;
-    // A runnable vCPU (woken, waiting for a pCPU) needs no notification: its
-    // next VM entry rewrites NDST and looks at ON and PIR (Linux
-    // vmx_vcpu_pi_load), so one sent to an offline pCPU loses nothing.
-    if (v.state == HYP_VCPU_RUNNABLE) return;
+    // Only a blocked vCPU (its wakeup) and one in the guest need the
+    // notification: any other one's next VM entry rewrites NDST and looks
+    // at ON and PIR (Linux vmx_vcpu_pi_load), so a notification sent to an
+    // offline pCPU meanwhile loses nothing (offline_pcpu still reports it
+    // if it arrives there).
+    if (v.state != HYP_VCPU_BLOCKED && !v.in_guest) return;
     const int dst = pcpu_of_apic(ndst_of(v.control));
     if (dst >= 0 && !offline_[static_cast<std::size_t>(dst)]) return;
     violate(e, "ndst_online", vcpu,

@@ -78,9 +78,10 @@
 //                     a present posted-format IRTE names it, its ON is 0, and
 //                     its SN is 0 or that IRTE is urgent [VTD 9.11: the post
 //                     notifies when ON was 0 and (URG = 1 or SN = 0)] - its
-//                     NDST names an online pCPU; not while the vCPU is
-//                     runnable (its next VM entry rewrites NDST and looks at
-//                     ON and PIR, so a notification to nowhere loses nothing).
+//                     NDST names an online pCPU, while the vCPU is blocked
+//                     or in the guest (any other vCPU's next VM entry
+//                     rewrites NDST and looks at ON and PIR, so a
+//                     notification to nowhere loses nothing).
 //                     (cpu-pi: the CPU and software posting never read NDST;
 //                     the software notification goes to the vCPU's pCPU);
 //  offline_pcpu       a pCPU is offline from its first halt (cpu.mode 3) with

@@ -23,6 +23,14 @@
  * entries still on the list are unlinked: each belongs to a vCPU that is no
  * longer blocked and has not yet passed pi_do_resume.
  *
+ * Last, no descriptor may name the departing pCPU: a vCPU that is neither
+ * blocked nor running (SN = 1 with an urgent IRTE, or a woken one whose
+ * NV is still the wakeup vector) would otherwise have VT-d notify an
+ * offline pCPU [VTD 9.11: a post notifies NDST when ON was 0 and (URG = 1
+ * or SN = 0)]. Its NDST is moved to its `processor`, if it still names the
+ * departing pCPU (its own pCPU's pi_switch_to may already have rewritten
+ * it); a blocked vCPU's names the pCPU whose list holds it, never this one.
+ *
  * Nothing adds to the list meanwhile: a vCPU is added only to the list of its
  * `processor` (pi_vcpu_block), and the departing pCPU is nobody's processor
  * after sched_do_offline's migration scan and is no migration target while
@@ -61,4 +69,11 @@ void pi_pcpu_offline_move(uint32_t from_cpu)
     }
     HYP_ASSERT(from->pi_block_len == 0);
     spin_unlock_irqrestore(&from->pi_block_lock, f);
+
+    for (uint32_t id = 0; id < hyp_core.nr_vcpus; id++) {
+        struct vcpu *v = &hyp_core.vcpu[id];
+        if (!v->used || !pi_desc_managed(v) || vcpu_state(v) == HYP_VCPU_BLOCKED)
+            continue;
+        pid_move_ndst(v->pid_pa, from_cpu, hyp_atomic_load_n(&v->processor, __ATOMIC_ACQUIRE));
+    }
 }

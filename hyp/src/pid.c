@@ -42,6 +42,18 @@ void pid_set_sn(uint64_t pid_pa)
     arch_mem_fetch_or64(pid_pa + PID_CONTROL_OFFSET, PID_SN);
 }
 
+bool pid_move_ndst(uint64_t pid_pa, uint32_t from, uint32_t to)
+{
+    uint64_t pa = pid_pa + PID_CONTROL_OFFSET;
+    uint64_t want = (uint64_t)pid_ndst_of_cpu(from) << PID_NDST_SHIFT;
+    uint64_t now = (uint64_t)pid_ndst_of_cpu(to) << PID_NDST_SHIFT;
+    uint64_t old = arch_mem_read64(pa);
+    while ((old & PID_NDST_MASK) == want)
+        if (arch_mem_cmpxchg64(pa, &old, (old & ~PID_NDST_MASK) | now))
+            return true;
+    return false;
+}
+
 bool pid_test_on(uint64_t pid_pa)
 {
     return (pid_read_control(pid_pa) & PID_ON) != 0;

@@ -33,6 +33,10 @@ uint64_t pid_read_control(uint64_t pid_pa);
 uint64_t pid_update_control(uint64_t pid_pa, uint64_t clear, uint64_t set);
 void pid_set_nv(uint64_t pid_pa, uint8_t nv);
 void pid_set_sn(uint64_t pid_pa);
+/* NDST := pid_ndst_of_cpu(to) if it still names pCPU `from` (one
+ * compare-exchange loop; ON, SN and NV as VT-d and other pCPUs leave them).
+ * Returns true if it rewrote it. */
+bool pid_move_ndst(uint64_t pid_pa, uint32_t from, uint32_t to);
 bool pid_test_on(uint64_t pid_pa);
 bool pid_test_and_clear_on(uint64_t pid_pa);
 bool pid_test_and_set_on(uint64_t pid_pa);

@@ -672,17 +672,22 @@ TEST_F(PiOffline, BlockedVcpusAreWokenNotRewrittenAndHaltAgainOnTheirNewPcpu)
     EXPECT_EQ(hyp_core.pcpu[1].pi_block_len, 0u);
     EXPECT_EQ(hyp_core.vcpu[w].processor, 0u);
     EXPECT_GE(m->find("vmclear", vmcs_pa(v)), 0) << "VMCS cleared on the departing pCPU";
-    EXPECT_LT(m->find("cmpxchg64", pid_pa(v) + 32), 0) << "the departing pCPU leaves the PID alone";
+
     EXPECT_EQ(state(v), HYP_VCPU_RUNNABLE);
     EXPECT_EQ(hyp_core.vcpu[v].processor, 0u);
     EXPECT_TRUE(hyp_core.vcpu[v].on_runq);
     EXPECT_TRUE(hyp_core.vcpu[v].hlt_recheck);
     EXPECT_EQ(hyp_core.vcpu[v].pi_block_cpu, HYP_INVALID);
-    EXPECT_EQ(ndst(v), xapic_ndst(1)) << "rewritten by its new pCPU, not by the departing one";
     long woken = m->find("tr_vcpu_state", v);
     long unlinked = m->find("tr_blocklist_del", v);
     ASSERT_GE(woken, 0);
     EXPECT_GT(unlinked, woken) << "woken before taken off the list";
+    // While it was blocked the departing pCPU left its PID alone; once it
+    // is woken and off the list, no descriptor may name an offline pCPU.
+    long rewritten = m->find("cmpxchg64", pid_pa(v) + 32);
+    ASSERT_GE(rewritten, 0);
+    EXPECT_GT(rewritten, unlinked) << "NDST moved only after the vCPU left the list";
+    EXPECT_EQ(ndst(v), xapic_ndst(0)) << "NDST names its new pCPU, no longer the offline one";
 
     // pCPU 0 switches to it; its entry path finds nothing pending and halts
     // it again, without entering the guest
