@@ -17,6 +17,5 @@ void pi_switch_from(struct vcpu *v)
         return;
     if (vcpu_state(v) == HYP_VCPU_BLOCKED)
         return;
-    pid_set_sn(v->pid_pa);
-    v->pi_pir_unchecked = true;
+    pid_set_sn(v->pid_pa); /* its PIR is looked at when it is switched in (pi_switch_to) */
 }
