@@ -415,8 +415,19 @@ void Machine::ScenarioDriver::main() {
         if (c.op == HYP_CTL_ASSIGN_DEVICE || c.op == HYP_CTL_DEASSIGN_DEVICE) {
             const std::uint32_t rid = c.device;
             const int dom = c.op == HYP_CTL_ASSIGN_DEVICE ? static_cast<int>(c.domain) : -1;
-            done = [this, rid, dom](std::int32_t r) {
-                if (r == 0) m_.oracles_now().assign_device(rid, dom);
+            std::size_t dev_index = 0;
+            while (m_.s_.devices[dev_index].requester_id != rid) ++dev_index;
+            done = [this, rid, dom, dev_index](std::int32_t r) {
+                if (r != 0) return;
+                m_.oracles_now().assign_device(rid, dom);
+                // A deassigned device is reset by its new owner (Xen's
+                // pciback, VFIO: a function-level reset clears MSI-X
+                // Enable): it writes none of the messages the hypervisor
+                // programmed, whose IRTEs are gone and may be reused. A
+                // later reprogram_irte programs and unmasks an entry again.
+                if (dom < 0)
+                    for (std::uint32_t i = 0; i < m_.s_.devices[dev_index].nic.msix_vectors; ++i)
+                        m_.nics_[dev_index]->msix_mask(i, true);
             };
         } else if (c.op == HYP_CTL_PCPU_OFFLINE || c.op == HYP_CTL_PCPU_ONLINE) {
             const std::uint32_t pcpu = c.pcpu;
