@@ -416,9 +416,13 @@ static void sched_migrate_scan(void)
         if (hyp_atomic_load_n(&pc->curr, __ATOMIC_ACQUIRE) != id) {
             /* (the current vCPU leaves through schedule()) */
             to = vcpu_target_cpu(v);
+            /* A pull is for a vCPU waiting behind another one: an idle
+             * owner runs it itself (Xen csched_load_balance steals only
+             * from peers that are busy). Giving it away from an idle owner
+             * lets two idle pCPUs pull one vCPU back and forth forever. */
             if (to == cpu && thief != HYP_INVALID && v->on_runq &&
                 vcpu_state(v) == HYP_VCPU_RUNNABLE && sched_may_run_on(v, thief) &&
-                pcpu_usable(thief))
+                pcpu_usable(thief) && hyp_atomic_load_n(&pc->curr, __ATOMIC_ACQUIRE) != HYP_INVALID)
                 to = thief;
             if (to != cpu)
                 sched_migrate_out(v, to);
