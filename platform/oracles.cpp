@@ -67,7 +67,8 @@ void Oracles::assign_device(std::uint32_t rid, int domain) {
         return;
     }
     device_domain_[rid] = domain;
-    deassigning_.erase(rid);
+    // (A deassignment requested after this assignment's request, still
+    // queued behind it, keeps its mark until it completes.)
 }
 
 void Oracles::deassign_requested(std::uint32_t rid) { deassigning_.insert(rid); }
