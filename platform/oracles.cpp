@@ -208,7 +208,8 @@ void Oracles::arm_wakeup(int vcpu, std::uint64_t from) {
     v.idle_time = 0;
     v.idle_since = 0;
     v.wake_deadline = 0;
-    retime_wakeup(v, std::max(from, v.halted_since));
+    v.wake_from = std::max(from, v.halted_since);
+    retime_wakeup(v, v.wake_from);
 }
 
 void Oracles::retime_wakeup(VcpuView& v, std::uint64_t now) {
@@ -502,9 +503,22 @@ void Oracles::check_deadlines(std::uint64_t now, const Event* at) {
         if (!v.wake_deadline) continue;
         if (v.wake_deadline < now) {
             when.cycle = v.wake_deadline;
-            const bool waiting = std::any_of(open_.begin(), open_.end(), [&, id = id](const Obligation& o) {
-                return !o.host && o.targets.size() == 1 && o.targets[0].unit == id && o.origin < v.wake_deadline;
+            // Owed only for an interrupt raised by the time the wait was
+            // armed; a later one (the first was discharged, by a VT-d fault
+            // say) starts a wait of its own, from now.
+            const auto aimed = [id = id](const Obligation& o) {
+                return !o.host && o.targets.size() == 1 && o.targets[0].unit == id;
+            };
+            const bool waiting = std::any_of(open_.begin(), open_.end(), [&](const Obligation& o) {
+                return aimed(o) && o.origin <= v.wake_from;
             });
+            if (!waiting && v.halted && std::any_of(open_.begin(), open_.end(), aimed)) {
+                v.waiting = false;
+                v.wake_deadline = 0;
+                arm_wakeup(id, now);
+                if (v.wake_deadline) next = std::min(next, v.wake_deadline);
+                continue;
+            }
             if (v.halted && waiting)
                 violate(when, "wakeup", id,
                         fmt::format("vCPU {} halted (HLT exit at cycle {}) with an interrupt pending was not "

@@ -236,6 +236,7 @@ private:
         std::uint64_t halted_since = 0;
         std::uint64_t wake_deadline = 0;   ///< 0 = none (not waiting, or no pCPU it may run on idle)
         bool waiting = false;              ///< halted with an obligation aimed only at it: owed a VM entry
+        std::uint64_t wake_from = 0;       ///< cycle the wait was armed (its interrupts are owed)
         std::uint64_t idle_time = 0;       ///< cycles some pCPU of its affinity was idle while it waited
         std::uint64_t idle_since = 0;      ///< while one is idle: since when
         std::uint64_t affinity = ~0ull;    ///< pCPUs it may run on

@@ -261,6 +261,7 @@ void sched_init(void);
 /* percpu_virq.c: the per-pCPU guest interrupt (seed 004) */
 void percpu_virq_handler(void);
 void percpu_virq_save(struct pcpu *pc, struct vcpu *prev);
+void percpu_virq_wake_saved(struct vcpu *v);
 void percpu_virq_restore(struct pcpu *pc, struct vcpu *next);
 void percpu_virq_assist(struct vcpu *v);
 void percpu_virq_eoi(struct vcpu *v, uint8_t vector);

@@ -36,6 +36,8 @@
  *    read-and-clear the status word, so that a firing whose host vector is
  *    still waiting behind IF=0 is charged to the vCPU that was resident when
  *    it fired, then move the live pair into the vCPU and clear it;
+ *    percpu_virq_wake_saved, after the scheduler locks are released, wakes
+ *    a blocked vCPU the save charged a firing to;
  *  - percpu_virq_restore (context switch in, after pi_switch_to): the vCPU's
  *    saved pair becomes the live pair;
  *  - percpu_virq_assist (VM-entry path step 2, before the irq mode's
@@ -109,6 +111,17 @@ void percpu_virq_save(struct pcpu *pc, struct vcpu *prev)
     pc->ppi.pending = false;
     pc->ppi.active = false;
     trace_step(prev, HYP_PERCPU_SAVE, &prev->ppi);
+}
+
+/* After a context save, outside the scheduler locks: a firing the save
+ * charged to a blocked vCPU wakes it, as one the handler takes does (an
+ * interrupt for a halted vCPU ends its HLT). */
+void percpu_virq_wake_saved(struct vcpu *v)
+{
+    if (hyp_core.percpu_vector == 0)
+        return;
+    if (v->ppi.pending && !v->ppi.active && vcpu_state(v) == HYP_VCPU_BLOCKED)
+        vcpu_wake(v);
 }
 
 void percpu_virq_restore(struct pcpu *pc, struct vcpu *next)

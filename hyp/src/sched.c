@@ -342,22 +342,26 @@ static void vmcs_make_current(struct pcpu *pc, struct vcpu *next)
     }
 }
 
-static void context_switch(struct pcpu *pc, struct vcpu *next)
+/* Returns the vCPU whose context was saved (switched away), or NULL. */
+static struct vcpu *context_switch(struct pcpu *pc, struct vcpu *next)
 {
     if (next == NULL)
-        return; /* lazy: idle keeps the previous context (seed 000) */
+        return NULL; /* lazy: idle keeps the previous context (seed 000) */
     if (pc->ctx == next->id) {
         vmcs_make_current(pc, next); /* back to the lazily kept context */
-        return;
+        return NULL;
     }
+    struct vcpu *saved = NULL;
     if (pc->ctx != HYP_INVALID) {
-        pi_switch_from(&hyp_core.vcpu[pc->ctx]);
-        percpu_virq_save(pc, &hyp_core.vcpu[pc->ctx]);
+        saved = &hyp_core.vcpu[pc->ctx];
+        pi_switch_from(saved);
+        percpu_virq_save(pc, saved);
     }
     vmcs_make_current(pc, next);
     pi_switch_to(next);
     percpu_virq_restore(pc, next);
     pc->ctx = next->id;
+    return saved;
 }
 
 /* ---- migration ---------------------------------------------------------- */
@@ -378,7 +382,8 @@ void sched_migrate_out(struct vcpu *v, uint32_t to)
         return;
     }
     runq_remove(pc, v);
-    if (pc->ctx == v->id) {
+    bool saved = pc->ctx == v->id;
+    if (saved) {
         pi_switch_from(v); /* full switch away from the lazily kept context */
         percpu_virq_save(pc, v);
         pc->ctx = HYP_INVALID;
@@ -392,6 +397,8 @@ void sched_migrate_out(struct vcpu *v, uint32_t to)
     hyp_atomic_store_n(&v->processor, to, __ATOMIC_RELEASE);
     hyp_trace(HYP_TR_MIGRATE, v->id, cpu, to, 0);
     spin_unlock_irqrestore(&pc->sched_lock, f);
+    if (saved)
+        percpu_virq_wake_saved(v);
 
     struct pcpu *tp = &hyp_core.pcpu[to];
     f = spin_lock_irqsave(&tp->sched_lock);
@@ -564,9 +571,11 @@ void schedule(void)
     }
     hyp_atomic_store_n(&pc->curr, next == NULL ? HYP_INVALID : next->id, __ATOMIC_RELEASE);
     hyp_trace(HYP_TR_SCHEDULE, prev_id, next == NULL ? HYP_INVALID : next->id, reason, 0);
-    context_switch(pc, next);
+    struct vcpu *saved = context_switch(pc, next);
     sched_tickle_idle(pc);
     spin_unlock_irqrestore(&pc->sched_lock, f);
+    if (saved != NULL)
+        percpu_virq_wake_saved(saved);
 
     if (migrate_prev)
         sched_migrate_out(prev, vcpu_target_cpu(prev));

@@ -426,13 +426,26 @@ TEST(PlatformOracles, AnNdstThatCanBeNotifiedMustNameAnOnlinePcpu) {
         f.on(ev(1200, EventKind::CpuMode, 1, 3));  // first halt with no VMCS current
     };
     Fixture f;  // SN=0, NDST=1, a posted IRTE names the PID
+    f.pid(3, control(false, false, kWakeup, 1));
+    f.on(ev(4, EventKind::HypBlocklistAdd, 1, 0, 1));  // on pCPU 1's list
+    f.state(5, 0, 2, 3);  // blocked: its wakeup needs the notification
     f.irte(10, 0, 3, posted_irte_lo(kPid, 0x40), 0);
     f.pid(20, control(false, false, kWakeup, 1));
     offline_pcpu1(f);
     ASSERT_EQ(f.names(), Names{"ndst_online"});
     EXPECT_EQ(f.o.violations()[0].cycle, 1200u);
 
+    Fixture r;  // the same PID of a runnable vCPU: its next VM entry rewrites NDST
+    r.state(5, 0, 3, 1);
+    r.irte(10, 0, 3, posted_irte_lo(kPid, 0x40), 0);
+    r.pid(20, control(false, false, kWakeup, 1));
+    offline_pcpu1(r);
+    EXPECT_TRUE(r.o.violations().empty());
+
     Fixture g;  // SN=1, not urgent: VT-d never notifies
+    g.pid(3, control(false, false, kWakeup, 1));
+    g.on(ev(4, EventKind::HypBlocklistAdd, 1, 0, 1));  // on pCPU 1's list
+    g.state(5, 0, 2, 3);
     g.irte(10, 0, 3, posted_irte_lo(kPid, 0x40), 0);
     g.pid(20, control(false, true, kNv, 1));
     offline_pcpu1(g);
@@ -442,6 +455,9 @@ TEST(PlatformOracles, AnNdstThatCanBeNotifiedMustNameAnOnlinePcpu) {
     EXPECT_EQ(g.names(), Names{"ndst_online"});
 
     Fixture h;  // SN=1 but the IRTE is urgent
+    h.pid(3, control(false, false, kWakeup, 1));
+    h.on(ev(4, EventKind::HypBlocklistAdd, 1, 0, 1));  // on pCPU 1's list
+    h.state(5, 0, 2, 3);
     h.irte(10, 0, 3, posted_irte_lo(kPid, 0x40, true), 0);
     h.pid(20, control(false, true, kNv, 1));
     offline_pcpu1(h);
