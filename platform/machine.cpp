@@ -418,6 +418,7 @@ void Machine::ScenarioDriver::main() {
             std::size_t dev_index = 0;
             while (m_.s_.devices[dev_index].requester_id != rid) ++dev_index;
             done = [this, rid, dom, dev_index](std::int32_t r) {
+                if (dom < 0) m_.oracles_now().deassign_answered(rid);
                 if (r != 0) return;
                 m_.oracles_now().assign_device(rid, dom);
                 // A deassigned device is reset by its new owner (Xen's

@@ -54,7 +54,6 @@ void Oracles::add_vcpu(int vcpu, std::uint32_t domain, std::uint64_t pid) {
 void Oracles::assign_device(std::uint32_t rid, int domain) {
     if (domain < 0) {
         device_domain_.erase(rid);
-        deassigning_.erase(rid);
         // Remapped interrupts of the device still on their way through the
         // hypervisor: the deassignment may drop them (device_irq finds no
         // binding) or may not (the hypervisor had already made them pending
@@ -71,7 +70,11 @@ void Oracles::assign_device(std::uint32_t rid, int domain) {
     // queued behind it, keeps its mark until it completes.)
 }
 
-void Oracles::deassign_requested(std::uint32_t rid) { deassigning_.insert(rid); }
+void Oracles::deassign_requested(std::uint32_t rid) { ++deassigning_[rid]; }
+
+void Oracles::deassign_answered(std::uint32_t rid) {
+    if (auto d = deassigning_.find(rid); d != deassigning_.end() && --d->second == 0) deassigning_.erase(d);
+}
 
 bool Oracles::hooks_active(std::uint32_t domain) const {
     if (!vtd_pi_) return false;
@@ -447,8 +450,18 @@ void Oracles::deliver_host(const Event& e, std::uint32_t pcpu, std::uint8_t vect
     if (c == host_counts_.end()) return;  // not a host device's vector
     for (std::size_t i = open_.size(); i-- > 0;) {
         const Obligation& o = open_[i];
-        if (o.host && o.targets[0].unit == static_cast<int>(pcpu) && o.targets[0].vector == vector)
-            open_.erase(open_.begin() + static_cast<std::ptrdiff_t>(i));
+        if (!o.host) continue;
+        bool hit = false;
+        for (const Target& t : o.targets) hit = hit || (t.unit == static_cast<int>(pcpu) && t.vector == vector);
+        if (!hit) continue;
+        // Raised at every target it could reach (a pCPU going offline
+        // re-aimed its entry): answered at one, it is owed at none.
+        for (const Target& t : o.targets)
+            if (!(t.unit == static_cast<int>(pcpu) && t.vector == vector)) {
+                Counts& other = host_counts_[{t.unit, t.vector}];
+                if (other.raised) --other.raised;
+            }
+        open_.erase(open_.begin() + static_cast<std::ptrdiff_t>(i));
     }
     if (++c->second.delivered > c->second.raised)
         violate(e, "spurious_interrupt", -1,

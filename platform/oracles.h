@@ -184,6 +184,9 @@ public:
     void assign_device(std::uint32_t rid, int domain);
     /// Device `rid`'s deassignment was requested (the hooks may go now).
     void deassign_requested(std::uint32_t rid);
+    /// The oldest deassignment request of device `rid` was answered (done
+    /// or refused).
+    void deassign_answered(std::uint32_t rid);
     /// The vCPU and guest vector a device MSI-X entry is bound to (the
     /// binding took effect: it replaces every earlier one), and the MSI
     /// message the hypervisor programmed for it (address 0: not known).
@@ -314,7 +317,9 @@ private:
     std::map<std::uint32_t, std::vector<int>> domain_vcpus_;  ///< by index
     std::map<std::uint64_t, int> pid_owner_;
     std::map<std::uint32_t, int> device_domain_;
-    std::set<std::uint32_t> deassigning_;
+    /// Deassignments requested and not yet completed, per device (requests
+    /// queue up: each completion answers the oldest).
+    std::map<std::uint32_t, unsigned> deassigning_;
     /// IRTE index (the handle of the programmed message) -> host binding
     /// (requester ID, MSI-X entry): a pCPU going offline re-aims it.
     std::map<std::uint32_t, std::pair<std::uint32_t, std::uint32_t>> host_irte_;

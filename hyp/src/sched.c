@@ -498,6 +498,18 @@ static void sched_do_offline(void)
             arch_irq_disable();
         irte_pcpu_offline_done(cpu);
     }
+    /* A migration another pCPU decided before this offline was requested
+     * (an online just before it sends vCPUs home) may still land in this
+     * run queue, and such a vCPU may block here: hand those over too. No
+     * new one comes: this pCPU is no migration target while its offline is
+     * pending. */
+    for (uint32_t round = 0; hyp_atomic_load_n(&pc->rq_len, __ATOMIC_ACQUIRE) != 0 ||
+                             hyp_atomic_load_n(&pc->pi_block_len, __ATOMIC_ACQUIRE) != 0;
+         round++) {
+        HYP_ASSERT(round < 2u * HYP_MAX_VCPUS);
+        sched_migrate_scan();
+        pi_pcpu_offline_move(cpu);
+    }
     hyp_atomic_store_n(&pc->tasklet_work, 0, __ATOMIC_RELEASE);
     HYP_ASSERT(pc->rq_len == 0 && pc->ctx == HYP_INVALID && pc->pi_block_len == 0);
     hyp_atomic_store_n(&pc->offline_pending, false, __ATOMIC_RELEASE);
