@@ -152,6 +152,7 @@ private:
     void corrupt(const TimedEvent& t);
     Machine& m_;
     std::vector<bool> offline_;
+    std::vector<std::uint64_t> offline_requests_;  ///< offline requests per pCPU so far
     std::uint64_t next_event_at_ = 0;
 };
 
@@ -261,6 +262,7 @@ void Machine::ScenarioDriver::corrupt(const TimedEvent& t) {
 
 void Machine::ScenarioDriver::main() {
     offline_.assign(m_.s_.pcpus, false);
+    offline_requests_.assign(m_.s_.pcpus, 0);
     // Boot: per-pCPU interrupt vectors of the domains, affinity masks, every
     // vCPU runnable, devices assigned and their vectors bound.
     for (const DomainSpec& d : m_.s_.domains) {
@@ -353,6 +355,7 @@ void Machine::ScenarioDriver::main() {
             case TimedEvent::Op::PcpuOffline:
                 c.op = HYP_CTL_PCPU_OFFLINE, c.pcpu = t.pcpu;
                 offline_[t.pcpu] = true;
+                ++offline_requests_[t.pcpu];
                 break;
             case TimedEvent::Op::PcpuOnline:
                 c.op = HYP_CTL_PCPU_ONLINE, c.pcpu = t.pcpu;
@@ -436,9 +439,11 @@ void Machine::ScenarioDriver::main() {
             // offline_ says which pCPUs the driver sends nothing: marked
             // from the offline request on, cleared only once the core has
             // accepted an online request.
-            done = [this, pcpu, online](std::int32_t r) {
+            const std::uint64_t requests = offline_requests_[pcpu];
+            done = [this, pcpu, online, requests](std::int32_t r) {
                 if (r == 0) m_.oracles_now().pcpu_hotplug(pcpu, online, now_cycles());
-                if (r == 0 && online) offline_[pcpu] = false;
+                // (an offline requested after this online keeps it marked)
+                if (r == 0 && online && offline_requests_[pcpu] == requests) offline_[pcpu] = false;
             };
         }
         m_.post_ctl(target, c, std::move(done));

@@ -44,7 +44,8 @@
 
 /* Cycles a pCPU going offline keeps interrupts enabled after moving the
  * interrupts aimed at it, to take those already on their way (remapped by
- * VT-d before the moves, on the APIC bus). Estimate: several times the bus
+ * VT-d before the moves, or IPIs sent before the offline was seen, on the
+ * APIC bus). Estimate: several times the bus
  * latencies of the timing profiles (lapic.msg_latency, a few hundred
  * cycles); Linux waited 1 ms (fixup_irqs), sized for real buses and for
  * interrupt controllers that acknowledge late. */

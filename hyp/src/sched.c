@@ -484,20 +484,21 @@ static void sched_do_offline(void)
 
     sched_migrate_scan();
     pi_pcpu_offline_move(cpu);
-    /* Interrupts aimed at this pCPU go elsewhere from now on; those VT-d
-     * remapped before the moves are on the bus and are taken here, with
-     * interrupts enabled, before it stops [Linux fixup_irqs waited 1 ms
-     * for the same reason]. */
-    if (irte_pcpu_offline(cpu) > 0) {
-        bool was = arch_irqs_enabled();
-        arch_irq_enable();
-        uint64_t end = arch_now() + HYP_OFFLINE_IRQ_DRAIN;
-        while (arch_now() < end)
-            ;
-        if (!was)
-            arch_irq_disable();
+    /* Interrupts aimed at this pCPU go elsewhere from now on; those still
+     * on the bus (remapped by VT-d before the moves, or IPIs another pCPU
+     * sent before it saw this offline) are taken here, with interrupts
+     * enabled, before it stops [Linux fixup_irqs waited 1 ms for the same
+     * reason]. */
+    uint32_t moved = irte_pcpu_offline(cpu);
+    bool was = arch_irqs_enabled();
+    arch_irq_enable();
+    uint64_t end = arch_now() + HYP_OFFLINE_IRQ_DRAIN;
+    while (arch_now() < end)
+        ;
+    if (!was)
+        arch_irq_disable();
+    if (moved > 0)
         irte_pcpu_offline_done(cpu);
-    }
     /* A migration another pCPU decided before this offline was requested
      * (an online just before it sends vCPUs home) may still land in this
      * run queue, and such a vCPU may block here: hand those over too. No
