@@ -63,9 +63,9 @@ nlohmann::json judge_case(const YAML::Node& doc, const std::string& name, const 
     cov.set_vectors(s.notification_vector, s.wakeup_vector);
     m.hub().observer = [&cov](const Event& e) { cov.on_event(e); };
     m.run();
-    const RunReport rep = make_report(m, std::max<std::uint64_t>(s.duration / 20, 100000));
+    // The oracles alone judge (no report, no expectations: a case has none).
     nlohmann::json vs = nlohmann::json::array();
-    for (const Violation& v : rep.violations) vs.push_back({{"oracle", v.oracle}, {"cycle", v.cycle}, {"message", v.message}});
+    for (const Violation& v : m.violations()) vs.push_back({{"oracle", v.oracle}, {"cycle", v.cycle}, {"message", v.message}});
     out["violations"] = vs;
     out["coverage"] = cov.to_json();
     return out;

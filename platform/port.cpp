@@ -259,10 +259,6 @@ void arch_apic_send_ipi(uint32_t dest_apic_id, uint8_t vector) {
     shared(M().timing.apic_access, [&] { cur()->lapic->send_ipi(dest_apic_id, vector); });
 }
 
-void arch_apic_send_self_ipi(uint8_t vector) {
-    shared(M().timing.apic_access, [&] { cur()->lapic->send_self_ipi(vector); });
-}
-
 void arch_apic_set_timer(uint64_t deadline, uint8_t vector) {
     shared(M().timing.apic_access, [&] { cur()->lapic->set_tsc_deadline(deadline, vector); });
 }

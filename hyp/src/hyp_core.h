@@ -94,9 +94,6 @@ struct vcpu {
      * (HYP_INVALID: none), and the links; under that pCPU's pi_block_lock. */
     uint32_t pi_block_cpu;
     uint32_t pi_next, pi_prev;
-    /* PIR may hold posts that set no ON (made while SN was 1): the next VM
-     * entry must look at PIR even with ON clear (pi_vm_entry_check). */
-    bool pi_pir_unchecked;
     /* Virtual interrupts pending in software (non-posting modes, and
      * emulated mode's IRR), one bit per vector, set by any pCPU (atomic). */
     uint64_t pending[4];

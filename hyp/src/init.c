@@ -32,7 +32,6 @@ static void vcpu_reset(struct vcpu *v, uint32_t id)
     v->rq_next = HYP_INVALID;
     v->pi_block_cpu = HYP_INVALID;
     v->pi_next = v->pi_prev = HYP_INVALID;
-    v->pi_pir_unchecked = true; /* the PID starts with SN=1 */
     for (uint32_t i = 0; i < 4; i++)
         v->pending[i] = 0;
     for (uint32_t i = 0; i < 8; i++)

@@ -39,7 +39,6 @@ void pi_hooks_assign(struct domain *d)
             pid_update_control(v->pid_pa, PID_NDST_MASK | PID_SN,
                                (uint64_t)pid_ndst_of_cpu(cpu) << PID_NDST_SHIFT);
         } else {
-            v->pi_pir_unchecked = true;
             pid_update_control(v->pid_pa, PID_NDST_MASK | PID_NV_MASK,
                                PID_SN | ((uint64_t)pid_ndst_of_cpu(cpu) << PID_NDST_SHIFT) |
                                    ((uint64_t)hyp_core.notification_vector << PID_NV_SHIFT));

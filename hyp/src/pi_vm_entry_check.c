@@ -8,13 +8,11 @@
  *  1. in vtd-pi mode the descriptor is ready for this pCPU: NV is the
  *     notification vector and the vCPU is on no blocking list (pi_do_resume
  *     did it, and nothing re-adds a running vCPU);
- *  2. PIR bits with ON clear (posts suppressed while SN was 1, which sent no
- *     notification) are looked for once after each switch-in
- *     (pi_pir_unchecked): if any, this pCPU sends itself a
- *     notification-vector IPI; it stays pending while IF=0 and the CPU's
- *     posted-interrupt processing takes PIR right after VM entry [SPEC 2 "or
- *     restore NV and send itself a notification IPI"]. With ON set a
- *     notification is already pending (its post came after the PIR sync).
+ * (PIR bits with ON clear, posts suppressed while SN was 1, are no concern
+ * here: pi_switch_to sets ON for them when it clears SN, and the interrupt
+ * assist's pi_sync_pir_to_irr has taken them into VIRR. A self-notification
+ * sent here instead could reach the pCPU after the guest had exited again,
+ * in root mode, where nothing takes PIR.)
  */
 #include "hyp_core.h"
 #include "pi.h"
@@ -25,9 +23,4 @@ void pi_vm_entry_check(struct vcpu *v)
     HYP_ASSERT(!arch_irqs_enabled());
     if (pi_desc_managed(v))                                                   /* 1 */
         HYP_ASSERT(v->pi_block_cpu == HYP_INVALID);
-    if (v->pi_pir_unchecked && !pid_test_on(v->pid_pa) && !pid_pir_empty(v->pid_pa)) { /* 2 */
-        hyp_trace(HYP_TR_IPI, arch_cpu_id(), hyp_core.notification_vector, v->id, 0);
-        arch_apic_send_self_ipi(hyp_core.notification_vector);
-    }
-    v->pi_pir_unchecked = false;
 }

@@ -312,7 +312,6 @@ void vcpu_block(struct vcpu *v)
     if (!pending)                                              /* 4 */
         pending = virq_events_pending(v);
     if (pending) {
-        v->pi_pir_unchecked = true;
         f = spin_lock_irqsave(&pc->sched_lock);
         if (vcpu_state(v) == HYP_VCPU_BLOCKED)
             vcpu_set_state(v, HYP_VCPU_RUNNING);

@@ -139,7 +139,6 @@ void arch_halt(void)
 
 void arch_apic_eoi(void) { m->record("eoi", m->cpu); }
 void arch_apic_send_ipi(uint32_t dest, uint8_t vector) { m->record("ipi", dest, vector); }
-void arch_apic_send_self_ipi(uint8_t vector) { m->record("self_ipi", vector); }
 void arch_apic_set_timer(uint64_t deadline, uint8_t vector)
 {
     m->record("set_timer", deadline, vector);

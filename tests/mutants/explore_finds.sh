@@ -3,32 +3,39 @@
 #
 # Mutation score of the explorer: every hypervisor-core mutant of
 # tests/mutants (MUTANT_DIR/libhyp-NAME.so) is found by `pisim explore` with no
-# scenario file. tests/mutants/explore.tsv gives, per mutant, the number of
-# cases of seed 1 within which the explorer finds it (the first failing case
-# index, rounded up) and the oracle that fires first; the exploration is
-# deterministic, so the same cases fail every time. A mutant without a line
-# fails the test: measure it with
-#   pisim explore --budget 60 -j 2 --hyp MUTANT_DIR/libhyp-NAME.so
-# and add the line. (The unpatched core holding over far more cases is
-# tests/scenarios/explore.sh.)
+# scenario file. tests/mutants/explore.tsv gives, per mutant, the first case
+# of `pisim explore --seed 1` that fails with it (and not with the unpatched
+# core) and the oracle that fires first there; the exploration is
+# deterministic, so running that many cases finds it every time. Columns:
+# mutant, case, oracle, and "explore-only" when no library scenario catches
+# it (tests/mutants/catch.sh then skips it). A mutant without a line fails:
+# measure it with
+#   pisim explore --budget 60 -j 2 --hyp MUTANT_DIR/libhyp-NAME.so -o DIR
+# and add the line.
 set -u
 PISIM=$1
 MUTANT_DIR=$2
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 TSV=$ROOT/tests/mutants/explore.tsv
+TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 fail=0
-printf '%-32s %-8s %-18s %s\n' mutant result oracle "cases (seed 1)"
+printf '%-32s %-8s %-20s %s\n' mutant result oracle "first failing case (seed 1)"
 for p in "$ROOT"/tests/mutants/*.patch; do
   name=$(basename "$p" .patch)
   line=$(awk -F'\t' -v n="$name" '$1 == n' "$TSV")
   if [ -z "$line" ]; then printf '%-32s %-8s %s\n' "$name" MISSING "no line in tests/mutants/explore.tsv"; fail=1; continue; fi
-  seeds=$(cut -f2 <<<"$line"); oracle=$(cut -f3 <<<"$line")
-  so=$MUTANT_DIR/libhyp-$name.so
-  out=$("$PISIM" explore --seed 1 --seeds "$seeds" -j 2 --no-minimize --hyp "$so" 2>/dev/null); rc=$?
-  if [ $rc -eq 1 ] && grep -Eq "^  $oracle +[0-9]+ case" <<<"$out"; then
-    printf '%-32s %-8s %-18s %s\n' "$name" found "$oracle" "$(grep -E "^  $oracle " <<<"$out" | grep -Eo 'first: case [0-9]+')"
+  index=$(cut -f2 <<<"$line"); oracle=$(cut -f3 <<<"$line")
+  rm -rf "$TMP/out"
+  "$PISIM" explore --seed 1 --seeds $((index + 1)) -j 2 --no-minimize --hyp "$MUTANT_DIR/libhyp-$name.so" -o "$TMP/out" > /dev/null 2>&1
+  got=$(python3 -c "
+import json, sys
+r = json.load(open('$TMP/out/results.json'))
+f = [x for x in r['failures'] if x['index'] == $index]
+print(f[0]['violated'][0] if f and f[0]['violated'] else ('crash' if f else 'none'))" 2>/dev/null)
+  if [ "$got" = "$oracle" ]; then
+    printf '%-32s %-8s %-20s %s\n' "$name" found "$oracle" "$index"
   else
-    printf '%-32s %-8s %-18s exit %s\n' "$name" MISSED "$oracle" "$rc"; fail=1
+    printf '%-32s %-8s %-20s case %s: %s\n' "$name" MISSED "$oracle" "$index" "${got:-no result}"; fail=1
   fi
 done
 exit $fail

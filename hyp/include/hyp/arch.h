@@ -98,9 +98,6 @@ void arch_apic_eoi(void);
  * dest_apic_id: xAPIC 8-bit or x2APIC 32-bit APIC ID; vector 16..255. */
 void arch_apic_send_ipi(uint32_t dest_apic_id, uint8_t vector);
 
-/* ICR write with the "self" shorthand (or the x2APIC self-IPI MSR 0x83F). */
-void arch_apic_send_self_ipi(uint8_t vector);
-
 /* LVT timer in TSC-deadline mode: fire `vector` on this pCPU at `deadline`
  * (cycles). deadline 0 disarms. One timer per pCPU; a new call replaces it. */
 void arch_apic_set_timer(uint64_t deadline, uint8_t vector);
