@@ -338,6 +338,7 @@ void Machine::ScenarioDriver::main() {
                           static_cast<std::uint64_t>(t.op), 0, t.cost});
         hyp_ctl c{};
         std::uint32_t target = control_pcpu();
+        const bool was_offline = offline_[t.pcpu];
         switch (t.op) {
             case TimedEvent::Op::Preempt:
                 // Asked of the pCPU itself (its control vector), unless it is
@@ -440,10 +441,13 @@ void Machine::ScenarioDriver::main() {
             // from the offline request on, cleared only once the core has
             // accepted an online request.
             const std::uint64_t requests = offline_requests_[pcpu];
-            done = [this, pcpu, online, requests](std::int32_t r) {
+            done = [this, pcpu, online, requests, was_offline](std::int32_t r) {
                 if (r == 0) m_.oracles_now().pcpu_hotplug(pcpu, online, now_cycles());
-                // (an offline requested after this online keeps it marked)
-                if (r == 0 && online && offline_requests_[pcpu] == requests) offline_[pcpu] = false;
+                // (an offline requested after this request keeps it marked)
+                const bool latest = offline_requests_[pcpu] == requests;
+                if (r == 0 && online && latest) offline_[pcpu] = false;
+                // A refused offline (the last usable pCPU) leaves it as it was.
+                if (r != 0 && !online && latest) offline_[pcpu] = was_offline;
             };
         }
         m_.post_ctl(target, c, std::move(done));

@@ -7,8 +7,9 @@
 # of `pisim explore --seed 1` that fails with it (and not with the unpatched
 # core) and the oracle that fires first there; the exploration is
 # deterministic, so running that many cases finds it every time. Columns:
-# mutant, case, oracle, and "explore-only" when no library scenario catches
-# it (tests/mutants/catch.sh then skips it). A mutant without a line fails:
+# mutant, case (or "not-found": a gap README's mutation table explains),
+# oracle, and "explore-only" when no library scenario catches it
+# (tests/mutants/catch.sh then skips it). Lines starting with # are notes. A mutant without a line fails:
 # measure it with
 #   pisim explore --budget 60 -j 2 --hyp MUTANT_DIR/libhyp-NAME.so -o DIR
 # and add the line.
@@ -22,9 +23,16 @@ fail=0
 printf '%-32s %-8s %-20s %s\n' mutant result oracle "first failing case (seed 1)"
 for p in "$ROOT"/tests/mutants/*.patch; do
   name=$(basename "$p" .patch)
-  line=$(awk -F'\t' -v n="$name" '$1 == n' "$TSV")
+  line=$(awk -F'\t' -v n="$name" '$1 == n && $1 !~ /^#/' "$TSV")
   if [ -z "$line" ]; then printf '%-32s %-8s %s\n' "$name" MISSING "no line in tests/mutants/explore.tsv"; fail=1; continue; fi
   index=$(cut -f2 <<<"$line"); oracle=$(cut -f3 <<<"$line")
+  if [ "$index" = not-found ]; then
+    # A known gap, written down in README's mutation table: no oracle
+    # defines the bug (a latency, one extra HLT exit), or its window is
+    # too narrow for the generator in 60 s.
+    printf '%-32s %-8s %s\n' "$name" gap "not found by explore (README: mutation score)"
+    continue
+  fi
   rm -rf "$TMP/out"
   "$PISIM" explore --seed 1 --seeds $((index + 1)) -j 2 --no-minimize --hyp "$MUTANT_DIR/libhyp-$name.so" -o "$TMP/out" > /dev/null 2>&1
   got=$(python3 -c "
