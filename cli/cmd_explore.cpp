@@ -40,6 +40,12 @@ std::string failure_file(const CaseResult& r) {
     return fmt::format("failure-{}-{:016x}.yaml", failure_oracle(r), r.seed);
 }
 
+/// The generated (unshrunk) case beside it.
+std::string full_file(const CaseResult& r) {
+    const std::string f = failure_file(r);
+    return f.substr(0, f.size() - 5) + ".full.yaml";
+}
+
 std::string comment_lines(const std::string& text) {
     std::string out;
     std::stringstream ss(text);
@@ -129,10 +135,10 @@ void write_outputs(const std::string& dir, const RunInfo& info, const ExploreRes
             "# minimized in {} runs; the case as generated is {}\n"
             "# replay: pisim run THIS_FILE{}\n",
             failure_oracle(r), r.index, r.seed, r.mode, kVersion, info.core.describe(), info.command, r.first_cycle,
-            comment_lines(r.first_message), r.minimize_runs, failure_file(r).substr(0, failure_file(r).size() - 5) + ".full.yaml",
+            comment_lines(r.first_message), r.minimize_runs, full_file(r),
             info.core.path == "built-in" ? "" : " --hyp " + info.core.path);
         write_file_atomic(dir + "/" + failure_file(r), header + r.minimized);
-        write_file_atomic(dir + "/" + failure_file(r).substr(0, failure_file(r).size() - 5) + ".full.yaml",
+        write_file_atomic(dir + "/" + full_file(r),
                           fmt::format("# pisim explore case {} as generated (seed {:#018x}); see {}\n", r.index, r.seed,
                                       failure_file(r)) +
                               r.yaml);

@@ -12,7 +12,6 @@
 #include "platform/child_process.h"
 #include "platform/input_error.h"
 #include "platform/machine.h"
-#include "platform/report.h"
 #include "platform/scenario.h"
 #include "platform/sweep.h"
 

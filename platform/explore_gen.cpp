@@ -360,7 +360,6 @@ private:
             }
             cycles.insert(at);
         }
-        event_cycles_.assign(cycles.begin(), cycles.end());
         std::vector<bool> online(pcpus_, true);
         std::vector<bool> assigned(nics_.size(), true);
         for (std::uint64_t at : cycles) {
@@ -449,7 +448,6 @@ private:
     std::vector<VcpuInfo> vcpus_;
     std::vector<Nic> nics_;
     std::vector<std::pair<std::string, std::uint64_t>> guest_devices_;
-    std::vector<std::uint64_t> event_cycles_;
 };
 
 }  // namespace

@@ -345,7 +345,7 @@ static void vmcs_make_current(struct pcpu *pc, struct vcpu *next)
 static struct vcpu *context_switch(struct pcpu *pc, struct vcpu *next)
 {
     if (next == NULL)
-        return NULL; /* lazy: idle keeps the previous context (seed 000) */
+        return NULL; /* lazy: idle keeps the previous context [Xen context_switch, xen/arch/x86/domain.c] */
     if (pc->ctx == next->id) {
         vmcs_make_current(pc, next); /* back to the lazily kept context */
         return NULL;
