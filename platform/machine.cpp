@@ -10,6 +10,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "hyp/arch.h"
 #include "hyp/trace.h"
 #include "model/common/cycles.h"
 #include "model/common/invariant.h"
@@ -461,6 +462,14 @@ Machine::Machine(const Scenario& s, const TimingProfile& p, const RunOptions& o)
     instance_ = this;
     timing = p_.port();
     cpu_timing = p_.cpu();
+    if (timing.hyp_timing == HypTiming::Instructions) {
+        PricerHooks hooks;
+        hooks.trace_pc = reinterpret_cast<std::uintptr_t>(&__sanitizer_cov_trace_pc);
+        hooks.trace = reinterpret_cast<std::uintptr_t>(&arch_trace);
+        hooks.report_begin = reinterpret_cast<std::uintptr_t>(&arch_report_begin);
+        hooks.report_end = reinterpret_cast<std::uintptr_t>(&arch_report_end);
+        pricer = &BlockPricer::shared(timing.instructions, hooks);
+    }
     if (!o_.trace_path.empty()) hub_.trace = std::make_unique<TraceWriter>(o_.trace_path);
     hub_.profile.attribute = o_.attribute_functions;
     OracleConfig oc;

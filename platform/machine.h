@@ -70,6 +70,9 @@ struct PortCpu {
     std::uint64_t perturb_at = ~0ull;
     std::uint64_t basic_blocks = 0;  ///< hyp basic blocks executed
     std::uint64_t hyp_cycles = 0;    ///< cycles charged to hyp code and port calls
+    /// Nesting depth of report-only code (arch_report_begin/end): blocks and
+    /// shared accesses inside it are not charged.
+    std::uint32_t report_depth = 0;
 };
 
 struct RunOptions {
@@ -175,6 +178,9 @@ public:
     // --- used by the port (platform/port.cpp)
     PortCpu* current = nullptr;  ///< the pCPU whose thread runs now, or null
     PortTiming timing;
+    /// Prices hyp basic blocks from their instructions (HypTiming::Instructions);
+    /// null with HypTiming::Flat.
+    BlockPricer* pricer = nullptr;
     CpuTiming cpu_timing;  ///< VMX instruction and HLT wake-up costs the port charges
     PhysMem mem;
     VmcsStore vmcs;

@@ -103,6 +103,7 @@ void sync(PortCpu& c, bool allow_irq = true) {
 
 /// Charge `n` cycles of root-mode execution to this pCPU.
 inline void charge(PortCpu& c, std::uint64_t n) {
+    assert(c.local + n >= c.local && c.hyp_cycles + n >= c.hyp_cycles && "cycle sum overflows");
     c.local += n;
     c.hyp_cycles += n;
 }
@@ -191,15 +192,32 @@ void __sanitizer_cov_trace_pc(void) {
     PortCpu* c = m->current;
     if (!c) return;  // boot context: hyp_init and creation run untimed at cycle 0
     ++c->basic_blocks;
-    charge(*c, m->timing.basic_block);
-    if (m->hub().profile.attribute)
-        m->hub().profile.bb_cycles[reinterpret_cast<std::uintptr_t>(__builtin_return_address(0))] +=
-            m->timing.basic_block;
+    const auto ret = reinterpret_cast<std::uintptr_t>(__builtin_return_address(0));
+    std::uint64_t cost = m->timing.basic_block;
+    if (m->pricer) {
+        const pisim::BlockPrice& p = m->pricer->price(ret);
+        cost = c->report_depth ? p.cycles_in_report : p.cycles;
+    } else if (c->report_depth) {
+        cost = 0;
+    }
+    charge(*c, cost);
+    if (m->hub().profile.attribute) m->hub().profile.bb_cycles[ret] += cost;
     // Only an interrupt can need this pCPU to stop between its shared
     // accesses, which synchronize themselves. (With IF=0 none is taken, but
     // stopping as well keeps the look-ahead, and so the trace's reorder
     // buffer, bounded.)
     if (c->local >= c->irq_horizon) sync(*c);
+}
+
+void arch_report_begin(void) {
+    if (PortCpu* c = cur()) ++c->report_depth;
+}
+
+void arch_report_end(void) {
+    if (PortCpu* c = cur()) {
+        assert(c->report_depth > 0 && "arch_report_end without arch_report_begin");
+        --c->report_depth;
+    }
 }
 
 void arch_shared_point(void) {

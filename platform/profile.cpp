@@ -39,13 +39,53 @@ TimingProfile TimingProfile::load(const std::string& name_or_path) {
 
     YamlReader r(path);
     YAML::Node doc = r.load_file();
-    r.expect_map(doc, "a timing profile", {"name", "description", "frequency_mhz", "costs"});
+    r.expect_map(doc, "a timing profile",
+                 {"name", "description", "frequency_mhz", "hyp_timing", "instructions", "costs"});
     TimingProfile p;
     p.path_ = path;
     if (!doc["name"]) r.fail(doc, "expected key 'name' in the timing profile");
     p.name_ = r.str(doc["name"], "name");
     if (!doc["frequency_mhz"]) r.fail(doc, "expected key 'frequency_mhz'");
     p.frequency_mhz_ = r.u64(doc["frequency_mhz"], "frequency_mhz", 1, 100000);
+    if (doc["hyp_timing"]) {
+        const std::string m = r.str(doc["hyp_timing"], "hyp_timing");
+        if (m == "instructions") p.hyp_timing_ = HypTiming::Instructions;
+        else if (m == "flat") p.hyp_timing_ = HypTiming::Flat;
+        else r.fail(doc["hyp_timing"], "hyp_timing must be 'instructions' or 'flat', not '" + m + "'");
+    }
+    const YAML::Node insns = doc["instructions"];
+    if (!insns || !insns.IsMap())
+        r.fail(doc, "expected 'instructions' (issue_width and, per instruction class, {latency, uops, source})");
+    {
+        std::vector<std::string> keys = {"issue_width"};
+        for (std::size_t i = 0; i < static_cast<std::size_t>(InsnClass::Count); ++i)
+            keys.push_back(insn_class_name(static_cast<InsnClass>(i)));
+        r.expect_map(insns, "the instruction table",
+                     {"issue_width", "alu", "load", "store", "rmw", "call", "ret", "jump", "branch", "mul",
+                      "div", "bitscan", "locked", "locked16", "pause", "fence", "nop"});
+        for (const std::string& k : keys) {
+            const YAML::Node e = insns[k];
+            if (!e) r.fail(insns, "the instruction table lacks '" + k + "'");
+            if (k == "issue_width") {
+                r.expect_map(e, "issue_width", {"value", "source"});
+                if (!e["value"] || !e["source"]) r.fail(e, "issue_width needs both 'value' and 'source'");
+                p.instructions_.issue_width = static_cast<std::uint32_t>(r.u64(e["value"], "issue_width.value", 1, 16));
+                p.insn_sources_[k] = r.str(e["source"], "issue_width.source");
+                continue;
+            }
+            r.expect_map(e, "instruction class '" + k + "'", {"latency", "uops", "source"});
+            if (!e["latency"] || !e["uops"] || !e["source"])
+                r.fail(e, "instruction class '" + k + "' needs 'latency', 'uops' and 'source'");
+            InsnCost c;
+            c.latency = static_cast<std::uint32_t>(r.u64(e["latency"], k + ".latency", 0, 10000));
+            c.uops = static_cast<std::uint32_t>(r.u64(e["uops"], k + ".uops", 0, 1000));
+            std::size_t idx = 0;
+            while (insn_class_name(static_cast<InsnClass>(idx)) != k) ++idx;
+            p.instructions_.cost[idx] = c;
+            p.insn_sources_[k] = r.str(e["source"], k + ".source");
+            if (p.insn_sources_[k].empty()) r.fail(e["source"], "instruction class '" + k + "' needs a source");
+        }
+    }
     const YAML::Node costs = doc["costs"];
     if (!costs || !costs.IsMap()) r.fail(doc, "expected 'costs' (a mapping of name to {value, source})");
     for (const auto& kv : costs) {
@@ -121,6 +161,8 @@ NicTiming TimingProfile::nic() const {
 
 PortTiming TimingProfile::port() const {
     PortTiming t;
+    t.hyp_timing = hyp_timing_;
+    t.instructions = instructions_;
     t.basic_block = get("hyp.basic_block");
     t.irq_entry = get("hyp.irq_entry");
     t.mem_access = get("port.mem_access");

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "model/cpu/cpu.h"
+#include "platform/block_pricer.h"
 #include "model/lapic/lapic.h"
 #include "model/pcie/nic.h"
 #include "model/vtd/vtd.h"
@@ -20,12 +21,20 @@ struct ProfileCost {
     std::string source;       ///< where the figure comes from
 };
 
+/// How hyp basic blocks are charged (profile key `hyp_timing`).
+enum class HypTiming : std::uint8_t {
+    Instructions,  ///< from the block's machine instructions (platform/block_pricer.h)
+    Flat,          ///< `hyp.basic_block` cycles per block, whatever it holds
+};
+
 /// Costs charged by the port (platform/port.cpp) for hypervisor execution.
 struct PortTiming {
-    std::uint64_t basic_block = 0;  ///< per basic block of hyp code
+    HypTiming hyp_timing = HypTiming::Instructions;
+    std::uint64_t basic_block = 0;  ///< per basic block of hyp code (HypTiming::Flat)
     std::uint64_t irq_entry = 0;    ///< taking an interrupt in root mode
     std::uint64_t mem_access = 0, mem_atomic = 0, mem_atomic16 = 0;
     std::uint64_t apic_access = 0, iq_submit = 0, trace = 0;
+    InstructionTable instructions;  ///< HypTiming::Instructions
 };
 
 class TimingProfile {
@@ -44,6 +53,12 @@ public:
     const std::string& path() const { return path_; }
     std::uint64_t frequency_mhz() const { return frequency_mhz_; }
     const std::map<std::string, ProfileCost>& costs() const { return costs_; }
+    HypTiming hyp_timing() const { return hyp_timing_; }
+    /// The instruction table (profile `instructions:`): issue width and, per
+    /// class, latency and uops, each with its source.
+    const InstructionTable& instructions() const { return instructions_; }
+    /// Source of each `instructions:` entry ("issue_width", "alu", ...).
+    const std::map<std::string, std::string>& instruction_sources() const { return insn_sources_; }
 
     CpuTiming cpu() const;
     LapicTiming lapic() const;
@@ -59,6 +74,9 @@ private:
     std::string name_, path_;
     std::uint64_t frequency_mhz_ = 0;
     std::map<std::string, ProfileCost> costs_;
+    HypTiming hyp_timing_ = HypTiming::Instructions;
+    InstructionTable instructions_;
+    std::map<std::string, std::string> insn_sources_;
 };
 
 /// Every key a profile must define (a profile missing one is rejected).

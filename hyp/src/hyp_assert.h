@@ -10,9 +10,14 @@
 
 #include "hyp/arch.h"
 
+/* The check is report-only code (arch_report_begin/end): it costs no cycles,
+ * so an invariant does not slow the path it guards. */
 #define HYP_ASSERT(cond)                                      \
     do {                                                      \
-        if (!(cond))                                          \
+        arch_report_begin();                                  \
+        _Bool hyp_assert_ok_ = (cond);                        \
+        arch_report_end();                                    \
+        if (!hyp_assert_ok_)                                  \
             arch_assert_fail(#cond, __FILE__, __LINE__);      \
     } while (0)
 

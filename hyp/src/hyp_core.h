@@ -221,6 +221,24 @@ static inline void hyp_trace(uint32_t kind, uint64_t a, uint64_t b, uint64_t c, 
     arch_trace(kind, a, b, c, d);
 }
 
+/* Report-only code: `stmt` costs no cycles (arch_report_begin, arch.h). For
+ * work that exists only to report, such as a loop of trace records. */
+#define HYP_REPORT(stmt)          \
+    do {                          \
+        arch_report_begin();      \
+        stmt;                     \
+        arch_report_end();        \
+    } while (0)
+
+/* One trace record `kind` (a, vector, c) per vector set in bits[4] (a 256-bit
+ * vector bitmap), lowest first; call inside HYP_REPORT. */
+static inline void hyp_trace_vectors(uint32_t kind, uint64_t a, const uint64_t bits[4], uint64_t c)
+{
+    for (uint32_t i = 0; i < 4; i++)
+        for (uint64_t w = bits[i]; w != 0; w &= w - 1)
+            arch_trace(kind, a, i * 64u + (uint32_t)__builtin_ctzll(w), c, 0);
+}
+
 /* softirq.c */
 void raise_softirq(uint32_t nr);
 void cpu_raise_softirq(uint32_t cpu, uint32_t nr);

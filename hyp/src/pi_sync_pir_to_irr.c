@@ -30,8 +30,5 @@ void pi_sync_pir_to_irr(struct vcpu *v)
     if (!pid_harvest_pir(v->pid_pa, pir))
         return;
     vapic_raise_rvi(vapic_merge_irr(v, pir));
-    for (uint32_t i = 0; i < 4; i++)
-        for (uint32_t b = 0; b < 64; b++)
-            if (pir[i] & (1ull << b))
-                hyp_trace(HYP_TR_VIRQ_PEND, v->id, i * 64u + b, 0, 0);
+    HYP_REPORT(hyp_trace_vectors(HYP_TR_VIRQ_PEND, v->id, pir, 0));
 }

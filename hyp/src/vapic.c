@@ -3,6 +3,7 @@
  * VMCS, as software sees them between VM exit and VM entry [SDM 29.1-29.2;
  * SPEC 3]. Only the pCPU running the vCPU calls these, with its VMCS current.
  */
+#include "bitops.h"
 #include "hyp_core.h"
 
 /* VIRR |= bits (one 32-bit register at a time); returns the highest vector
@@ -16,11 +17,7 @@ uint8_t vapic_merge_irr(struct vcpu *v, const uint64_t bits[4])
             continue;
         uint64_t pa = v->vapic_pa + APIC_IRR + 0x10u * j;
         arch_mem_write32(pa, arch_mem_read32(pa) | b);
-        for (uint32_t i = 32; i-- > 0;)
-            if (b & (1u << i)) {
-                top = (uint8_t)(32u * j + i);
-                break;
-            }
+        top = (uint8_t)(32u * j + hyp_fls32(b));
     }
     return top;
 }

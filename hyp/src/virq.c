@@ -62,10 +62,7 @@ static void apicv_intr_assist(struct vcpu *v)
     if (!any)
         return;
     vapic_raise_rvi(vapic_merge_irr(v, bits));
-    for (uint32_t i = 0; i < 4; i++)
-        for (uint32_t b = 0; b < 64; b++)
-            if (bits[i] & (1ull << b))
-                hyp_trace(HYP_TR_VIRQ_PEND, v->id, i * 64u + b, 2, 0);
+    HYP_REPORT(hyp_trace_vectors(HYP_TR_VIRQ_PEND, v->id, bits, 2));
 }
 
 /* The interrupt assist of the VM-entry path, with IF=1 [Xen vmx_intr_assist]:

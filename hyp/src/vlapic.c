@@ -9,15 +9,15 @@
  * the guest can take it (RFLAGS.IF = 1, no STI/MOV-SS blocking); otherwise
  * interrupt-window exiting is requested [SDM 26.3.2.4, 25.3].
  */
+#include "bitops.h"
 #include "hyp_core.h"
 
 static int vlapic_highest_irr(struct vcpu *v)
 {
     for (int i = 3; i >= 0; i--) {
         uint64_t w = hyp_atomic_load_n(&v->pending[i], __ATOMIC_ACQUIRE);
-        for (int b = 63; w != 0 && b >= 0; b--)
-            if (w & (1ull << b))
-                return i * 64 + b;
+        if (w != 0)
+            return i * 64 + (int)hyp_fls64(w);
     }
     return -1;
 }
@@ -25,9 +25,8 @@ static int vlapic_highest_irr(struct vcpu *v)
 static int vlapic_highest_isr(struct vcpu *v)
 {
     for (int i = 7; i >= 0; i--)
-        for (int b = 31; v->vlapic_isr[i] != 0 && b >= 0; b--)
-            if (v->vlapic_isr[i] & (1u << b))
-                return i * 32 + b;
+        if (v->vlapic_isr[i] != 0)
+            return i * 32 + (int)hyp_fls32(v->vlapic_isr[i]);
     return -1;
 }
 

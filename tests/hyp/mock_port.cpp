@@ -1,6 +1,7 @@
 // tests/hyp/mock_port.cpp - the fake machine behind the port for hyp tests.
 #include "mock_port.h"
 
+#include <cassert>
 #include <cstring>
 
 #include <gtest/gtest.h>
@@ -107,6 +108,17 @@ uint32_t arch_cpu_id(void) { return m->cpu; }
 
 void arch_shared_point(void)
 {
+}
+
+void arch_report_begin(void)
+{
+    m->report_depth++;
+}
+
+void arch_report_end(void)
+{
+    assert(m->report_depth > 0);
+    m->report_depth--;
 }
 
 uint64_t arch_now(void)

@@ -51,6 +51,7 @@ struct Machine {
     std::vector<std::pair<std::uint32_t, std::int32_t>> ctl_done;
     std::vector<Call> log;
     std::uint64_t basic_blocks = 0;
+    std::uint32_t report_depth = 0;  ///< arch_report_begin/end nesting
 
     /// Hooks (optional). on_vm_enter fills the exit; default: HLT exit.
     std::function<bool(arch_vm_exit*)> on_vm_enter;

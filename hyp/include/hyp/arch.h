@@ -203,6 +203,15 @@ void arch_ctl_done(uint32_t seq, int32_t result);
  * not perturb the timing being observed. */
 void arch_trace(uint32_t kind, uint64_t a, uint64_t b, uint64_t c, uint64_t d);
 
+/* Report-only code (HYP_REPORT in hyp/src/hyp_core.h): the basic blocks
+ * executed between arch_report_begin() and the matching arch_report_end(),
+ * the instructions between the two calls and the calls themselves cost no
+ * cycles, as arch_trace's own calls do not: code that exists only to report
+ * (trace loops, assertion checks) does not slow the hypervisor it observes.
+ * Nests. Neither call synchronizes. */
+void arch_report_begin(void);
+void arch_report_end(void);
+
 /* A hyp invariant failed (HYP_ASSERT). Does not return: the platform records
  * an oracle violation with the message, cycle and trace, and ends the run. */
 HYP_NORETURN void arch_assert_fail(const char *expr, const char *file, int line);
