@@ -462,6 +462,7 @@ Machine::Machine(const Scenario& s, const TimingProfile& p, const RunOptions& o)
     instance_ = this;
     timing = p_.port();
     cpu_timing = p_.cpu();
+    coherence = std::make_unique<Coherence>(p_.coherence());
     if (timing.hyp_timing == HypTiming::Instructions) {
         PricerHooks hooks;
         hooks.trace_pc = reinterpret_cast<std::uintptr_t>(&__sanitizer_cov_trace_pc);
@@ -514,6 +515,10 @@ void Machine::build_models() {
         pc.core = cores_.back().get();
         pc.lapic = lapics_.back().get();
         cores_.back()->root_software = [this, i] { run_pcpu_software(*this, i); };
+        cores_.back()->set_line_latency([this, i](std::uint64_t pa) {
+            return coherence->access(static_cast<Coherence::Agent>(i), Coherence::machine_line(pa),
+                                     Coherence::Kind::Rmw);
+        });
         for (const Perturbation& x : s_.perturb)
             if (x.agent == Perturbation::Agent::Pcpu && x.pcpu == i) pc.perturb.emplace_back(x.at, x.delay);
         if (!pc.perturb.empty()) pc.perturb_at = pc.perturb.front().first;
@@ -537,6 +542,11 @@ void Machine::build_models() {
     }
     vtd_ = std::make_unique<VtdUnit>("vtd", mem, p_.vtd(), hub_);
     vtd_->apic_bus.bind(*bus_);
+    // The posting read-modify-write acquires the PID line from whichever
+    // agent holds it (model/common/coherence.h).
+    vtd_->set_pid_line_latency([this](std::uint64_t pa) {
+        return coherence->access(Coherence::kIo, Coherence::machine_line(pa), Coherence::Kind::Rmw);
+    });
     {
         std::vector<std::pair<std::uint64_t, std::uint64_t>> holds;
         for (const Perturbation& x : s_.perturb)

@@ -181,6 +181,9 @@ public:
     /// Prices hyp basic blocks from their instructions (HypTiming::Instructions);
     /// null with HypTiming::Flat.
     BlockPricer* pricer = nullptr;
+    /// Cache-line ownership of machine memory and shared hypervisor data:
+    /// what an access costs beyond an L1 hit (model/common/coherence.h).
+    std::unique_ptr<Coherence> coherence;
     CpuTiming cpu_timing;  ///< VMX instruction and HLT wake-up costs the port charges
     PhysMem mem;
     VmcsStore vmcs;

@@ -176,10 +176,36 @@ auto shared(std::uint64_t cost, F&& f) {
     }
 }
 
-/// Machine-memory access (arch_mem_*): shared<true>.
+/// Machine-memory access (arch_mem_*) at `pa` of kind `k`: shared<true>,
+/// plus what the line's coherence state costs this pCPU
+/// (model/common/coherence.h), taken at the access's cycle.
 template <typename F>
-auto shared_memory(std::uint64_t cost, F&& f) {
-    return shared<true>(cost, std::forward<F>(f));
+auto shared_memory(std::uint64_t cost, std::uint64_t pa, pisim::Coherence::Kind k, F&& f) {
+    PortCpu* c = cur();
+    std::uint64_t line_cost = 0;
+    const auto coherent = [&] {
+        if (c && !c->report_depth)
+            line_cost = M().coherence->access(static_cast<pisim::Coherence::Agent>(c->index),
+                                              pisim::Coherence::machine_line(pa), k);
+    };
+    if constexpr (std::is_void_v<decltype(f())>) {
+        shared<true>(cost, [&] { coherent(); f(); });
+        if (c) charge(*c, line_cost);
+    } else {
+        auto r = shared<true>(cost, [&] { coherent(); return f(); });
+        if (c) charge(*c, line_cost);
+        return r;
+    }
+}
+
+/// Coherence of hypervisor data at `addr` (arch_shared_point).
+inline std::uint64_t host_line_cost(PortCpu& c, const volatile void* addr, std::uint32_t access) {
+    if (c.report_depth || !addr) return 0;
+    const pisim::Coherence::Kind k = access == HYP_SHARED_READ    ? pisim::Coherence::Kind::Read
+                                     : access == HYP_SHARED_WRITE ? pisim::Coherence::Kind::Write
+                                                                  : pisim::Coherence::Kind::Rmw;
+    return M().coherence->access(static_cast<pisim::Coherence::Agent>(c.index),
+                                 pisim::Coherence::host_line(reinterpret_cast<std::uintptr_t>(addr)), k);
 }
 
 }  // namespace
@@ -220,10 +246,11 @@ void arch_report_end(void) {
     }
 }
 
-void arch_shared_point(void) {
+void arch_shared_point(const volatile void* addr, uint32_t access) {
     PortCpu* c = cur();
     if (c) perturb_if_due(*c);
     if (c && !memory_at_own_time(*c)) sync(*c);
+    if (c) charge(*c, host_line_cost(*c, addr, access));
 }
 
 uint32_t arch_cpu_id(void) {
@@ -291,23 +318,23 @@ void arch_apic_set_tpr(uint8_t tpr) {
 }
 
 uint32_t arch_mem_read32(uint64_t pa) {
-    return shared_memory(M().timing.mem_access, [&] { return M().mem.read32(pa); });
+    return shared_memory(M().timing.mem_access, pa, pisim::Coherence::Kind::Read, [&] { return M().mem.read32(pa); });
 }
 
 void arch_mem_write32(uint64_t pa, uint32_t value) {
-    shared_memory(M().timing.mem_access, [&] { M().mem.write32(pa, value); });
+    shared_memory(M().timing.mem_access, pa, pisim::Coherence::Kind::Write, [&] { M().mem.write32(pa, value); });
 }
 
 uint64_t arch_mem_read64(uint64_t pa) {
-    return shared_memory(M().timing.mem_access, [&] { return M().mem.read64(pa); });
+    return shared_memory(M().timing.mem_access, pa, pisim::Coherence::Kind::Read, [&] { return M().mem.read64(pa); });
 }
 
 void arch_mem_write64(uint64_t pa, uint64_t value) {
-    shared_memory(M().timing.mem_access, [&] { M().mem.write64(pa, value); });
+    shared_memory(M().timing.mem_access, pa, pisim::Coherence::Kind::Write, [&] { M().mem.write64(pa, value); });
 }
 
 bool arch_mem_cmpxchg64(uint64_t pa, uint64_t* expected, uint64_t desired) {
-    return shared_memory(M().timing.mem_atomic, [&] {
+    return shared_memory(M().timing.mem_atomic, pa, pisim::Coherence::Kind::Rmw, [&] {
         const std::uint64_t old = M().mem.read64(pa);
         if (old != *expected) {
             *expected = old;
@@ -320,7 +347,7 @@ bool arch_mem_cmpxchg64(uint64_t pa, uint64_t* expected, uint64_t desired) {
 
 bool arch_mem_cmpxchg128(uint64_t pa, uint64_t expected[2], const uint64_t desired[2]) {
     assert(pa % 16 == 0 && "CMPXCHG16B needs a 16-byte aligned operand");
-    return shared_memory(M().timing.mem_atomic16, [&] {
+    return shared_memory(M().timing.mem_atomic16, pa, pisim::Coherence::Kind::Rmw, [&] {
         std::uint64_t old[2];
         M().mem.read(pa, old, 16);
         if (old[0] != expected[0] || old[1] != expected[1]) {
@@ -334,7 +361,7 @@ bool arch_mem_cmpxchg128(uint64_t pa, uint64_t expected[2], const uint64_t desir
 }
 
 uint64_t arch_mem_xchg64(uint64_t pa, uint64_t value) {
-    return shared_memory(M().timing.mem_atomic, [&] {
+    return shared_memory(M().timing.mem_atomic, pa, pisim::Coherence::Kind::Rmw, [&] {
         const std::uint64_t old = M().mem.read64(pa);
         M().mem.write64(pa, value);
         return old;
@@ -342,7 +369,7 @@ uint64_t arch_mem_xchg64(uint64_t pa, uint64_t value) {
 }
 
 uint64_t arch_mem_fetch_or64(uint64_t pa, uint64_t bits) {
-    return shared_memory(M().timing.mem_atomic, [&] {
+    return shared_memory(M().timing.mem_atomic, pa, pisim::Coherence::Kind::Rmw, [&] {
         const std::uint64_t old = M().mem.read64(pa);
         if ((old | bits) != old) M().mem.write64(pa, old | bits);
         return old;
@@ -350,7 +377,7 @@ uint64_t arch_mem_fetch_or64(uint64_t pa, uint64_t bits) {
 }
 
 uint64_t arch_mem_fetch_and64(uint64_t pa, uint64_t mask) {
-    return shared_memory(M().timing.mem_atomic, [&] {
+    return shared_memory(M().timing.mem_atomic, pa, pisim::Coherence::Kind::Rmw, [&] {
         const std::uint64_t old = M().mem.read64(pa);
         if ((old & mask) != old) M().mem.write64(pa, old & mask);
         return old;

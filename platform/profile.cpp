@@ -19,7 +19,9 @@ const char* const kRequired[] = {
     "cpu.eoi_virtualization", "cpu.hlt_wakeup", "cpu.vmread",     "cpu.vmwrite",
     "cpu.vmptrld",       "cpu.vmclear",       "lapic.ipi_latency", "lapic.msg_latency",
     "vtd.clock_period",  "vtd.iec_hit",       "vtd.irte_fetch",   "vtd.pid_rmw",
-    "vtd.iq_descriptor", "vtd.iec_entries",   "pcie.posted_write", nullptr};
+    "vtd.iq_descriptor", "vtd.iec_entries",   "pcie.posted_write",
+    "coherence.llc_hit", "coherence.core_to_core", "coherence.invalidate", "coherence.io_to_core",
+    "coherence.core_to_io", nullptr};
 }  // namespace
 
 const char* const* profile_required_keys() { return kRequired; }
@@ -156,6 +158,16 @@ VtdTiming TimingProfile::vtd() const {
 NicTiming TimingProfile::nic() const {
     NicTiming t;
     t.posted_write = get("pcie.posted_write");
+    return t;
+}
+
+CoherenceTiming TimingProfile::coherence() const {
+    CoherenceTiming t;
+    t.llc_hit = get("coherence.llc_hit");
+    t.core_to_core = get("coherence.core_to_core");
+    t.invalidate = get("coherence.invalidate");
+    t.io_to_core = get("coherence.io_to_core");
+    t.core_to_io = get("coherence.core_to_io");
     return t;
 }
 

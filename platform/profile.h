@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 
+#include "model/common/coherence.h"
 #include "model/cpu/cpu.h"
 #include "platform/block_pricer.h"
 #include "model/lapic/lapic.h"
@@ -65,6 +66,7 @@ public:
     VtdTiming vtd() const;
     NicTiming nic() const;
     PortTiming port() const;
+    CoherenceTiming coherence() const;
 
     /// Directory holding the shipped profiles (PISIM_PROFILE_DIR or the
     /// source tree's profiles/).

@@ -2,8 +2,8 @@
  * hyp_atomic.h - atomic accesses to hypervisor memory shared between pCPUs.
  *
  * Each macro is the GCC builtin of the same name after "hyp", preceded by
- * arch_shared_point(): the port synchronizes this pCPU with the kernel before
- * the access, so lock words, flags and counters other pCPUs write are read
+ * arch_shared_point(p, access): the port synchronizes this pCPU with the
+ * kernel before the access and charges the line's coherence cost, so lock words, flags and counters other pCPUs write are read
  * at the exact cycle (hyp/include/hyp/arch.h). Plain accesses need no such
  * point: every datum more than one pCPU touches is either accessed
  * atomically or protected by a lock, whose acquisition is atomic.
@@ -17,15 +17,17 @@
 
 #include "hyp/arch.h"
 
-#define hyp_atomic_load_n(p, mo) (arch_shared_point(), __atomic_load_n((p), (mo)))
-#define hyp_atomic_store_n(p, v, mo) (arch_shared_point(), __atomic_store_n((p), (v), (mo)))
-#define hyp_atomic_exchange_n(p, v, mo) (arch_shared_point(), __atomic_exchange_n((p), (v), (mo)))
-#define hyp_atomic_fetch_add(p, v, mo) (arch_shared_point(), __atomic_fetch_add((p), (v), (mo)))
-#define hyp_atomic_fetch_sub(p, v, mo) (arch_shared_point(), __atomic_fetch_sub((p), (v), (mo)))
-#define hyp_atomic_fetch_and(p, v, mo) (arch_shared_point(), __atomic_fetch_and((p), (v), (mo)))
-#define hyp_atomic_fetch_or(p, v, mo) (arch_shared_point(), __atomic_fetch_or((p), (v), (mo)))
+#define hyp_atomic_load_n(p, mo) (arch_shared_point((p), HYP_SHARED_READ), __atomic_load_n((p), (mo)))
+#define hyp_atomic_store_n(p, v, mo) \
+    (arch_shared_point((p), HYP_SHARED_WRITE), __atomic_store_n((p), (v), (mo)))
+#define hyp_atomic_exchange_n(p, v, mo) \
+    (arch_shared_point((p), HYP_SHARED_RMW), __atomic_exchange_n((p), (v), (mo)))
+#define hyp_atomic_fetch_add(p, v, mo) (arch_shared_point((p), HYP_SHARED_RMW), __atomic_fetch_add((p), (v), (mo)))
+#define hyp_atomic_fetch_sub(p, v, mo) (arch_shared_point((p), HYP_SHARED_RMW), __atomic_fetch_sub((p), (v), (mo)))
+#define hyp_atomic_fetch_and(p, v, mo) (arch_shared_point((p), HYP_SHARED_RMW), __atomic_fetch_and((p), (v), (mo)))
+#define hyp_atomic_fetch_or(p, v, mo) (arch_shared_point((p), HYP_SHARED_RMW), __atomic_fetch_or((p), (v), (mo)))
 #define hyp_sync_bool_compare_and_swap(p, old, new) \
-    (arch_shared_point(), __sync_bool_compare_and_swap((p), (old), (new)))
+    (arch_shared_point((p), HYP_SHARED_RMW), __sync_bool_compare_and_swap((p), (old), (new)))
 
 /* A bare builtin in the core would skip its synchronization point (the
  * access would see other pCPUs up to their look-ahead late): it is an error

@@ -50,13 +50,18 @@ void virq_send_ipi(struct vcpu *from, uint64_t icr)
     }
 }
 
-/* Software-pending vectors -> VIRR and RVI (apicv). */
+/* Software-pending vectors -> VIRR and RVI (apicv). A word is exchanged
+ * only when a plain read finds it non-empty, as KVM's __kvm_apic_update_irr
+ * does with PIR (arch/x86/kvm/lapic.c): a locked exchange of an empty word
+ * would cost a full barrier for nothing. */
 static void apicv_intr_assist(struct vcpu *v)
 {
     uint64_t bits[4];
     bool any = false;
     for (uint32_t i = 0; i < 4; i++) {
-        bits[i] = hyp_atomic_exchange_n(&v->pending[i], 0, __ATOMIC_ACQ_REL);
+        bits[i] = 0;
+        if (hyp_atomic_load_n(&v->pending[i], __ATOMIC_RELAXED) != 0)
+            bits[i] = hyp_atomic_exchange_n(&v->pending[i], 0, __ATOMIC_ACQ_REL);
         any = any || bits[i] != 0;
     }
     if (!any)

@@ -87,4 +87,6 @@ const std::map<std::uint32_t, std::uint64_t>& CpuCore::exit_counts() const {
     return impl_->exit_counts;
 }
 
+void CpuCore::set_line_latency(LineLatency f) { impl_->line_latency = std::move(f); }
+
 }  // namespace pisim

@@ -104,6 +104,13 @@ public:
     /// VM exits counted by basic exit reason.
     const std::map<std::uint32_t, std::uint64_t>& exit_counts() const;
 
+    /// What acquiring the 64-byte line at machine physical address `pa` for a
+    /// read-modify-write costs this core now, beyond an L1 hit, in cycles (the
+    /// platform's coherence model); charged by posted-interrupt processing
+    /// for the PID line. Unset: nothing beyond timing.pi_processing.
+    using LineLatency = std::function<std::uint64_t(std::uint64_t pa)>;
+    void set_line_latency(LineLatency f);
+
     struct Impl;
 
 private:

@@ -32,6 +32,7 @@ struct CpuCore::Impl {
     VmcsStore& store;
     LapicCoreIf& lapic;
     EventSink& sink;
+    CpuCore::LineLatency line_latency;  ///< unset: no coherence cost
 
     Vmcs* current = nullptr;  ///< current VMCS (VMPTRLD), null if none
     /// A pending virtual interrupt is recognized [SDM 29.2.1]: set by the

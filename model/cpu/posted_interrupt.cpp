@@ -22,6 +22,10 @@ void CpuCore::Impl::posted_interrupt_processing() {
     const std::uint64_t pid = field(vmcs::POSTED_INTR_DESC_ADDR);
     assert((pid & 0x3F) == 0);
 
+    // The PID line comes to this core for the read-modify-writes below (from
+    // the remapping unit, or the pCPU that posted in software).
+    const std::uint64_t line_cycles = line_latency ? line_latency(pid) : 0;
+
     // Step 3: clear ON.
     const std::uint64_t control = mem.read64(pid + vmcs::PID_CONTROL);
     if (control & vmcs::PID_ON) {
@@ -51,7 +55,8 @@ void CpuCore::Impl::posted_interrupt_processing() {
         highest = static_cast<int>(w * 32 + 31 - __builtin_clz(bits));
     }
 
-    charge(timing.pi_processing);
+    assert(timing.pi_processing + line_cycles >= line_cycles && "cycle sum overflows");
+    charge(timing.pi_processing + line_cycles);
 
     // Step 6: RVI <- max(RVI, highest PIR vector).
     if (highest > rvi()) set_rvi(static_cast<std::uint8_t>(highest));

@@ -20,13 +20,13 @@ std::uint64_t request_clocks(RequestEnd end, std::uint32_t pid_retries) {
 }
 
 std::uint64_t request_cycles(const VtdTiming& t, RequestEnd end, std::uint64_t irte_latency,
-                             std::uint32_t pid_retries) {
+                             std::uint32_t pid_retries, std::uint64_t pid_latency) {
     assert(pid_retries == 0 || end == RequestEnd::PidChecks || end == RequestEnd::PidWrite);
     std::uint64_t n = request_check_cycles(t);
     if (end == RequestEnd::RequestChecks) return n;
     n += irte_check_cycles(t, irte_latency);
     if (end == RequestEnd::IrteChecks) return n;
-    n += pid_retries * (pid_check_cycles(t) + pid_write_cycles(t)) + pid_check_cycles(t);
+    n += pid_retries * (pid_check_cycles(t, 0) + pid_write_cycles(t)) + pid_check_cycles(t, 0) + pid_latency;
     if (end == RequestEnd::PidChecks) return n;
     return n + pid_write_cycles(t);
 }

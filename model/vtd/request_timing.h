@@ -60,10 +60,14 @@ inline std::uint64_t request_check_cycles(const VtdTiming& t) {
 inline std::uint64_t irte_check_cycles(const VtdTiming& t, std::uint64_t irte_latency) {
     return kIrteCheckClocks * t.clock_period + irte_latency;
 }
-/// Cycles of the PID checks, the PID line's read (pid_rmw) included.
-inline std::uint64_t pid_check_cycles(const VtdTiming& t) {
-    return kPidCheckClocks * t.clock_period + t.pid_rmw;
+/// Cycles of the PID checks, the PID line's read included: `pid_latency`,
+/// what acquiring the line cost this time (the platform's coherence model;
+/// pid_rmw when none is attached).
+inline std::uint64_t pid_check_cycles(const VtdTiming& t, std::uint64_t pid_latency) {
+    return kPidCheckClocks * t.clock_period + pid_latency;
 }
+/// The same with the fixed pid_rmw.
+inline std::uint64_t pid_check_cycles(const VtdTiming& t) { return pid_check_cycles(t, t.pid_rmw); }
 /// Cycles of the PID write.
 inline std::uint64_t pid_write_cycles(const VtdTiming& t) {
     return kPidWriteClocks * t.clock_period;
@@ -75,9 +79,11 @@ std::uint64_t request_clocks(RequestEnd end, std::uint32_t pid_retries);
 
 /// Core cycles of a whole request, arrival to result (the sum of the step
 /// cycles above): `irte_latency` as for irte_check_cycles (unused when end
-/// is RequestChecks), `pid_retries` as for request_clocks.
+/// is RequestChecks), `pid_retries` as for request_clocks, `pid_latency` the
+/// sum of the PID line's latencies over the 1 + pid_retries PID checks (0
+/// unless end is PidChecks or PidWrite).
 std::uint64_t request_cycles(const VtdTiming& t, RequestEnd end, std::uint64_t irte_latency,
-                             std::uint32_t pid_retries);
+                             std::uint32_t pid_retries, std::uint64_t pid_latency);
 
 }  // namespace vtd
 }  // namespace pisim

@@ -47,6 +47,7 @@ struct VtdUnit::Impl {
     vtd::InFlightRequests inflight;
     std::unique_ptr<vtd::InvalidationQueue> iq;
     VtdRequestEngine* engine = nullptr;  // null: the C++ path below
+    VtdRequestEngine::PidLineLatency pid_line_latency;  // unset: timing.pid_rmw
 
     // Registers [VTD 10.4].
     std::uint64_t irta_reg = 0;     // IRTA as last written
@@ -91,10 +92,10 @@ struct VtdUnit::Impl {
     }
     /// Invariant: a request ending with `end` took request_cycles() from `arrival`.
     void check_schedule(std::uint64_t arrival, vtd::RequestEnd end, std::uint64_t irte_latency,
-                        std::uint32_t pid_retries) const {
+                        std::uint32_t pid_retries, std::uint64_t pid_latency = 0) const {
         assert(now_cycles() - arrival ==
-               vtd::request_cycles(timing, end, irte_latency, pid_retries));
-        (void)arrival, (void)end, (void)irte_latency, (void)pid_retries;
+               vtd::request_cycles(timing, end, irte_latency, pid_retries, pid_latency));
+        (void)arrival, (void)end, (void)irte_latency, (void)pid_retries, (void)pid_latency;
     }
 
     void record_fault(const PendingRequest& r, VtdFaultReason why, std::uint32_t index,
@@ -104,7 +105,7 @@ struct VtdUnit::Impl {
     void deliver_remapped(VtdUnit& u, const PendingRequest& r, const vtd::RemapResult& x,
                           std::uint64_t index);
     vtd::RequestEnd post_interrupt(VtdUnit& u, const PendingRequest& r, const vtd::RemapResult& x,
-                                   std::uint32_t& pid_retries);
+                                   std::uint32_t& pid_retries, std::uint64_t& pid_latency);
     void send_notification(VtdUnit& u, const PendingRequest& r, std::uint32_t ndst, std::uint8_t nv,
                            std::uint64_t pda);
     void process_interrupt_request(VtdUnit& u, const PendingRequest& r);
@@ -126,7 +127,15 @@ VtdUnit::~VtdUnit() { delete impl_; }
 
 void VtdUnit::use_request_engine(VtdRequestEngine* engine) {
     impl_->engine = engine;
-    if (engine) engine->attach_iec(&impl_->iec);
+    if (engine) {
+        engine->attach_iec(&impl_->iec);
+        engine->set_pid_line_latency(impl_->pid_line_latency);
+    }
+}
+
+void VtdUnit::set_pid_line_latency(VtdRequestEngine::PidLineLatency f) {
+    impl_->pid_line_latency = std::move(f);
+    if (impl_->engine) impl_->engine->set_pid_line_latency(impl_->pid_line_latency);
 }
 
 void VtdUnit::hold_requests(std::vector<std::pair<std::uint64_t, std::uint64_t>> holds) {
@@ -320,10 +329,13 @@ void VtdUnit::Impl::deliver_remapped(VtdUnit& u, const PendingRequest& r,
 // step run; `pid_retries` counts the refused writes.
 vtd::RequestEnd VtdUnit::Impl::post_interrupt(VtdUnit& u, const PendingRequest& r,
                                               const vtd::RemapResult& x,
-                                              std::uint32_t& pid_retries) {
+                                              std::uint32_t& pid_retries,
+                                              std::uint64_t& pid_latency) {
     vtd::PidRmw m;
     for (;;) {
-        charge(vtd::pid_check_cycles(timing));
+        const std::uint64_t latency = pid_line_latency ? pid_line_latency(x.pda) : timing.pid_rmw;
+        pid_latency += latency;
+        charge(vtd::pid_check_cycles(timing, latency));
         m = vtd::post_interrupt_read(mem, x.pda, x.posted_vector, x.urgent, eime());
         if (m.result.faulted) {
             record_fault(r, m.result.fault, x.index,
@@ -424,8 +436,9 @@ void VtdUnit::Impl::process_interrupt_request(VtdUnit& u, const PendingRequest& 
             return;
         case vtd::RemapOutcome::Posted: {
             std::uint32_t retries = 0;
-            const vtd::RequestEnd end = post_interrupt(u, r, x, retries);
-            check_schedule(arrival, end, irte_latency, retries);
+            std::uint64_t pid_latency = 0;
+            const vtd::RequestEnd end = post_interrupt(u, r, x, retries, pid_latency);
+            check_schedule(arrival, end, irte_latency, retries, pid_latency);
             return;
         }
         default:

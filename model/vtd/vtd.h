@@ -95,6 +95,11 @@ public:
     /// (request_timing.h). Call before sc_start() or between requests.
     void use_request_engine(VtdRequestEngine* engine);
 
+    /// What acquiring a PID line costs the unit at each posting (the
+    /// platform's coherence model), for both request paths; unset: the
+    /// fixed pid_rmw (VtdRequestEngine::PidLineLatency).
+    void set_pid_line_latency(VtdRequestEngine::PidLineLatency f);
+
     /// Timing perturbations: for each (cycle, delay), in cycle order, the
     /// first interrupt request the unit starts at or after `cycle` is held
     /// `delay` cycles before its first step (as if the unit's arbitration

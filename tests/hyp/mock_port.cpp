@@ -106,7 +106,7 @@ void __sanitizer_cov_trace_pc(void)
 
 uint32_t arch_cpu_id(void) { return m->cpu; }
 
-void arch_shared_point(void)
+void arch_shared_point(const volatile void *, uint32_t)
 {
 }
 

@@ -56,9 +56,16 @@ void __sanitizer_cov_trace_pc(void);
  * accesses (every atomic of the core, hyp/src/hyp_atomic.h): the platform
  * brings this pCPU's local time and the kernel's together first, so the
  * access sees every other pCPU's accesses of earlier cycles and none of later
- * ones. Costs no cycles (the atomic instruction is in its basic block's cost).
+ * ones. `addr` is the datum's address and `access` what the instruction does
+ * with it (HYP_SHARED_READ, _WRITE or _RMW): the platform charges what the
+ * datum's 64-byte cache line costs this pCPU (a hit costs nothing more; a
+ * line another pCPU modified costs a core-to-core transfer; the profile's
+ * coherence.* costs). The instruction itself is in its basic block's cost.
  * Root-mode code between such points does not wait for other pCPUs. */
-void arch_shared_point(void);
+#define HYP_SHARED_READ 0u
+#define HYP_SHARED_WRITE 1u
+#define HYP_SHARED_RMW 2u
+void arch_shared_point(const volatile void *addr, uint32_t access);
 
 /* Index of this pCPU, 0 .. nr_pcpus-1 (not its APIC ID). */
 uint32_t arch_cpu_id(void);

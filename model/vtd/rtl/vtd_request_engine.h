@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 #include "model/common/messages.h"
 #include "model/vtd/iec.h"
@@ -51,6 +52,20 @@ public:
     virtual VtdRequestResult process(const MsiWrite& w, const VtdRequestConfig& cfg) = 0;
     /// The interrupt entry cache to look IRTEs up in and fill (null: none).
     virtual void attach_iec(vtd::InterruptEntryCache* iec) = 0;
+
+    /// What acquiring the PID line at machine physical address `pa` costs the
+    /// remapping unit now, in core cycles (the platform's cache-coherence
+    /// model: a line a core holds is a snoop); unset: the fixed pid_rmw.
+    using PidLineLatency = std::function<std::uint64_t(std::uint64_t pa)>;
+    void set_pid_line_latency(PidLineLatency f) { pid_line_latency_ = std::move(f); }
+
+protected:
+    std::uint64_t pid_line_latency(std::uint64_t pa, std::uint64_t fixed) const {
+        return pid_line_latency_ ? pid_line_latency_(pa) : fixed;
+    }
+
+private:
+    PidLineLatency pid_line_latency_;
 };
 
 }  // namespace pisim

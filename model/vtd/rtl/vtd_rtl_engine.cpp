@@ -152,6 +152,7 @@ VtdRequestResult VtdRtlEngine::process(const MsiWrite& w, const VtdRequestConfig
     enum class Serve { None, Error, IrteFromIec, IrteFromMemory, PidRead, PidWrite };
     Serve serve = Serve::None;
     std::uint64_t latency = 0;  // memory latency, cycles the clock stays stopped
+    std::uint64_t pid_latency = 0;  // the PID line's latencies, summed
     vtd::Irte cached;           // the IEC's copy, taken at lookup
     vtd::PidLine snapshot{};    // the PID line as the RMW read it
     rest_ = timing_.clock_period;  // the first edge is one period after arrival
@@ -239,7 +240,8 @@ VtdRequestResult VtdRtlEngine::process(const MsiWrite& w, const VtdRequestConfig
             // The line is fetched for ownership during pid_rmw; a line that is
             // not accessible is known only then (0x27), as on the C++ path.
             serve = mem_.is_ram(at, vtd::kPidBytes) ? Serve::PidRead : Serve::Error;
-            latency = timing_.pid_rmw;
+            latency = pid_line_latency(at, timing_.pid_rmw);
+            pid_latency += latency;
         } else {
             serve = Serve::PidWrite;  // the line is held: no latency
         }
@@ -271,8 +273,8 @@ VtdRequestResult VtdRtlEngine::process(const MsiWrite& w, const VtdRequestConfig
     assert(now_cycles() - arrival ==
            vtd::request_cycles(timing_, request_end(r),
                                r.iec_hit ? timing_.iec_hit : r.irte_fetched ? timing_.irte_fetch : 0,
-                               r.pid_retries));
-    (void)arrival;
+                               r.pid_retries, pid_latency));
+    (void)arrival, (void)pid_latency;
     ++stats_.requests;
     stats_.rtl_cycles += r.rtl_cycles;
     stats_.pid_retries += r.pid_retries;

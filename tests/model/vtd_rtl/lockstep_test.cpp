@@ -462,7 +462,10 @@ SC_MODULE(LockstepBench) {
         // The clock schedule of the C++ request path.
         check(c, "clocks", clocks, vtd::request_clocks(x.end, x.pid_retries));
         check(c, "cycles", took,
-              vtd::request_cycles(c.timing, x.end, x.irte_latency, x.pid_retries));
+              vtd::request_cycles(c.timing, x.end, x.irte_latency, x.pid_retries,
+                                  x.end == vtd::RequestEnd::PidChecks || x.end == vtd::RequestEnd::PidWrite
+                                      ? (1ull + x.pid_retries) * c.timing.pid_rmw
+                                      : 0));
         clocks_total += clocks;
         cycles_total += took;
     }
