@@ -89,3 +89,17 @@ struct CheckArgs {
 int cmd_check(const CheckArgs& a);
 
 }  // namespace pisim::cli
+
+namespace pisim::cli {
+
+struct CalibrateArgs {
+    std::string profile = "skylake-sp";  ///< profile name (profiles/NAME.yaml) or path
+    std::string json;                    ///< --json FILE
+    std::string dir;                     ///< the suite's directory (default scenarios/calibration)
+    std::string hyp;
+};
+/// Run the calibration suite on one profile; 1 when a row is outside
+/// 0.75x-1.33x of its published figure without a known gap, or a run fails.
+int cmd_calibrate(const CalibrateArgs& a);
+
+}  // namespace pisim::cli

@@ -162,6 +162,18 @@ int sc_main(int argc, char** argv) {
     check->add_option("--markdown", ca.markdown, "Write a Markdown summary (for a CI job summary)");
     check->add_option("--json", ca.json, "Write the comparison as JSON");
 
+    pisim::cli::CalibrateArgs cla;
+    cla.dir = std::string(PISIM_SOURCE_DIR) + "/scenarios/calibration";
+    CLI::App* calibrate = app.add_subcommand(
+        "calibrate", "Run the calibration suite (scenarios/calibration/: micro-benchmarks mirroring published ones) and print\n"
+                     "measure | pisim | published | ratio | source, in cycles. A row must lie within 0.75x-1.33x of its\n"
+                     "published figure unless its scenario states a known gap; exit 1 otherwise (or when a run fails), 2 on bad input");
+    calibrate->add_option("-p,--profile", cla.profile, "Timing profile: a name in profiles/ (skylake-sp, sandybridge) or a .yaml path (default skylake-sp)");
+    calibrate->add_option("--json", cla.json, "Also write the table as JSON to FILE (format pisim-calibrate)");
+    calibrate->add_option("--dir", cla.dir, "Directory of calibration scenarios (default: the source tree's scenarios/calibration)")
+        ->check(CLI::ExistingDirectory);
+    calibrate->add_option("--hyp", cla.hyp, "Hypervisor core shared object to calibrate instead of the built-in one")->check(CLI::ExistingFile);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -184,6 +196,7 @@ int sc_main(int argc, char** argv) {
         if (*exp) return pisim::cli::cmd_export(ea);
         if (*report) return pisim::cli::cmd_report(rpa);
         if (*check) return pisim::cli::cmd_check(ca);
+        if (*calibrate) return pisim::cli::cmd_calibrate(cla);
         if (*view) return pisim::cli::cmd_view(vwa);
     } catch (const pisim::InputError& e) {
         std::cerr << e.what() << "\n";

@@ -56,7 +56,10 @@ public:
     Scenario run(const YAML::Node& doc) {
         r_.expect_map(doc, "a scenario",
                       {"name", "description", "seed", "duration", "profile", "profile_overrides",
-                       "machine", "hyp", "vtd", "domains", "devices", "events", "perturb", "expect", "oracles"});
+                       "machine", "hyp", "vtd", "domains", "devices", "events", "perturb", "expect", "oracles",
+                       "calibration"});
+        // `calibration` (scenarios/calibration/) is read by `pisim calibrate`
+        // (platform/calibration.cpp); a run ignores it.
         if (doc["name"]) s_.name = r_.str(doc["name"], "name");
         if (doc["description"]) s_.description = r_.str(doc["description"], "description");
         if (doc["seed"]) s_.seed = r_.u64(doc["seed"], "seed");
@@ -162,13 +165,14 @@ private:
         r_.expect_seq(prog, where + ".program");
         for (const auto& op : prog) {
             r_.expect_map(op, "a guest operation",
-                          {"compute", "halt", "cli", "tpr", "self_ipi", "ipi", "napi_poll"});
+                          {"compute", "halt", "cli", "tpr", "self_ipi", "ipi", "napi_poll", "vmcall"});
             if (op.size() != 1) r_.fail(op, "expected exactly one operation per list item");
             const auto kv = *op.begin();
             const std::string k = kv.first.Scalar();
             GuestOp g;
             if (k == "compute") g = {GuestOp::Kind::Compute, r_.u64(kv.second, "compute (cycles)", 1), 0};
             else if (k == "halt") g = {GuestOp::Kind::Halt, 0, 0};
+            else if (k == "vmcall") g = {GuestOp::Kind::Vmcall, 0, 0};
             else if (k == "cli") g = {GuestOp::Kind::CliWindow, r_.u64(kv.second, "cli (cycles)", 1), 0};
             else if (k == "tpr") g = {GuestOp::Kind::Tpr, r_.u64_hex(kv.second, "tpr", 0, 255), 0};
             else if (k == "self_ipi") g = {GuestOp::Kind::SelfIpi, vector(kv.second, "self_ipi"), 0};
@@ -185,9 +189,9 @@ private:
         bool progress = !p.repeat;
         for (const GuestOp& g : p.ops)
             progress = progress || g.kind == GuestOp::Kind::Halt || g.kind == GuestOp::Kind::Compute ||
-                       g.kind == GuestOp::Kind::CliWindow;
+                       g.kind == GuestOp::Kind::CliWindow || g.kind == GuestOp::Kind::Vmcall;
         if (!progress)
-            r_.fail(prog, "a repeating program needs a compute, cli or halt operation (napi_poll takes no time when the rings are empty)");
+            r_.fail(prog, "a repeating program needs a compute, cli, halt or vmcall operation (napi_poll takes no time when the rings are empty)");
         return p;
     }
 

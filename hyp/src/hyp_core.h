@@ -258,6 +258,7 @@ void vcpu_wake(struct vcpu *v);
 void vcpu_wake_recheck(struct vcpu *v);
 void vcpu_wake_resume(struct vcpu *v);
 void vcpu_block(struct vcpu *v);
+void hypercall(struct vcpu *v);
 void schedule(void);
 void sched_tick(void);
 void sched_run_tasklets(void);

@@ -7,6 +7,8 @@
  *     handler as in root mode runs (and EOIs it).
  *  7  interrupt window (emulated mode): inject at the next VM entry.
  *  12 HLT: block the vCPU.
+ *  18 VMCALL: a hypercall (hypercall.c); the CPU model has already moved
+ *     the guest past the instruction.
  *  32 WRMSR to the x2APIC ICR: qualification = the 64-bit ICR = a virtual IPI.
  *  43 TPR below threshold: nothing to do but re-evaluate at the next VM entry.
  *  45 EOI induced (qualification = vector): the per-pCPU guest interrupt's
@@ -49,6 +51,9 @@ void vmexit_handler(struct vcpu *v, const struct arch_vm_exit *exit)
         break;
     case EXIT_REASON_HLT:
         vcpu_block(v);
+        break;
+    case EXIT_REASON_VMCALL:
+        hypercall(v);
         break;
     case EXIT_REASON_MSR_WRITE:
         virq_send_ipi(v, exit->qualification);

@@ -19,7 +19,8 @@ namespace {
 [[maybe_unused]] bool program_makes_progress(const GuestProgram& p) {
     if (!p.repeat || p.ops.empty()) return true;
     for (const GuestOp& op : p.ops) {
-        if (op.kind == GuestOp::Kind::Halt) return true;
+        // VMCALL always exits: the exit and the entry back take cycles.
+        if (op.kind == GuestOp::Kind::Halt || op.kind == GuestOp::Kind::Vmcall) return true;
         if ((op.kind == GuestOp::Kind::Compute || op.kind == GuestOp::Kind::CliWindow) &&
             op.arg > 0)
             return true;
@@ -278,6 +279,16 @@ bool CpuCore::Impl::guest_op(VmExitInfo& out) {
             }
             set_halted(true);
             return false;
+
+        case GuestOp::Kind::Vmcall:
+            // VMCALL in VMX non-root operation causes a VM exit (18)
+            // unconditionally [SDM 25.1.2]. The exit is fault-like; the
+            // hypervisor answers the hypercall and advances RIP past it,
+            // which the model does before the exit (pc).
+            emit(EventKind::GuestOp, g.vcpu, static_cast<std::uint64_t>(op.kind), op.arg);
+            ++g.pc;
+            vm_exit(vmcs::EXIT_VMCALL, 0, 0, out);
+            return true;
 
         case GuestOp::Kind::Tpr:
             // MOV to TPR: xAPIC offset 080H / x2APIC MSR 808H.

@@ -92,6 +92,7 @@ constexpr std::uint64_t PID_ON = 1u << 0, PID_SN = 1u << 1;
 constexpr std::uint32_t EXIT_EXTERNAL_INTERRUPT = 1;
 constexpr std::uint32_t EXIT_INTERRUPT_WINDOW = 7;
 constexpr std::uint32_t EXIT_HLT = 12;
+constexpr std::uint32_t EXIT_VMCALL = 18;
 /// WRMSR [SDM 25.1.3]. The model has no guest registers: for WRMSR exits it
 /// reports the 64-bit value written (EDX:EAX) as the exit qualification.
 constexpr std::uint32_t EXIT_WRMSR = 32;

@@ -23,6 +23,7 @@ struct GuestOp {
         NapiPoll,  ///< NAPI poll of the vCPU's receive queues (napi_queues): rounds
                    ///< of up to napi_budget packets at `arg` cycles each, until
                    ///< the rings are empty; then re-arm (enable) the queues' interrupts
+        Vmcall,    ///< VMCALL: always a VM exit (18), a hypercall the hypervisor answers
     };
     Kind kind = Kind::Compute;
     std::uint64_t arg = 0;

@@ -285,6 +285,20 @@ TEST_F(Modes, UnexpectedExitReasonIsAnInvariantViolation)
     EXPECT_THROW(vmexit_handler(&hyp_core.vcpu[v], &e), mock::AssertFailure);
 }
 
+TEST_F(Modes, VmcallExitIsAnsweredWithoutSideEffects)
+{
+    init(1, HYP_IRQ_APICV);
+    std::uint32_t v = running_vcpu(0);
+    m->log.clear();
+    exit_once(v, EXIT_REASON_VMCALL);
+    EXPECT_EQ(m->count("tr_handler_enter"), 1);
+    EXPECT_EQ(m->count("tr_handler_exit"), 1);
+    EXPECT_EQ(hyp_core.pcpu[0].curr, v);  // the guest keeps running
+    // a hypercall this core does not define changes nothing
+    for (const char* call : {"ipi", "write32", "write64", "cmpxchg64", "fetch_or64", "vmwrite"})
+        EXPECT_EQ(m->count(call), 0) << call;
+}
+
 TEST_F(Modes, TprAndEoiInducedExitsAreHandled)
 {
     init(1, HYP_IRQ_APICV);

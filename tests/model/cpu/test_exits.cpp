@@ -45,6 +45,24 @@ TEST(CpuInterruptWindow, ExitsWhenIfBecomesOneAfterInjectedIsr) {
     EXPECT_EQ(m.log.count("guest.op"), 0);
 }
 
+// VMCALL: exit 18 whatever the controls, after the compute before it; the
+// guest resumes after the VMCALL on the next entry [SDM 25.1.2].
+TEST(CpuVmcall, ExitsUnconditionallyAndResumesAfterIt) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::Compute, 1000}, {GuestOp::Kind::Vmcall},
+                     {GuestOp::Kind::Compute, 500}, {GuestOp::Kind::Vmcall}};
+    m.program.repeat = false;
+    m.run_entries([&] { m.setup_apicv(); }, 2);
+    ASSERT_EQ(m.exits.size(), 2u);
+    EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_VMCALL);
+    EXPECT_EQ(m.exits[1].reason, vmcs::EXIT_VMCALL);
+    auto ex = m.log.events(EventKind::CpuVmExit);
+    ASSERT_EQ(ex.size(), 2u);
+    EXPECT_EQ(ex[0].cycle, 100u + 1000u);                       // entry, compute
+    EXPECT_EQ(ex[1].cycle, 1100u + 200u + 100u + 500u);         // exit, entry, compute
+    EXPECT_EQ(m.exit_cycles[0], 1100u + 200u);                  // the exit's cost
+}
+
 // HLT exiting: exit 12 at the HLT; the guest continues after it on the next
 // entry; at the end of a non-repeating program it idles in HLT (exit 12 again).
 TEST(CpuHlt, HltExitingExitsAndResumesAfterHlt) {
