@@ -7,7 +7,11 @@
  *     handler as in root mode runs (and EOIs it).
  *  7  interrupt window (emulated mode): inject at the next VM entry.
  *  12 HLT: block the vCPU.
- *  32 WRMSR to the x2APIC ICR: qualification = the 64-bit ICR = a virtual IPI.
+ *  32 WRMSR (an x2APIC guest; qualification 0): ECX = the MSR, EDX:EAX = the
+ *     value [SDM 25.1.3]. x2APIC MSRs (800H-8FFH) are emulated by
+ *     vlapic_x2apic_wrmsr: the ICR (830H, one 64-bit write: a virtual IPI)
+ *     in every mode; EOI, TPR and SELF IPI in emulated mode, where every
+ *     WRMSR exits (the apicv modes' MSR bitmap lets those three pass).
  *  43 TPR below threshold: nothing to do but re-evaluate at the next VM entry.
  *  45 EOI induced (qualification = vector): the per-pCPU guest interrupt's
  *     EOI (percpu_virq_eoi); then re-evaluate at the next VM entry.
@@ -51,7 +55,9 @@ void vmexit_handler(struct vcpu *v, const struct arch_vm_exit *exit)
         vcpu_block(v);
         break;
     case EXIT_REASON_MSR_WRITE:
-        virq_send_ipi(v, exit->qualification);
+        HYP_ASSERT(exit->rcx >= MSR_X2APIC_FIRST && exit->rcx <= MSR_X2APIC_LAST);
+        vlapic_x2apic_wrmsr(v, (uint32_t)exit->rcx,
+                            (exit->rdx << 32) | (exit->rax & 0xFFFFFFFFu));
         break;
     case EXIT_REASON_TPR_BELOW_THRESHOLD:
         break;
