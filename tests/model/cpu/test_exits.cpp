@@ -287,6 +287,33 @@ TEST(CpuWrmsr, X2apicEoiWithoutVidExits32) {
     EXPECT_EQ(m.log.events(EventKind::CpuVmExit)[0].cycle, 100u + 20u + 40u);
 }
 
+// Virtualize x2APIC mode without VID, the EOI MSR's write bit clear in the
+// MSR bitmap: the WRMSR neither exits nor is virtualized (EOI virtualization
+// needs VID [SDM 29.5]); it writes the EOI register of the local APIC.
+TEST(CpuWrmsr, X2apicEoiPassedWithoutVidReachesTheLocalApic) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::Compute, 500}};
+    m.program.isr_cost = 40;
+    m.run_entries(
+        [&] {
+            m.setup_emulated();
+            m.x2apic_guest();
+            m.cpu->vmwrite(vmcs::SECONDARY_VM_EXEC_CONTROL, vmcs::SEC_VIRTUALIZE_X2APIC);
+            m.set_proc(vmcs::CPU_USE_MSR_BITMAPS);
+            m.cpu->vmwrite(vmcs::MSR_BITMAP, kMsrBitmap);
+            m.intercept_msr_write(vmcs::MSR_X2APIC_ICR, true);
+            m.set_vapic_bit(vmcs::VAPIC_VISR, 0x50);
+            m.cpu->vmwrite(vmcs::GUEST_INTR_STATUS, 0x5000);  // SVI 0x50 (would be cleared by vEOI)
+            m.cpu->vmwrite(vmcs::VM_ENTRY_INTR_INFO_FIELD, vmcs::INTR_INFO_VALID | 0x50);
+        },
+        1, 2000);
+    EXPECT_TRUE(m.exits.empty()) << "no exit: the EOI write passed";
+    EXPECT_EQ(m.log.count("lapic.eoi"), 1);
+    EXPECT_EQ(m.log.count("cpu.veoi"), 0);
+    EXPECT_TRUE(m.vapic_bit(vmcs::VAPIC_VISR, 0x50)) << "VISR untouched";
+    EXPECT_EQ(m.svi(), 0x50);
+}
+
 // An x2APIC guest in emulated mode (virtualize APIC accesses only, no MSR
 // bitmaps): its APIC is reached by WRMSR, never through the APIC-access page,
 // so EOI, TPR, SELF IPI and ICR each exit as WRMSR (32), not as APIC access

@@ -76,7 +76,8 @@ revert() {
     applied=""
   fi
 }
-trap 'revert' EXIT INT TERM
+trap 'revert' EXIT
+trap 'revert; exit 130' INT TERM
 
 room_of() {  # the model room a patch mutates: cpu, lapic, vtd or pcie
   sed -n 's|^+++ b/model/\([a-z]*\)/.*|\1|p' "$1" | head -n1
@@ -120,7 +121,7 @@ for p in "${patches[@]}"; do
   fi
   if [[ -z $killer ]]; then
     for s in $scenarios; do
-      if ! (cd "$src" && timeout 600 "$bld/cli/pisim" run "$s" -q >/dev/null 2>&1); then
+      if ! (cd "$src" && timeout 600 "$bld/pisim" run "$s" -q >/dev/null 2>&1); then
         killer="scenario $s"
         break
       fi
