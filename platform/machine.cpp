@@ -670,6 +670,7 @@ void Machine::boot_hyp() {
     cfg.irt_pa = MemoryMap::irt_base;
     cfg.irt_entries = MemoryMap::irt_entries;
     cfg.iq_status_pa = MemoryMap::iq_status;
+    cfg.msr_bitmap_pa = MemoryMap::msr_bitmap;
     cfg.percpu_vector = s_.percpu_vector;
     cfg.percpu_status_pa = s_.percpu_vector != 0 ? MemoryMap::percpu_status : 0;
     if (int r = hyp->init(&cfg); r != 0)
@@ -700,7 +701,7 @@ void Machine::boot_hyp() {
             st.vapic_pa = base + 0x1000;
             st.pid_pa = base + 0x2000;
             assert(st.pid_pa + 64 <= MemoryMap::ram_base + MemoryMap::ram_size);
-            vmcs.bind(st.vmcs_pa, g, &v.program);
+            vmcs.bind(st.vmcs_pa, g, &v.program, s_.x2apic);
             watch_descriptors(st.pid_pa, st.vapic_pa, g);
             hub_.tracker.set_pid_owner(st.pid_pa, static_cast<int>(g));
             hub_.oracles->add_vcpu(static_cast<int>(g), d.id, st.pid_pa);

@@ -43,6 +43,7 @@ struct MemoryMap {
     static constexpr std::uint64_t iq_base = 0x00110000;   ///< invalidation queue, 4 KiB
     static constexpr std::uint64_t iq_status = 0x00111000; ///< wait-descriptor status word
     static constexpr std::uint64_t percpu_status = 0x00112000; ///< per-pCPU source status, 8 B per pCPU
+    static constexpr std::uint64_t msr_bitmap = 0x00113000;    ///< MSR bitmap, 4 KiB [SDM 24.6.9]
     static constexpr std::uint64_t vcpu_base = 0x00200000; ///< per vCPU: VMCS, vAPIC, PID
     static constexpr std::uint64_t vcpu_stride = 0x3000;
 };

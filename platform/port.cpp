@@ -438,6 +438,9 @@ bool arch_vm_enter(struct arch_vm_exit* exit) {
     exit->qualification = info.qualification;
     exit->intr_info = info.intr_info;
     exit->entry_error = info.entry_error;
+    exit->rax = info.rax;
+    exit->rcx = info.rcx;
+    exit->rdx = info.rdx;
     return ok;
 }
 

@@ -103,6 +103,8 @@ struct vcpu {
     /* Emulated mode software vLAPIC ICR high (xAPIC: destination in bits
      * 31:24), as the guest last wrote it; ICR low's write sends. */
     uint32_t vlapic_icr_hi;
+    /* Emulated mode software vLAPIC TPR, as the guest last wrote it. */
+    uint32_t vlapic_tpr;
     bool intr_window_requested;
     /* Per-pCPU guest interrupt (percpu_virq.c), saved while the vCPU's
      * context is not resident on a pCPU. */
@@ -187,6 +189,7 @@ struct hyp_core {
     uint8_t device_vector_base;
     uint8_t percpu_vector;          /* per-pCPU source's host vector, 0 none */
     uint64_t percpu_status_pa;
+    uint64_t msr_bitmap_pa;
     uint64_t irt_pa;
     uint32_t irt_entries;
     uint64_t iq_status_pa;
@@ -294,6 +297,7 @@ void pcpu_loop_once(void);
 
 /* vmcs_setup.c */
 void vmcs_setup(struct vcpu *v);
+void msr_bitmap_setup(void);
 
 /* vm_entry.c */
 void vm_entry(struct vcpu *v);
@@ -327,6 +331,7 @@ void vlapic_eoi(struct vcpu *v);
 bool vlapic_has_pending(struct vcpu *v);
 void vlapic_intr_window_exit(struct vcpu *v);
 void vlapic_apic_access(struct vcpu *v, uint64_t qualification);
+void vlapic_x2apic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t value);
 uint64_t vlapic_xapic_icr(uint32_t icr_lo, uint32_t icr_hi);
 
 /* irte.c, msi.c */

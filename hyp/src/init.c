@@ -37,6 +37,7 @@ static void vcpu_reset(struct vcpu *v, uint32_t id)
     for (uint32_t i = 0; i < 8; i++)
         v->vlapic_isr[i] = 0;
     v->vlapic_icr_hi = 0;
+    v->vlapic_tpr = 0;
     v->intr_window_requested = false;
     v->ppi.pending = v->ppi.active = false;
     v->ppi_eoi_exit_vector = 0;
@@ -88,6 +89,9 @@ int hyp_init(const struct hyp_config *cfg)
     }
     if (cfg->device_vector_base < 32)
         return HYP_EINVAL;
+    if (cfg->x2apic && cfg->irq_mode != HYP_IRQ_EMULATED &&
+        (cfg->msr_bitmap_pa == 0 || (cfg->msr_bitmap_pa & 0xFFFu) != 0))
+        return HYP_EINVAL; /* x2APIC virtualization needs the MSR bitmap */
     if (cfg->percpu_vector != 0) {
         /* the per-pCPU source's host vector: a vector of its own */
         if (cfg->percpu_vector < 32 || (cfg->percpu_status_pa & 7u) != 0)
@@ -115,6 +119,9 @@ int hyp_init(const struct hyp_config *cfg)
     hyp_core.iq_status_pa = cfg->iq_status_pa;
     hyp_core.percpu_vector = cfg->percpu_vector;
     hyp_core.percpu_status_pa = cfg->percpu_status_pa;
+    hyp_core.msr_bitmap_pa = cfg->msr_bitmap_pa;
+    if (cfg->x2apic && cfg->irq_mode != HYP_IRQ_EMULATED)
+        msr_bitmap_setup();
 
     for (uint32_t c = 0; c < HYP_MAX_PCPUS; c++)
         pcpu_reset(&hyp_core.pcpu[c], c);

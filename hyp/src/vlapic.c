@@ -3,8 +3,9 @@
  * 10.8; Xen xen/arch/x86/hvm/vlapic.c vlapic_reg_write, vmx_intr_assist].
  *
  * IRR is the vCPU's software-pending bitmap (set by any pCPU, atomic); ISR
- * is vlapic_isr (owned by the vCPU's pCPU). TPR is not virtualized here
- * (PPR = ISRV & 0xF0). Injection goes through the VM-entry
+ * is vlapic_isr and TPR vlapic_tpr (owned by the vCPU's pCPU); PPR follows
+ * from them [SDM 10.8.3.1]. The guest's writes arrive as APIC-access exits
+ * (xAPIC guest) or WRMSR exits (x2APIC guest). Injection goes through the VM-entry
  * interruption-information field (valid, external interrupt, vector) when
  * the guest can take it (RFLAGS.IF = 1, no STI/MOV-SS blocking); otherwise
  * interrupt-window exiting is requested [SDM 26.3.2.4, 25.3].
@@ -30,10 +31,12 @@ static int vlapic_highest_isr(struct vcpu *v)
     return -1;
 }
 
+/* PPR [SDM 10.8.3.1]: TPR if TPR[7:4] >= ISRV[7:4], else ISRV[7:4] << 4. */
 static uint32_t vlapic_ppr(struct vcpu *v)
 {
     int isr = vlapic_highest_isr(v);
-    return isr < 0 ? 0u : ((uint32_t)isr & 0xF0u);
+    uint32_t isrv = isr < 0 ? 0u : (uint32_t)isr;
+    return (v->vlapic_tpr >> 4) >= (isrv >> 4) ? v->vlapic_tpr : (isrv & 0xF0u);
 }
 
 bool vlapic_has_pending(struct vcpu *v)
@@ -106,6 +109,7 @@ uint64_t vlapic_xapic_icr(uint32_t icr_lo, uint32_t icr_hi)
 /* APIC-access exit (44) of the emulated mode: the guest wrote its APIC page
  * and nothing was virtualized, so the write is emulated here [SDM 27.2.1;
  * Xen vlapic_reg_write]; the data is in qualification bits 63:32 (vmx.h):
+ *  - TPR (080H): bits 7:0 kept;
  *  - EOI (0B0H): vlapic_eoi;
  *  - ICR high (310H): only latched (the destination, bits 31:24);
  *  - ICR low (300H): the IPI is sent, to the latched destination.
@@ -117,7 +121,9 @@ void vlapic_apic_access(struct vcpu *v, uint64_t qualification)
     uint32_t data = (uint32_t)(qualification >> APIC_ACCESS_DATA_SHIFT);
     if (type != APIC_ACCESS_LINEAR_WRITE)
         return;
-    if (offset == APIC_EOI)
+    if (offset == APIC_TPR)
+        v->vlapic_tpr = data & 0xFFu;
+    else if (offset == APIC_EOI)
         vlapic_eoi(v);
     else if (offset == APIC_ICR2)
         v->vlapic_icr_hi = data & 0xFF000000u; /* bits 23:0 reserved */
@@ -125,7 +131,33 @@ void vlapic_apic_access(struct vcpu *v, uint64_t qualification)
         virq_send_ipi(v, vlapic_xapic_icr(data, v->vlapic_icr_hi));
 }
 
-/* Guest EOI (APIC-access exit at offset 0x0B0): clear the highest ISR bit. */
+/* WRMSR exit (32) of an x2APIC guest to an x2APIC MSR [SDM 10.12.1.2;
+ * Xen vlapic_msr_write / guest_wrmsr_x2apic]; ECX and EDX:EAX as the exit
+ * reports them:
+ *  - ICR (830H): one 64-bit write (destination 63:32, no ICR-high latch)
+ *    sends the IPI [SDM 10.12.9];
+ *  - SELF IPI (83FH): vector 7:0 to the vCPU itself [SDM 10.12.11];
+ *  - EOI (80BH): vlapic_eoi;
+ *  - TPR (808H): bits 7:0 kept.
+ * Writes of other x2APIC registers change nothing here. EOI and TPR exit
+ * only in emulated mode (the apicv modes virtualize them). */
+void vlapic_x2apic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t value)
+{
+    if (msr == MSR_X2APIC_ICR) {
+        virq_send_ipi(v, value);
+    } else if (msr == MSR_X2APIC_SELF_IPI) {
+        virq_send_ipi(v, APIC_ICR_SHORTHAND_SELF | (value & 0xFFu));
+    } else if (msr == MSR_X2APIC_EOI) {
+        HYP_ASSERT(!irq_mode_apicv()); /* virtualized [SDM 29.5] */
+        vlapic_eoi(v);
+    } else if (msr == MSR_X2APIC_TPR) {
+        HYP_ASSERT(!irq_mode_apicv());
+        v->vlapic_tpr = (uint32_t)(value & 0xFFu);
+    }
+}
+
+/* Guest EOI (APIC-access exit at offset 0x0B0, or WRMSR exit of 80BH):
+ * clear the highest ISR bit. */
 void vlapic_eoi(struct vcpu *v)
 {
     int isr = vlapic_highest_isr(v);

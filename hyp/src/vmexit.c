@@ -9,7 +9,11 @@
  *  12 HLT: block the vCPU.
  *  18 VMCALL: a hypercall (hypercall.c); the CPU model has already moved
  *     the guest past the instruction.
- *  32 WRMSR to the x2APIC ICR: qualification = the 64-bit ICR = a virtual IPI.
+ *  32 WRMSR (an x2APIC guest; qualification 0): ECX = the MSR, EDX:EAX = the
+ *     value [SDM 25.1.3]. x2APIC MSRs (800H-8FFH) are emulated by
+ *     vlapic_x2apic_wrmsr: the ICR (830H, one 64-bit write: a virtual IPI)
+ *     in every mode; EOI, TPR and SELF IPI in emulated mode, where every
+ *     WRMSR exits (the apicv modes' MSR bitmap lets those three pass).
  *  43 TPR below threshold: nothing to do but re-evaluate at the next VM entry.
  *  45 EOI induced (qualification = vector): the per-pCPU guest interrupt's
  *     EOI (percpu_virq_eoi); then re-evaluate at the next VM entry.
@@ -56,7 +60,9 @@ void vmexit_handler(struct vcpu *v, const struct arch_vm_exit *exit)
         hypercall(v);
         break;
     case EXIT_REASON_MSR_WRITE:
-        virq_send_ipi(v, exit->qualification);
+        HYP_ASSERT(exit->rcx >= MSR_X2APIC_FIRST && exit->rcx <= MSR_X2APIC_LAST);
+        vlapic_x2apic_wrmsr(v, (uint32_t)exit->rcx,
+                            (exit->rdx << 32) | (exit->rax & 0xFFFFFFFFu));
         break;
     case EXIT_REASON_TPR_BELOW_THRESHOLD:
         break;

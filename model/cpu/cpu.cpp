@@ -44,7 +44,7 @@ void CpuCore::Impl::emit(EventKind k, std::uint32_t unit, std::uint64_t a, std::
 // longer active on this core; if it was current, no VMCS is current.
 void CpuCore::vmclear(std::uint64_t vmcs_pa) {
     Vmcs* v = impl_->store.find(vmcs_pa);
-    if (v == nullptr) v = &impl_->store.bind(vmcs_pa, 0, nullptr);
+    if (v == nullptr) v = &impl_->store.bind(vmcs_pa, 0, nullptr, false);
     v->launched = false;
     v->active_on = -1;
     if (impl_->current == v) impl_->current = nullptr;
@@ -62,7 +62,7 @@ void CpuCore::request_guest_halt(std::uint64_t vmcs_pa) {
 // the model does not detect that software error.
 void CpuCore::vmptrld(std::uint64_t vmcs_pa) {
     Vmcs* v = impl_->store.find(vmcs_pa);
-    if (v == nullptr) v = &impl_->store.bind(vmcs_pa, 0, nullptr);
+    if (v == nullptr) v = &impl_->store.bind(vmcs_pa, 0, nullptr, false);
     v->active_on = static_cast<int>(impl_->index);
     impl_->current = v;
 }

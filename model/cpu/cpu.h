@@ -10,15 +10,19 @@
 //
 // Conventions the hypervisor sees (the guest is a model with no instruction
 // stream; see model/cpu/apic_write.cpp and nonroot.cpp):
-//  - exit qualification of a WRMSR exit (32): the 64-bit value written (x2APIC
-//    ICR: destination 63:32, vector 7:0; EOI MSR without VID: 0);
+//  - a WRMSR exit (32) has exit qualification 0 [SDM 27.2.1]; the MSR index
+//    and the value are in the guest's RCX and RDX:RAX, reported in VmExitInfo
+//    as a hypervisor's exit stub would save them (x2APIC ICR: one 64-bit
+//    write to 830H, destination 63:32, vector 7:0; EOI MSR 80BH: 0);
 //  - exit qualification of an APIC-access (44) or EPT-violation (48) exit on a
 //    guest APIC write: the SDM's low bits | the 32-bit data written << 32;
 //  - a fault-like exit (32, 44, 48, 12) is resumed after the instruction: the
 //    model assumes the hypervisor emulated it;
-//  - the guest's APIC mode follows the controls: "virtualize x2APIC mode"
-//    means an x2APIC guest, else xAPIC; MSR bitmaps are not modeled (TPR, and
-//    with VID EOI and SELF IPI, pass; other x2APIC MSR writes exit);
+//  - the guest's APIC mode (x2APIC or xAPIC) is the guest's own
+//    (GuestState::x2apic, given at VmcsStore::bind), whatever the controls:
+//    an x2APIC guest's WRMSR to 800H-8FFH goes through the MSR bitmap
+//    [SDM 25.1.3] and then x2APIC virtualization [SDM 29.5]; an xAPIC
+//    guest's write goes through the APIC-access page [SDM 29.4];
 //  - guest RFLAGS.IF and the activity state are written to GUEST_RFLAGS and
 //    GUEST_ACTIVITY_STATE on every exit; the activity state is read on entry.
 // Trace: CpuMode a = 0 root, 1 non-root, 2 guest in the HLT activity state.
@@ -54,6 +58,10 @@ struct VmExitInfo {
     std::uint32_t reason = 0;
     std::uint64_t qualification = 0;
     std::uint32_t intr_info = 0;    ///< with ack-on-exit: bit 31 valid, 7:0 vector
+    /// Guest general-purpose registers at the exit, which VMX does not save
+    /// in the VMCS [SDM 27.3] and a hypervisor's exit stub saves: set for a
+    /// WRMSR exit (RCX = MSR index, RDX:RAX = value, upper halves 0), else 0.
+    std::uint64_t rax = 0, rcx = 0, rdx = 0;
     /// Nonzero when vm_enter() returned false: the VM-instruction error of a
     /// VMfailValid (7: invalid control field) [SDM 30.4]; vmcs::VMFAIL_INVALID
     /// (0xFFFFFFFF) when no VMCS is current (VMfailInvalid); or, for a VM-entry

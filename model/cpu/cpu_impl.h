@@ -6,7 +6,7 @@
 //   nonroot.cpp           VMX non-root operation: instruction boundaries,
 //                         external interrupts, HLT, the guest program [SDM 25, 29.2.2]
 //   virtual_apic.cpp      virtual-APIC page and virtual interrupts [SDM 29.1, 29.2]
-//   apic_write.cpp        guest writes to its APIC, routed by the controls [SDM 29.4, 29.5]
+//   apic_write.cpp        guest writes to its APIC, routed by the controls [SDM 25.1.3, 29.4, 29.5]
 //   posted_interrupt.cpp  posted-interrupt processing [SDM 29.6]
 #pragma once
 
@@ -76,7 +76,8 @@ struct CpuCore::Impl {
     /// Checks on guest non-register state [SDM 26.3.1.4-5], the subset the
     /// model has state for; true if they pass.
     bool check_guest_state();
-    /// Loading guest state: activity state [SDM 26.3.2.5].
+    /// Loading guest state: activity state; with VID, PPR virtualization and
+    /// the evaluation of pending virtual interrupts [SDM 26.3.2.5].
     void load_guest_state();
     /// Event injection [SDM 26.6.1]: true if an interrupt was injected.
     bool inject_event();
@@ -142,10 +143,13 @@ struct CpuCore::Impl {
     void self_ipi_virtualization(std::uint8_t vector);       // [SDM 29.1.5]
     void record_guest_ipi(std::uint32_t offset, std::uint64_t value);  // [SDM 10.6.1]
 
-    // --- apic_write.cpp [SDM 29.4, 29.5] ---------------------------------
+    // --- apic_write.cpp [SDM 25.1.3, 29.4, 29.5] --------------------------
     /// The guest writes `value` to its APIC register at xAPIC `offset`
     /// (x2APIC: MSR 0x800 + offset/16). True on a VM exit.
     bool guest_apic_write(std::uint32_t offset, std::uint64_t value, VmExitInfo& out);
+    /// WRMSR of an x2APIC guest: the MSR bitmap, then x2APIC virtualization.
+    bool guest_wrmsr(std::uint32_t msr, std::uint64_t value, VmExitInfo& out);
+    bool msr_bitmap_exit_on_write(std::uint32_t msr);
     bool virtualize_x2apic_wrmsr(std::uint32_t msr, std::uint64_t value, VmExitInfo& out);
     bool virtualize_apic_access_write(std::uint32_t offset, std::uint32_t value,
                                       VmExitInfo& out);

@@ -183,8 +183,9 @@ void CpuCore::Impl::napi_complete() {
 
 // The ISR ends with an EOI write and IRET. The EOI write is routed by the
 // controls (apic_write.cpp): EOI virtualization with VID, an APIC-access exit
-// (44, qualification 0x0B0 | linear write) in emulated xAPIC mode, a WRMSR
-// exit (32, qualification 0) for an x2APIC guest without VID. IRET takes no
+// (44, qualification 0x0B0 | linear write) for an xAPIC guest without VID, a
+// WRMSR exit (32, ECX 80BH, EDX:EAX 0) for an x2APIC guest whose MSR bitmap
+// intercepts the EOI MSR. IRET takes no
 // modeled cycles, so IF is 1 again right after the write.
 bool CpuCore::Impl::guest_isr_end(VmExitInfo& out) {
     GuestState& g = guest();
@@ -233,7 +234,7 @@ bool CpuCore::Impl::guest_op(VmExitInfo& out) {
         return false;
     }
     const GuestOp& op = p.ops[g.pc];
-    const bool x2apic = sec(vmcs::SEC_VIRTUALIZE_X2APIC);
+    const bool x2apic = g.x2apic;
     switch (op.kind) {
         case GuestOp::Kind::NapiPoll:
             // Poll rounds: each takes what waits in the rings (up to the

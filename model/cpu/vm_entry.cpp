@@ -1,22 +1,29 @@
-// model/cpu/vm_entry.cpp - VM entries [SDM vol. 3C ch. 26; SPEC 4].
+// model/cpu/vm_entry.cpp - VM entries [SDM vol. 3C ch. 26].
 #include "model/cpu/cpu_impl.h"
 
 namespace pisim {
 
 // VMLAUNCH/VMRESUME [SDM 26]: VMLAUNCH if the current VMCS's launch state is
-// clear, else VMRESUME (the caller need not distinguish).
+// clear, else VMRESUME (the caller need not distinguish). Section numbers
+// are those of SDM vol. 3C editions that number VM entries chapter 26 and
+// APIC virtualization chapter 29; later editions number them 27 and 30
+// (26.3.2.5 -> 27.3.2.5, 29.1.3 -> 30.1.3, 29.2.1 -> 30.2.1).
 //  0. no current VMCS: VMfailInvalid (entry_error VMFAIL_INVALID), no time;
 //  1. the instruction's cost (timing.vm_entry) is charged;
 //  2. checks on VM-execution control fields [SDM 26.2.1.1]; a failure is
 //     VMfailValid with VM-instruction error 7 and no guest time [SDM 26.2];
 //  3. checks on the guest state [SDM 26.3.1]; a failure is a VM-entry failure
 //     [SDM 26.8]: exit reason 33 with bit 31, reported as a failed entry;
-//     loading guest state [SDM 26.3.2] (activity state; RVI/SVI stay in the VMCS);
-//  4. event injection [SDM 26.6];
-//  5. VM exit induced by the TPR threshold [SDM 26.7.7];
-//  6. evaluation of pending virtual interrupts [SDM 29.2.1];
-//  7. the guest runs; an interrupt-window exit or virtual-interrupt delivery
-//     may occur before its first instruction [SDM 26.7.5] (run_guest's first
+//  4. loading guest state [SDM 26.3.2] (activity state), and updating
+//     non-register state [SDM 26.3.2.5]: with "virtual-interrupt delivery"
+//     1, VM entry loads RVI and SVI from the guest interrupt status, then
+//     first causes PPR virtualization [SDM 29.1.3] and then evaluates
+//     pending virtual interrupts [SDM 29.2.1] (load_guest_state);
+//  5. event injection [SDM 26.6];
+//  6. VM exit induced by the TPR threshold [SDM 26.7.7] (only with VID 0);
+//  7. the guest runs; an interrupt-window exit or the delivery of a virtual
+//     interrupt recognized in step 4 may occur before its first instruction,
+//     after any injected event [SDM 26.3.2.5, 26.7.5] (run_guest's first
 //     instruction boundary).
 bool CpuCore::Impl::vm_enter(VmExitInfo& out) {
     out = VmExitInfo{};
@@ -52,6 +59,7 @@ bool CpuCore::Impl::vm_enter(VmExitInfo& out) {
     vmcs().launched = true;
     emit(EventKind::CpuVmEntry, index, guest().vcpu, rvi(), svi());
     emit(EventKind::CpuMode, index, guest().halted ? 2 : 1, guest().vcpu);
+    trace_vapic_state();
 
     inject_event();
 
@@ -64,11 +72,6 @@ bool CpuCore::Impl::vm_enter(VmExitInfo& out) {
             return true;
         }
     }
-
-    // Evaluation of pending virtual interrupts is caused by VM entry [SDM 29.2.1].
-    virq_recognized = false;
-    if (vid()) evaluate_pending_virtual_interrupts();
-    trace_vapic_state();
 
     run_guest(out);
     return true;
@@ -132,11 +135,22 @@ bool CpuCore::Impl::check_guest_state() {
     return !(injecting_external && !guest_if());
 }
 
-// Loading guest state [SDM 26.3.2.5]: the activity state. RVI and SVI are
-// used in place in the VMCS's guest interrupt status; the guest program's
-// position is the model's own guest state kept in the VMCS.
+// Loading guest state [SDM 26.3.2]: the activity state [SDM 26.3.2.5]; the
+// guest program's position is the model's own guest state kept in the VMCS.
+// Updating non-register state [SDM 26.3.2.5]: no virtual interrupt is
+// recognized before the evaluation (recognition does not survive a VM exit);
+// with "virtual-interrupt delivery" 1,
+//  a. RVI and SVI are loaded from the guest interrupt status (the model reads
+//     them in place in the VMCS field);
+//  b. PPR virtualization [SDM 29.1.3] (VPPR from VTPR and SVI, whatever the
+//     hypervisor left in VPPR);
+//  c. evaluation of pending virtual interrupts [SDM 29.2.1].
 void CpuCore::Impl::load_guest_state() {
     guest().halted = field(vmcs::GUEST_ACTIVITY_STATE) == vmcs::ACTIVITY_HLT;
+    virq_recognized = false;
+    if (!vid()) return;
+    ppr_virtualization();
+    evaluate_pending_virtual_interrupts();
 }
 
 // Event injection [SDM 26.6.1]: if the VM-entry interruption-information

@@ -16,6 +16,7 @@ constexpr std::uint32_t POSTED_INTR_NV = 0x0002;
 // 16-bit guest-state fields
 constexpr std::uint32_t GUEST_INTR_STATUS = 0x0810;  ///< RVI bits 7:0, SVI bits 15:8
 // 64-bit control fields
+constexpr std::uint32_t MSR_BITMAP = 0x2004;  ///< MSR-bitmap address [SDM 24.6.9]
 constexpr std::uint32_t VIRTUAL_APIC_PAGE_ADDR = 0x2012;
 constexpr std::uint32_t APIC_ACCESS_ADDR = 0x2014;
 constexpr std::uint32_t POSTED_INTR_DESC_ADDR = 0x2016;
@@ -51,6 +52,7 @@ constexpr std::uint32_t PIN_POSTED_INTR = 0x80;
 constexpr std::uint32_t CPU_INTR_WINDOW_EXITING = 0x00000004;
 constexpr std::uint32_t CPU_HLT_EXITING = 0x00000080;
 constexpr std::uint32_t CPU_TPR_SHADOW = 0x00200000;
+constexpr std::uint32_t CPU_USE_MSR_BITMAPS = 0x10000000;
 constexpr std::uint32_t CPU_ACTIVATE_SECONDARY = 0x80000000;
 // secondary controls
 constexpr std::uint32_t SEC_VIRTUALIZE_APIC_ACCESSES = 0x001;
@@ -77,7 +79,12 @@ constexpr std::uint64_t APIC_ACCESS_LINEAR_WRITE = 1u << 12;
 constexpr std::uint64_t EPT_VIOLATION_WRITE = 1u << 1;
 /// Guest-physical base of the guest's local APIC (xAPIC MMIO page).
 constexpr std::uint64_t GUEST_APIC_BASE = 0xFEE00000u;
+// MSR bitmap [SDM 24.6.9]: 4 KiB, four 1-KiB bitmaps; the write bitmap for
+// low MSRs (00000000H-00001FFFH) is at byte 2048, bit n for MSR n.
+constexpr std::uint64_t MSR_BITMAP_WRITE_LOW = 2048;
+constexpr std::uint32_t MSR_LOW_LAST = 0x1FFF;
 // x2APIC MSRs [SDM 10.12.1.2]: 0x800 + xAPIC offset / 16
+constexpr std::uint32_t MSR_X2APIC_FIRST = 0x800, MSR_X2APIC_LAST = 0x8FF;
 constexpr std::uint32_t MSR_X2APIC_TPR = 0x808, MSR_X2APIC_EOI = 0x80B,
                         MSR_X2APIC_ICR = 0x830, MSR_X2APIC_SELF_IPI = 0x83F;
 /// xAPIC offset of the x2APIC-only SELF IPI register (MSR 0x83F).
@@ -93,8 +100,8 @@ constexpr std::uint32_t EXIT_EXTERNAL_INTERRUPT = 1;
 constexpr std::uint32_t EXIT_INTERRUPT_WINDOW = 7;
 constexpr std::uint32_t EXIT_HLT = 12;
 constexpr std::uint32_t EXIT_VMCALL = 18;
-/// WRMSR [SDM 25.1.3]. The model has no guest registers: for WRMSR exits it
-/// reports the 64-bit value written (EDX:EAX) as the exit qualification.
+/// WRMSR [SDM 25.1.3]: no exit qualification (0) [SDM 27.2.1]; the MSR index
+/// is in the guest's ECX and the value in EDX:EAX (VmExitInfo::rcx, rdx, rax).
 constexpr std::uint32_t EXIT_WRMSR = 32;
 /// VM-entry failure due to invalid guest state [SDM 26.8]; reported with
 /// EXIT_REASON_VM_ENTRY_FAILURE (bit 31) set.
@@ -137,6 +144,10 @@ struct GuestState {
     bool halted = false;             ///< HLT executed, waiting for an interrupt
     std::uint32_t op_phase = 0;      ///< step within a multi-write op (xAPIC ICR: 0 ICR_HI, 1 ICR_LO)
     std::uint32_t icr_hi = 0;        ///< xAPIC ICR high as the guest last wrote it (destination 31:24)
+    /// The guest's local APIC is in x2APIC mode (its IA32_APIC_BASE.EXTD
+    /// [SDM 10.12.1]): it reaches its APIC by WRMSR to 800H-8FFH, else by
+    /// writes to its xAPIC page. A property of the guest, not of the controls.
+    bool x2apic = false;
     /// A scenario's `block` event: the guest executes STI;HLT at its next
     /// instruction boundary with RFLAGS.IF=1, then resumes its current op.
     bool halt_requested = false;
@@ -161,11 +172,14 @@ struct Vmcs {
 /// because a VMCS cleared on one pCPU can be loaded on another).
 class VmcsStore {
 public:
-    /// Create (or return) the region at `pa` and attach the guest program.
-    Vmcs& bind(std::uint64_t pa, std::uint32_t vcpu, const GuestProgram* program) {
+    /// Create (or return) the region at `pa` and attach the guest program,
+    /// whose local APIC is in x2APIC mode if `x2apic`.
+    Vmcs& bind(std::uint64_t pa, std::uint32_t vcpu, const GuestProgram* program,
+               bool x2apic) {
         Vmcs& v = regions_[pa];
         v.guest.vcpu = vcpu;
         v.guest.program = program;
+        v.guest.x2apic = x2apic;
         return v;
     }
     Vmcs* find(std::uint64_t pa) {

@@ -71,6 +71,31 @@ TEST_F(Entry, X2apicApicvVmcsControlsWithoutPosting)
     EXPECT_EQ(field(v, VMCS_PIN_BASED_VM_EXEC_CONTROL), 0x01u);
     EXPECT_EQ(field(v, VMCS_SECONDARY_VM_EXEC_CONTROL), 0x310u);
     EXPECT_EQ(m->find("vmwrite", VMCS_POSTED_INTR_DESC_ADDR), -1);
+    // use MSR bitmaps, with the bitmap that lets TPR, EOI and SELF IPI pass
+    EXPECT_EQ(field(v, VMCS_CPU_BASED_VM_EXEC_CONTROL), 0x90200080u);
+    EXPECT_EQ(field(v, VMCS_MSR_BITMAP), kMsrBitmap);
+    auto write_intercepted = [](std::uint32_t msr) {
+        return (m->rd32(kMsrBitmap + MSR_BITMAP_WRITE_LOW + msr / 32 * 4) >> (msr % 32)) & 1;
+    };
+    EXPECT_EQ(write_intercepted(MSR_X2APIC_ICR), 1u);
+    EXPECT_EQ(write_intercepted(0x800u), 1u);
+    EXPECT_EQ(write_intercepted(0x8FFu), 1u);
+    EXPECT_EQ(write_intercepted(MSR_X2APIC_TPR), 0u);
+    EXPECT_EQ(write_intercepted(MSR_X2APIC_EOI), 0u);
+    EXPECT_EQ(write_intercepted(MSR_X2APIC_SELF_IPI), 0u);
+    EXPECT_EQ(write_intercepted(0x7FFu), 0u) << "only the x2APIC range is written";
+}
+
+TEST_F(Entry, X2apicApicvNeedsAnMsrBitmap)
+{
+    hyp_config c = config(1, HYP_IRQ_APICV, /*x2apic=*/true);
+    c.msr_bitmap_pa = 0;
+    EXPECT_EQ(hyp_init(&c), HYP_EINVAL);
+    c.msr_bitmap_pa = kMsrBitmap + 8;
+    EXPECT_EQ(hyp_init(&c), HYP_EINVAL) << "4 KiB aligned";
+    c = config(1, HYP_IRQ_EMULATED, /*x2apic=*/true);
+    c.msr_bitmap_pa = 0;
+    EXPECT_EQ(hyp_init(&c), 0) << "emulated mode uses none";
 }
 
 TEST_F(Entry, EmulatedVmcsControls)
@@ -83,6 +108,20 @@ TEST_F(Entry, EmulatedVmcsControls)
     EXPECT_EQ(field(v, VMCS_CPU_BASED_VM_EXEC_CONTROL), 0x80000080u);
     EXPECT_EQ(field(v, VMCS_SECONDARY_VM_EXEC_CONTROL), 0x001u);
     EXPECT_EQ(field(v, VMCS_VM_EXIT_CONTROLS), 0x8000u);
+}
+
+// An x2APIC guest without APIC virtualization: no APIC-access page and no
+// MSR bitmap, so every WRMSR (its APIC writes) exits [SDM 25.1.3].
+TEST_F(Entry, EmulatedX2apicVmcsControls)
+{
+    init(1, HYP_IRQ_EMULATED, /*x2apic=*/true);
+    std::uint32_t v = add_vcpu(0);
+    ASSERT_EQ(unpause(v), 0);
+    do_softirq();
+    EXPECT_EQ(field(v, VMCS_CPU_BASED_VM_EXEC_CONTROL), 0x80000080u) << "no MSR bitmaps";
+    EXPECT_EQ(field(v, VMCS_SECONDARY_VM_EXEC_CONTROL), 0u);
+    EXPECT_EQ(m->find("vmwrite", VMCS_APIC_ACCESS_ADDR), -1);
+    EXPECT_EQ(m->find("vmwrite", VMCS_MSR_BITMAP), -1);
 }
 
 TEST_F(Entry, IdleHaltsWithInterruptsDisabledForTheCheck)

@@ -22,6 +22,7 @@ protected:
     static constexpr std::uint8_t kDV = 0x40;     // device vector base
     static constexpr std::uint64_t kIrt = 0x40000;
     static constexpr std::uint64_t kIqStatus = 0x50000;
+    static constexpr std::uint64_t kMsrBitmap = 0x60000;
     static constexpr std::uint64_t kSlice = 10000;
     static constexpr std::uint64_t kTick = 5000;
     static constexpr std::uint32_t kRid = 0x0300;  // NIC requester ID 03:00.0
@@ -51,6 +52,7 @@ protected:
         c.irt_pa = kIrt;
         c.irt_entries = 256;
         c.iq_status_pa = kIqStatus;
+        c.msr_bitmap_pa = kMsrBitmap;
         return c;
     }
 

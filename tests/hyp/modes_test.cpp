@@ -30,6 +30,18 @@ protected:
         vmexit_handler(&hyp_core.vcpu[v], &e);
         m->irq_enabled[m->cpu] = true;
     }
+    // WRMSR exit (32) [SDM 25.1.3]: qualification 0, ECX = MSR, EDX:EAX = value.
+    void wrmsr_exit(std::uint32_t v, std::uint32_t msr, std::uint64_t value)
+    {
+        arch_vm_exit e{};
+        e.reason = EXIT_REASON_MSR_WRITE;
+        e.rcx = msr;
+        e.rax = value & 0xFFFFFFFFu;
+        e.rdx = value >> 32;
+        m->irq_enabled[m->cpu] = false;
+        vmexit_handler(&hyp_core.vcpu[v], &e);
+        m->irq_enabled[m->cpu] = true;
+    }
     void assist(std::uint32_t v)
     {
         m->irq_enabled[m->cpu] = false;
@@ -126,7 +138,7 @@ TEST_F(Modes, EmulatedHltWithPendingInterruptDoesNotBlock)
 
 TEST_F(Modes, EmulatedXapicIpiIsIcrHighThenIcrLowEachTrapping)
 {
-    init(2, HYP_IRQ_EMULATED, /*x2apic=*/true);  // the guest is xAPIC in this mode anyway
+    init(2, HYP_IRQ_EMULATED);
     std::uint32_t a = running_vcpu(0);
     std::uint32_t b = add_vcpu(1);
     ASSERT_EQ(unpause(b, 1), 0);
@@ -155,8 +167,40 @@ TEST_F(Modes, EmulatedX2apicIpiIsOneWrmsrExit)
     std::uint32_t a = running_vcpu(0);
     std::uint32_t b = add_vcpu(0);
     ASSERT_EQ(unpause(b), 0);
-    exit_once(a, EXIT_REASON_MSR_WRITE, (std::uint64_t{1} << 32) | 0x77);
+    // the destination is in EDX (ICR 63:32): no ICR-high latch in x2APIC mode
+    wrmsr_exit(a, MSR_X2APIC_ICR, (std::uint64_t{1} << 32) | 0x77);
     EXPECT_TRUE(hyp_core.vcpu[b].pending[1] & (1ull << (0x77 - 64)));
+    EXPECT_EQ(hyp_core.vcpu[a].pending[1], 0u);
+    EXPECT_EQ(hyp_core.vcpu[a].vlapic_icr_hi, 0u);
+    // SELF IPI (83FH): to the writer
+    wrmsr_exit(a, MSR_X2APIC_SELF_IPI, 0x66);
+    EXPECT_TRUE(hyp_core.vcpu[a].pending[1] & (1ull << (0x66 - 64)));
+}
+
+// The emulated mode's x2APIC EOI and TPR arrive as WRMSR exits [SDM 10.12.1.2]:
+// TPR blocks injection of lower classes [SDM 10.8.3.1]; EOI ends the
+// in-service vector.
+TEST_F(Modes, EmulatedX2apicEoiAndTprByWrmsrExit)
+{
+    init(1, HYP_IRQ_EMULATED, /*x2apic=*/true);
+    std::uint32_t v = running_vcpu(0);
+    m->vmcs[vmcs_pa(v)][VMCS_GUEST_RFLAGS] = RFLAGS_IF;
+    wrmsr_exit(v, MSR_X2APIC_TPR, 0x70);
+    EXPECT_EQ(hyp_core.vcpu[v].vlapic_tpr, 0x70u);
+    ASSERT_EQ(ctl({vipi(v, v, 0x75)}).at(0), 0);
+    assist(v);
+    EXPECT_EQ(field(v, VMCS_VM_ENTRY_INTR_INFO_FIELD), 0u) << "0x75 not above TPR 0x70";
+    ASSERT_EQ(ctl({vipi(v, v, 0x80)}).at(0), 0);
+    assist(v);
+    EXPECT_EQ(field(v, VMCS_VM_ENTRY_INTR_INFO_FIELD), INTR_INFO_VALID | 0x80u);
+    m->vmcs[vmcs_pa(v)][VMCS_VM_ENTRY_INTR_INFO_FIELD] = 0;  // delivered
+    wrmsr_exit(v, MSR_X2APIC_TPR, 0);
+    assist(v);
+    EXPECT_EQ(field(v, VMCS_VM_ENTRY_INTR_INFO_FIELD), 0u) << "0x75 below the in-service 0x80";
+    wrmsr_exit(v, MSR_X2APIC_EOI, 0);
+    EXPECT_EQ(hyp_core.vcpu[v].vlapic_isr[4], 0u);
+    assist(v);
+    EXPECT_EQ(field(v, VMCS_VM_ENTRY_INTR_INFO_FIELD), INTR_INFO_VALID | 0x75u);
 }
 
 TEST_F(Modes, ApicvSetsVirrAndRviAtEntry)
@@ -232,7 +276,7 @@ TEST_F(Modes, VipiByX2apicIcrWrmsrExit)
     std::uint32_t a = running_vcpu(0);
     std::uint32_t b = add_vcpu(0);
     ASSERT_EQ(unpause(b), 0);
-    exit_once(a, EXIT_REASON_MSR_WRITE, (std::uint64_t{1} << 32) | 0x77);
+    wrmsr_exit(a, MSR_X2APIC_ICR, (std::uint64_t{1} << 32) | 0x77);
     EXPECT_TRUE(m->rd64(pid_pa(b) + 8) & (1ull << (0x77 - 64)));
     EXPECT_TRUE(on(b));
     EXPECT_EQ(m->rd64(pid_pa(a) + 8), 0u);

@@ -168,6 +168,10 @@ struct arch_vm_exit {
                                * bits 7:0 the acknowledged vector */
     uint32_t entry_error;     /* nonzero when the VM entry itself failed: the
                                * VM-instruction error number [SDM 30.4] */
+    /* Guest RAX, RCX, RDX at the exit, as the exit stub saves them (VMX
+     * keeps no general-purpose registers in the VMCS [SDM 27.3]). A WRMSR
+     * exit (32) has ECX = MSR index, EDX:EAX = value [SDM 25.1.3]. */
+    uint64_t rax, rcx, rdx;
 };
 
 /* VMLAUNCH/VMRESUME of the current VMCS with RFLAGS.IF=0 on entry as Xen and

@@ -70,6 +70,9 @@ struct hyp_config {
     uint64_t percpu_status_pa;           /* that source's status words: pCPU i's
                                           * 8-byte word at + 8*i, bit 0 = fired
                                           * since software last read-and-cleared it */
+    uint64_t msr_bitmap_pa;              /* 4 KiB MSR bitmap [SDM 24.6.9] shared by
+                                          * every vCPU, zero-filled; required (4 KiB
+                                          * aligned) with x2APIC in the apicv modes */
 };
 
 /* Storage for one vCPU in machine memory, handed over at creation. */

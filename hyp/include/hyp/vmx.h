@@ -15,6 +15,7 @@
 /* 16-bit guest-state field: guest interrupt status, RVI 7:0, SVI 15:8 [SDM B.1.2]. */
 #define VMCS_GUEST_INTR_STATUS 0x0810u
 /* 64-bit control fields (physical addresses) [SDM B.2.1]. */
+#define VMCS_MSR_BITMAP 0x2004u
 #define VMCS_VIRTUAL_APIC_PAGE_ADDR 0x2012u
 #define VMCS_APIC_ACCESS_ADDR 0x2014u
 #define VMCS_POSTED_INTR_DESC_ADDR 0x2016u
@@ -48,6 +49,7 @@
 #define CPU_BASED_INTR_WINDOW_EXITING 0x00000004u
 #define CPU_BASED_HLT_EXITING 0x00000080u
 #define CPU_BASED_TPR_SHADOW 0x00200000u
+#define CPU_BASED_USE_MSR_BITMAPS 0x10000000u
 #define CPU_BASED_ACTIVATE_SECONDARY 0x80000000u
 /* Secondary processor-based VM-execution controls [SDM 24.6.2, table 24-7]. */
 #define SECONDARY_VIRTUALIZE_APIC_ACCESSES 0x00000001u
@@ -98,7 +100,18 @@
 #define APIC_ACCESS_LINEAR_WRITE 1ull
 #define APIC_ACCESS_DATA_SHIFT 32
 
-/* x2APIC ICR MSR [SDM 10.12.1; SPEC 6]. */
+/* x2APIC MSRs [SDM 10.12.1.2]: 800H + xAPIC offset / 16. */
+#define MSR_X2APIC_FIRST 0x800u
+#define MSR_X2APIC_LAST 0x8FFu
+#define MSR_X2APIC_TPR 0x808u
+#define MSR_X2APIC_EOI 0x80Bu
 #define MSR_X2APIC_ICR 0x830u
+#define MSR_X2APIC_SELF_IPI 0x83Fu
+/* ICR destination shorthand "self" (bits 19:18 = 01) [SDM 10.6.1]. */
+#define APIC_ICR_SHORTHAND_SELF (1u << 18)
+
+/* MSR bitmap [SDM 24.6.9]: 4 KiB; the write bitmap for low MSRs
+ * (00000000H-00001FFFH) starts at byte 2048, bit n for MSR n. */
+#define MSR_BITMAP_WRITE_LOW 2048u
 
 #endif /* HYP_VMX_H */

@@ -104,9 +104,11 @@ public:
         }
         log_.add({now_cycles(), "lapic.eoi", v});
     }
-    void set_tpr(std::uint8_t) override {}
-    void send_ipi(std::uint32_t, std::uint8_t) override {}
-    void send_self_ipi(std::uint8_t) override {}
+    void set_tpr(std::uint8_t tpr) override { log_.add({now_cycles(), "lapic.tpr", tpr}); }
+    void send_ipi(std::uint32_t dest, std::uint8_t v) override {
+        log_.add({now_cycles(), "lapic.ipi", v, dest});
+    }
+    void send_self_ipi(std::uint8_t v) override { log_.add({now_cycles(), "lapic.self_ipi", v}); }
     void set_tsc_deadline(std::uint64_t, std::uint8_t) override {}
     std::uint32_t apic_id() const override { return 0; }
 
@@ -132,6 +134,7 @@ constexpr std::uint64_t kVmcsPa = 0x100000;  // VMCS regions are not RAM
 constexpr std::uint64_t kVapic = 0x10000;
 constexpr std::uint64_t kPid = 0x11000;
 constexpr std::uint64_t kApicAccess = 0x12000;
+constexpr std::uint64_t kMsrBitmap = 0x13000;
 constexpr std::uint8_t kNv = 0xF2;  ///< posted-interrupt notification vector
 constexpr std::uint32_t kVcpu = 7;
 
@@ -170,7 +173,7 @@ struct Machine {
                      static_cast<std::uint64_t>(mem.agent())});
         });
         cpu = std::make_unique<CpuCore>("cpu", 0, timing, mem, store, lapic, sink);
-        store.bind(kVmcsPa, kVcpu, &program);
+        store.bind(kVmcsPa, kVcpu, &program, /*x2apic=*/false);
     }
 
     // --- VMCS setups (written through VMPTRLD/VMWRITE from root_software) ---
@@ -190,12 +193,29 @@ struct Machine {
         cpu->vmwrite(vmcs::VIRTUAL_APIC_PAGE_ADDR, kVapic);
         cpu->vmwrite(vmcs::APIC_ACCESS_ADDR, kApicAccess);
     }
-    /// APICv, x2APIC guest (virtualize x2APIC mode instead of APIC accesses).
+    /// APICv, x2APIC guest (virtualize x2APIC mode instead of APIC accesses),
+    /// with an MSR bitmap as KVM and Xen set it: writes of every x2APIC MSR
+    /// exit but TPR, EOI and SELF IPI.
     void setup_apicv_x2apic() {
         setup_apicv();
+        x2apic_guest();
         cpu->vmwrite(vmcs::SECONDARY_VM_EXEC_CONTROL,
                      vmcs::SEC_VIRTUALIZE_X2APIC | vmcs::SEC_APIC_REGISTER_VIRT |
                          vmcs::SEC_VIRTUAL_INTR_DELIVERY);
+        set_proc(vmcs::CPU_USE_MSR_BITMAPS);
+        cpu->vmwrite(vmcs::MSR_BITMAP, kMsrBitmap);
+        for (std::uint32_t msr = vmcs::MSR_X2APIC_FIRST; msr <= vmcs::MSR_X2APIC_LAST; ++msr)
+            intercept_msr_write(msr, msr != vmcs::MSR_X2APIC_TPR && msr != vmcs::MSR_X2APIC_EOI &&
+                                         msr != vmcs::MSR_X2APIC_SELF_IPI);
+    }
+    /// The guest's local APIC is in x2APIC mode (it writes MSRs, not its page).
+    void x2apic_guest() { vmcs_region().guest.x2apic = true; }
+    /// Bit `msr` of the MSR bitmap's write bitmap for low MSRs [SDM 24.6.9].
+    void intercept_msr_write(std::uint32_t msr, bool on) {
+        const std::uint64_t pa = kMsrBitmap + vmcs::MSR_BITMAP_WRITE_LOW + msr / 32 * 4;
+        const std::uint32_t bit = 1u << (msr % 32);
+        mem.set_agent(PhysMem::Agent::Software);
+        mem.write32(pa, on ? (mem.read32(pa) | bit) : (mem.read32(pa) & ~bit));
     }
     /// Emulated xAPIC (no VID): external-interrupt exiting with ack, TPR
     /// shadow, virtualize APIC accesses.

@@ -261,8 +261,9 @@ TEST(CpuApicWrite, EoiWithApicRegisterVirtualizationWithoutVidExits56) {
     EXPECT_EQ(m.log.count("cpu.veoi"), 0);
 }
 
-// x2APIC IPI: WRMSR to ICR (830H) is not virtualized: exit 32 with the
-// 64-bit ICR value (destination 63:32, vector 7:0) as qualification.
+// x2APIC IPI: the MSR bitmap intercepts WRMSR to ICR (830H): exit 32 with
+// qualification 0, ECX = 830H and the 64-bit ICR in EDX:EAX (destination
+// 63:32 in EDX, vector 7:0 in EAX) [SDM 25.1.3, 27.2.1].
 TEST(CpuWrmsr, X2apicIcrWriteExits32WithIcrValue) {
     Machine m;
     m.program.ops = {{GuestOp::Kind::Compute, 500}, {GuestOp::Kind::Ipi, 0x60, 3},
@@ -271,13 +272,18 @@ TEST(CpuWrmsr, X2apicIcrWriteExits32WithIcrValue) {
     m.run_entries([&] { m.setup_apicv_x2apic(); m.set_proc(vmcs::CPU_HLT_EXITING); }, 2);
     ASSERT_EQ(m.exits.size(), 2u);
     EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_WRMSR);
-    EXPECT_EQ(m.exits[0].qualification, (3ull << 32) | 0x60);
+    EXPECT_EQ(m.exits[0].qualification, 0u);
+    EXPECT_EQ(m.exits[0].rcx, vmcs::MSR_X2APIC_ICR);
+    EXPECT_EQ(m.exits[0].rdx, 3u);
+    EXPECT_EQ(m.exits[0].rax, 0x60u);
+    EXPECT_EQ(m.exits[1].rcx, 0u) << "registers only for a WRMSR exit";
     EXPECT_EQ(m.log.events(EventKind::CpuVmExit)[0].cycle, 600u);
     EXPECT_EQ(m.exits[1].reason, vmcs::EXIT_HLT);
     EXPECT_EQ(m.cpu->exit_counts().at(vmcs::EXIT_WRMSR), 1u);
 }
 
-// x2APIC guest without VID: the EOI MSR write exits (32, value 0).
+// x2APIC guest, virtualize x2APIC mode without VID and no MSR bitmaps:
+// every WRMSR exits, the EOI MSR write too (32, ECX 80BH, EDX:EAX 0).
 TEST(CpuWrmsr, X2apicEoiWithoutVidExits32) {
     Machine m;
     m.program.ops = {{GuestOp::Kind::Compute, 500}};
@@ -285,6 +291,7 @@ TEST(CpuWrmsr, X2apicEoiWithoutVidExits32) {
     m.run_entries(
         [&] {
             m.setup_emulated();
+            m.x2apic_guest();
             m.cpu->vmwrite(vmcs::SECONDARY_VM_EXEC_CONTROL, vmcs::SEC_VIRTUALIZE_X2APIC);
             m.cpu->vmwrite(vmcs::VM_ENTRY_INTR_INFO_FIELD, vmcs::INTR_INFO_VALID | 0x50);
         },
@@ -292,7 +299,136 @@ TEST(CpuWrmsr, X2apicEoiWithoutVidExits32) {
     ASSERT_EQ(m.exits.size(), 1u);
     EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_WRMSR);
     EXPECT_EQ(m.exits[0].qualification, 0u);
+    EXPECT_EQ(m.exits[0].rcx, vmcs::MSR_X2APIC_EOI);
+    EXPECT_EQ(m.exits[0].rax, 0u);
+    EXPECT_EQ(m.exits[0].rdx, 0u);
     EXPECT_EQ(m.log.events(EventKind::CpuVmExit)[0].cycle, 100u + 20u + 40u);
+}
+
+// Virtualize x2APIC mode without VID, the EOI MSR's write bit clear in the
+// MSR bitmap: the WRMSR neither exits nor is virtualized (EOI virtualization
+// needs VID [SDM 29.5]); it writes the EOI register of the local APIC.
+TEST(CpuWrmsr, X2apicEoiPassedWithoutVidReachesTheLocalApic) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::Compute, 500}};
+    m.program.isr_cost = 40;
+    m.run_entries(
+        [&] {
+            m.setup_emulated();
+            m.x2apic_guest();
+            m.cpu->vmwrite(vmcs::SECONDARY_VM_EXEC_CONTROL, vmcs::SEC_VIRTUALIZE_X2APIC);
+            m.set_proc(vmcs::CPU_USE_MSR_BITMAPS);
+            m.cpu->vmwrite(vmcs::MSR_BITMAP, kMsrBitmap);
+            m.intercept_msr_write(vmcs::MSR_X2APIC_ICR, true);
+            m.set_vapic_bit(vmcs::VAPIC_VISR, 0x50);
+            m.cpu->vmwrite(vmcs::GUEST_INTR_STATUS, 0x5000);  // SVI 0x50 (would be cleared by vEOI)
+            m.cpu->vmwrite(vmcs::VM_ENTRY_INTR_INFO_FIELD, vmcs::INTR_INFO_VALID | 0x50);
+        },
+        1, 2000);
+    EXPECT_TRUE(m.exits.empty()) << "no exit: the EOI write passed";
+    EXPECT_EQ(m.log.count("lapic.eoi"), 1);
+    EXPECT_EQ(m.log.count("cpu.veoi"), 0);
+    EXPECT_TRUE(m.vapic_bit(vmcs::VAPIC_VISR, 0x50)) << "VISR untouched";
+    EXPECT_EQ(m.svi(), 0x50);
+}
+
+// An x2APIC guest in emulated mode (virtualize APIC accesses only, no MSR
+// bitmaps): its APIC is reached by WRMSR, never through the APIC-access page,
+// so EOI, TPR, SELF IPI and ICR each exit as WRMSR (32), not as APIC access
+// (44) [SDM 25.1.3, 29.4].
+TEST(CpuWrmsr, X2apicGuestInEmulatedModeExitsWrmsrNotApicAccess) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::Tpr, 0x20},
+                     {GuestOp::Kind::SelfIpi, 0x61},
+                     {GuestOp::Kind::Ipi, 0x62, 5},
+                     {GuestOp::Kind::Compute, 100}};
+    m.program.isr_cost = 40;
+    m.run_entries(
+        [&] {
+            m.setup_emulated();
+            m.x2apic_guest();
+            m.cpu->vmwrite(vmcs::VM_ENTRY_INTR_INFO_FIELD, vmcs::INTR_INFO_VALID | 0x50);
+        },
+        4);
+    ASSERT_EQ(m.exits.size(), 4u);
+    const std::uint32_t msrs[4] = {vmcs::MSR_X2APIC_EOI, vmcs::MSR_X2APIC_TPR,
+                                   vmcs::MSR_X2APIC_SELF_IPI, vmcs::MSR_X2APIC_ICR};
+    const std::uint64_t values[4] = {0, 0x20, 0x61, (5ull << 32) | 0x62};
+    for (int i = 0; i < 4; ++i) {
+        EXPECT_EQ(m.exits[i].reason, vmcs::EXIT_WRMSR) << i;
+        EXPECT_EQ(m.exits[i].qualification, 0u) << i;
+        EXPECT_EQ(m.exits[i].rcx, msrs[i]) << i;
+        EXPECT_EQ((m.exits[i].rdx << 32) | m.exits[i].rax, values[i]) << i;
+    }
+    EXPECT_EQ(m.cpu->exit_counts().count(vmcs::EXIT_APIC_ACCESS), 0u);
+    EXPECT_EQ(m.vapic(vmcs::VAPIC_VTPR), 0u) << "the TPR write was not virtualized";
+}
+
+// An xAPIC guest with the same controls keeps the APIC-access path (44).
+TEST(CpuWrmsr, XapicGuestInEmulatedModeExitsApicAccess) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::Compute, 100}};
+    m.program.isr_cost = 40;
+    m.run_entries(
+        [&] {
+            m.setup_emulated();
+            m.cpu->vmwrite(vmcs::VM_ENTRY_INTR_INFO_FIELD, vmcs::INTR_INFO_VALID | 0x50);
+        },
+        1);
+    ASSERT_EQ(m.exits.size(), 1u);
+    EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_APIC_ACCESS);
+    EXPECT_EQ(m.exits[0].qualification & 0xFFFu, vmcs::VAPIC_VEOI);
+    EXPECT_EQ(m.exits[0].rcx, 0u);
+}
+
+// The MSR bitmap decides per MSR [SDM 24.6.9, 25.1.3]: with the ICR's write
+// bit clear the WRMSR does not exit; not virtualized [SDM 29.5], it writes
+// the local APIC of the processor (a physical IPI). With its bit set: exit.
+// (One machine per test process: SystemC elaborates once.)
+void icr_write_with_bitmap_bit(bool intercept) {
+    {
+        Machine m;
+        m.program.ops = {{GuestOp::Kind::Ipi, 0x62, 5}, {GuestOp::Kind::Halt}};
+        m.program.repeat = false;
+        m.run_entries(
+            [&] {
+                m.setup_apicv_x2apic();
+                m.set_proc(vmcs::CPU_HLT_EXITING);
+                m.intercept_msr_write(vmcs::MSR_X2APIC_ICR, intercept);
+            },
+            1);
+        ASSERT_EQ(m.exits.size(), 1u);
+        EXPECT_EQ(m.exits[0].reason, intercept ? vmcs::EXIT_WRMSR : vmcs::EXIT_HLT);
+        const int ipi = m.log.find("lapic.ipi");
+        EXPECT_EQ(ipi >= 0, !intercept);
+        if (ipi >= 0) {
+            EXPECT_EQ(m.log.entries[ipi].a, 0x62u);
+            EXPECT_EQ(m.log.entries[ipi].b, 5u);
+        }
+    }
+}
+TEST(CpuWrmsr, MsrBitmapBitClearIcrWriteReachesTheLocalApic) { icr_write_with_bitmap_bit(false); }
+TEST(CpuWrmsr, MsrBitmapBitSetIcrWriteExits) { icr_write_with_bitmap_bit(true); }
+
+// An intercepted EOI MSR exits even with VID: the MSR bitmap comes first
+// [SDM 25.1.3, 29.5].
+TEST(CpuWrmsr, InterceptedEoiMsrExitsBeforeVirtualization) {
+    Machine m;
+    m.program.ops = {{GuestOp::Kind::Compute, 100}};
+    m.program.isr_cost = 40;
+    m.run_entries(
+        [&] {
+            m.setup_apicv_x2apic();
+            m.intercept_msr_write(vmcs::MSR_X2APIC_EOI, true);
+            m.set_vapic_bit(vmcs::VAPIC_VIRR, 0x50);
+            m.cpu->vmwrite(vmcs::GUEST_INTR_STATUS, 0x50);
+        },
+        1);
+    ASSERT_EQ(m.exits.size(), 1u);
+    EXPECT_EQ(m.exits[0].reason, vmcs::EXIT_WRMSR);
+    EXPECT_EQ(m.exits[0].rcx, vmcs::MSR_X2APIC_EOI);
+    EXPECT_EQ(m.log.count("cpu.veoi"), 0);
+    EXPECT_EQ(m.svi(), 0x50) << "no EOI virtualization";
 }
 
 // xAPIC IPI with APIC-register virtualization: ICR high is virtualized with

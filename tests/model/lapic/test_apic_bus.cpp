@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "lapic_test_util.h"
+#include "tests/model/sim_bound.h"
 
 using namespace pisim;
 using namespace pisim::test;
@@ -49,7 +50,7 @@ TEST(ApicBus, DeviceMessageArrivesAfterMsgLatency) {
     Machine mc({0, 1}, false, 100, 40);
     run(3);
     mc.bus->deliver(device_msg(1, 0x71, 99));
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(accepts(mc.rec, 0x71), (Hits{{1, 43}}));
     EXPECT_EQ(mc.rec.of(EventKind::ApicAccept)[0].tag, 99u);
 }
@@ -61,7 +62,7 @@ TEST(ApicBus, SameCycleArrivalsInSendOrderAndLaterShorterMessageFirst) {
     run(60);
     mc.bus->deliver(device_msg(1, 0x32));  // arrives at 100, after 0x30
     mc[0].send_ipi(1, 0x33);             // arrives at 160
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     const auto acc = mc.rec.of(EventKind::ApicAccept);
     ASSERT_EQ(acc.size(), 4u);
     EXPECT_EQ(acc[0].a, 0x31u);
@@ -85,7 +86,7 @@ TEST(ApicBus, ZeroLatencyArrivesInTheSameCycle) {
 TEST(ApicBus, PhysicalBroadcastXapic) {
     Machine mc({0, 1, 2}, false, 100, 40);
     mc.bus->deliver(device_msg(0xFF, 0x60));
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(accepts(mc.rec, 0x60), (Hits{{0, 40}, {1, 40}, {2, 40}}));
 }
 
@@ -94,7 +95,7 @@ TEST(ApicBus, PhysicalX2apicIdsAndBroadcast) {
     mc[0].send_ipi(0x2345, 0x61);
     mc[1].send_ipi(0xFF, 0x62);  // 0xFF is an ordinary x2APIC ID
     mc[2].send_ipi(0xFFFFFFFFu, 0x63);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(accepts(mc.rec, 0x61), (Hits{{1, 100}}));
     EXPECT_EQ(accepts(mc.rec, 0x62), (Hits{{2, 100}}));
     EXPECT_EQ(accepts(mc.rec, 0x63), (Hits{{0, 100}, {1, 100}, {2, 100}}));
@@ -111,7 +112,7 @@ TEST(ApicBus, LogicalFlatModel) {
         m.dest_logical = true;
         return m;
     }());
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(accepts(mc.rec, 0x70), (Hits{{0, 100}, {2, 100}}));
     EXPECT_EQ(accepts(mc.rec, 0x71), (Hits{{1, 40}, {3, 40}}));
     EXPECT_EQ(mc.rec.of(EventKind::ApicSend)[0].d, 1u);  // dest_logical
@@ -134,7 +135,7 @@ TEST(ApicBus, LogicalClusterModel) {
     mc.bus->deliver(logical(0x21, 0x81));  // cluster 2, member 1
     mc.bus->deliver(logical(0x31, 0x82));  // cluster 3: nobody
     mc.bus->deliver(logical(0xFF, 0x83));  // broadcast
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(accepts(mc.rec, 0x80), (Hits{{0, 40}, {1, 40}}));
     EXPECT_EQ(accepts(mc.rec, 0x81), (Hits{{2, 40}}));
     EXPECT_TRUE(accepts(mc.rec, 0x82).empty());
@@ -152,7 +153,7 @@ TEST(ApicBus, LogicalX2apicCluster) {
     mc[2].wrmsr(0x830, (std::uint64_t(0x00018003) << 32) | (1u << 11) | 0x90);
     mc[0].wrmsr(0x830, (std::uint64_t(0x00020001) << 32) | (1u << 11) | 0x91);
     mc[0].wrmsr(0x830, (std::uint64_t(0xFFFFFFFF) << 32) | (1u << 11) | 0x92);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(accepts(mc.rec, 0x90), (Hits{{0, 100}, {1, 100}, {3, 100}}));
     EXPECT_EQ(accepts(mc.rec, 0x91), (Hits{{2, 100}}));
     EXPECT_EQ(accepts(mc.rec, 0x92), (Hits{{0, 100}, {1, 100}, {2, 100}, {3, 100}}));
@@ -162,7 +163,7 @@ TEST(ApicBus, ShorthandSelf) {
     Machine mc({0, 1, 2}, false, 100, 40);
     mc[1].mmio_write(0x310, 2u << 24);  // destination ignored with a shorthand
     mc[1].mmio_write(0x300, (1u << 18) | 0xA0);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(accepts(mc.rec, 0xA0), (Hits{{1, 100}}));
     EXPECT_EQ(mc.rec.of(EventKind::ApicSend)[0].c, 1u);
 }
@@ -170,7 +171,7 @@ TEST(ApicBus, ShorthandSelf) {
 TEST(ApicBus, ShorthandAllIncludingSelf) {
     Machine mc({0, 1, 2}, false, 100, 40);
     mc[1].mmio_write(0x300, (2u << 18) | 0xA1);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(accepts(mc.rec, 0xA1), (Hits{{0, 100}, {1, 100}, {2, 100}}));
     EXPECT_EQ(mc.rec.of(EventKind::ApicSend)[0].c, 2u);
 }
@@ -178,7 +179,7 @@ TEST(ApicBus, ShorthandAllIncludingSelf) {
 TEST(ApicBus, ShorthandAllExcludingSelf) {
     Machine mc({0, 1, 2}, false, 100, 40);
     mc[1].mmio_write(0x300, (3u << 18) | 0xA2);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(accepts(mc.rec, 0xA2), (Hits{{0, 100}, {2, 100}}));
     EXPECT_EQ(mc.rec.of(EventKind::ApicSend)[0].c, 3u);
 }
@@ -187,7 +188,7 @@ TEST(ApicBus, ShorthandsInX2apicMode) {
     Machine mc({0x10, 0x11, 0x12}, true, 100, 40);
     mc[2].wrmsr(0x830, (3u << 18) | 0xB0);
     mc[2].wrmsr(0x830, (1u << 18) | 0xB1);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(accepts(mc.rec, 0xB0), (Hits{{0, 100}, {1, 100}}));
     EXPECT_EQ(accepts(mc.rec, 0xB1), (Hits{{2, 100}}));
 }
@@ -197,7 +198,7 @@ TEST(ApicBus, SendSelfIpiXapicUsesShorthand) {
     run(20);
     mc[1].send_self_ipi(0xC1);
     EXPECT_EQ(mc[1].mmio_read(0x300), (1u << 18) | (1u << 12) | 0xC1u);  // send pending
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(accepts(mc.rec, 0xC1), (Hits{{1, 120}}));
 }
 
@@ -210,13 +211,13 @@ TEST(ApicBus, SelfIpiMsrX2apic) {
     std::uint64_t v = 0;
     EXPECT_FALSE(mc[1].try_rdmsr(0x83F, v));      // write-only: #GP
     EXPECT_EQ(mc[1].rdmsr(0x830), (std::uint64_t(0x10) << 32) | 0x44);  // ICR unchanged
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(accepts(mc.rec, 0xC2), (Hits{{1, 105}}));
     const auto sends = mc.rec.of(EventKind::ApicSend);
     ASSERT_EQ(sends.size(), 2u);
     EXPECT_EQ(sends[1].c, 1u);  // self shorthand
     mc[0].send_self_ipi(0xC3);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(accepts(mc.rec, 0xC3), (Hits{{0, 205}}));
 }
 
@@ -228,14 +229,14 @@ TEST(ApicBus, LowestPriorityGoesToLowestPpr) {
     ApicMessage m = device_msg(0xFF, 0x77);
     m.mode = DeliveryMode::LowestPriority;
     mc.bus->deliver(m);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(accepts(mc.rec, 0x77), (Hits{{1, 40}}));  // tie 1 vs 2: earliest attached
 }
 
 TEST(ApicBus, UnmatchedMessageIsDropped) {
     Machine mc({0, 1}, false, 100, 40);
     mc.bus->deliver(device_msg(7, 0x55));
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_TRUE(mc.rec.of(EventKind::ApicAccept).empty());
     EXPECT_EQ(mc.bus->pending(), 0u);
 }
@@ -243,7 +244,7 @@ TEST(ApicBus, UnmatchedMessageIsDropped) {
 TEST(ApicBus, IllegalVectorIpiFlagsSenderAndReceiver) {
     Machine mc({0, 1}, false, 100, 40);
     mc[0].send_ipi(1, 0x0E);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     mc[0].mmio_write(0x280, 0);
     mc[1].mmio_write(0x280, 0);
     EXPECT_EQ(mc[0].mmio_read(0x280), 0x20u);  // send illegal vector

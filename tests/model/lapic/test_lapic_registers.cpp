@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "lapic_test_util.h"
+#include "tests/model/sim_bound.h"
 
 using namespace pisim;
 using namespace pisim::test;
@@ -116,7 +117,7 @@ TEST(LapicRegisters, XapicIllegalRegisterAddressSetsEsr) {
     a.mmio_write(0x3F0, 0x30);  // SELF IPI does not exist in xAPIC mode
     a.mmio_write(0x280, 0);
     EXPECT_EQ(a.mmio_read(0x280), 0x80u);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_TRUE(mc.rec.of(EventKind::ApicSend).empty());
 }
 
@@ -130,7 +131,7 @@ TEST(LapicRegisters, XapicIcrHalvesAndSendOnLowWrite) {
     a.mmio_write(0x300, 0xFFF30000u | (1u << 14) | 0x42);  // reserved bits dropped
     EXPECT_EQ(a.mmio_read(0x300) & ~(1u << 12), (1u << 14) | 0x42u);
     ASSERT_EQ(mc.rec.of(EventKind::ApicSend).size(), 1u);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_TRUE(bit(mc[1].irr(), 0x42));
     EXPECT_FALSE(bit(mc[1].tmr(), 0x42));  // IPIs are edge-triggered
 }
@@ -200,7 +201,7 @@ TEST(LapicX2apicRegisters, GeneralProtectionCases) {
     EXPECT_FALSE(a.try_rdmsr(0x7FF, v));
     EXPECT_FALSE(a.try_rdmsr(0x900, v));
     EXPECT_EQ(a.tpr(), 0);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_TRUE(mc.rec.events.empty());
 }
 
@@ -212,7 +213,7 @@ TEST(LapicX2apicRegisters, IcrIs64BitWithoutDeliveryStatus) {
     const auto s = mc.rec.of(EventKind::ApicSend);
     ASSERT_EQ(s.size(), 1u);
     EXPECT_EQ(s[0].a, 0x20u);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_TRUE(bit(mc[1].irr(), 0x4F));
 }
 
@@ -226,7 +227,7 @@ TEST(LapicX2apicRegisters, MmioInterfaceDisabled) {
 TEST(LapicX2apicRegisters, EsrCollectsIllegalVectors) {
     Machine mc({0x10}, true);
     mc[0].wrmsr(0x83F, 0x05);  // SELF IPI with an illegal vector
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(mc[0].rdmsr(0x828), 0u);
     mc[0].wrmsr(0x828, 0);
     EXPECT_EQ(mc[0].rdmsr(0x828), 0x60u);  // send and receive illegal vector

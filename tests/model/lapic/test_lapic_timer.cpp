@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "lapic_test_util.h"
+#include "tests/model/sim_bound.h"
 
 using namespace pisim;
 using namespace pisim::test;
@@ -48,7 +49,7 @@ TEST(LapicTimer, TscDeadlineFiresAtExactCycle) {
     EXPECT_EQ(mc[0].rdmsr(0x6E0), 0u);  // disarmed once fired
     ASSERT_EQ(probe.times.size(), 1u);
     EXPECT_EQ(probe.times[0], 500u);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(timer_cycles(mc.rec), (std::vector<std::uint64_t>{500}));
 }
 
@@ -58,7 +59,7 @@ TEST(LapicTimer, TscDeadlineZeroDisarms) {
     run(100);
     mc[0].set_tsc_deadline(0, 0xEC);
     EXPECT_EQ(mc[0].rdmsr(0x6E0), 0u);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_TRUE(mc.rec.events.empty());
     EXPECT_EQ(sc_core::sc_time_stamp(), cycles(100));  // nothing left scheduled
 }
@@ -71,7 +72,7 @@ TEST(LapicTimer, TscDeadlineRewriteReplacesEarlierAndLater) {
     EXPECT_EQ(timer_cycles(mc.rec), (std::vector<std::uint64_t>{300}));
     mc[0].wrmsr(0x6E0, 900);
     mc[0].wrmsr(0x6E0, 1200);  // later
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(timer_cycles(mc.rec), (std::vector<std::uint64_t>{300, 1200}));
 }
 
@@ -91,7 +92,7 @@ TEST(LapicTimer, TscDeadlineMaskedExpiryDeliversNothing) {
     Machine mc({0}, false);
     mc[0].mmio_write(kLvtTimer, kDeadline | kMasked | 0xE2);
     mc[0].wrmsr(0x6E0, 50);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_TRUE(mc.rec.events.empty());
     EXPECT_TRUE(empty(mc[0].irr()));
     EXPECT_EQ(mc[0].rdmsr(0x6E0), 0u);
@@ -112,7 +113,7 @@ TEST(LapicTimer, ModeTransitionDisarms) {
     EXPECT_EQ(mc[0].mmio_read(kInitial), 0u);
     mc[0].mmio_write(kInitial, 5);  // ignored in TSC-deadline mode
     EXPECT_EQ(mc[0].mmio_read(kInitial), 0u);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_TRUE(mc.rec.events.empty());
 }
 
@@ -125,7 +126,7 @@ TEST(LapicTimer, OneShotCountsDownAtDivideByOne) {
     EXPECT_EQ(mc[0].mmio_read(kCurrent), 100u);
     run(40);
     EXPECT_EQ(mc[0].mmio_read(kCurrent), 60u);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(timer_cycles(mc.rec), (std::vector<std::uint64_t>{110}));
     EXPECT_EQ(mc.rec.of(EventKind::ApicTimer)[0].b, 110u);
     EXPECT_EQ(mc[0].mmio_read(kCurrent), 0u);
@@ -144,7 +145,7 @@ TEST(LapicTimer, DivideConfigurationTable) {
         mc[0].mmio_write(kDivide, dcr[i]);
         EXPECT_EQ(mc[0].mmio_read(kDivide), dcr[i]);
         mc[0].mmio_write(kInitial, 10);
-        sc_core::sc_start();
+        ::pisim::sc_start_bounded();
         const auto t = timer_cycles(mc.rec);
         ASSERT_EQ(t.size(), std::size_t(i + 1));
         EXPECT_EQ(t.back(), start + 10 * div[i]) << "dcr " << dcr[i];
@@ -164,7 +165,7 @@ TEST(LapicTimer, PeriodicReloadsFromInitialCount) {
     EXPECT_EQ(mc.rec.of(EventKind::ApicAccept).size(), 3u);
     mc[0].mmio_write(kInitial, 0);  // stops the timer
     EXPECT_EQ(mc[0].mmio_read(kCurrent), 0u);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(timer_cycles(mc.rec).size(), 3u);
 }
 
@@ -188,7 +189,7 @@ TEST(LapicTimer, InitialCountRewriteRestarts) {
     mc[0].mmio_write(kInitial, 100);
     run(60);
     mc[0].mmio_write(kInitial, 100);  // restart at 60
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(timer_cycles(mc.rec), (std::vector<std::uint64_t>{160}));
 }
 
@@ -200,7 +201,7 @@ TEST(LapicTimer, DivideChangeContinuesFromCurrentCount) {
     run(40);  // 60 left
     mc[0].mmio_write(kDivide, 0x1);  // divide by 4: 240 more cycles
     EXPECT_EQ(mc[0].mmio_read(kCurrent), 60u);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(timer_cycles(mc.rec), (std::vector<std::uint64_t>{280}));
 }
 
@@ -212,11 +213,11 @@ TEST(LapicTimer, X2apicTimerMsrs) {
     EXPECT_FALSE(mc[0].try_wrmsr(0x839, 5));  // current count is read-only: #GP
     run(10);
     EXPECT_EQ(mc[0].rdmsr(0x839), 20u);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(timer_cycles(mc.rec), (std::vector<std::uint64_t>{30}));
     // TSC-deadline through the MSRs.
     EXPECT_TRUE(mc[0].try_wrmsr(0x832, kDeadline | 0xD7));
     EXPECT_TRUE(mc[0].try_wrmsr(0x6E0, 77));
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(timer_cycles(mc.rec), (std::vector<std::uint64_t>{30, 77}));
 }

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "nic_bench.h"
+#include "tests/model/sim_bound.h"
 
 using namespace pisim;
 using namespace pisim::test;
@@ -61,7 +62,7 @@ TEST(MsixMask, MaskedVectorPendsAndIsSentOnceOnUnmask) {
     b.nic->msix_program(1, kAddr, 0x56);
     b.nic->msix_mask(1, false);          // at cycle 300
     EXPECT_FALSE(b.nic->msix_pending(1));
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     const auto writes = b.sink.of(EventKind::NicMsiWrite);
     ASSERT_EQ(writes.size(), 1u);
     EXPECT_EQ(writes[0].cycle, 300u);
@@ -76,7 +77,7 @@ TEST(MsixMask, MaskedVectorPendsAndIsSentOnceOnUnmask) {
 
     b.nic->msix_mask(1, true);           // mask and unmask again: nothing pending, nothing sent
     b.nic->msix_mask(1, false);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(b.target.log.size(), 1u);
 }
 
@@ -86,7 +87,7 @@ TEST(MsixMask, UnmaskWithoutPendingSendsNothing) {
     NicBench b(cfg, NicTiming{5});
     b.nic->msix_program(0, kAddr, 1);
     b.nic->msix_mask(0, false);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_TRUE(b.sink.events.empty());
     EXPECT_TRUE(b.target.log.empty());
 }
@@ -116,7 +117,7 @@ TEST(MsixFunctionMask, HoldsAllVectorsAndReleasesUnmaskedInIndexOrder) {
     EXPECT_TRUE(b.target.log.empty());
 
     b.nic->msix_control(true, false);    // at cycle 100
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     const auto writes = b.sink.of(EventKind::NicMsiWrite);
     ASSERT_EQ(writes.size(), 2u);
     EXPECT_EQ(writes[0].c, 0u);
@@ -132,7 +133,7 @@ TEST(MsixFunctionMask, HoldsAllVectorsAndReleasesUnmaskedInIndexOrder) {
     EXPECT_FALSE(b.nic->msix_pending(2));
 
     b.nic->msix_mask(1, false);          // now vector 1 goes too, once
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     ASSERT_EQ(b.target.log.size(), 3u);
     EXPECT_EQ(b.target.log[2].data, 0x41u);
     EXPECT_FALSE(b.nic->msix_pending(1));
@@ -147,7 +148,7 @@ TEST(MsixFunctionMask, UnmaskingAVectorUnderFunctionMaskSendsNothing) {
     sc_core::sc_start(cycles(50));
     EXPECT_TRUE(b.nic->msix_pending(0));
     b.nic->msix_mask(0, false);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_TRUE(b.target.log.empty());
     EXPECT_TRUE(b.nic->msix_pending(0));
 }
@@ -161,7 +162,7 @@ TEST(MsixFunctionMask, DisabledFunctionDropsRequests) {
     b.nic->msix_program(0, kAddr, 1);
     b.nic->msix_mask(0, false);
     b.nic->msix_control(false, false);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_FALSE(b.nic->msix_pending(0));
     EXPECT_TRUE(b.target.log.empty());
     EXPECT_EQ(b.sink.of(EventKind::NicPacket).size(), 2u);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "nic_bench.h"
+#include "tests/model/sim_bound.h"
 
 using namespace pisim;
 using namespace pisim::test;
@@ -21,7 +22,7 @@ TEST(NicDelivery, ConstantTrafficPostedWriteLatencyExact) {
     NicBench b(cfg, NicTiming{30});
     b.nic->msix_program(0, kAddr, 0x41);
     b.nic->msix_mask(0, false);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
 
     EXPECT_THAT(cycles_of(b.sink.of(EventKind::NicPacket)), ElementsAre(100, 150, 200, 250));
     const auto writes = b.sink.of(EventKind::NicMsiWrite);
@@ -64,7 +65,7 @@ TEST(NicDelivery, TagsAreDeviceScopedSequential) {
     b.nic->msix_program(1, kAddr + 0x1000, 0x00C0FFEEu);
     b.nic->msix_mask(0, false);
     b.nic->msix_mask(1, false);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
 
     const std::uint64_t base = std::uint64_t{6} << 40;
     const auto writes = b.sink.of(EventKind::NicMsiWrite);
@@ -92,7 +93,7 @@ TEST(NicDelivery, ZeroPostedWriteArrivesInTheIssueCycle) {
     NicBench b(cfg, NicTiming{0});
     b.nic->msix_program(0, kAddr, 1);
     b.nic->msix_mask(0, false);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     ASSERT_EQ(b.sink.events.size(), 4u);
     EXPECT_EQ(b.sink.events[0].kind, EventKind::NicPacket);
     EXPECT_EQ(b.sink.events[1].kind, EventKind::NicMsiWrite);
@@ -111,7 +112,7 @@ TEST(NicDelivery, MessageUsesEntryContentsAtIssue) {
     b.nic->msix_mask(0, false);
     sc_core::sc_start(cycles(150));      // first write issued at 100, lands at 180
     b.nic->msix_program(0, kAddr + 0x2000, 0x31);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     ASSERT_EQ(b.target.log.size(), 2u);
     EXPECT_EQ(b.target.log[0].cycle, 180u);
     EXPECT_EQ(b.target.log[0].data, 0x30u);
@@ -127,7 +128,7 @@ TEST(NicDelivery, NoTrafficNoActivity) {
     cfg.queues.push_back(queue_on(0, TrafficSpec{}));
     NicBench b(cfg, NicTiming{10});
     b.nic->msix_mask(0, false);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_TRUE(b.sink.events.empty());
     EXPECT_TRUE(b.target.log.empty());
     EXPECT_EQ(sc_core::sc_time_stamp().value(), 0u);
@@ -141,7 +142,7 @@ TEST(NicDelivery, ActivationsPerMessageStayConstant) {
     NicBench b(cfg, NicTiming{250});
     b.nic->msix_program(0, kAddr, 0x41);
     b.nic->msix_mask(0, false);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded(10000u * 30000u);  // the last message lands at 9999 * 30000 + 250
     ASSERT_EQ(b.target.log.size(), 10000u);
     EXPECT_EQ(b.target.log.back().cycle, 9999u * 30000u + 250u);
     EXPECT_LE(sc_core::sc_delta_count(), 3u * 10000u);
@@ -166,7 +167,7 @@ TEST(NicDelivery, BurstAndFileTrafficExact) {
         b.nic->msix_program(i, kAddr, i);
         b.nic->msix_mask(i, false);
     }
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     std::vector<std::uint64_t> v0, v1;
     for (const auto& r : b.target.log) (r.data == 0 ? v0 : v1).push_back(r.cycle);
     EXPECT_THAT(v0, ElementsAre(12, 17, 22, 122, 127, 132));
@@ -186,7 +187,7 @@ TEST(NicDelivery, EventStreamOrderAcrossModerationAndMasking) {
     b.nic->msix_mask(0, false);
     sc_core::sc_start(cycles(150));
     b.nic->msix_mask(0, true);           // at 150
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     struct Row { std::uint64_t cycle; EventKind kind; std::uint64_t a, b; };
     const std::vector<Row> want = {
         {0, EventKind::NicPacket, 0, 0},

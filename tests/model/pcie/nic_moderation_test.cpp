@@ -6,6 +6,7 @@
 #include <set>
 
 #include "nic_bench.h"
+#include "tests/model/sim_bound.h"
 
 using namespace pisim;
 using namespace pisim::test;
@@ -32,7 +33,7 @@ TEST(NicModeration, CoalescesIntoOneMessageAtIntervalEnd) {
     cfg.queues.push_back(queue_on(0, constant(0, 100, 10)));
     NicBench b(cfg, NicTiming{10});
     unmasked(b);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
 
     EXPECT_THAT(cycles_of(b.sink.of(EventKind::NicMsiWrite)), ElementsAre(0, 250, 500, 750, 1000));
     EXPECT_THAT(cycles_of(b.target.log), ElementsAre(10, 260, 510, 760, 1010));
@@ -57,7 +58,7 @@ TEST(NicModeration, IdleIntervalLetsTheNextPacketFireAtOnce) {
     cfg.queues.push_back(queue_on(0, file({0, 1000, 1100})));
     NicBench b(cfg, NicTiming{3});
     unmasked(b);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_THAT(cycles_of(b.sink.of(EventKind::NicMsiWrite)), ElementsAre(0, 1000, 1250));
     EXPECT_THAT(cycles_of(b.sink.of(EventKind::NicModerated)), ElementsAre(1100));
 }
@@ -73,7 +74,7 @@ TEST(NicModeration, PerVectorIntervalsAndQueueAttribution) {
     cfg.queues.push_back(queue_on(1, file({5, 20})));
     NicBench b(cfg, NicTiming{1});
     unmasked(b, 2);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     const auto w = b.sink.of(EventKind::NicMsiWrite);
     ASSERT_EQ(w.size(), 4u);
     EXPECT_EQ(w[0].cycle, 0u);   EXPECT_EQ(w[0].c, 0u); EXPECT_EQ(w[0].d, 0u);
@@ -95,7 +96,7 @@ TEST(NicModeration, ReleaseOnUnmaskCoversHeldRequests) {
     sc_core::sc_start(cycles(60));
     EXPECT_TRUE(b.nic->msix_pending(0));
     b.nic->msix_mask(0, false);                   // at 60
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_THAT(cycles_of(b.sink.of(EventKind::NicMsixPending)), ElementsAre(0));
     EXPECT_THAT(cycles_of(b.sink.of(EventKind::NicMsiWrite)), ElementsAre(60, 160));
     const auto mod = b.sink.of(EventKind::NicModerated);
@@ -122,7 +123,7 @@ TEST(NicModeration, IntervalEndOnAMaskedVectorSetsThePendingBit) {
     EXPECT_THAT(cycles_of(b.sink.of(EventKind::NicMsixPending)), ElementsAre(100));
     EXPECT_THAT(cycles_of(b.sink.of(EventKind::NicMsiWrite)), ElementsAre(0));
     b.nic->msix_mask(0, false);                   // at 150
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_THAT(cycles_of(b.sink.of(EventKind::NicMsiWrite)), ElementsAre(0, 150));
 }
 
@@ -141,7 +142,7 @@ TEST(NicModeration, MinimumGapHoldsUnderPoissonTraffic) {
     cfg.queues.push_back(queue_on(0, p));
     NicBench b(cfg, NicTiming{50});
     unmasked(b);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     const auto w = cycles_of(b.sink.of(EventKind::NicMsiWrite));
     ASSERT_GT(w.size(), 1500u);
     for (std::size_t i = 1; i < w.size(); ++i) ASSERT_GE(w[i] - w[i - 1], 1000u) << i;

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "nic_bench.h"
+#include "tests/model/sim_bound.h"
 
 using namespace pisim;
 using namespace pisim::test;
@@ -30,7 +31,7 @@ TEST(NicMsi, MultiMessageDataLowBitsReplaced) {
     cfg.queues.push_back(queue_on(3, file({40})));
     NicBench b(cfg, NicTiming{6});
     b.nic->msi_program(kAddr, 0x4023, 2);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     ASSERT_EQ(b.target.log.size(), 4u);
     EXPECT_EQ(b.target.log[0].data, 0x4020u);
     EXPECT_EQ(b.target.log[1].data, 0x4021u);
@@ -50,7 +51,7 @@ TEST(NicMsi, FullAllocationUsesTheVectorNumber) {
     cfg.queues.push_back(queue_on(21, file({10})));
     NicBench b(cfg, NicTiming{1});
     b.nic->msi_program(kAddr, 0x4060, 5);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     ASSERT_EQ(b.target.log.size(), 1u);
     EXPECT_EQ(b.target.log[0].data, 0x4060u | 21u);
 }
@@ -60,7 +61,7 @@ TEST(NicMsi, SingleMessageLeavesDataAlone) {
     cfg.queues.push_back(queue_on(3, file({10})));
     NicBench b(cfg, NicTiming{1});
     b.nic->msi_program(kAddr, 0x4023, 0);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     ASSERT_EQ(b.target.log.size(), 1u);
     EXPECT_EQ(b.target.log[0].data, 0x4023u);
     EXPECT_EQ(b.sink.of(EventKind::NicMsiWrite)[0].c, 0u);
@@ -75,7 +76,7 @@ TEST(NicMsi, DisabledUntilProgrammed) {
     EXPECT_EQ(b.nic->stats().dropped, 1u);
     EXPECT_TRUE(b.target.log.empty());
     b.nic->msi_program(kAddr, 0x4041, 0);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     ASSERT_EQ(b.target.log.size(), 1u);
     EXPECT_EQ(b.target.log[0].cycle, 101u);
 }
@@ -94,7 +95,7 @@ TEST(NicMsi, PerVectorMaskPendsAndReleases) {
     EXPECT_TRUE(b.target.log.empty());
     b.nic->msi_mask(1, false);
     EXPECT_FALSE(b.nic->msi_pending(1));
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     ASSERT_EQ(b.target.log.size(), 1u);
     EXPECT_EQ(b.target.log[0].cycle, 43u);
     EXPECT_EQ(b.target.log[0].data, 0x4051u);

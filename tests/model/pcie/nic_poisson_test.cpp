@@ -9,6 +9,7 @@
 #include <string>
 
 #include "nic_bench.h"
+#include "tests/model/sim_bound.h"
 
 using namespace pisim;
 using namespace pisim::test;
@@ -39,7 +40,7 @@ std::string run_in_child(std::uint64_t seed) {
             b.nic->msix_program(i, 0xFEE00000ull, i);
             b.nic->msix_mask(i, false);
         }
-        sc_core::sc_start();
+        ::pisim::sc_start_bounded();
         std::string out;
         for (const auto& e : b.sink.events)
             out += std::to_string(e.cycle) + " " + std::to_string(static_cast<int>(e.kind)) + " " +
@@ -89,7 +90,7 @@ TEST(NicPoisson, QueuesHaveIndependentStreams) {
     cfg.queues.push_back(queue_on(0, p));
     cfg.queues.push_back(queue_on(0, p));
     NicBench b(cfg, NicTiming{1});
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     std::vector<std::uint64_t> q0, q1;
     for (const auto& e : b.sink.of(EventKind::NicPacket)) (e.a == 0 ? q0 : q1).push_back(e.cycle);
     ASSERT_EQ(q0.size(), 50u);

@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "nic_bench.h"
+#include "tests/model/sim_bound.h"
 
 using namespace pisim;
 using namespace pisim::test;
@@ -35,7 +36,7 @@ TEST(NicProcess, ProgrammingDuringInitializationPrecedesCycleZeroArrivals) {
         b.nic->msix_program(0, kAddr, 0x77);
         b.nic->msix_mask(0, false);
     });
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_TRUE(b.sink.of(EventKind::NicMsixPending).empty());
     ASSERT_EQ(b.target.log.size(), 1u);
     EXPECT_EQ(b.target.log[0].cycle, 9u);
@@ -52,7 +53,7 @@ TEST(NicProcess, UnmaskFromAThreadWithZeroLatency) {
         sc_core::wait(cycles(500));
         b.nic->msix_mask(0, false);
     });
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_THAT(cycles_of(b.sink.of(EventKind::NicMsixPending)), ElementsAre(100));
     EXPECT_THAT(cycles_of(b.sink.of(EventKind::NicMsiWrite)), ElementsAre(500));
     EXPECT_THAT(cycles_of(b.target.log), ElementsAre(500));
@@ -87,7 +88,7 @@ TEST(NicProcess, TargetCallbackIntoTheNicIsSafe) {
     rc.nic = &nic;
     nic.msix_program(0, kAddr, 1);
     nic.msix_mask(0, false);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_THAT(rc.cycles, ElementsAre(10));
     EXPECT_TRUE(nic.msix_pending(0));
     EXPECT_THAT(cycles_of(sink.of(EventKind::NicMsixPending)), ElementsAre(20));

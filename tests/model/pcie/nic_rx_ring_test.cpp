@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "nic_bench.h"
+#include "tests/model/sim_bound.h"
 
 using namespace pisim;
 using namespace pisim::test;
@@ -41,7 +42,7 @@ TEST(NicRxRing, ArrivalsFillTheRingAndTakeEmptiesIt) {
         seen.push_back(b.nic->rx_take(0, 64));
         seen.push_back(b.nic->rx_pending(0));
     }});
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_THAT(seen, ElementsAre(3, 2, 2, 1, 1, 0));
     EXPECT_EQ(b.nic->rx_pending(0), 2u) << "250 and 300 arrived later";
     EXPECT_EQ(b.nic->stats().rx_taken, 3u);
@@ -69,7 +70,7 @@ TEST(NicRxRing, DisabledQueueInterruptIsHeldAndRaisedOnReenable) {
         EXPECT_FALSE(b.nic->rx_irq_enabled(0));
         b.nic->rx_irq_enable(0, true);          // 400, 500 wait: one message now
     }});
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_THAT(cycles_of(b.sink.of(EventKind::NicMsiWrite)), ElementsAre(100, 550, 600));
     EXPECT_EQ(b.nic->stats().rx_irq_held, 4u) << "200, 300, 400, 500";
     EXPECT_EQ(b.nic->stats().packets, 6u);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "vtd_bench.h"
+#include "tests/model/sim_bound.h"
 
 using namespace pisim;
 using namespace pisim::vtdtest;
@@ -18,7 +19,7 @@ void expect_fault(Bench& b, std::uint64_t address, std::uint32_t data, VtdFaultR
                   std::uint32_t index, bool recorded) {
     const vtd::PidLine pid_before = b.pid(kPidBase);
     b.init.send_at(100, address, data, kRid, kTag);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
 
     const auto f = b.sink.of(EventKind::VtdFault);
     ASSERT_EQ(f.size(), 1u);
@@ -241,7 +242,7 @@ TEST(VtdFaults, FaultThenGoodRequest) {
     b.set_irte(1, remapped_irte(0x55, 0x0200));
     b.init.send_at(10, remappable_address(2, false), 0, 1, 1);  // not present
     b.init.send_at(11, remappable_address(1, false), 0, 1, 2);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     ASSERT_EQ(b.unit.faults().size(), 1u);
     EXPECT_EQ(b.unit.faults()[0].tag, 1u);
     ASSERT_EQ(b.bus.got.size(), 1u);

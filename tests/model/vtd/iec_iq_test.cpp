@@ -4,6 +4,7 @@
 
 #include "model/vtd/iec.h"
 #include "vtd_bench.h"
+#include "tests/model/sim_bound.h"
 
 using namespace pisim;
 using namespace pisim::vtdtest;
@@ -55,7 +56,7 @@ TEST(VtdIec, HitVsMissTiming) {
     b.set_irte(5, remapped_irte(0x40, 0x0100));
     b.init.send_at(100, remappable_address(5, false), 0, 0, 1);
     b.init.send_at(1000, remappable_address(5, false), 0, 0, 2);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     const auto f = b.sink.of(EventKind::VtdIrteFetch);
     ASSERT_EQ(f.size(), 2u);
     EXPECT_EQ(f[0].b, 0u);
@@ -75,7 +76,7 @@ TEST(VtdIec, NoCacheAlwaysFetches) {
     b.set_irte(5, remapped_irte(0x40, 0x0100));
     b.init.send_at(100, remappable_address(5, false), 0, 0, 1);
     b.init.send_at(1000, remappable_address(5, false), 0, 0, 2);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     ASSERT_EQ(b.bus.got.size(), 2u);
     EXPECT_EQ(b.bus.got[1].cycle - 1000, 2 * t.clock_period + t.irte_fetch);
     EXPECT_EQ(b.unit.stats().iec_hits, 0u);
@@ -91,7 +92,7 @@ TEST(VtdIec, CapacityEvictsLeastRecentlyUsed) {
     const std::uint32_t order[] = {1, 2, 1, 3, 2, 1};
     std::uint64_t cyc = 100;
     for (std::uint32_t i : order) b.init.send_at(cyc += 1000, remappable_address(i, false), 0, 0, i);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     const auto f = b.sink.of(EventKind::VtdIrteFetch);
     ASSERT_EQ(f.size(), 6u);
     const std::uint64_t hit[] = {0, 0, 1, 0, 0, 0};
@@ -112,7 +113,7 @@ TEST(VtdIec, StaleUntilInvalidated) {
         b.ring();
     });
     b.init.send_at(4000, remappable_address(4, false), 0, 0, 3);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     ASSERT_EQ(b.bus.got.size(), 3u);
     EXPECT_EQ(b.bus.got[0].m.vector, 0x40);
     EXPECT_EQ(b.bus.got[1].m.vector, 0x40) << "stale entry from the IEC";
@@ -135,7 +136,7 @@ std::vector<std::uint64_t> hits_after(std::uint64_t lo) {
     });
     for (std::uint32_t i = 0; i < 4; ++i)
         b.init.send_at(10000 + i, remappable_address(i, false), 0, 0, 11 + i);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     const auto f = b.sink.of(EventKind::VtdIrteFetch);
     EXPECT_EQ(f.size(), 8u);
     std::vector<std::uint64_t> out;
@@ -165,7 +166,7 @@ TEST(VtdIec, InvalidateEventArgs) {
     b.queue_descriptor(iec_descriptor(true, 2, 9), 0);
     b.queue_descriptor(iec_descriptor(false, 0, 0), 0);
     b.sw.at(10, [&] { b.ring(); });
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     const auto inv = b.sink.of(EventKind::VtdIecInvalidate);
     ASSERT_EQ(inv.size(), 2u);
     EXPECT_EQ(inv[0].a, 0u);  // index-selective
@@ -188,7 +189,7 @@ TEST(VtdIq, WaitStatusWriteAndCost) {
     b.queue_descriptor(iec_descriptor(true, 0, 3), 0);
     b.queue_descriptor(wait_descriptor(true, true, true, 0xC0DE), kStatusBase);
     b.sw.at(100, [&] { b.ring(); });
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(b.mem.read32(kStatusBase), 0xC0DEu);
     ASSERT_EQ(writers.size(), 1u);
     EXPECT_EQ(writers[0], PhysMem::Agent::Vtd);
@@ -213,7 +214,7 @@ TEST(VtdIq, WaitWithoutStatusWrite) {
     b.mem.write32(kStatusBase, 0x1111);
     b.queue_descriptor(wait_descriptor(false, false, false, 0xC0DE), kStatusBase);
     b.sw.at(100, [&] { b.ring(); });
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(b.mem.read32(kStatusBase), 0x1111u);
     EXPECT_EQ(b.unit.read_reg(vtd_reg::ICS), 0u);
     EXPECT_EQ(b.sink.of(EventKind::VtdIqWait).size(), 1u);
@@ -247,7 +248,7 @@ TEST(VtdIq, InFlightRequestsDrainBeforeCompletion) {
     });
     // Request 3 arrives while the invalidation drains.
     b.init.send_at(2060, remappable_address(5, false), 0, 0, 3);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
 
     const long post2 = b.sink.index_of(EventKind::VtdPost, 2);
     const long notify2 = b.sink.index_of(EventKind::VtdNotify, 2);
@@ -284,7 +285,7 @@ TEST(VtdIq, NoDrainWhenIdle) {
         b.queue_descriptor(iec_descriptor(false, 0, 0), 0);
         b.ring();
     });
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     const auto inv = b.sink.of(EventKind::VtdIecInvalidate);
     ASSERT_EQ(inv.size(), 1u);
     EXPECT_EQ(inv[0].cycle, 1000 + t.iq_descriptor);
@@ -306,7 +307,7 @@ TEST(VtdIq, UnknownTypeSetsIqe) {
         b.mem.write64(kIqBase + 16, wait_descriptor(false, false, false, 0));
         b.unit.write_reg(vtd_reg::FSTS, vtd_reg::FSTS_IQE);
     });
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(b.mem.read32(kStatusBase), 7u);
     EXPECT_EQ(b.mem.read32(kStatusBase + 4), 8u);
     EXPECT_FALSE(b.unit.read_reg(vtd_reg::FSTS) & vtd_reg::FSTS_IQE);
@@ -318,7 +319,7 @@ TEST(VtdIq, ReservedFieldSetsIqe) {
     b.enable();
     b.queue_descriptor(iec_descriptor(false, 0, 0) | (1ull << 8), 0);
     b.sw.at(10, [&] { b.ring(); });
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_TRUE(b.unit.read_reg(vtd_reg::FSTS) & vtd_reg::FSTS_IQE);
     EXPECT_TRUE(b.sink.of(EventKind::VtdIecInvalidate).empty());
 }
@@ -328,7 +329,7 @@ TEST(VtdIq, IndexMaskAboveMhmvSetsIqe) {
     b.enable();
     b.queue_descriptor(iec_descriptor(true, 16, 0), 0);
     b.sw.at(10, [&] { b.ring(); });
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_TRUE(b.unit.read_reg(vtd_reg::FSTS) & vtd_reg::FSTS_IQE);
 }
 
@@ -337,7 +338,7 @@ TEST(VtdIq, UnreadableStatusAddressSetsIqe) {
     b.enable();
     b.queue_descriptor(wait_descriptor(false, true, false, 1), kNoRam);
     b.sw.at(10, [&] { b.ring(); });
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_TRUE(b.unit.read_reg(vtd_reg::FSTS) & vtd_reg::FSTS_IQE);
     EXPECT_TRUE(b.sink.of(EventKind::VtdIqWait).empty());
 }
@@ -369,7 +370,7 @@ TEST(VtdIq, TailWraps) {
         b.queue_descriptor(wait_descriptor(false, true, false, 3), kStatusBase + 8);  // 0
         b.ring();  // IQT = 1: wrapped
     });
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(b.mem.read32(kStatusBase), 1u);
     EXPECT_EQ(b.mem.read32(kStatusBase + 4), 2u);
     EXPECT_EQ(b.mem.read32(kStatusBase + 8), 3u);

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "vtd_bench.h"
+#include "tests/model/sim_bound.h"
 
 using namespace pisim;
 using namespace pisim::vtdtest;
@@ -21,7 +22,7 @@ void run_post_case(const PostCase& c) {
     b.set_pid_control(kPidBase, c.on, c.sn, 0xF2, 0x0500);  // xAPIC NDST: APIC ID 5
     b.bus.watch_pid(kPidBase);
     b.init.send_at(100, remappable_address(3, false), 0, 0x0100, 77);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
 
     const bool x = !c.on && (c.urg || !c.sn);
     const vtd::PidLine pid = b.pid(kPidBase);
@@ -83,7 +84,7 @@ TEST(VtdPosting, NotificationAfterPidWrite) {
     b.set_pid_control(kPidBase + 64, false, false, 0xF2, 0x0300);
     b.bus.watch_pid(kPidBase + 64);
     b.init.send_at(1000, remappable_address(9, false), 0, 0x0100, 5);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
 
     ASSERT_EQ(b.bus.got.size(), 1u);
     const auto& d = b.bus.got[0];
@@ -117,7 +118,7 @@ TEST(VtdPosting, PidWriteIsTheVtdAgent) {
     std::vector<PhysMem::Agent> writers;
     b.mem.watch(kPidBase, 64, [&](std::uint64_t, std::size_t) { writers.push_back(b.mem.agent()); });
     b.init.send_at(10, remappable_address(1, false), 0, 0, 1);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     ASSERT_EQ(writers.size(), 1u) << "one write of the whole line";
     EXPECT_EQ(writers[0], PhysMem::Agent::Vtd);
 }
@@ -129,7 +130,7 @@ TEST(VtdPosting, XapicNdst) {
     b.set_irte(2, posted_irte(0x50, kPidBase));
     b.set_pid_control(kPidBase, false, false, 0xE1, 0x00002A00);
     b.init.send_at(10, remappable_address(2, false), 0, 0, 1);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     ASSERT_EQ(b.bus.got.size(), 1u);
     EXPECT_EQ(b.bus.got[0].m.dest, 0x2Au);
     EXPECT_EQ(b.bus.got[0].m.vector, 0xE1);
@@ -141,7 +142,7 @@ TEST(VtdPosting, X2apicNdst) {
     b.set_irte(2, posted_irte(0x50, kPidBase));
     b.set_pid_control(kPidBase, false, false, 0xE1, 0x00012A00);
     b.init.send_at(10, remappable_address(2, false), 0, 0, 1);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     ASSERT_EQ(b.bus.got.size(), 1u);
     EXPECT_EQ(b.bus.got[0].m.dest, 0x00012A00u);
 }
@@ -191,7 +192,7 @@ TEST(VtdPosting, PidChangedBetweenReadAndWriteIsReadAgain) {
     const std::uint64_t read = 1000 + 2 * P + t.irte_fetch + P + t.pid_rmw;
     b.sw.at(read + 1, [&] { b.set_pid_control(kPidBase + 64, false, false, 0xF2, 0x0500); });
     b.init.send_at(1000, remappable_address(9, false), 0, 0x0100, 5);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
 
     const long post = b.sink.index_of(EventKind::VtdPost, 5);
     const long notify = b.sink.index_of(EventKind::VtdNotify, 5);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "vtd_bench.h"
+#include "tests/model/sim_bound.h"
 
 using namespace pisim;
 using namespace pisim::vtdtest;
@@ -27,7 +28,7 @@ TEST(VtdRemap, MessageFromIrteXapic) {
     b.enable(7, /*eime=*/false);
     b.set_irte(12, full_remapped(0x00000700));
     b.init.send_at(50, remappable_address(12, false), 0, 0x0100, 9);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     ASSERT_EQ(b.bus.got.size(), 1u);
     const ApicMessage& m = b.bus.got[0].m;
     EXPECT_EQ(m.dest, 7u);
@@ -56,7 +57,7 @@ TEST(VtdRemap, MessageFromIrteX2apic) {
     b.enable(7, /*eime=*/true);
     b.set_irte(12, full_remapped(0x00012345));
     b.init.send_at(50, remappable_address(12, false), 0, 0x0100, 9);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     ASSERT_EQ(b.bus.got.size(), 1u);
     EXPECT_EQ(b.bus.got[0].m.dest, 0x00012345u);
 }
@@ -68,7 +69,7 @@ TEST(VtdRemap, SubhandleAddsToHandle) {
     b.set_irte(0x10, remapped_irte(0x70, 0x0100));
     b.init.send_at(10, remappable_address(0x10, true), 3, 0, 1);
     b.init.send_at(20, remappable_address(0x10, false), 3, 0, 2);  // SHV=0: data ignored
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     ASSERT_EQ(b.bus.got.size(), 2u);
     EXPECT_EQ(b.bus.got[0].m.vector, 0x77);
     EXPECT_EQ(b.bus.got[1].m.vector, 0x70);
@@ -79,7 +80,7 @@ TEST(VtdRemap, HandleBit15) {
     b.enable(/*s=*/15);  // 65536 entries
     b.set_irte(0x8001, remapped_irte(0x81, 0x0100));
     b.init.send_at(10, remappable_address(0x8001, false), 0, 0, 1);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     ASSERT_EQ(b.bus.got.size(), 1u);
     EXPECT_EQ(b.bus.got[0].m.vector, 0x81);
     EXPECT_EQ(b.sink.of(EventKind::VtdRemap)[0].a, 0x8001u);
@@ -97,7 +98,7 @@ TEST(VtdRemap, SourceIdMatchDelivers) {
     f.svt = 1;
     b.set_irte(2, vtd::encode_remapped_irte(f));
     b.init.send_at(10, remappable_address(2, false), 0, 0x031B, 1);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(b.bus.got.size(), 1u);
     EXPECT_TRUE(b.unit.faults().empty());
 }
@@ -107,7 +108,7 @@ TEST(VtdRemap, CompatibilityPassThrough) {
     Bench b;
     b.enable(7, false, /*cfi=*/true);
     b.init.send_at(10, 0xFEE00000ull | (0x04u << 12) | (1u << 2), 0x8000u | 0x39u, 0x0100, 3);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     ASSERT_EQ(b.bus.got.size(), 1u);
     const ApicMessage& m = b.bus.got[0].m;
     EXPECT_EQ(m.dest, 4u);
@@ -124,7 +125,7 @@ TEST(VtdRemap, RemappingDisabledPassesThrough) {
     Bench b;
     b.enable(7, false, false, /*ire=*/false);
     b.init.send_at(10, 0xFEE00000ull | (0x02u << 12), 0x45, 0x0100, 3);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     ASSERT_EQ(b.bus.got.size(), 1u);
     EXPECT_EQ(b.bus.got[0].m.dest, 2u);
     EXPECT_EQ(b.bus.got[0].m.vector, 0x45);
@@ -151,7 +152,7 @@ TEST(VtdRemap, IrtaLatchedBySirtp) {
         b.ring();
     });
     b.init.send_at(1000, remappable_address(1, false), 0, 0, 3);  // new table
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     ASSERT_EQ(b.bus.got.size(), 3u);
     EXPECT_EQ(b.bus.got[0].m.vector, 0x11);
     EXPECT_EQ(b.bus.got[1].m.vector, 0x11) << "SIRTP does not invalidate the IEC";
@@ -171,7 +172,7 @@ TEST(VtdRemap, ArrivalOrderAndSerialProcessing) {
     b.init.send_at(10, remappable_address(2, false), 0, 0, 1);
     b.init.send_at(10, remappable_address(1, false), 0, 0, 2);
     b.init.send_at(10, remappable_address(2, false), 0, 0, 3);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     ASSERT_EQ(b.bus.got.size(), 3u);
     EXPECT_EQ(b.bus.got[0].m.tag, 1u);
     EXPECT_EQ(b.bus.got[1].m.tag, 2u);
@@ -199,7 +200,7 @@ TEST(VtdRemap, SameCycleRequestsByRequesterId) {
     b.init.send_at(20, remappable_address(2, false), 0, /*rid=*/0x0100, 2, /*delay=*/30);
     b.init.send_at(30, remappable_address(1, false), 0, /*rid=*/0x0200, 3, /*delay=*/20);
     b.init.send_at(40, remappable_address(2, false), 0, /*rid=*/0x0100, 4, /*delay=*/10);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     const auto req = b.sink.of(EventKind::VtdRequest);
     ASSERT_EQ(req.size(), 4u);
     EXPECT_EQ(req[0].cycle, 50u);
@@ -213,7 +214,7 @@ TEST(VtdRemap, NonInterruptAddressRejected) {
     Bench b;
     b.enable();
     b.init.send_at(10, 0xFED00000ull, 0, 0, 1);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     ASSERT_EQ(b.init.responses.size(), 1u);
     EXPECT_EQ(b.init.responses[0], tlm::TLM_ADDRESS_ERROR_RESPONSE);
     EXPECT_TRUE(b.sink.events.empty());
@@ -227,7 +228,7 @@ TEST(VtdRemap, AnnotatedDelayOrdersArrival) {
     b.set_irte(1, remapped_irte(0x31, 0x0100));
     b.init.send_at(10, remappable_address(1, false), 0, 0, 1, /*delay=*/500);
     b.init.send_at(20, remappable_address(1, false), 0, 0, 2, /*delay=*/100);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     const auto req = b.sink.of(EventKind::VtdRequest);
     ASSERT_EQ(req.size(), 2u);
     EXPECT_EQ(req[0].tag, 2u);

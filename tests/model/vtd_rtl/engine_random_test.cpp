@@ -24,6 +24,7 @@
 #include "model/vtd/irte.h"
 #include "model/vtd/posting.h"
 #include "model/vtd/rtl/vtd_rtl_engine.h"
+#include "tests/model/sim_bound.h"
 
 namespace pisim {
 namespace {
@@ -288,7 +289,7 @@ SC_MODULE(RandomBench) {
 
 TEST(VtdRtlEngineRandom, TwentyThousandRequestsOnMemoryMatchTheCppPath) {
     RandomBench b("b");
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(b.requests, kRequests);
     for (const auto& m : b.first) ADD_FAILURE() << m;
     EXPECT_EQ(b.mismatches, 0u);

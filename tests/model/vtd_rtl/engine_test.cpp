@@ -21,6 +21,7 @@
 #include "model/vtd/irte.h"
 #include "model/vtd/posting.h"
 #include "model/vtd/rtl/vtd_rtl_engine.h"
+#include "tests/model/sim_bound.h"
 
 namespace pisim {
 namespace {
@@ -129,7 +130,7 @@ TEST(VtdRtlEngine, PostedPathCyclesPidWriteAndNotification) {
             took.push_back(now_cycles() - t0);
         }
     };
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     ASSERT_EQ(res.size(), 2u);
     // First: IEC miss, 4 RTL cycles + IRTE read + PID line.
     EXPECT_EQ(res[0].remap.outcome, RemapOutcome::Posted);
@@ -188,7 +189,7 @@ TEST(VtdRtlEngine, RemappedPathCyclesFromMemoryThenFromTheEntryCache) {
             took.push_back(now_cycles() - t0);
         }
     };
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     ASSERT_EQ(res.size(), 2u);
     EXPECT_EQ(res[0].remap.outcome, RemapOutcome::Remapped);
     EXPECT_EQ(res[0].rtl_cycles, 2u);
@@ -216,7 +217,7 @@ TEST(VtdRtlEngine, WithoutEntryCacheEveryRequestReadsTheTable) {
             took.push_back(now_cycles() - t0);
         }
     };
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     ASSERT_EQ(took.size(), 2u);
     EXPECT_EQ(took[0], 2 * kP + kIrteFetch);
     EXPECT_EQ(took[1], 2 * kP + kIrteFetch);
@@ -257,7 +258,7 @@ TEST(VtdRtlEngine, FaultPathsCyclesAndRecording) {
         rsv.data = 0x10000;
         go(rsv, t.cfg);              // 5: data 31:16 reserved -> 0x20
     };
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     ASSERT_EQ(steps.size(), 6u);
     auto fault = [&](unsigned i, VtdFaultReason why, bool recorded, std::uint64_t took) {
         SCOPED_TRACE(i);
@@ -306,7 +307,7 @@ TEST(VtdRtlEngine, PidWrittenByAnotherAgentInsideTheRmwIsReadAgain) {
             b.mem.write64(kPid + 16, 1);  // PIR bit 0x80
         }
     } cpu("cpu", b, read_at + 1);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(res.remap.outcome, RemapOutcome::Posted);
     EXPECT_EQ(res.pid_retries, 1u);
     EXPECT_EQ(took, 4 * kP + kIrteFetch + kPidRmw + 2 * kP + kPidRmw);
@@ -328,7 +329,7 @@ TEST(VtdRtlEngine, RemappingDisabledPassesTheRequestThrough) {
         w.data = 0x8000 | (2 << 8) | 0x55;
         res = t.engine.process(w, off);
     };
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(res.remap.outcome, RemapOutcome::Compatibility);
     EXPECT_EQ(res.remap.dest, 3u);
     EXPECT_TRUE(res.remap.dest_logical);
@@ -355,7 +356,7 @@ TEST(VtdRtlEngine, ClockPeriodScalesEveryEdge) {
             took.push_back(now_cycles() - t0);
         }
     };
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     ASSERT_EQ(took.size(), 3u);
     EXPECT_EQ(took[0], 4 * 5 + kIrteFetch + kPidRmw);  // posted
     EXPECT_EQ(took[1], 2 * 5 + kIrteFetch);            // remapped
@@ -376,7 +377,7 @@ TEST(VtdRtlEngine, VcdDumpOfTheRtlSignals) {
             EXPECT_TRUE(r.notify);  // URG=1 overrides SN=1
             sc_core::wait(cycles(10));  // a time step is dumped once time moves on
         };
-        sc_core::sc_start();
+        ::pisim::sc_start_bounded();
     }
     std::ifstream in(path);
     ASSERT_TRUE(in.good()) << path;

@@ -28,6 +28,7 @@
 #include "model/vtd/posting.h"
 #include "model/vtd/request_timing.h"
 #include "model/vtd/rtl/vtd_irq_path_signals.h"
+#include "tests/model/sim_bound.h"
 
 namespace pisim {
 namespace {
@@ -530,7 +531,7 @@ SC_MODULE(LockstepBench) {
 
 TEST(VtdRtlLockstep, HundredThousandRandomRequestsMatchTheCppModel) {
     LockstepBench bench("bench");
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     EXPECT_EQ(bench.requests, kRequests);
     for (const auto& m : bench.first_mismatches) ADD_FAILURE() << m;
     EXPECT_EQ(bench.mismatches, 0u);

@@ -28,6 +28,7 @@
 
 #include "model/vtd/rtl/vtd_rtl_engine.h"
 #include "tests/model/vtd/vtd_bench.h"
+#include "tests/model/sim_bound.h"
 
 namespace pisim {
 namespace {
@@ -210,7 +211,7 @@ struct Record {
 
 Record run(bool rtl) {
     Driver d("d", rtl);
-    sc_core::sc_start();
+    ::pisim::sc_start_bounded();
     Record r;
     r.events = d.side.sink.events;
     for (const auto& m : d.side.bus.got) r.messages.push_back({m.cycle, m.m.tag, m.m.dest, m.m.vector});
