@@ -430,7 +430,40 @@ private:
             }
             out.push_back(e);
         }
+        keep_stray_irte_writes_apart(out);
         return out;
+    }
+
+    /// A stray IRTE write racing the core's own update of the table breaks
+    /// the update's precondition (the core holds the IRT lock and is the
+    /// IRT's only writer, so its 128-bit compare-exchange asserts success, as
+    /// Xen's update_irte does): that is memory corruption the core may
+    /// detect, not a race it must survive. A stray write within
+    /// kStrayIrteGap cycles of an event that may rewrite IRTEs (assign,
+    /// deassign, reprogram, pin, offline, online) becomes a stray PID write.
+    static constexpr std::uint64_t kStrayIrteGap = 100000;
+    void keep_stray_irte_writes_apart(YAML::Node& evs) const {
+        std::vector<std::uint64_t> rewrites;
+        for (const auto& e : evs) {
+            const std::string op = e["op"].as<std::string>();
+            if (op == "assign" || op == "deassign" || op == "reprogram_irte" || op == "pin" ||
+                op == "pcpu_offline" || op == "pcpu_online")
+                rewrites.push_back(e["at"].as<std::uint64_t>());
+        }
+        for (auto e : evs) {
+            if (e["op"].as<std::string>() != "corrupt_irte") continue;
+            const std::uint64_t at = e["at"].as<std::uint64_t>();
+            const bool near = std::any_of(rewrites.begin(), rewrites.end(), [at](std::uint64_t r) {
+                return (r > at ? r - at : at - r) < kStrayIrteGap;
+            });
+            if (!near) continue;
+            e.remove("device");
+            e.remove("vector_index");
+            e["op"] = "corrupt_pid";
+            e["vcpu"] = vcpus_[at % vcpus_.size()].name;  // deterministic: from the cycle
+            e["word"] = 5 + at % 3;
+            e["set_bits"] = "0x1";
+        }
     }
 
     struct Nic {
