@@ -15,20 +15,30 @@
 
 static int vlapic_highest_irr(struct vcpu *v)
 {
-    for (int i = 3; i >= 0; i--) {
-        uint64_t w = hyp_atomic_load_n(&v->pending[i], __ATOMIC_ACQUIRE);
-        if (w != 0)
-            return i * 64 + (int)hyp_fls64(w);
+    /* Every word is read and the highest non-empty one found with one
+     * find-last-bit on a mask of non-empty words: the cost does not depend
+     * on which vector is pending. */
+    uint64_t w[4];
+    uint32_t nonempty = 0;
+    for (uint32_t i = 0; i < 4; i++) {
+        w[i] = hyp_atomic_load_n(&v->pending[i], __ATOMIC_ACQUIRE);
+        nonempty |= (uint32_t)(w[i] != 0) << i;
     }
-    return -1;
+    if (nonempty == 0)
+        return -1;
+    uint32_t i = hyp_fls32(nonempty);
+    return (int)(i * 64u + hyp_fls64(w[i]));
 }
 
 static int vlapic_highest_isr(struct vcpu *v)
 {
-    for (int i = 7; i >= 0; i--)
-        if (v->vlapic_isr[i] != 0)
-            return i * 32 + (int)hyp_fls32(v->vlapic_isr[i]);
-    return -1;
+    uint32_t nonempty = 0;
+    for (uint32_t i = 0; i < 8; i++)
+        nonempty |= (uint32_t)(v->vlapic_isr[i] != 0) << i;
+    if (nonempty == 0)
+        return -1;
+    uint32_t i = hyp_fls32(nonempty);
+    return (int)(i * 32u + hyp_fls32(v->vlapic_isr[i]));
 }
 
 /* PPR [SDM 10.8.3.1]: TPR if TPR[7:4] >= ISRV[7:4], else ISRV[7:4] << 4. */
