@@ -54,7 +54,7 @@ public:
     std::uint64_t access(Agent a, std::uint64_t key, Kind k);
 
     /// The line key of machine physical address `pa`.
-    static std::uint64_t machine_line(std::uint64_t pa) { return pa / kLineBytes; }
+    static constexpr std::uint64_t machine_line(std::uint64_t pa) { return pa / kLineBytes; }
     /// The line key of hypervisor data at host address `addr`.
     static std::uint64_t host_line(std::uintptr_t addr) {
         return (1ull << 63) | (static_cast<std::uint64_t>(addr) / kLineBytes);
