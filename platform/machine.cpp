@@ -142,9 +142,17 @@ public:
 
 private:
     void main();
+    /// The pCPU control requests go to: the first one the driver sends work
+    /// (not marked offline); when every one is marked (offline requests in
+    /// flight, some of which the core will refuse), the first one whose
+    /// offline the core has not accepted, so that no request reaches a pCPU
+    /// that is offline.
     std::uint32_t control_pcpu() const {
         for (std::uint32_t i = 0; i < offline_.size(); ++i)
             if (!offline_[i]) return i;
+        for (std::uint32_t i = 0; i < offline_accepted_.size(); ++i)
+            if (!offline_accepted_[i]) return i;
+        assert(false && "the core keeps one pCPU online");
         return 0;
     }
     void bind_msi(const DeviceSpec& d, const MsiBinding& b);
@@ -154,6 +162,7 @@ private:
     Machine& m_;
     std::vector<bool> offline_;
     std::vector<std::uint64_t> offline_requests_;  ///< offline requests per pCPU so far
+    std::vector<bool> offline_accepted_;  ///< the core accepted its offline, and no online since
     std::uint64_t next_event_at_ = 0;
 };
 
@@ -264,6 +273,7 @@ void Machine::ScenarioDriver::corrupt(const TimedEvent& t) {
 void Machine::ScenarioDriver::main() {
     offline_.assign(m_.s_.pcpus, false);
     offline_requests_.assign(m_.s_.pcpus, 0);
+    offline_accepted_.assign(m_.s_.pcpus, false);
     // Boot: per-pCPU interrupt vectors of the domains, affinity masks, every
     // vCPU runnable, devices assigned and their vectors bound.
     for (const DomainSpec& d : m_.s_.domains) {
@@ -444,6 +454,7 @@ void Machine::ScenarioDriver::main() {
             const std::uint64_t requests = offline_requests_[pcpu];
             done = [this, pcpu, online, requests, was_offline](std::int32_t r) {
                 if (r == 0) m_.oracles_now().pcpu_hotplug(pcpu, online, now_cycles());
+                if (r == 0) offline_accepted_[pcpu] = !online;
                 // (an offline requested after this request keeps it marked)
                 const bool latest = offline_requests_[pcpu] == requests;
                 if (r == 0 && online && latest) offline_[pcpu] = false;

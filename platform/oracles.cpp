@@ -203,6 +203,13 @@ bool Oracles::affinity_idle(const VcpuView& v) const {
     return false;
 }
 
+bool Oracles::owes_wakeup(const Obligation& o, int vcpu) const {
+    if (o.host || o.targets.size() != 1 || o.targets[0].unit != vcpu) return false;
+    auto it = vcpus_.find(vcpu);
+    const std::uint8_t tpr = it == vcpus_.end() ? 0 : it->second.tpr;
+    return (o.targets[0].vector >> 4) > (tpr >> 4);
+}
+
 void Oracles::arm_wakeup(int vcpu, std::uint64_t from) {
     auto it = vcpus_.find(vcpu);
     if (it == vcpus_.end() || !it->second.halted || it->second.waiting) return;
@@ -238,7 +245,7 @@ void Oracles::raise(const Event& e, Obligation o) {
     if (o.host) {
         o.host_deadline = o.origin + cfg_.delivery_bound;
         note_deadline(o.host_deadline);
-    } else if (o.targets.size() == 1) {
+    } else if (o.targets.size() == 1 && owes_wakeup(o, o.targets[0].unit)) {
         arm_wakeup(o.targets[0].unit, e.cycle);
     }
     open_.push_back(std::move(o));
@@ -317,7 +324,7 @@ void Oracles::on_vtd_post(const Event& e) {
         if (t != ob->targets.end() && ob->targets.size() > 1) {
             const Target keep = *t;
             ob->targets.assign(1, keep);
-            arm_wakeup(keep.unit, e.cycle);
+            if (owes_wakeup(*ob, keep.unit)) arm_wakeup(keep.unit, e.cycle);
         }
     } else if (vcpu >= 0) {
         Obligation n;
@@ -519,9 +526,7 @@ void Oracles::check_deadlines(std::uint64_t now, const Event* at) {
             // Owed only for an interrupt raised by the time the wait was
             // armed; a later one (the first was discharged, by a VT-d fault
             // say) starts a wait of its own, from now.
-            const auto aimed = [id = id](const Obligation& o) {
-                return !o.host && o.targets.size() == 1 && o.targets[0].unit == id;
-            };
+            const auto aimed = [this, id = id](const Obligation& o) { return owes_wakeup(o, id); };
             const bool waiting = std::any_of(open_.begin(), open_.end(), [&](const Obligation& o) {
                 return aimed(o) && o.origin <= v.wake_from;
             });
@@ -634,7 +639,7 @@ void Oracles::on_vm_exit(const Event& e) {
         v.halted = true;
         v.halted_since = e.cycle;
         for (const Obligation& o : open_)
-            if (!o.host && o.targets.size() == 1 && o.targets[0].unit == vcpu) {
+            if (owes_wakeup(o, vcpu)) {
                 arm_wakeup(vcpu, e.cycle);
                 break;
             }
@@ -785,6 +790,12 @@ void Oracles::on_event(const Event& e) {
             break;
         case EventKind::GuestIpi:
             on_guest_ipi(e);
+            break;
+        case EventKind::GuestOp:
+            // The guest's TPR write (MOV to TPR / WRMSR 808H), whatever the
+            // controls make of it: what the guest masks (owes_wakeup).
+            if (e.a == static_cast<std::uint64_t>(GuestOp::Kind::Tpr))
+                vcpus_[static_cast<int>(e.unit)].tpr = static_cast<std::uint8_t>(e.b);
             break;
         case EventKind::ScenarioEvent:
             if (e.a == static_cast<std::uint64_t>(TimedEvent::Op::Ipi)) {

@@ -236,6 +236,7 @@ private:
         std::uint64_t in_guest_since = 0;  ///< VM entry cycle while in the guest
         bool in_guest = false;
         bool halted = false;               ///< HLT exit, not VM-entered since
+        std::uint8_t tpr = 0;              ///< the guest's last TPR write (guest.op tpr)
         std::uint64_t halted_since = 0;
         std::uint64_t wake_deadline = 0;   ///< 0 = none (not waiting, or no pCPU it may run on idle)
         bool waiting = false;              ///< halted with an obligation aimed only at it: owed a VM entry
@@ -292,6 +293,11 @@ private:
     void deliver_guest(const Event& e, int vcpu, std::uint8_t vector);
     void deliver_host(const Event& e, std::uint32_t pcpu, std::uint8_t vector);
     void arm_wakeup(int vcpu, std::uint64_t from);
+    /// True when obligation `o` owes vCPU `vcpu` a wake-up: aimed only at it,
+    /// and of a priority class above the guest's own TPR (an interrupt the
+    /// guest masked with its TPR is not deliverable while it is halted, SDM
+    /// 10.8.3.1: PPR >= TPR, and the guest cannot lower TPR while halted).
+    bool owes_wakeup(const Obligation& o, int vcpu) const;
     /// Re-time vCPU `vcpu`'s wakeup deadline at `now` after a change of the
     /// idle pCPUs, its affinity or the offline set.
     void retime_wakeup(VcpuView& v, std::uint64_t now);

@@ -187,6 +187,8 @@ struct hyp_core {
     uint64_t time_slice, tick_period;
     uint8_t notification_vector, wakeup_vector, timer_vector, control_vector;
     uint8_t device_vector_base;
+    /* The host vector allocated last (msi_alloc_hvec's round-robin cursor). */
+    uint32_t hvec_cursor;
     uint8_t percpu_vector;          /* per-pCPU source's host vector, 0 none */
     uint64_t percpu_status_pa;
     uint64_t msr_bitmap_pa;

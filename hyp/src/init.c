@@ -9,7 +9,10 @@
 #include "hyp_core.h"
 #include "pid.h"
 
-struct hyp_core hyp_core;
+/* Cache-line aligned: which fields share a 64-byte line (and so what the
+ * platform's coherence model charges for them) must not depend on where the
+ * linker places the core, built in or loaded with --hyp. */
+struct hyp_core hyp_core __attribute__((aligned(64)));
 
 
 static void vcpu_reset(struct vcpu *v, uint32_t id)

@@ -36,16 +36,29 @@ static void msi_free_hvec(struct msi_binding *b)
 }
 
 /* A free host vector on pCPU `cpu` (device_vector_base..255, none of the
- * hypervisor's own): `preferred` if it is free, else the lowest free one;
- * 0 when none is. Caller holds irt_lock. */
+ * hypervisor's own): `preferred` if it is free, else the next free one after
+ * the vector allocated last, round robin, as Xen's _assign_irq_vector walks
+ * current_vector (xen/arch/x86/irq.c): a vector just freed is not handed out
+ * again at once, so an interrupt of its old binding still in flight (written
+ * before a deassign or a reprogram, not yet accepted) does not arrive as the
+ * new binding's. 0 when none is free. Caller holds irt_lock. */
 static uint32_t msi_alloc_hvec(uint32_t cpu, uint32_t preferred)
 {
     const uint16_t *table = hyp_core.pcpu[cpu].vec_binding;
     if (preferred >= 32 && preferred < 256 && !vector_reserved(preferred) && table[preferred] == BINDING_NONE)
         return preferred;
-    for (uint32_t vec = hyp_core.device_vector_base; vec < 256; vec++)
-        if (vec >= 32 && !vector_reserved(vec) && table[vec] == BINDING_NONE)
+    uint32_t base = hyp_core.device_vector_base < 32 ? 32u : hyp_core.device_vector_base;
+    if (base > 255)
+        return 0;
+    uint32_t span = 256u - base;
+    uint32_t start = hyp_core.hvec_cursor < base ? 0u : hyp_core.hvec_cursor - base + 1u;
+    for (uint32_t k = 0; k < span; k++) {
+        uint32_t vec = base + (start + k) % span;
+        if (!vector_reserved(vec) && table[vec] == BINDING_NONE) {
+            hyp_core.hvec_cursor = vec;
             return vec;
+        }
+    }
     return 0;
 }
 

@@ -23,7 +23,7 @@
 #include "hyp_core.h"
 #include "pi.h"
 
-static spinlock_t hotplug_lock;
+static spinlock_t hotplug_lock __attribute__((aligned(64))); /* its own line, wherever linked */
 
 uint32_t vcpu_schedule_lock(struct vcpu *v, bool *flags)
 {

@@ -226,6 +226,30 @@ TEST(PlatformOracles, AnInterruptPendingWhenTheVcpuHaltsMustWakeIt) {
     EXPECT_EQ(f.o.violations()[0].cycle, 750u) << "the bound counts idle time of a pCPU it may run on";
 }
 
+TEST(PlatformOracles, AnInterruptTheGuestMaskedWithItsTprOwesNoWakeup) {
+    // The guest raised TPR above the interrupt's class, then halted: the
+    // interrupt is not deliverable (PPR >= TPR) and the vCPU rightly sleeps.
+    Fixture f;
+    f.entry(5, 0);
+    f.on(ev(50, EventKind::GuestOp, 0, static_cast<std::uint64_t>(GuestOp::Kind::Tpr), 0xf0));
+    f.write(100, 7);
+    f.exit(200, 0, 12);
+    f.on(ev(250, EventKind::CpuMode, 0, 3));
+    f.o.finish(10000);
+    EXPECT_TRUE(f.names().empty() || f.names() == (Names{"lost_interrupt"})) << "no wakeup owed";
+    for (const auto& n : f.names()) EXPECT_NE(n, "wakeup");
+
+    Fixture g;  // TPR back to 0 before the HLT: the wake-up is owed again
+    g.entry(5, 0);
+    g.on(ev(50, EventKind::GuestOp, 0, static_cast<std::uint64_t>(GuestOp::Kind::Tpr), 0xf0));
+    g.on(ev(60, EventKind::GuestOp, 0, static_cast<std::uint64_t>(GuestOp::Kind::Tpr), 0));
+    g.write(100, 7);
+    g.exit(200, 0, 12);
+    g.on(ev(250, EventKind::CpuMode, 0, 3));
+    g.o.finish(10000);
+    ASSERT_EQ(g.names(), (Names{"wakeup"}));
+}
+
 TEST(PlatformOracles, AWokenVcpuMayWaitWhileEveryPcpuItMayRunOnIsBusy) {
     // Time slices and boost decide who runs: a wait behind a busy pCPU is no
     // lost wakeup, the same wait beside an idle one is.

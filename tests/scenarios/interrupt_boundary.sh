@@ -5,12 +5,16 @@
 # lifecycle/tasklet.yaml pCPU 0 spins in tasklet work (IF=1) at cycles
 # 400,000-550,000 and 1,000,000-1,040,000 and a notification arrives in each
 # window; its apic.dispatch must follow its apic.accept by less than one
-# basic block (hyp.basic_block cycles of the profile).
+# basic block. Blocks are charged flat here (hyp_timing: flat, hyp.basic_block
+# cycles each), so "one block" is a known number of cycles.
 set -euo pipefail
 pisim=$1
 d=$(mktemp -d); trap 'rm -rf "$d"' EXIT
-"$pisim" run -q scenarios/lifecycle/tasklet.yaml --trace "$d/t.json"
-python3 - "$d/t.json" profiles/skylake-sp.yaml <<'PY'
+mkdir "$d/profiles"
+sed 's/^hyp_timing: instructions$/hyp_timing: flat/' profiles/skylake-sp.yaml >"$d/profiles/skylake-sp.yaml"
+grep -q '^hyp_timing: flat$' "$d/profiles/skylake-sp.yaml"
+PISIM_PROFILE_DIR="$d/profiles" "$pisim" run -q scenarios/lifecycle/tasklet.yaml --trace "$d/t.json"
+python3 - "$d/t.json" "$d/profiles/skylake-sp.yaml" <<'PY'
 import bisect, json, re, sys
 t = json.load(open(sys.argv[1]))
 bb = int(re.search(r"hyp\.basic_block:\s*\{value:\s*(\d+)", open(sys.argv[2]).read()).group(1))
