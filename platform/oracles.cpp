@@ -192,6 +192,7 @@ void Oracles::start_clock(Obligation& o, Target& t, std::uint64_t now) {
     if (o.host) return;
     auto it = vcpus_.find(t.unit);
     if (it == vcpus_.end() || !it->second.in_guest) return;
+    if (guest_masks(it->second, t.vector)) return;
     const std::uint64_t since = std::max(it->second.in_guest_since, now);
     t.deadline = since + (cfg_.delivery_bound - std::min(t.guest_time, cfg_.delivery_bound));
     note_deadline(t.deadline);
@@ -201,6 +202,32 @@ bool Oracles::affinity_idle(const VcpuView& v) const {
     for (std::size_t c = 0; c < idle_.size() && c < 64; ++c)
         if ((v.affinity >> c & 1) && idle_[c] && !offline_[c]) return true;
     return false;
+}
+
+bool Oracles::guest_masks(const VcpuView& v, std::uint8_t vector) const {
+    if ((vector >> 4) <= (v.tpr >> 4)) return true;
+    for (std::uint8_t s : v.in_service)
+        if ((s >> 4) >= (vector >> 4)) return true;
+    return false;
+}
+
+void Oracles::stop_clock(Target& t, std::uint64_t now) {
+    if (!t.deadline) return;
+    const std::uint64_t since = t.deadline - (cfg_.delivery_bound - std::min(t.guest_time, cfg_.delivery_bound));
+    t.guest_time += now - std::min(now, since);
+    t.deadline = 0;
+}
+
+void Oracles::refresh_clocks(int vcpu, std::uint64_t now) {
+    auto it = vcpus_.find(vcpu);
+    if (it == vcpus_.end()) return;
+    for (Obligation& o : open_)
+        for (Target& t : o.targets) {
+            if (o.host || t.unit != vcpu || t.expired) continue;
+            const bool runs = it->second.in_guest && !guest_masks(it->second, t.vector);
+            if (t.deadline && !runs) stop_clock(t, now);
+            else if (!t.deadline && runs) start_clock(o, t, now);
+        }
 }
 
 bool Oracles::owes_wakeup(const Obligation& o, int vcpu) const {
@@ -630,10 +657,7 @@ void Oracles::on_vm_exit(const Event& e) {
         v.in_guest = false;
         for (Obligation& o : open_)
             for (Target& t : o.targets)
-                if (!o.host && t.unit == vcpu && t.deadline) {
-                    t.guest_time += e.cycle - std::max(v.in_guest_since, o.origin);
-                    t.deadline = 0;
-                }
+                if (!o.host && t.unit == vcpu) stop_clock(t, e.cycle);
     }
     if (e.b == kHltExit) {
         v.halted = true;
@@ -794,8 +818,10 @@ void Oracles::on_event(const Event& e) {
         case EventKind::GuestOp:
             // The guest's TPR write (MOV to TPR / WRMSR 808H), whatever the
             // controls make of it: what the guest masks (owes_wakeup).
-            if (e.a == static_cast<std::uint64_t>(GuestOp::Kind::Tpr))
+            if (e.a == static_cast<std::uint64_t>(GuestOp::Kind::Tpr)) {
                 vcpus_[static_cast<int>(e.unit)].tpr = static_cast<std::uint8_t>(e.b);
+                refresh_clocks(static_cast<int>(e.unit), e.cycle);
+            }
             break;
         case EventKind::ScenarioEvent:
             if (e.a == static_cast<std::uint64_t>(TimedEvent::Op::Ipi)) {
@@ -833,6 +859,16 @@ void Oracles::on_event(const Event& e) {
             const int vcpu = static_cast<int>(e.unit);
             remember(vcpu, e);
             deliver_guest(e, vcpu, static_cast<std::uint8_t>(e.a));
+            vcpus_[vcpu].in_service.push_back(static_cast<std::uint8_t>(e.a));
+            refresh_clocks(vcpu, e.cycle);
+            break;
+        }
+        case EventKind::GuestIsrEnd: {
+            const int vcpu = static_cast<int>(e.unit);
+            auto& s = vcpus_[vcpu].in_service;
+            auto it = std::find(s.rbegin(), s.rend(), static_cast<std::uint8_t>(e.a));
+            if (it != s.rend()) s.erase(std::next(it).base());
+            refresh_clocks(vcpu, e.cycle);
             break;
         }
         case EventKind::ApicSend:

@@ -237,6 +237,7 @@ private:
         bool in_guest = false;
         bool halted = false;               ///< HLT exit, not VM-entered since
         std::uint8_t tpr = 0;              ///< the guest's last TPR write (guest.op tpr)
+        std::vector<std::uint8_t> in_service;  ///< vectors whose guest ISR runs (guest.isr_begin/end), nested
         std::uint64_t halted_since = 0;
         std::uint64_t wake_deadline = 0;   ///< 0 = none (not waiting, or no pCPU it may run on idle)
         bool waiting = false;              ///< halted with an obligation aimed only at it: owed a VM entry
@@ -249,8 +250,8 @@ private:
     struct Target {  ///< a (vCPU, vector) an obligation may be delivered to; host: (pCPU, vector)
         int unit;
         std::uint8_t vector;
-        std::uint64_t guest_time = 0;  ///< cycles the vCPU spent in the guest since the origin
-        std::uint64_t deadline = 0;    ///< while the vCPU is in the guest: when the bound runs out
+        std::uint64_t guest_time = 0;  ///< cycles the vCPU spent in the guest, able to take it, since the origin
+        std::uint64_t deadline = 0;    ///< while the vCPU can take it in the guest: when the bound runs out
         bool expired = false;          ///< the bound ran out
     };
     struct Obligation {  ///< an interrupt raised, not yet delivered
@@ -298,6 +299,17 @@ private:
     /// guest masked with its TPR is not deliverable while it is halted, SDM
     /// 10.8.3.1: PPR >= TPR, and the guest cannot lower TPR while halted).
     bool owes_wakeup(const Obligation& o, int vcpu) const;
+    /// True while vCPU `v` cannot take `vector` for reasons of its own: an ISR
+    /// of the same or a higher priority class runs, or its TPR masks the class
+    /// (SDM 10.8.3.1: a vector is delivered only above PPR, PPR >= TPR and the
+    /// class in service). Starvation by higher-priority interrupts is the
+    /// APIC's rule, not a lost interrupt: the delivery clock stops meanwhile.
+    bool guest_masks(const VcpuView& v, std::uint8_t vector) const;
+    /// Stop target `t`'s delivery clock at `now`, keeping the time counted.
+    void stop_clock(Target& t, std::uint64_t now);
+    /// Stop or start the clocks of every guest target of `vcpu` after a
+    /// change of what it can take (ISR begin/end, TPR write).
+    void refresh_clocks(int vcpu, std::uint64_t now);
     /// Re-time vCPU `vcpu`'s wakeup deadline at `now` after a change of the
     /// idle pCPUs, its affinity or the offline set.
     void retime_wakeup(VcpuView& v, std::uint64_t now);

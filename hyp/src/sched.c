@@ -366,6 +366,8 @@ static struct vcpu *context_switch(struct pcpu *pc, struct vcpu *next)
 /* ---- migration ---------------------------------------------------------- */
 
 /* Move v (owned by this pCPU, not its current vCPU) to pCPU `to`. */
+static void sched_steal_answer(struct vcpu *v);
+
 void sched_migrate_out(struct vcpu *v, uint32_t to)
 {
     uint32_t cpu = arch_cpu_id();
@@ -407,6 +409,22 @@ void sched_migrate_out(struct vcpu *v, uint32_t to)
     spin_unlock_irqrestore(&tp->sched_lock, f);
     if (runnable)
         cpu_raise_softirq(to, SOFTIRQ_SCHEDULE);
+    sched_steal_answer(v);
+}
+
+/* A vCPU that leaves its owner by another way than the owner's migration
+ * scan (its affinity changed, it was moved off an offline pCPU) may carry a
+ * pull an idle pCPU asked for (sched_balance.c step 2): the scan of its old
+ * owner no longer sees it, so the pull is answered here, else the thief
+ * would wait for an answer for ever and no pCPU would tickle it again. */
+static void sched_steal_answer(struct vcpu *v)
+{
+    uint32_t thief = sched_steal_claim(v);
+    if (thief == HYP_INVALID)
+        return;
+    hyp_atomic_store_n(&hyp_core.pcpu[thief].steal_inflight, false, __ATOMIC_RELEASE);
+    if (pcpu_usable(thief))
+        cpu_raise_softirq(thief, SOFTIRQ_SCHEDULE);
 }
 
 static void sched_migrate_scan(void)
