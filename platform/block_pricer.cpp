@@ -408,6 +408,30 @@ void BlockPricer::grow() {
     prices_.swap(prices);
 }
 
+std::size_t BlockPricer::warm_up() {
+    // The executable segment that holds trace_pc holds the built-in core.
+    if (hooks_.trace_pc == 0 || impl_->code.available(hooks_.trace_pc) == 0) return 0;
+    std::uintptr_t lo = 0, hi = 0;
+    for (const auto& [l, h] : impl_->code.ranges)
+        if (hooks_.trace_pc >= l && hooks_.trace_pc < h) lo = l, hi = h;
+    std::size_t priced = 0;
+    const auto* p = reinterpret_cast<const std::uint8_t*>(lo);
+    for (std::size_t i = 0; i + 5 <= hi - lo; ++i) {
+        if (p[i] != 0xE8) continue;  // call rel32
+        std::int32_t rel;
+        std::memcpy(&rel, p + i + 1, 4);
+        const std::uintptr_t ret = lo + i + 5;
+        if (ret + static_cast<std::intptr_t>(rel) != hooks_.trace_pc) continue;
+        try {
+            price(ret);
+            ++priced;
+        } catch (const std::runtime_error&) {
+            // an E8 byte inside another instruction: no block starts there
+        }
+    }
+    return priced;
+}
+
 BlockPricer& BlockPricer::shared(const InstructionTable& table, const PricerHooks& hooks) {
     // One pricer per distinct table; machines of one process reuse it.
     static std::vector<std::pair<InstructionTable, std::unique_ptr<BlockPricer>>> pricers;

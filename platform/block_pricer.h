@@ -124,6 +124,12 @@ public:
     /// A process-wide pricer for `table` (created on first use).
     static BlockPricer& shared(const InstructionTable& table, const PricerHooks& hooks);
 
+    /// Price every block of the core linked into the program (each direct
+    /// call to hooks.trace_pc in the executable's code) now, so that child
+    /// processes forked afterwards (explore, sweep) find them priced instead
+    /// of each disassembling the blocks it runs. Returns the blocks priced.
+    std::size_t warm_up();
+
 private:
     std::size_t slot(std::uintptr_t k) const {
         return static_cast<std::size_t>((k * 0x9E3779B97F4A7C15ull) >> shift_);

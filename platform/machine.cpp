@@ -467,6 +467,29 @@ void Machine::ScenarioDriver::main() {
     next_event_at_ = ~0ull;
 }
 
+PricerHooks port_pricer_hooks() {
+    PricerHooks hooks;
+    hooks.trace_pc = reinterpret_cast<std::uintptr_t>(&__sanitizer_cov_trace_pc);
+    hooks.trace = reinterpret_cast<std::uintptr_t>(&arch_trace);
+    hooks.report_begin = reinterpret_cast<std::uintptr_t>(&arch_report_begin);
+    hooks.report_end = reinterpret_cast<std::uintptr_t>(&arch_report_end);
+    return hooks;
+}
+
+std::size_t warm_block_pricers() {
+    std::size_t n = 0;
+    for (const char* name : {"skylake-sp", "sandybridge"}) {
+        try {
+            const TimingProfile p = TimingProfile::load(name);
+            if (p.hyp_timing() == HypTiming::Instructions)
+                n += BlockPricer::shared(p.instructions(), port_pricer_hooks()).warm_up();
+        } catch (const std::exception&) {
+            // a profile directory without the shipped profiles: children price lazily
+        }
+    }
+    return n;
+}
+
 Machine::Machine(const Scenario& s, const TimingProfile& p, const RunOptions& o)
     : s_(s), p_(p), o_(o) {
     assert(!instance_ && "one machine per process (SystemC elaborates once)");
@@ -474,14 +497,8 @@ Machine::Machine(const Scenario& s, const TimingProfile& p, const RunOptions& o)
     timing = p_.port();
     cpu_timing = p_.cpu();
     coherence = std::make_unique<Coherence>(p_.coherence());
-    if (timing.hyp_timing == HypTiming::Instructions) {
-        PricerHooks hooks;
-        hooks.trace_pc = reinterpret_cast<std::uintptr_t>(&__sanitizer_cov_trace_pc);
-        hooks.trace = reinterpret_cast<std::uintptr_t>(&arch_trace);
-        hooks.report_begin = reinterpret_cast<std::uintptr_t>(&arch_report_begin);
-        hooks.report_end = reinterpret_cast<std::uintptr_t>(&arch_report_end);
-        pricer = &BlockPricer::shared(timing.instructions, hooks);
-    }
+    if (timing.hyp_timing == HypTiming::Instructions)
+        pricer = &BlockPricer::shared(timing.instructions, port_pricer_hooks());
     if (!o_.trace_path.empty()) hub_.trace = std::make_unique<TraceWriter>(o_.trace_path);
     hub_.profile.attribute = o_.attribute_functions;
     OracleConfig oc;

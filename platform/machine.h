@@ -76,6 +76,13 @@ struct PortCpu {
     std::uint32_t report_depth = 0;
 };
 
+/// The port's functions the block pricer must recognize (platform/port.cpp).
+PricerHooks port_pricer_hooks();
+/// Price the built-in core's blocks for the shipped profiles' instruction
+/// tables now, before forking simulation children (explore, sweep), so each
+/// child does not disassemble them again. Returns the blocks priced.
+std::size_t warm_block_pricers();
+
 struct RunOptions {
     std::string trace_path;      ///< stream the trace to this file (--trace); empty: none
     std::string vtd_engine;      ///< overrides the scenario's vtd.engine when set
