@@ -33,7 +33,7 @@ EXPLORE_ONLY=" $(awk -F'\t' '$4 == "explore-only" {printf "%s ", $1}' tests/muta
 # Bounded sweeps that walk a post through a race window (scenario|--vary).
 SWEEPS=(
   "scenarios/races/block-during-post.yaml|devices.0.queues.0.traffic.interval=13100:13350:10"
-  "scenarios/races/notification-at-entry.yaml|devices.0.queues.1.traffic.start=152400:157000:50"
+  "scenarios/races/notification-at-entry.yaml|devices.1.queues.0.traffic.start=104200:104400:2"
 )
 
 SCENARIOS=$(find scenarios -name '*.yaml' ! -name baseline.yaml | sort)
