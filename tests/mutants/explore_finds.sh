@@ -1,5 +1,5 @@
 #!/bin/bash
-# explore_finds.sh PISIM MUTANT_DIR
+# explore_finds.sh PISIM MUTANT_DIR [NAME]
 #
 # Mutation score of the explorer: every hypervisor-core mutant of
 # tests/mutants (MUTANT_DIR/libhyp-NAME.so) is found by `pisim explore` with no
@@ -12,17 +12,22 @@
 # (tests/mutants/catch.sh then skips it). Lines starting with # are notes. A mutant without a line fails:
 # measure it with
 #   pisim explore --budget 60 -j 2 --hyp MUTANT_DIR/libhyp-NAME.so -o DIR
-# and add the line.
+# and add the line. With NAME, only that mutant is checked (ctest runs one
+# test per mutant).
 set -u
 PISIM=$1
 MUTANT_DIR=$2
+ONLY=${3:-}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 TSV=$ROOT/tests/mutants/explore.tsv
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 fail=0
+seen=0
 printf '%-32s %-8s %-20s %s\n' mutant result oracle "first failing case (seed 1)"
 for p in "$ROOT"/tests/mutants/*.patch; do
   name=$(basename "$p" .patch)
+  [ -z "$ONLY" ] || [ "$name" = "$ONLY" ] || continue
+  seen=1
   line=$(awk -F'\t' -v n="$name" '$1 == n && $1 !~ /^#/' "$TSV")
   if [ -z "$line" ]; then printf '%-32s %-8s %s\n' "$name" MISSING "no line in tests/mutants/explore.tsv"; fail=1; continue; fi
   index=$(cut -f2 <<<"$line"); oracle=$(cut -f3 <<<"$line")
@@ -46,4 +51,5 @@ print(f[0]['violated'][0] if f and f[0]['violated'] else ('crash' if f else 'non
     printf '%-32s %-8s %-20s case %s: %s\n' "$name" MISSED "$oracle" "$index" "${got:-no result}"; fail=1
   fi
 done
+[ $seen -eq 1 ] || { echo "explore_finds.sh: no mutant ${ONLY:-at all} in tests/mutants" >&2; fail=1; }
 exit $fail
