@@ -1,6 +1,6 @@
 // bench/sc_limits.cpp - the raw SystemC floor on this machine: what the kernel
 // itself costs for the two things every simulated interrupt needs
-// (ARCHITECTURE.md decision 4).
+// (docs/design.md, "Time").
 //
 //   round_trip: thread A notifies event ea (delta), thread B waiting on it
 //               wakes and notifies eb, A wakes: two process activations and

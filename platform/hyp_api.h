@@ -1,6 +1,6 @@
 // platform/hyp_api.h - the hypervisor core's entry points as a table, so the
 // built-in core (libhyp.a linked into pisim) and a core loaded from a shared
-// object (--hyp FILE.so, ARCHITECTURE.md decision 1) are driven the same way.
+// object (--hyp FILE.so, docs/design.md, "The port") are driven the same way.
 #pragma once
 
 #include <memory>

@@ -1,6 +1,6 @@
 // platform/hyp_profile.h - where the hypervisor's cycles go: per handler (from
 // the handler enter/exit events), per function (from the basic-block charging,
-// ARCHITECTURE.md decision 3), and the wakeup latency of blocked vCPUs. The
+// docs/design.md, "Time"), and the wakeup latency of blocked vCPUs. The
 // CI gate (pisim check) compares these with a baseline.
 #pragma once
 

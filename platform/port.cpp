@@ -1,7 +1,7 @@
 // platform/port.cpp - the port (hyp/include/hyp/arch.h) implemented on the
 // SystemC models: the hypervisor core's only way to touch the machine.
 //
-// Timing (ARCHITECTURE.md decisions 3 and 4): hyp code runs on its pCPU's
+// Timing (docs/design.md, "Time"): hyp code runs on its pCPU's
 // SystemC thread ahead of the kernel (temporal decoupling). Every basic block
 // adds the profile's cost to the pCPU's local time. The pCPU synchronizes
 // (wait) before every call that touches state shared with another agent

@@ -6,7 +6,7 @@
  * virtual-APIC pages, VMCS regions, the IRT) is reached only through arch_mem_*
  * and arch_vmcs_*.
  *
- * Locking (ARCHITECTURE.md decision 4: pCPU threads interleave per basic block):
+ * Locking (docs/design.md, "Time": pCPU threads interleave per basic block):
  *  - pcpu.sched_lock: the run queue of that pCPU, its curr/ctx, and the
  *    scheduler state (state, on_runq, processor) of every vCPU whose
  *    `processor` is that pCPU. vcpu_schedule_lock() finds and takes it.

@@ -9,7 +9,7 @@
  * builtins (4 bytes, no libatomic); all through hyp_atomic.h, so every access
  * to a lock word is a synchronization point. Spinning costs basic blocks, so
  * a spinning pCPU advances its local time and lets the holder run
- * (ARCHITECTURE.md decision 4). Locks that interrupt handlers also take are
+ * (docs/design.md, "Time"). Locks that interrupt handlers also take are
  * acquired with interrupts disabled (spin_lock_irqsave).
  *
  * Invariants: a pCPU never re-acquires a lock it holds (that would spin

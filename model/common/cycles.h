@@ -1,4 +1,4 @@
-// model/common/cycles.h - simulated time in core cycles (ARCHITECTURE.md decision 2).
+// model/common/cycles.h - simulated time in core cycles (docs/design.md, "Time").
 //
 // One SystemC time unit (sc_time::value(), the kernel's resolution) is one core
 // cycle. Nothing in pisim converts to seconds except the reports' real-time

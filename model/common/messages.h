@@ -1,6 +1,6 @@
 // model/common/messages.h - what the models exchange: MSI writes and APIC
 // interrupt messages. Models meet only through these and the interfaces in
-// model/common (ARCHITECTURE.md "Rooms").
+// model/common (docs/design.md, "Parts and their boundaries").
 #pragma once
 
 #include <cstdint>

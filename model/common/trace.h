@@ -1,7 +1,7 @@
 // model/common/trace.h - the event stream every model and the hypervisor feed.
 //
 // Every action that changes interrupt state is one Event with its cycle
-// (ARCHITECTURE.md decision 8). The platform fans events out to the latency
+// (docs/design.md, "Traces"). The platform fans events out to the latency
 // tracker and the invariant oracles (always) and to the trace recorder (only
 // with --trace), so emitting an event costs one virtual call.
 //

@@ -1,6 +1,6 @@
 // model/cpu/nonroot.cpp - VMX non-root operation: the guest program, its
 // instruction boundaries, external interrupts and the HLT activity state
-// [SDM vol. 3C 25.1-25.2, 26.7.5, 29.2.2; ARCHITECTURE.md decision 6].
+// [SDM vol. 3C 25.1-25.2, 26.7.5, 29.2.2; docs/design.md, "The guest"].
 //
 // The guest is a program of operations (workload.h), not code. Its position
 // (pc, cycles left in the current op, the ISR in progress, HLT) lives in the

@@ -1,4 +1,4 @@
-// model/cpu/workload.h - the guest as a model (ARCHITECTURE.md decision 6).
+// model/cpu/workload.h - the guest as a model (docs/design.md, "The guest").
 //
 // Each vCPU runs a program of operations that drive the CPU model. The
 // program's position is guest state: it is saved in the vCPU's VMCS on VM exit

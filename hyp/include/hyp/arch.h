@@ -14,7 +14,7 @@
  *  - Every call has a cost from the timing profile, charged to this pCPU.
  *    Calls that touch state shared with other agents (memory, APIC, VMCS,
  *    invalidation queue) first synchronize this pCPU with the rest of the
- *    machine (ARCHITECTURE.md decision 4), so they happen at an exact cycle.
+ *    machine (docs/design.md, "Time"), so they happen at an exact cycle.
  */
 #ifndef HYP_ARCH_H
 #define HYP_ARCH_H
@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------------ */
-/* Basic-block charging (ARCHITECTURE.md decision 3).                       */
+/* Basic-block charging (docs/design.md, "Time").                       */
 /* ------------------------------------------------------------------------ */
 
 /*
