@@ -15,10 +15,12 @@ const char* exit_reason_name(std::uint32_t reason) {
         case 1: return "external-interrupt";
         case 7: return "interrupt-window";
         case 12: return "hlt";
+        case 18: return "vmcall";
         case 32: return "wrmsr";
         case 43: return "tpr-below-threshold";
         case 44: return "apic-access";
         case 45: return "eoi-induced";
+        case 48: return "ept-violation";
         case 56: return "apic-write";
         default: return "other";
     }
