@@ -1,5 +1,8 @@
 // cli/cmd_view.cpp - `pisim view` (serve the viewer and a trace on
 // 127.0.0.1) and `pisim report` (one self-contained HTML file).
+//
+// Both read the trace with the reader `pisim export` uses
+// (platform/trace_reader.h) and refuse what it refuses.
 #include <fmt/format.h>
 #include <httplib.h>
 
@@ -9,8 +12,11 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "platform/inline_script.h"
 #include "platform/input_error.h"
+#include "platform/input_file.h"
 #include "platform/output_file.h"
+#include "platform/trace_reader.h"
 
 #ifndef PISIM_SOURCE_DIR
 #define PISIM_SOURCE_DIR "."
@@ -25,12 +31,21 @@ std::string viewer_dir() {
     return std::string(PISIM_SOURCE_DIR) + "/viewer";
 }
 
-std::string read_file(const std::string& path) {
+/// A file of the viewer itself (not user input).
+std::string read_viewer_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError(path, 0, 0, "cannot read the file");
+    if (!in) throw InputError(path, 0, 0, "cannot read the viewer file");
     std::ostringstream ss;
     ss << in.rdbuf();
     return ss.str();
+}
+
+/// The trace's text, after the one trace reader has accepted it: the viewer
+/// is only ever given a trace `pisim export` would also accept.
+std::string read_valid_trace(const std::string& path, std::uint64_t max_mib) {
+    std::string text = read_input_file(path, max_mib << 20, "trace");
+    (void)parse_trace(text, path);
+    return text;
 }
 
 /// Replace the one occurrence of `marker` in `page`; the viewer's inlining
@@ -42,28 +57,16 @@ void replace_once(std::string& page, const std::string& marker, const std::strin
     page.replace(at, marker.size(), with);
 }
 
-/// Make text safe inside a <script> element: "</" cannot end it early.
-std::string script_safe(std::string s) {
-    for (std::size_t at = 0; (at = s.find("</", at)) != std::string::npos; at += 3) s.replace(at, 2, "<\\/");
-    return s;
-}
-
-void check_trace(const std::string& path, const std::string& body) {
-    if (body.find("\"format\":\"pisim-trace\"") == std::string::npos)
-        throw InputError(path, 1, 1, "expected a pisim trace (pisim run --trace FILE), not this file");
-}
-
 }  // namespace
 
 int cmd_report(const ReportArgs& a) {
-    const std::string trace = read_file(a.trace);
-    check_trace(a.trace, trace);
+    const std::string trace = read_valid_trace(a.trace, a.max_mib);
     const std::string dir = viewer_dir();
-    std::string page = read_file(dir + "/index.html");
+    std::string page = read_viewer_file(dir + "/index.html");
     replace_once(page, "<link rel=\"stylesheet\" href=\"viewer.css\">",
-                 "<style>\n" + script_safe(read_file(dir + "/viewer.css")) + "\n</style>", dir + "/index.html");
+                 "<style>\n" + script_safe(read_viewer_file(dir + "/viewer.css")) + "\n</style>", dir + "/index.html");
     replace_once(page, "<script src=\"viewer.js\"></script>",
-                 "<script>\n" + script_safe(read_file(dir + "/viewer.js")) + "\n</script>", dir + "/index.html");
+                 "<script>\n" + script_safe(read_viewer_file(dir + "/viewer.js")) + "\n</script>", dir + "/index.html");
     replace_once(page, "<!-- pisim-trace -->",
                  "<script id=\"pisim-trace\" type=\"application/json\">" + script_safe(trace) + "</script>",
                  dir + "/index.html");
@@ -73,8 +76,7 @@ int cmd_report(const ReportArgs& a) {
 }
 
 int cmd_view(const ViewArgs& a) {
-    const std::string trace = read_file(a.trace);
-    check_trace(a.trace, trace);
+    const std::string trace = read_valid_trace(a.trace, a.max_mib);
     const std::string dir = viewer_dir();
     httplib::Server srv;
     if (!srv.set_mount_point("/", dir)) throw InputError(dir, 0, 0, "viewer directory not found");

@@ -54,6 +54,23 @@
     return { text: await r.text(), source: url };
   }
 
+  /**
+   * The events in time order, as the trace reader of `pisim export` takes them
+   * (platform/trace_reader.h): an event written after one of a later cycle moves to its own
+   * cycle, after the events already there. `remap[i]` is the new index of the file's event i;
+   * null when the file is in order (what `pisim run` writes).
+   */
+  function inTimeOrder(events) {
+    const cyc = (r) => (Array.isArray(r) ? (typeof r[0] === 'number' ? r[0] : Number(BigInt(r[0]))) : NaN);
+    let prev = -Infinity, sorted = true;
+    for (let i = 0; i < events.length && sorted; i++) { const c = cyc(events[i]); sorted = !(c < prev); prev = c; }
+    if (sorted) return { events, remap: null };
+    const order = events.map((_, i) => i).sort((a, b) => (cyc(events[a]) - cyc(events[b])) || (a - b));
+    const remap = new Int32Array(events.length);
+    order.forEach((old, pos) => { remap[old] = pos; });
+    return { events: order.map((i) => events[i]), remap };
+  }
+
   // ---------------------------------------------------------------------------------------
   // The indexed trace
   function lowerBound(arr, x, lo = 0, hi = arr.length) {    // first i with arr[i] >= x
@@ -95,7 +112,9 @@
       const tm = this.timings = {};
       let t0 = performance.now();
       const lap = (name) => { const t1 = performance.now(); tm[name] = Math.round(t1 - t0); t0 = t1; };
-      this.indexEvents(doc.events || []);
+      const { events, remap } = inTimeOrder(doc.events || []);
+      this.outOfOrder = !!remap;
+      this.indexEvents(events);
       doc.events = null; // the typed arrays hold everything now
       lap('events');
       this.buildTagIndex();
@@ -113,7 +132,7 @@
       this.irqByTag = new Map(this.interrupts.map((x) => [x.tagKey, x]));
       this.violations = (doc.violations || []).map((x, i) => ({
         i, cycle: Number(x.cycle), oracle: String(x.oracle), vcpu: x.vcpu, message: String(x.message || ''),
-        event: Math.min(Number.isInteger(x.event) ? x.event : this.eventAtCycle(Number(x.cycle)), this.n - 1),
+        event: Math.min(Number.isInteger(x.event) ? (remap && x.event < remap.length ? remap[x.event] : x.event) : this.eventAtCycle(Number(x.cycle)), this.n - 1),
       })).sort((a, b) => (a.event - b.event) || (a.i - b.i));
     }
 
