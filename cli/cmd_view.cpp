@@ -2,18 +2,21 @@
 // 127.0.0.1) and `pisim report` (one self-contained HTML file).
 //
 // Both read the trace with the reader `pisim export` uses
-// (platform/trace_reader.h) and refuse what it refuses.
+// (platform/trace_reader.h) and refuse what it refuses. Both pages carry a
+// Content-Security-Policy: no inline event handler, no script but the viewer's
+// own, nothing from another origin. The viewer inserts every string of a trace
+// as text (viewer/viewer.js, el()); the policy is the second wall.
 #include <fmt/format.h>
 #include <httplib.h>
+#include <openssl/evp.h>
 
-#include <csignal>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "cli/commands.h"
-#include "platform/inline_script.h"
 #include "platform/input_error.h"
+#include "platform/inline_script.h"
 #include "platform/input_file.h"
 #include "platform/output_file.h"
 #include "platform/trace_reader.h"
@@ -57,37 +60,88 @@ void replace_once(std::string& page, const std::string& marker, const std::strin
     page.replace(at, marker.size(), with);
 }
 
+/// A CSP source expression for an inline element's exact text:
+/// 'sha256-<base64 of its SHA-256>' [CSP3 2.3.1, hash-source].
+std::string csp_hash(const std::string& text) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr))
+        throw std::runtime_error("SHA-256 failed");
+    std::string b64(4 * ((len + 2) / 3) + 1, '\0');
+    b64.resize(static_cast<std::size_t>(EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), digest, static_cast<int>(len))));
+    return "'sha256-" + b64 + "'";
+}
+
+/// The policy of `pisim view`'s responses: the viewer's files from this
+/// server, the trace fetched from it, nothing else.
+const char* const kViewPolicy =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// The policy of a report (a file opened from disk): only the inlined script
+/// and style, by hash; the trace is a data block, never executed.
+std::string report_policy(const std::string& script, const std::string& style) {
+    return "default-src 'none'; script-src " + csp_hash(script) + "; style-src " + csp_hash(style) +
+           "; img-src data:; base-uri 'none'; form-action 'none'";
+}
+
 }  // namespace
 
 int cmd_report(const ReportArgs& a) {
     const std::string trace = read_valid_trace(a.trace, a.max_mib);
-    const std::string dir = viewer_dir();
-    std::string page = read_viewer_file(dir + "/index.html");
-    replace_once(page, "<link rel=\"stylesheet\" href=\"viewer.css\">",
-                 "<style>\n" + script_safe(read_viewer_file(dir + "/viewer.css")) + "\n</style>", dir + "/index.html");
-    replace_once(page, "<script src=\"viewer.js\"></script>",
-                 "<script>\n" + script_safe(read_viewer_file(dir + "/viewer.js")) + "\n</script>", dir + "/index.html");
+    const std::string dir = viewer_dir(), index = dir + "/index.html";
+    std::string page = read_viewer_file(index);
+    const std::string style = "\n" + script_safe(read_viewer_file(dir + "/viewer.css")) + "\n";
+    const std::string script = "\n" + script_safe(read_viewer_file(dir + "/viewer.js")) + "\n";
+    replace_once(page, "<meta charset=\"utf-8\">",
+                 "<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"" +
+                     report_policy(script, style) + "\">",
+                 index);
+    replace_once(page, "<link rel=\"stylesheet\" href=\"viewer.css\">", "<style>" + style + "</style>", index);
+    replace_once(page, "<script src=\"viewer.js\"></script>", "<script>" + script + "</script>", index);
     replace_once(page, "<!-- pisim-trace -->",
-                 "<script id=\"pisim-trace\" type=\"application/json\">" + script_safe(trace) + "</script>",
-                 dir + "/index.html");
+                 "<script id=\"pisim-trace\" type=\"application/json\">" + script_safe(trace) + "</script>", index);
     write_file_atomic(a.out, page);
     std::cout << fmt::format("wrote {} ({} bytes, opens from disk)\n", a.out, page.size());
     return 0;
 }
 
+namespace {
+
+void add_security_headers(httplib::Response& res) {
+    res.set_header("Content-Security-Policy", kViewPolicy);
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("Referrer-Policy", "no-referrer");
+    res.set_header("Cross-Origin-Resource-Policy", "same-origin");
+    res.set_header("Cache-Control", "no-store");
+}
+
+/// The only paths served: the viewer's three files and the one trace.
+void serve(httplib::Server& srv, const std::string& path, std::string body, const char* type) {
+    srv.Get(path, [body = std::move(body), type](const httplib::Request&, httplib::Response& res) {
+        res.set_content(body, type);
+    });
+}
+
+}  // namespace
+
 int cmd_view(const ViewArgs& a) {
     const std::string trace = read_valid_trace(a.trace, a.max_mib);
     const std::string dir = viewer_dir();
     httplib::Server srv;
-    if (!srv.set_mount_point("/", dir)) throw InputError(dir, 0, 0, "viewer directory not found");
-    srv.Get("/trace.json", [&](const httplib::Request&, httplib::Response& res) {
-        res.set_content(trace, "application/json");
+    srv.set_pre_routing_handler([](const httplib::Request&, httplib::Response& res) {
+        add_security_headers(res);
+        return httplib::Server::HandlerResponse::Unhandled;
     });
-    const int port = a.port ? (srv.bind_to_port("127.0.0.1", a.port) ? a.port : -1)
-                            : srv.bind_to_any_port("127.0.0.1");
+    const std::string page = read_viewer_file(dir + "/index.html");
+    serve(srv, "/", page, "text/html; charset=utf-8");
+    serve(srv, "/index.html", page, "text/html; charset=utf-8");
+    serve(srv, "/viewer.js", read_viewer_file(dir + "/viewer.js"), "text/javascript; charset=utf-8");
+    serve(srv, "/viewer.css", read_viewer_file(dir + "/viewer.css"), "text/css; charset=utf-8");
+    serve(srv, "/trace.json", trace, "application/json");
+    const int port = a.port ? (srv.bind_to_port("127.0.0.1", a.port) ? a.port : -1) : srv.bind_to_any_port("127.0.0.1");
     if (port <= 0) throw InputError(a.trace, 0, 0, fmt::format("cannot listen on 127.0.0.1:{}", a.port));
-    std::cout << fmt::format("pisim viewer: http://127.0.0.1:{}/index.html?trace=trace.json  (Ctrl-C to stop)\n", port)
-              << std::flush;
+    std::cout << fmt::format("pisim viewer: http://127.0.0.1:{}/  (Ctrl-C to stop)\n", port) << std::flush;
     srv.listen_after_bind();
     return 0;
 }

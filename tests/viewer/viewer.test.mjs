@@ -114,6 +114,9 @@ describe('viewer in Chromium on the fixture', () => {
     const { page, errors } = await load();
     assert.deepEqual(await rows(page), TAG);
     assert.match(await page.textContent('#meta'), /137 events · 3 interrupts/);
+    assert.equal(await page.textContent('#legend'), 'pCPU: rootnon-rootguest HLTidle \u00a0 vCPU: runnablerunningblocked' +
+      ' \u00a0 marks: interrupt accepted by the local APIC guest ISR entry \u00a0 violation cursor selected interrupt');
+    assert.equal(await page.locator('#legend i').count(), 12, 'a colour swatch before each name');
     assert.equal(await page.evaluate(() => window.pisimViewer.source), 'traces/small.json');
     const lanes = await page.evaluate(() => window.pisimViewer.viewer.lanes.map((l) => `${l.type}:${l.label}`));
     assert.deepEqual(lanes, ['pcpu:pcpu0', 'vcpu:d1v0', 'vtd:vtd0', 'dev:nic0']);
