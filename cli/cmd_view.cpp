@@ -10,9 +10,17 @@
 #include <httplib.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <mutex>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include "cli/commands.h"
 #include "platform/input_error.h"
@@ -108,6 +116,74 @@ int cmd_report(const ReportArgs& a) {
 
 namespace {
 
+/// Limits of `pisim view`'s server (README "The trace viewer"): a client that
+/// trickles its request or reads the answer slowly holds one worker for at
+/// most the read or write timeout per pause; kWorkers connections are served
+/// at once, later ones wait for a free worker.
+struct ViewLimits {
+    static constexpr std::size_t kWorkers = 64;
+    static constexpr time_t kReadTimeoutSec = 2;   ///< longest pause within a request
+    static constexpr time_t kWriteTimeoutSec = 5;  ///< longest stall of a reader
+    static constexpr time_t kKeepAliveSec = 2;     ///< idle connection closed after this
+    static constexpr std::size_t kKeepAliveRequests = 100;
+};
+
+/// The server's connection workers: started on demand, at most `max`, each
+/// serving one connection at a time; connections beyond wait in order.
+class BoundedPool : public httplib::TaskQueue {
+public:
+    explicit BoundedPool(std::size_t max) : max_(max) {}
+    ~BoundedPool() override = default;
+
+    void enqueue(std::function<void()> fn) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        jobs_.push_back(std::move(fn));
+        if (jobs_.size() > idle_ && threads_.size() < max_) threads_.emplace_back([this] { work(); });
+        cond_.notify_one();
+    }
+
+    void shutdown() override {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stop_ = true;
+        }
+        cond_.notify_all();
+        for (auto& t : threads_) t.join();
+    }
+
+private:
+    void work() {
+        for (;;) {
+            std::function<void()> fn;
+            {
+                std::unique_lock<std::mutex> lock(mutex_);
+                ++idle_;
+                cond_.wait(lock, [&] { return stop_ || !jobs_.empty(); });
+                --idle_;
+                if (jobs_.empty()) return;
+                fn = std::move(jobs_.front());
+                jobs_.pop_front();
+            }
+            fn();
+        }
+    }
+
+    const std::size_t max_;
+    std::mutex mutex_;
+    std::condition_variable cond_;
+    std::deque<std::function<void()>> jobs_;
+    std::vector<std::thread> threads_;
+    std::size_t idle_ = 0;
+    bool stop_ = false;
+};
+
+/// DNS rebinding: a page of another site whose name now resolves to
+/// 127.0.0.1 reaches this server with its own name in Host. Only the names
+/// this server is reached by directly are answered.
+bool host_allowed(const std::string& host, int port) {
+    return host == fmt::format("127.0.0.1:{}", port) || host == fmt::format("localhost:{}", port);
+}
+
 void add_security_headers(httplib::Response& res) {
     res.set_header("Content-Security-Policy", kViewPolicy);
     res.set_header("X-Content-Type-Options", "nosniff");
@@ -129,9 +205,18 @@ int cmd_view(const ViewArgs& a) {
     const std::string trace = read_valid_trace(a.trace, a.max_mib);
     const std::string dir = viewer_dir();
     httplib::Server srv;
-    srv.set_pre_routing_handler([](const httplib::Request&, httplib::Response& res) {
+    std::atomic<int> port{0};
+    srv.new_task_queue = [] { return new BoundedPool(ViewLimits::kWorkers); };
+    srv.set_read_timeout(ViewLimits::kReadTimeoutSec, 0);
+    srv.set_write_timeout(ViewLimits::kWriteTimeoutSec, 0);
+    srv.set_keep_alive_timeout(ViewLimits::kKeepAliveSec);
+    srv.set_keep_alive_max_count(ViewLimits::kKeepAliveRequests);
+    srv.set_pre_routing_handler([&port](const httplib::Request& req, httplib::Response& res) {
         add_security_headers(res);
-        return httplib::Server::HandlerResponse::Unhandled;
+        if (host_allowed(req.get_header_value("Host"), port)) return httplib::Server::HandlerResponse::Unhandled;
+        res.status = 421;  // Misdirected Request [RFC 9110 15.5.20]
+        res.set_content("pisim view answers only to Host 127.0.0.1:PORT or localhost:PORT\n", "text/plain");
+        return httplib::Server::HandlerResponse::Handled;
     });
     const std::string page = read_viewer_file(dir + "/index.html");
     serve(srv, "/", page, "text/html; charset=utf-8");
@@ -139,9 +224,9 @@ int cmd_view(const ViewArgs& a) {
     serve(srv, "/viewer.js", read_viewer_file(dir + "/viewer.js"), "text/javascript; charset=utf-8");
     serve(srv, "/viewer.css", read_viewer_file(dir + "/viewer.css"), "text/css; charset=utf-8");
     serve(srv, "/trace.json", trace, "application/json");
-    const int port = a.port ? (srv.bind_to_port("127.0.0.1", a.port) ? a.port : -1) : srv.bind_to_any_port("127.0.0.1");
+    port = a.port ? (srv.bind_to_port("127.0.0.1", a.port) ? a.port : -1) : srv.bind_to_any_port("127.0.0.1");
     if (port <= 0) throw InputError(a.trace, 0, 0, fmt::format("cannot listen on 127.0.0.1:{}", a.port));
-    std::cout << fmt::format("pisim viewer: http://127.0.0.1:{}/  (Ctrl-C to stop)\n", port) << std::flush;
+    std::cout << fmt::format("pisim viewer: http://127.0.0.1:{}/  (Ctrl-C to stop)\n", port.load()) << std::flush;
     srv.listen_after_bind();
     return 0;
 }
