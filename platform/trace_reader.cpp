@@ -120,6 +120,15 @@ json parse_json(const std::string& text, const std::string& origin) {
         std::string what = e.what();
         if (const auto at = what.find("syntax error"); at != std::string::npos) what = what.substr(at);
         throw InputError(origin, line, column, "not a JSON document: " + what);
+    } catch (const json::out_of_range& e) {
+        // A number beyond a double (1e999): the parser names the literal, not
+        // where it is; its first occurrence is.
+        const std::string what = e.what();
+        const auto open = what.find("parsing '"), close = what.rfind('\'');
+        std::size_t at = std::string::npos;
+        if (open != std::string::npos && close > open + 9) at = text.find(what.substr(open + 9, close - open - 9));
+        const auto [line, column] = at == std::string::npos ? std::pair<int, int>{0, 0} : line_column(text, at);
+        throw InputError(origin, line, column, "not a JSON document: a number too large for a double");
     }
 }
 

@@ -49,6 +49,11 @@ TEST(TraceReader, SyntaxErrorHasLineAndColumn) {
     const InputError end = error_of("{\"format\":");
     EXPECT_EQ(end.line, 1);
     EXPECT_EQ(end.column, 11);
+    // A number beyond a double is no syntax error to the parser (found by fuzz_trace_reader).
+    const InputError big = error_of("{\n  \"end_cycle\": 1e999}");
+    EXPECT_EQ(big.line, 2);
+    EXPECT_EQ(big.column, 16);
+    EXPECT_EQ(big.message, "not a JSON document: a number too large for a double");
 }
 
 TEST(TraceReader, ReindentedTraceReadsTheSame) {
