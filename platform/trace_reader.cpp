@@ -14,6 +14,12 @@ using json = nlohmann::json;
 
 [[noreturn]] void fail(const std::string& origin, const std::string& what) { throw InputError(origin, 0, 0, what); }
 
+/// A JSON value as text for a message, cut after 40 characters.
+std::string brief(const json& v) {
+    std::string s = v.dump();
+    return s.size() <= 40 ? s : s.substr(0, 37) + "...";
+}
+
 /// A value as the trace writes it: an unsigned integer, or "0x..." hex for 2^53 and up.
 std::uint64_t value(const json& v, const std::string& origin, const std::string& where) {
     if (v.is_number_unsigned()) return v.get<std::uint64_t>();
@@ -38,7 +44,7 @@ std::uint64_t value(const json& v, const std::string& origin, const std::string&
             if (ok) return x;
         }
     }
-    fail(origin, where + ": expected an unsigned integer or a \"0x...\" hex string, got " + v.dump());
+    fail(origin, where + ": expected an unsigned integer or a \"0x...\" hex string, got " + brief(v));
 }
 
 /// The JSON path of member `key` of the value at `where` ("" for the document).
