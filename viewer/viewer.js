@@ -70,8 +70,8 @@
   // ---------------------------------------------------------------------------------------
   // Loading
   async function loadTraceText() {
-    const el = document.getElementById('pisim-trace');
-    if (el) return { text: el.textContent, source: 'inline' };
+    const inline = document.getElementById('pisim-trace');
+    if (inline) return { text: inline.textContent, source: 'inline' };
     const param = new URLSearchParams(location.search).get('trace') || 'trace.json';
     const url = sameOriginUrl(param);
     const r = await fetch(url, { credentials: 'same-origin' });
@@ -145,7 +145,6 @@
       let t0 = performance.now();
       const lap = (name) => { const t1 = performance.now(); tm[name] = Math.round(t1 - t0); t0 = t1; };
       const { events, remap } = inTimeOrder(doc.events || []);
-      this.outOfOrder = !!remap;
       this.indexEvents(events);
       doc.events = null; // the typed arrays hold everything now
       lap('events');
