@@ -60,6 +60,11 @@ describe('fixture and page contract (no browser)', () => {
     assert.equal(count('<link rel="stylesheet" href="viewer.css">'), 1);
     assert.equal(count('<script src="viewer.js"></script>'), 1);
     assert.equal(count('<!-- pisim-trace -->'), 1);
+    assert.equal(count('<meta charset="utf-8">'), 1, 'the report puts its Content-Security-Policy after it');
+    assert.ok(html.indexOf('<meta charset="utf-8">') < html.indexOf('<link'), 'the policy comes before any style or script');
+    const js = readFileSync(join(VIEWER, 'viewer.js'), 'utf8');
+    assert.doesNotMatch(html + js, /\son[a-z]+=|innerHTML|outerHTML|insertAdjacentHTML|document\.write|style="/,
+      'no markup from strings, no inline handlers or style attributes (the pages\' Content-Security-Policy forbids them)');
     assert.ok(html.indexOf('<!-- pisim-trace -->') < html.indexOf('<script src="viewer.js"></script>'), 'trace before the script');
     assert.doesNotMatch(html + readFileSync(join(VIEWER, 'viewer.js'), 'utf8') + readFileSync(join(VIEWER, 'viewer.css'), 'utf8'),
       /https?:\/\//, 'no network reference (CDN, fonts)');
