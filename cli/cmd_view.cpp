@@ -181,7 +181,9 @@ private:
 /// 127.0.0.1 reaches this server with its own name in Host. Only the names
 /// this server is reached by directly are answered.
 bool host_allowed(const std::string& host, int port) {
-    return host == fmt::format("127.0.0.1:{}", port) || host == fmt::format("localhost:{}", port);
+    for (const char* name : {"127.0.0.1", "localhost"})
+        if (host == fmt::format("{}:{}", name, port) || (port == 80 && host == name)) return true;  // a browser omits :80
+    return false;
 }
 
 void add_security_headers(httplib::Response& res) {
