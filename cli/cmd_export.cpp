@@ -18,7 +18,7 @@ int cmd_export(const ExportArgs& a) {
         std::cerr << "pisim export: give --perfetto FILE, --vcd FILE or both\n";
         return 2;
     }
-    const Trace t = read_trace_file(a.trace);
+    const Trace t = read_trace_file(a.trace, a.max_mib << 20);
     if (t.out_of_order)
         std::cerr << "pisim export: " << a.trace << ": " << t.out_of_order
                   << " event(s) written after an event of a later cycle; exported at their own cycle\n";

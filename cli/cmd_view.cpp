@@ -1,16 +1,33 @@
 // cli/cmd_view.cpp - `pisim view` (serve the viewer and a trace on
 // 127.0.0.1) and `pisim report` (one self-contained HTML file).
+//
+// Both read the trace with the reader `pisim export` uses
+// (platform/trace_reader.h) and refuse what it refuses. Both pages carry a
+// Content-Security-Policy: no inline event handler, no script but the viewer's
+// own, nothing from another origin. The viewer inserts every string of a trace
+// as text (viewer/viewer.js, el()); the policy is the second wall.
 #include <fmt/format.h>
 #include <httplib.h>
+#include <openssl/evp.h>
 
-#include <csignal>
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <mutex>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include "cli/commands.h"
 #include "platform/input_error.h"
+#include "platform/inline_script.h"
+#include "platform/input_file.h"
 #include "platform/output_file.h"
+#include "platform/trace_reader.h"
 
 #ifndef PISIM_SOURCE_DIR
 #define PISIM_SOURCE_DIR "."
@@ -25,12 +42,21 @@ std::string viewer_dir() {
     return std::string(PISIM_SOURCE_DIR) + "/viewer";
 }
 
-std::string read_file(const std::string& path) {
+/// A file of the viewer itself (not user input).
+std::string read_viewer_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError(path, 0, 0, "cannot read the file");
+    if (!in) throw InputError(path, 0, 0, "cannot read the viewer file");
     std::ostringstream ss;
     ss << in.rdbuf();
     return ss.str();
+}
+
+/// The trace's text, after the one trace reader has accepted it: the viewer
+/// is only ever given a trace `pisim export` would also accept.
+std::string read_valid_trace(const std::string& path, std::uint64_t max_mib) {
+    std::string text = read_input_file(path, max_mib << 20, "trace");
+    (void)parse_trace(text, path);
+    return text;
 }
 
 /// Replace the one occurrence of `marker` in `page`; the viewer's inlining
@@ -42,50 +68,167 @@ void replace_once(std::string& page, const std::string& marker, const std::strin
     page.replace(at, marker.size(), with);
 }
 
-/// Make text safe inside a <script> element: "</" cannot end it early.
-std::string script_safe(std::string s) {
-    for (std::size_t at = 0; (at = s.find("</", at)) != std::string::npos; at += 3) s.replace(at, 2, "<\\/");
-    return s;
+/// A CSP source expression for an inline element's exact text:
+/// 'sha256-<base64 of its SHA-256>' [CSP3 2.3.1, hash-source].
+std::string csp_hash(const std::string& text) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr))
+        throw std::runtime_error("SHA-256 failed");
+    std::string b64(4 * ((len + 2) / 3) + 1, '\0');
+    b64.resize(static_cast<std::size_t>(EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), digest, static_cast<int>(len))));
+    return "'sha256-" + b64 + "'";
 }
 
-void check_trace(const std::string& path, const std::string& body) {
-    if (body.find("\"format\":\"pisim-trace\"") == std::string::npos)
-        throw InputError(path, 1, 1, "expected a pisim trace (pisim run --trace FILE), not this file");
+/// The policy of `pisim view`'s responses: the viewer's files from this
+/// server, the trace fetched from it, nothing else.
+const char* const kViewPolicy =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// The policy of a report (a file opened from disk): only the inlined script
+/// and style, by hash; the trace is a data block, never executed.
+std::string report_policy(const std::string& script, const std::string& style) {
+    return "default-src 'none'; script-src " + csp_hash(script) + "; style-src " + csp_hash(style) +
+           "; img-src data:; base-uri 'none'; form-action 'none'";
 }
 
 }  // namespace
 
 int cmd_report(const ReportArgs& a) {
-    const std::string trace = read_file(a.trace);
-    check_trace(a.trace, trace);
-    const std::string dir = viewer_dir();
-    std::string page = read_file(dir + "/index.html");
-    replace_once(page, "<link rel=\"stylesheet\" href=\"viewer.css\">",
-                 "<style>\n" + script_safe(read_file(dir + "/viewer.css")) + "\n</style>", dir + "/index.html");
-    replace_once(page, "<script src=\"viewer.js\"></script>",
-                 "<script>\n" + script_safe(read_file(dir + "/viewer.js")) + "\n</script>", dir + "/index.html");
+    const std::string trace = read_valid_trace(a.trace, a.max_mib);
+    const std::string dir = viewer_dir(), index = dir + "/index.html";
+    std::string page = read_viewer_file(index);
+    const std::string style = "\n" + script_safe(read_viewer_file(dir + "/viewer.css")) + "\n";
+    const std::string script = "\n" + script_safe(read_viewer_file(dir + "/viewer.js")) + "\n";
+    replace_once(page, "<meta charset=\"utf-8\">",
+                 "<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"" +
+                     report_policy(script, style) + "\">",
+                 index);
+    replace_once(page, "<link rel=\"stylesheet\" href=\"viewer.css\">", "<style>" + style + "</style>", index);
+    replace_once(page, "<script src=\"viewer.js\"></script>", "<script>" + script + "</script>", index);
     replace_once(page, "<!-- pisim-trace -->",
-                 "<script id=\"pisim-trace\" type=\"application/json\">" + script_safe(trace) + "</script>",
-                 dir + "/index.html");
+                 "<script id=\"pisim-trace\" type=\"application/json\">" + script_safe(trace) + "</script>", index);
     write_file_atomic(a.out, page);
     std::cout << fmt::format("wrote {} ({} bytes, opens from disk)\n", a.out, page.size());
     return 0;
 }
 
+namespace {
+
+/// Limits of `pisim view`'s server (README "The trace viewer"): a client that
+/// trickles its request or reads the answer slowly holds one worker for at
+/// most the read or write timeout per pause; kWorkers connections are served
+/// at once, later ones wait for a free worker.
+struct ViewLimits {
+    static constexpr std::size_t kWorkers = 64;
+    static constexpr time_t kReadTimeoutSec = 2;   ///< longest pause within a request
+    static constexpr time_t kWriteTimeoutSec = 5;  ///< longest stall of a reader
+    static constexpr time_t kKeepAliveSec = 2;     ///< idle connection closed after this
+    static constexpr std::size_t kKeepAliveRequests = 100;
+};
+
+/// The server's connection workers: started on demand, at most `max`, each
+/// serving one connection at a time; connections beyond wait in order.
+class BoundedPool : public httplib::TaskQueue {
+public:
+    explicit BoundedPool(std::size_t max) : max_(max) {}
+    ~BoundedPool() override = default;
+
+    void enqueue(std::function<void()> fn) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        jobs_.push_back(std::move(fn));
+        if (jobs_.size() > idle_ && threads_.size() < max_) threads_.emplace_back([this] { work(); });
+        cond_.notify_one();
+    }
+
+    void shutdown() override {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stop_ = true;
+        }
+        cond_.notify_all();
+        for (auto& t : threads_) t.join();
+    }
+
+private:
+    void work() {
+        for (;;) {
+            std::function<void()> fn;
+            {
+                std::unique_lock<std::mutex> lock(mutex_);
+                ++idle_;
+                cond_.wait(lock, [&] { return stop_ || !jobs_.empty(); });
+                --idle_;
+                if (jobs_.empty()) return;
+                fn = std::move(jobs_.front());
+                jobs_.pop_front();
+            }
+            fn();
+        }
+    }
+
+    const std::size_t max_;
+    std::mutex mutex_;
+    std::condition_variable cond_;
+    std::deque<std::function<void()>> jobs_;
+    std::vector<std::thread> threads_;
+    std::size_t idle_ = 0;
+    bool stop_ = false;
+};
+
+/// DNS rebinding: a page of another site whose name now resolves to
+/// 127.0.0.1 reaches this server with its own name in Host. Only the names
+/// this server is reached by directly are answered.
+bool host_allowed(const std::string& host, int port) {
+    for (const char* name : {"127.0.0.1", "localhost"})
+        if (host == fmt::format("{}:{}", name, port) || (port == 80 && host == name)) return true;  // a browser omits :80
+    return false;
+}
+
+void add_security_headers(httplib::Response& res) {
+    res.set_header("Content-Security-Policy", kViewPolicy);
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("Referrer-Policy", "no-referrer");
+    res.set_header("Cross-Origin-Resource-Policy", "same-origin");
+    res.set_header("Cache-Control", "no-store");
+}
+
+/// The only paths served: the viewer's three files and the one trace.
+void serve(httplib::Server& srv, const std::string& path, std::string body, const char* type) {
+    srv.Get(path, [body = std::move(body), type](const httplib::Request&, httplib::Response& res) {
+        res.set_content(body, type);
+    });
+}
+
+}  // namespace
+
 int cmd_view(const ViewArgs& a) {
-    const std::string trace = read_file(a.trace);
-    check_trace(a.trace, trace);
+    const std::string trace = read_valid_trace(a.trace, a.max_mib);
     const std::string dir = viewer_dir();
     httplib::Server srv;
-    if (!srv.set_mount_point("/", dir)) throw InputError(dir, 0, 0, "viewer directory not found");
-    srv.Get("/trace.json", [&](const httplib::Request&, httplib::Response& res) {
-        res.set_content(trace, "application/json");
+    std::atomic<int> port{0};
+    srv.new_task_queue = [] { return new BoundedPool(ViewLimits::kWorkers); };
+    srv.set_read_timeout(ViewLimits::kReadTimeoutSec, 0);
+    srv.set_write_timeout(ViewLimits::kWriteTimeoutSec, 0);
+    srv.set_keep_alive_timeout(ViewLimits::kKeepAliveSec);
+    srv.set_keep_alive_max_count(ViewLimits::kKeepAliveRequests);
+    srv.set_pre_routing_handler([&port](const httplib::Request& req, httplib::Response& res) {
+        add_security_headers(res);
+        if (host_allowed(req.get_header_value("Host"), port)) return httplib::Server::HandlerResponse::Unhandled;
+        res.status = 421;  // Misdirected Request [RFC 9110 15.5.20]
+        res.set_content("pisim view answers only to Host 127.0.0.1:PORT or localhost:PORT\n", "text/plain");
+        return httplib::Server::HandlerResponse::Handled;
     });
-    const int port = a.port ? (srv.bind_to_port("127.0.0.1", a.port) ? a.port : -1)
-                            : srv.bind_to_any_port("127.0.0.1");
+    const std::string page = read_viewer_file(dir + "/index.html");
+    serve(srv, "/", page, "text/html; charset=utf-8");
+    serve(srv, "/index.html", page, "text/html; charset=utf-8");
+    serve(srv, "/viewer.js", read_viewer_file(dir + "/viewer.js"), "text/javascript; charset=utf-8");
+    serve(srv, "/viewer.css", read_viewer_file(dir + "/viewer.css"), "text/css; charset=utf-8");
+    serve(srv, "/trace.json", trace, "application/json");
+    port = a.port ? (srv.bind_to_port("127.0.0.1", a.port) ? a.port : -1) : srv.bind_to_any_port("127.0.0.1");
     if (port <= 0) throw InputError(a.trace, 0, 0, fmt::format("cannot listen on 127.0.0.1:{}", a.port));
-    std::cout << fmt::format("pisim viewer: http://127.0.0.1:{}/index.html?trace=trace.json  (Ctrl-C to stop)\n", port)
-              << std::flush;
+    std::cout << fmt::format("pisim viewer: http://127.0.0.1:{}/  (Ctrl-C to stop)\n", port.load()) << std::flush;
     srv.listen_after_bind();
     return 0;
 }

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "platform/input_file.h"
+
 namespace pisim::cli {
 
 struct SweepArgs {
@@ -48,9 +50,13 @@ int cmd_merge(const MergeArgs& a);
 
 namespace pisim::cli {
 
+/// The default of `--max-size` (report, view, export): InputCaps::trace_bytes in MiB.
+constexpr std::uint64_t kTraceCapMiB = InputCaps::trace_bytes >> 20;
+
 struct ReportArgs {
     std::string trace;
     std::string out;
+    std::uint64_t max_mib = kTraceCapMiB;  ///< refuse a larger trace before reading it
 };
 /// Write one self-contained HTML file: the viewer with the trace inlined.
 int cmd_report(const ReportArgs& a);
@@ -58,6 +64,7 @@ int cmd_report(const ReportArgs& a);
 struct ViewArgs {
     std::string trace;
     int port = 0;  ///< 0: any free port
+    std::uint64_t max_mib = kTraceCapMiB;
 };
 /// Serve the viewer and the trace on 127.0.0.1 until interrupted.
 int cmd_view(const ViewArgs& a);
@@ -70,6 +77,7 @@ struct ExportArgs {
     std::string trace;     ///< pisim trace (pisim run --trace)
     std::string perfetto;  ///< --perfetto FILE: Chrome JSON trace events (platform/export_perfetto.h)
     std::string vcd;       ///< --vcd FILE: value change dump (platform/export_vcd.h)
+    std::uint64_t max_mib = kTraceCapMiB;
 };
 /// Convert a trace for the Perfetto UI / chrome://tracing and for waveform viewers.
 int cmd_export(const ExportArgs& a);

@@ -73,11 +73,13 @@ int cmd_run(const RunArgs& a) {
 }  // namespace
 
 int sc_main(int argc, char** argv) {
-    CLI::App app{"pisim: deterministic, cycle-timed simulation of interrupt virtualization.\n"
+    CLI::App app{fmt::format("pisim: deterministic, cycle-timed simulation of interrupt virtualization.\n"
                  "A hypervisor core in C runs against SystemC models of an APIC-virtualized CPU,\n"
                  "a local APIC, a VT-d remapping unit and an MSI-X NIC; YAML scenarios replay\n"
                  "races to the cycle. Exit codes: 0 pass, 1 expectation/invariant failed, 2 bad input,\n"
-                 "3 stopped by a --max-cycles/--max-wall limit."};
+                 "3 stopped by a --max-cycles/--max-wall limit. Input caps, checked before reading:\n"
+                 "YAML files (scenarios, profiles, baselines) {} MiB, traces {} MiB (--max-size).",
+                 pisim::InputCaps::yaml_bytes >> 20, pisim::InputCaps::trace_bytes >> 20)};
     app.require_subcommand(1);
     app.set_version_flag("--version", std::string("pisim ") + pisim::kVersion);
 
@@ -141,16 +143,19 @@ int sc_main(int argc, char** argv) {
     exp->add_option("trace", ea.trace, "Trace file (pisim run --trace)")->required()->check(CLI::ExistingFile);
     exp->add_option("--perfetto", ea.perfetto, "Write Chrome JSON trace events to FILE (1 cycle shown as 1 ns)");
     exp->add_option("--vcd", ea.vcd, "Write a value change dump to FILE ($timescale 1 ns = 1 cycle)");
+    exp->add_option("--max-size", ea.max_mib, "Refuse a trace larger than this many MiB before reading it (default " + std::to_string(pisim::cli::kTraceCapMiB) + ")")->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 30));
 
     pisim::cli::ReportArgs rpa;
     CLI::App* report = app.add_subcommand("report", "Write one self-contained HTML file (the viewer with the trace inlined) that opens from disk");
     report->add_option("trace", rpa.trace, "Trace file (pisim run --trace)")->required()->check(CLI::ExistingFile);
     report->add_option("-o,--out", rpa.out, "Output HTML file")->required();
+    report->add_option("--max-size", rpa.max_mib, "Refuse a trace larger than this many MiB before reading it (default " + std::to_string(pisim::cli::kTraceCapMiB) + ")")->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 30));
 
     pisim::cli::ViewArgs vwa;
     CLI::App* view = app.add_subcommand("view", "Serve the trace viewer on 127.0.0.1 and print its URL");
     view->add_option("trace", vwa.trace, "Trace file (pisim run --trace)")->required()->check(CLI::ExistingFile);
     view->add_option("-p,--port", vwa.port, "Port (default: any free port)")->check(CLI::Range(0, 65535));
+    view->add_option("--max-size", vwa.max_mib, "Refuse a trace larger than this many MiB before reading it (default " + std::to_string(pisim::cli::kTraceCapMiB) + ")")->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 30));
 
     pisim::cli::CheckArgs ca;
     CLI::App* check = app.add_subcommand("check", "CI latency gate: run scenarios and compare every metric with a baseline; exit 1 on a regression and say where the cycles went");

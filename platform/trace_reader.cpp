@@ -1,11 +1,10 @@
 #include "platform/trace_reader.h"
 
 #include <algorithm>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "platform/input_error.h"
+#include "platform/input_file.h"
 
 namespace pisim {
 
@@ -14,6 +13,12 @@ namespace {
 using json = nlohmann::json;
 
 [[noreturn]] void fail(const std::string& origin, const std::string& what) { throw InputError(origin, 0, 0, what); }
+
+/// A JSON value as text for a message, cut after 40 characters.
+std::string brief(const json& v) {
+    std::string s = v.dump();
+    return s.size() <= 40 ? s : s.substr(0, 37) + "...";
+}
 
 /// A value as the trace writes it: an unsigned integer, or "0x..." hex for 2^53 and up.
 std::uint64_t value(const json& v, const std::string& origin, const std::string& where) {
@@ -39,19 +44,22 @@ std::uint64_t value(const json& v, const std::string& origin, const std::string&
             if (ok) return x;
         }
     }
-    fail(origin, where + ": expected an unsigned integer or a \"0x...\" hex string, got " + v.dump());
+    fail(origin, where + ": expected an unsigned integer or a \"0x...\" hex string, got " + brief(v));
 }
 
+/// The JSON path of member `key` of the value at `where` ("" for the document).
+std::string member(const std::string& where, const char* key) { return where.empty() ? key : where + "." + key; }
+
 const json& field(const json& o, const char* key, const std::string& origin, const std::string& where) {
-    if (!o.is_object()) fail(origin, where + ": expected an object");
+    if (!o.is_object()) fail(origin, (where.empty() ? std::string("the trace") : where) + ": expected an object");
     auto it = o.find(key);
-    if (it == o.end()) fail(origin, where + ": missing field \"" + key + "\"");
+    if (it == o.end()) fail(origin, member(where, key) + ": missing");
     return *it;
 }
 
 std::string string_field(const json& o, const char* key, const std::string& origin, const std::string& where) {
     const json& v = field(o, key, origin, where);
-    if (!v.is_string()) fail(origin, where + "." + key + ": expected a string");
+    if (!v.is_string()) fail(origin, member(where, key) + ": expected a string");
     return v.get<std::string>();
 }
 
@@ -66,6 +74,8 @@ std::vector<TraceUnit> read_units(const json& units, const char* key, const std:
         TraceUnit u;
         u.id = value(field((*it)[i], "id", origin, w), origin, w + ".id");
         u.name = string_field((*it)[i], "name", origin, w);
+        for (const char* extra : {"apic_id", "domain", "pid"})  // the viewer reads them as values
+            if ((*it)[i].contains(extra)) value((*it)[i][extra], origin, w + "." + extra);
         out.push_back(std::move(u));
     }
     return out;
@@ -95,35 +105,89 @@ std::optional<std::size_t> Trace::unit_position(const std::string& unit, std::ui
     return std::nullopt;
 }
 
-Trace parse_trace(const std::string& text, const std::string& origin) {
-    json doc;
+namespace {
+
+/// Line and column (1-based) of the byte at 0-based offset `at`.
+std::pair<int, int> line_column(const std::string& text, std::size_t at) {
+    at = std::min(at, text.size());
+    int line = 1;
+    std::size_t line_start = 0;
+    for (std::size_t i = 0; i < at; ++i)
+        if (text[i] == '\n') ++line, line_start = i + 1;
+    return {line, static_cast<int>(at - line_start) + 1};
+}
+
+json parse_json(const std::string& text, const std::string& origin) {
     try {
-        doc = json::parse(text);
+        return json::parse(text);
     } catch (const json::parse_error& e) {
-        fail(origin, std::string("not a JSON document: ") + e.what());
+        // e.byte is 1-based: the byte at which the parser gave up.
+        const auto [line, column] = line_column(text, e.byte ? e.byte - 1 : 0);
+        std::string what = e.what();
+        if (const auto at = what.find("syntax error"); at != std::string::npos) what = what.substr(at);
+        throw InputError(origin, line, column, "not a JSON document: " + what);
+    } catch (const json::out_of_range& e) {
+        // A number beyond a double (1e999): the parser names the literal, not
+        // where it is; its first occurrence is.
+        const std::string what = e.what();
+        const auto open = what.find("parsing '"), close = what.rfind('\'');
+        std::size_t at = std::string::npos;
+        if (open != std::string::npos && close > open + 9) at = text.find(what.substr(open + 9, close - open - 9));
+        const auto [line, column] = at == std::string::npos ? std::pair<int, int>{0, 0} : line_column(text, at);
+        throw InputError(origin, line, column, "not a JSON document: a number too large for a double");
     }
-    if (!doc.is_object()) fail(origin, "expected a JSON object (a pisim trace)");
-    if (string_field(doc, "format", origin, "trace") != "pisim-trace")
+}
+
+/// An optional string field: absent, or a string.
+std::string optional_string(const json& o, const char* key, const std::string& origin, const std::string& where) {
+    auto it = o.find(key);
+    if (it == o.end()) return {};
+    if (!it->is_string()) fail(origin, member(where, key) + ": expected a string");
+    return it->get<std::string>();
+}
+
+/// An optional value field (unsigned integer or "0x..." hex): absent, or a value.
+std::optional<std::uint64_t> optional_value(const json& o, const char* key, const std::string& origin, const std::string& where) {
+    auto it = o.find(key);
+    if (it == o.end()) return std::nullopt;
+    return value(*it, origin, member(where, key));
+}
+
+bool optional_bool(const json& o, const char* key, const std::string& origin, const std::string& where) {
+    auto it = o.find(key);
+    if (it == o.end()) return false;
+    if (!it->is_boolean()) fail(origin, member(where, key) + ": expected true or false");
+    return it->get<bool>();
+}
+
+/// An optional signed integer field (vCPU or vector, -1 for none).
+std::int64_t optional_int(const json& o, const char* key, const std::string& origin, const std::string& where) {
+    auto it = o.find(key);
+    if (it == o.end() || it->is_null()) return -1;
+    if (!it->is_number_integer()) fail(origin, member(where, key) + ": expected an integer");
+    return it->get<std::int64_t>();
+}
+
+const json& array_field(const json& o, const char* key, const std::string& origin, const std::string& where) {
+    const json& v = field(o, key, origin, where);
+    if (!v.is_array()) fail(origin, member(where, key) + ": expected an array");
+    return v;
+}
+
+void read_header(const json& doc, const std::string& origin, Trace& t) {
+    if (string_field(doc, "format", origin, "") != "pisim-trace")
         fail(origin, "format: expected \"pisim-trace\" (write one with pisim run --trace FILE)");
-    if (value(field(doc, "version", origin, "trace"), origin, "version") != 1) fail(origin, "version: only version 1 is supported");
+    if (value(field(doc, "version", origin, ""), origin, "version") != 1) fail(origin, "version: only version 1 is supported");
+    t.scenario = optional_string(doc, "scenario", origin, "");
+    t.profile = optional_string(doc, "profile", origin, "");
+    t.irq_mode = optional_string(doc, "irq_mode", origin, "");
+    t.seed = optional_value(doc, "seed", origin, "").value_or(0);
+    t.end_cycle = value(field(doc, "end_cycle", origin, ""), origin, "end_cycle");
+    t.truncated = optional_bool(doc, "truncated", origin, "");
+}
 
-    Trace t;
-    if (doc.contains("scenario") && doc["scenario"].is_string()) t.scenario = doc["scenario"].get<std::string>();
-    if (doc.contains("profile") && doc["profile"].is_string()) t.profile = doc["profile"].get<std::string>();
-    if (doc.contains("irq_mode") && doc["irq_mode"].is_string()) t.irq_mode = doc["irq_mode"].get<std::string>();
-    if (doc.contains("seed")) t.seed = value(doc["seed"], origin, "seed");
-    t.end_cycle = value(field(doc, "end_cycle", origin, "trace"), origin, "end_cycle");
-    if (doc.contains("truncated") && doc["truncated"].is_boolean()) t.truncated = doc["truncated"].get<bool>();
-
-    const json& units = field(doc, "units", origin, "trace");
-    if (!units.is_object()) fail(origin, "units: expected an object");
-    t.pcpus = read_units(units, "pcpu", origin);
-    t.vcpus = read_units(units, "vcpu", origin);
-    t.vtds = read_units(units, "vtd", origin);
-    t.devs = read_units(units, "dev", origin);
-
-    const json& kinds = field(doc, "kinds", origin, "trace");
-    if (!kinds.is_array()) fail(origin, "kinds: expected an array");
+void read_kinds(const json& doc, const std::string& origin, Trace& t) {
+    const json& kinds = array_field(doc, "kinds", origin, "");
     for (std::size_t i = 0; i < kinds.size(); ++i) {
         const std::string w = "kinds[" + std::to_string(i) + "]";
         TraceKind k;
@@ -131,15 +195,16 @@ Trace parse_trace(const std::string& text, const std::string& origin) {
         k.unit = string_field(kinds[i], "unit", origin, w);
         const json& args = field(kinds[i], "args", origin, w);
         if (!args.is_array() || args.size() > 6) fail(origin, w + ".args: expected an array of at most 6 names");
-        for (const json& a : args) {
-            if (!a.is_string()) fail(origin, w + ".args: expected strings");
-            k.args.push_back(a.get<std::string>());
+        for (std::size_t a = 0; a < args.size(); ++a) {
+            if (!args[a].is_string()) fail(origin, w + ".args[" + std::to_string(a) + "]: expected a string");
+            k.args.push_back(args[a].get<std::string>());
         }
         t.kinds.push_back(std::move(k));
     }
+}
 
-    const json& events = field(doc, "events", origin, "trace");
-    if (!events.is_array()) fail(origin, "events: expected an array");
+void read_events(const json& doc, const std::string& origin, Trace& t) {
+    const json& events = array_field(doc, "events", origin, "");
     t.events.reserve(events.size());
     for (std::size_t i = 0; i < events.size(); ++i) {
         const std::string w = "events[" + std::to_string(i) + "]";
@@ -149,7 +214,7 @@ Trace parse_trace(const std::string& text, const std::string& origin) {
         TraceEvent ev;
         ev.cycle = value(e[0], origin, w + "[0] (cycle)");
         const std::uint64_t kind = value(e[1], origin, w + "[1] (kind)");
-        if (kind >= t.kinds.size()) fail(origin, w + ": kind " + std::to_string(kind) + " is not in kinds");
+        if (kind >= t.kinds.size()) fail(origin, w + "[1]: kind " + std::to_string(kind) + " is not in kinds");
         ev.kind = static_cast<std::uint32_t>(kind);
         ev.unit = value(e[2], origin, w + "[2] (unit)");
         ev.tag = value(e[3], origin, w + "[3] (tag)");
@@ -162,43 +227,75 @@ Trace parse_trace(const std::string& text, const std::string& origin) {
     // its place among the events of its own cycle.
     if (t.out_of_order)
         std::stable_sort(t.events.begin(), t.events.end(), [](const TraceEvent& a, const TraceEvent& b) { return a.cycle < b.cycle; });
+}
 
-    if (doc.contains("interrupts")) {
-        const json& irqs = doc["interrupts"];
-        if (!irqs.is_array()) fail(origin, "interrupts: expected an array");
-        for (std::size_t i = 0; i < irqs.size(); ++i) {
-            const std::string w = "interrupts[" + std::to_string(i) + "]";
-            const json& j = irqs[i];
-            TraceInterrupt r;
-            r.tag = value(field(j, "tag", origin, w), origin, w + ".tag");
-            if (j.contains("device")) r.device = value(j["device"], origin, w + ".device");
-            if (j.contains("vcpu") && j["vcpu"].is_number_integer()) r.vcpu = j["vcpu"].get<std::int64_t>();
-            if (j.contains("vector") && j["vector"].is_number_integer()) r.vector = j["vector"].get<std::int64_t>();
-            if (j.contains("delivered") && j["delivered"].is_boolean()) r.delivered = j["delivered"].get<bool>();
-            if (j.contains("latency")) r.latency = value(j["latency"], origin, w + ".latency");
-            if (j.contains("steps")) {
-                const json& steps = j["steps"];
-                if (!steps.is_array()) fail(origin, w + ".steps: expected an array");
-                for (std::size_t s = 0; s < steps.size(); ++s) {
-                    const std::string ws = w + ".steps[" + std::to_string(s) + "]";
-                    TraceStep st;
-                    st.name = string_field(steps[s], "name", origin, ws);
-                    st.cycle = value(field(steps[s], "cycle", origin, ws), origin, ws + ".cycle");
-                    r.steps.push_back(std::move(st));
-                }
-            }
-            t.interrupts.push_back(std::move(r));
-        }
+TraceInterrupt read_interrupt(const json& j, const std::string& origin, const std::string& w) {
+    TraceInterrupt r;
+    r.tag = value(field(j, "tag", origin, w), origin, w + ".tag");
+    r.device = optional_value(j, "device", origin, w).value_or(0);
+    r.vcpu = optional_int(j, "vcpu", origin, w);
+    r.vector = optional_int(j, "vector", origin, w);
+    r.delivered = optional_bool(j, "delivered", origin, w);
+    r.latency = optional_value(j, "latency", origin, w).value_or(0);
+    optional_value(j, "fault_reason", origin, w);
+    auto steps = j.find("steps");
+    if (steps == j.end()) return r;
+    if (!steps->is_array()) fail(origin, w + ".steps: expected an array");
+    for (std::size_t s = 0; s < steps->size(); ++s) {
+        const std::string ws = w + ".steps[" + std::to_string(s) + "]";
+        TraceStep st;
+        st.name = string_field((*steps)[s], "name", origin, ws);
+        st.cycle = value(field((*steps)[s], "cycle", origin, ws), origin, ws + ".cycle");
+        r.steps.push_back(std::move(st));
     }
+    return r;
+}
+
+void read_interrupts(const json& doc, const std::string& origin, Trace& t) {
+    if (!doc.contains("interrupts")) return;
+    const json& irqs = array_field(doc, "interrupts", origin, "");
+    for (std::size_t i = 0; i < irqs.size(); ++i)
+        t.interrupts.push_back(read_interrupt(irqs[i], origin, "interrupts[" + std::to_string(i) + "]"));
+}
+
+/// Violations are not exported, but the viewer shows them: check them here so
+/// every command accepts and refuses the same traces.
+void check_violations(const json& doc, const std::string& origin, const Trace& t) {
+    if (!doc.contains("violations")) return;
+    const json& vs = array_field(doc, "violations", origin, "");
+    for (std::size_t i = 0; i < vs.size(); ++i) {
+        const std::string w = "violations[" + std::to_string(i) + "]";
+        value(field(vs[i], "cycle", origin, w), origin, w + ".cycle");
+        (void)string_field(vs[i], "oracle", origin, w);
+        (void)optional_string(vs[i], "message", origin, w);
+        (void)optional_int(vs[i], "vcpu", origin, w);
+        if (const auto e = optional_value(vs[i], "event", origin, w); e && *e >= t.events.size())
+            fail(origin, w + ".event: " + std::to_string(*e) + " is not an event of the trace");
+    }
+}
+
+}  // namespace
+
+Trace parse_trace(const std::string& text, const std::string& origin) {
+    const json doc = parse_json(text, origin);
+    if (!doc.is_object()) fail(origin, "expected a JSON object (a pisim trace)");
+    Trace t;
+    read_header(doc, origin, t);
+    const json& units = field(doc, "units", origin, "");
+    if (!units.is_object()) fail(origin, "units: expected an object");
+    t.pcpus = read_units(units, "pcpu", origin);
+    t.vcpus = read_units(units, "vcpu", origin);
+    t.vtds = read_units(units, "vtd", origin);
+    t.devs = read_units(units, "dev", origin);
+    read_kinds(doc, origin, t);
+    read_events(doc, origin, t);
+    read_interrupts(doc, origin, t);
+    check_violations(doc, origin, t);
     return t;
 }
 
-Trace read_trace_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError(path, 0, 0, "cannot read the trace file");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return parse_trace(ss.str(), path);
+Trace read_trace_file(const std::string& path, std::uint64_t max_bytes) {
+    return parse_trace(read_input_file(path, max_bytes, "trace"), path);
 }
 
 }  // namespace pisim

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "platform/input_file.h"
+
 namespace pisim {
 
 /// One unit (track) of the trace: `id` is what events[i][2] holds for kinds of
@@ -82,12 +84,16 @@ struct Trace {
 };
 
 /// Parse a pisim trace document. `origin` names the input in errors. Throws
-/// InputError (platform/input_error.h) when the text is not JSON, the format is
-/// not "pisim-trace" version 1, a field is missing or has the wrong type, or an
-/// event names an unknown kind or has more than 6 args.
+/// InputError (platform/input_error.h) when the text is not JSON (with the line
+/// and column of the syntax error), the format is not "pisim-trace" version 1,
+/// a field is missing or has the wrong type, an event names an unknown kind or
+/// has more than 6 args, or a violation names an event the trace lacks. The
+/// message starts with the JSON path of the bad field (events[3][1], ...).
+/// `pisim report`, `view` and `export` all accept exactly what this accepts.
 Trace parse_trace(const std::string& text, const std::string& origin);
 
-/// Read and parse a trace file; InputError also when the file cannot be read.
-Trace read_trace_file(const std::string& path);
+/// Read and parse a trace file; InputError also when the file cannot be read
+/// or holds more than `max_bytes` (checked before reading, platform/input_file.h).
+Trace read_trace_file(const std::string& path, std::uint64_t max_bytes = InputCaps::trace_bytes);
 
 }  // namespace pisim

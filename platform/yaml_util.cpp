@@ -6,13 +6,14 @@
 #include <cstdlib>
 #include <vector>
 
+#include "platform/input_file.h"
+
 namespace pisim {
 
 YAML::Node YamlReader::load_file() const {
+    const std::string text = read_input_file(file_, InputCaps::yaml_bytes, "YAML");
     try {
-        return YAML::LoadFile(file_);
-    } catch (const YAML::BadFile&) {
-        throw InputError(file_, 0, 0, "cannot open the file");
+        return YAML::Load(text);
     } catch (const YAML::ParserException& e) {
         throw InputError(file_, e.mark.line + 1, e.mark.column + 1,
                          "YAML syntax: " + e.msg);

@@ -1,7 +1,11 @@
 // viewer/viewer.js - pisim's trace viewer (docs/trace-format.md). Plain JavaScript, no build
 // step, no network beyond reading the trace. The trace is read from an inline
 // <script id="pisim-trace" type="application/json"> (what `pisim report` writes) or fetched
-// from the URL in ?trace= (default trace.json, relative to the page).
+// from ?trace= (default trace.json), a path on the page's own origin (what `pisim view` serves).
+//
+// Every string of a trace (names of units, kinds, args and steps, violation texts, the
+// scenario) reaches the page as text: through el() below, textContent, new Option or the
+// canvas, never as markup. The pages also carry a Content-Security-Policy (cli/cmd_view.cpp).
 //
 // Load: JSON.parse once, then one pass builds typed arrays per field (cycle, kind, unit, tag,
 // six args), per-unit and per-kind event indexes, the pCPU/vCPU lane segments, and a state
@@ -41,17 +45,62 @@
   const HEX_ARG = /address|irte|^old|^new|^pid$|^pir|control|qualification|intr_info|^data$|vector$|^nv$|ppr|^rvi$|^svi$|ndst|^dest$|status/;
 
   const $ = (id) => document.getElementById(id);
+
+  /**
+   * A DOM element built from parts, never from markup. `attrs` (literal names only): `class`,
+   * `style` (an object of style properties), any other name as an attribute; each child is a
+   * node, an array of children, or a value shown as text. null, undefined and false are skipped.
+   */
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (name === 'class') node.className = v;
+      else if (name === 'style') Object.assign(node.style, v);
+      else node.setAttribute(name, String(v));
+    }
+    for (const c of children.flat(Infinity)) {
+      if (c === undefined || c === null || c === false) continue;
+      node.append(c instanceof Node ? c : String(c));
+    }
+    return node;
+  }
   const hex = (v, w = 0) => '0x' + v.toString(16).padStart(w, '0');
 
   // ---------------------------------------------------------------------------------------
   // Loading
   async function loadTraceText() {
-    const el = document.getElementById('pisim-trace');
-    if (el) return { text: el.textContent, source: 'inline' };
-    const url = new URLSearchParams(location.search).get('trace') || 'trace.json';
-    const r = await fetch(url);
-    if (!r.ok) throw new Error(`cannot read ${url}: HTTP ${r.status}`);
-    return { text: await r.text(), source: url };
+    const inline = document.getElementById('pisim-trace');
+    if (inline) return { text: inline.textContent, source: 'inline' };
+    const param = new URLSearchParams(location.search).get('trace') || 'trace.json';
+    const url = sameOriginUrl(param);
+    const r = await fetch(url, { credentials: 'same-origin' });
+    if (!r.ok) throw new Error(`cannot read ${param}: HTTP ${r.status}`);
+    return { text: await r.text(), source: param };
+  }
+
+  /** ?trace= resolved: a path on the page's own origin; a link cannot point the page elsewhere. */
+  function sameOriginUrl(param) {
+    const url = new URL(param, location.href);
+    if (url.origin !== location.origin || url.username || url.password) throw new Error('?trace= must be a path on this server');
+    return url.href;
+  }
+
+  /**
+   * The events in time order, as the trace reader of `pisim export` takes them
+   * (platform/trace_reader.h): an event written after one of a later cycle moves to its own
+   * cycle, after the events already there. `remap[i]` is the new index of the file's event i;
+   * null when the file is in order (what `pisim run` writes).
+   */
+  function inTimeOrder(events) {
+    const cyc = (r) => (Array.isArray(r) ? (typeof r[0] === 'number' ? r[0] : Number(BigInt(r[0]))) : NaN);
+    let prev = -Infinity, sorted = true;
+    for (let i = 0; i < events.length && sorted; i++) { const c = cyc(events[i]); sorted = !(c < prev); prev = c; }
+    if (sorted) return { events, remap: null };
+    const order = events.map((_, i) => i).sort((a, b) => (cyc(events[a]) - cyc(events[b])) || (a - b));
+    const remap = new Int32Array(events.length);
+    order.forEach((old, pos) => { remap[old] = pos; });
+    return { events: order.map((i) => events[i]), remap };
   }
 
   // ---------------------------------------------------------------------------------------
@@ -95,7 +144,8 @@
       const tm = this.timings = {};
       let t0 = performance.now();
       const lap = (name) => { const t1 = performance.now(); tm[name] = Math.round(t1 - t0); t0 = t1; };
-      this.indexEvents(doc.events || []);
+      const { events, remap } = inTimeOrder(doc.events || []);
+      this.indexEvents(events);
       doc.events = null; // the typed arrays hold everything now
       lap('events');
       this.buildTagIndex();
@@ -113,7 +163,7 @@
       this.irqByTag = new Map(this.interrupts.map((x) => [x.tagKey, x]));
       this.violations = (doc.violations || []).map((x, i) => ({
         i, cycle: Number(x.cycle), oracle: String(x.oracle), vcpu: x.vcpu, message: String(x.message || ''),
-        event: Math.min(Number.isInteger(x.event) ? x.event : this.eventAtCycle(Number(x.cycle)), this.n - 1),
+        event: Math.min(Number.isInteger(x.event) ? (remap && x.event < remap.length ? remap[x.event] : x.event) : this.eventAtCycle(Number(x.cycle)), this.n - 1),
       })).sort((a, b) => (a.event - b.event) || (a.i - b.i));
     }
 
@@ -759,27 +809,24 @@
       t.units.vcpu.forEach((u, i) => { selV.add(new Option(u.name, String(i))); fv.add(new Option(u.name, String(u.id))); });
       t.units.pcpu.forEach((u, i) => selP.add(new Option(u.name, String(i))));
       for (const id of ['pid-pir', 'vapic-virr', 'vapic-visr', 'lapic-irr', 'lapic-isr']) {
-        const el = $(id);
-        const cells = [];
-        for (let v = 0; v < 256; v++) cells.push(`<i title="vector ${v} (${hex(v, 2)})"></i>`);
-        el.innerHTML = cells.join('');
-        el.dataset.set = '';
-        const rows = document.createElement('span');
-        rows.className = 'bm-rows';
-        rows.innerHTML = [0, 1, 2, 3, 4, 5, 6, 7].map((w) => `<span>${hex(w * 32, 2)}</span>`).join('');
-        el.before(rows);
-        const list = document.createElement('span');
-        list.className = 'bm-list';
-        el.after(list);
+        const bm = $(id);
+        bm.replaceChildren(...Array.from({ length: 256 }, (_, v) => el('i', { title: `vector ${v} (${hex(v, 2)})` })));
+        bm.dataset.set = '';
+        bm.before(el('span', { class: 'bm-rows' }, [0, 1, 2, 3, 4, 5, 6, 7].map((w) => el('span', null, hex(w * 32, 2)))));
+        bm.after(el('span', { class: 'bm-list' }));
       }
-      $('legend').innerHTML = 'pCPU: ' + MODE_NAMES.map((n, i) => `<i style="background:${MODE_COLORS[i]}"></i>${n}`).join('') +
-        ' &nbsp; vCPU: ' + VSTATE_NAMES.slice(1).map((n, i) => `<i style="background:${VSTATE_COLORS[i + 1]}"></i>${n}`).join('') +
-        ' &nbsp; marks: <i style="background:#8e44ad"></i>interrupt accepted by the local APIC <i style="background:#0a6e8a"></i>guest ISR entry' +
-        ' &nbsp; <i style="background:#c62828"></i>violation <i style="background:#1a4fd6"></i>cursor <i style="background:#111"></i>selected interrupt';
+      const swatch = (background) => el('i', { style: { background } });
+      $('legend').replaceChildren(...[
+        'pCPU: ', MODE_NAMES.map((n, i) => [swatch(MODE_COLORS[i]), n]),
+        ' \u00a0 vCPU: ', VSTATE_NAMES.slice(1).map((n, i) => [swatch(VSTATE_COLORS[i + 1]), n]),
+        ' \u00a0 marks: ', swatch('#8e44ad'), 'interrupt accepted by the local APIC ', swatch('#0a6e8a'), 'guest ISR entry',
+        ' \u00a0 ', swatch('#c62828'), 'violation ', swatch('#1a4fd6'), 'cursor ', swatch('#111'), 'selected interrupt',
+      ].flat(Infinity));
       $('violation-count').textContent = `(${t.violations.length})`;
-      $('violations').innerHTML = t.violations.length ? t.violations.map((v, k) =>
-        `<div data-k="${k}" data-event="${v.event}">${t.cycle[v.event] ?? v.cycle}: ${esc(v.oracle)} · ${esc(t.vcpuName(v.vcpu) ?? String(v.vcpu))} · ${esc(v.message)}</div>`).join('')
-        : '<p class="empty">No oracle violation.</p>';
+      $('violations').replaceChildren(...(t.violations.length ? t.violations.map((v, k) =>
+        el('div', { 'data-k': k, 'data-event': v.event },
+          `${t.cycle[v.event] ?? v.cycle}: ${v.oracle} · ${t.vcpuName(v.vcpu) ?? String(v.vcpu)} · ${v.message}`))
+        : [el('p', { class: 'empty' }, 'No oracle violation.')]));
     }
 
     update() {
@@ -819,12 +866,12 @@
       const t = this.t, e = this.cursor.event;
       const a = Math.max(0, e - 6), b = Math.min(t.n, a + 14);
       const sel = this.selIrq ? new Set(this.selIrqEvents) : null;
-      const html = [];
+      const items = [];
       for (let i = a; i < b; i++) {
         const cls = (i === e ? 'current ' : '') + (i <= e ? 'applied ' : '') + (sel && sel.has(i) ? 'tagged' : '');
-        html.push(`<li class="${cls}" data-e="${i}">${esc(this.describe(i))}</li>`);
+        items.push(el('li', { class: cls, 'data-e': i }, this.describe(i)));
       }
-      $('events-near').innerHTML = html.join('');
+      $('events-near').replaceChildren(...items);
     }
 
     setBitmap(id, words /* 8 x uint32 */) {
@@ -894,22 +941,25 @@
           (lists[pp] || (lists[pp] = [])).push([st[t.bBase + 2 * i + 1], u.name]);
         }
       });
-      $('blocklists').innerHTML = t.units.pcpu.map((u, i) => {
+      $('blocklists').replaceChildren(...t.units.pcpu.map((u, i) => {
         const names = (lists[i] || []).sort((a, b) => a[0] - b[0]).map((x) => x[1]);
-        return `<div class="blocklist" data-pcpu="${u.id}" data-vcpus="${names.join(',')}">${esc(u.name)}: ${names.length ? names.join(', ') : '<span class="empty">empty</span>'}</div>`;
-      }).join('');
+        return el('div', { class: 'blocklist', 'data-pcpu': u.id, 'data-vcpus': names.join(',') },
+          `${u.name}: `, names.length ? names.join(', ') : el('span', { class: 'empty' }, 'empty'));
+      }));
     }
 
     renderLife() {
-      const irq = this.selIrq, el = $('life');
-      if (!irq) { el.innerHTML = '<p class="empty">Select an interrupt.</p>'; return; }
+      const irq = this.selIrq, box = $('life');
+      if (!irq) { box.replaceChildren(el('p', { class: 'empty' }, 'Select an interrupt.')); return; }
       const rows = irq.steps.map((s, k) => {
         const d = k ? s.cycle - irq.steps[k - 1].cycle : 0;
-        return `<li class="life-step" data-k="${k}" data-name="${esc(s.name)}" data-cycle="${s.cycle}" data-delta="${d}">` +
-          `${esc(s.name)} @${s.cycle} <span class="delta">${k ? '+' + d : 'start'}</span></li>`;
+        return el('li', { class: 'life-step', 'data-k': k, 'data-name': s.name, 'data-cycle': s.cycle, 'data-delta': d },
+          `${s.name} @${s.cycle} `, el('span', { class: 'delta' }, k ? '+' + d : 'start'));
       });
-      el.innerHTML = `<div>tag ${irq.tagHex} · ${esc(irq.deviceName)} → ${esc(irq.vcpuName)} vector ${irq.vector < 0 ? '-' : hex(irq.vector, 2)} · ` +
-        `${irq.delivered ? `delivered, latency <b id="life-latency">${irq.latency}</b> cycles` : '<b class="lost">not delivered</b>'}</div><ol>${rows.join('')}</ol>`;
+      box.replaceChildren(
+        el('div', null, `tag ${irq.tagHex} · ${irq.deviceName} → ${irq.vcpuName} vector ${irq.vector < 0 ? '-' : hex(irq.vector, 2)} · `,
+          irq.delivered ? ['delivered, latency ', el('b', { id: 'life-latency' }, irq.latency), ' cycles'] : el('b', { class: 'lost' }, 'not delivered')),
+        el('ol', null, rows));
     }
 
     /** The step reached at the cursor is "current" (until the last step); later steps are "future". */
@@ -956,15 +1006,15 @@
       const first = Math.max(0, Math.floor(list.scrollTop / ROW_H) - 5);
       const last = Math.min(this.rows.length, first + Math.ceil((list.clientHeight || 200) / ROW_H) + 10);
       const sel = this.selIrq;
-      const html = [];
+      const rows = document.createDocumentFragment();
       for (let r = first; r < last; r++) {
         const x = this.rows[r];
-        html.push(`<div class="irq-row${sel === x ? ' selected' : ''}${x.delivered ? '' : ' lost'}" style="top:${r * ROW_H}px" data-tag="${x.tagKey}" data-row="${r}">` +
-          `<span>${x.tagHex}</span><span>${esc(x.deviceName)}</span><span>${esc(x.vcpuName)}</span><span>${x.vector < 0 ? '-' : hex(x.vector, 2)}</span>` +
-          `<span>${x.start}</span><span>${x.latency === null ? '—' : x.latency}</span><span>${esc(x.last)}</span></div>`);
+        rows.append(el('div', { class: `irq-row${sel === x ? ' selected' : ''}${x.delivered ? '' : ' lost'}`, style: { top: `${r * ROW_H}px` }, 'data-tag': x.tagKey, 'data-row': r },
+          [x.tagHex, x.deviceName, x.vcpuName, x.vector < 0 ? '-' : hex(x.vector, 2), x.start, x.latency === null ? '—' : x.latency, x.last]
+            .map((text) => el('span', null, text))));
       }
       for (const old of [...list.querySelectorAll('.irq-row')]) old.remove();
-      list.insertAdjacentHTML('beforeend', html.join(''));
+      list.append(rows);
     }
 
     scrollToSelected() {
@@ -1134,8 +1184,6 @@
     }
   }
 
-  function esc(s) { return String(s).replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[ch])); }
-
   // ---------------------------------------------------------------------------------------
   async function main() {
     const api = window.pisimViewer = { timings: {} };
@@ -1158,7 +1206,7 @@
       const el = $('error');
       el.hidden = false;
       el.textContent = `Cannot show the trace: ${err.message}\n` +
-        'Open the page through `pisim report` (trace inlined) or serve it over HTTP with ?trace=FILE.';
+        'Open a trace with `pisim view TRACE` or `pisim report TRACE -o FILE.html`.';
       document.body.dataset.state = 'error';
       console.error(err);
     }

@@ -60,6 +60,11 @@ describe('fixture and page contract (no browser)', () => {
     assert.equal(count('<link rel="stylesheet" href="viewer.css">'), 1);
     assert.equal(count('<script src="viewer.js"></script>'), 1);
     assert.equal(count('<!-- pisim-trace -->'), 1);
+    assert.equal(count('<meta charset="utf-8">'), 1, 'the report puts its Content-Security-Policy after it');
+    assert.ok(html.indexOf('<meta charset="utf-8">') < html.indexOf('<link'), 'the policy comes before any style or script');
+    const js = readFileSync(join(VIEWER, 'viewer.js'), 'utf8');
+    assert.doesNotMatch(html + js, /\son[a-z]+=|innerHTML|outerHTML|insertAdjacentHTML|document\.write|style="/,
+      'no markup from strings, no inline handlers or style attributes (the pages\' Content-Security-Policy forbids them)');
     assert.ok(html.indexOf('<!-- pisim-trace -->') < html.indexOf('<script src="viewer.js"></script>'), 'trace before the script');
     assert.doesNotMatch(html + readFileSync(join(VIEWER, 'viewer.js'), 'utf8') + readFileSync(join(VIEWER, 'viewer.css'), 'utf8'),
       /https?:\/\//, 'no network reference (CDN, fonts)');
@@ -85,7 +90,15 @@ describe('viewer in Chromium on the fixture', () => {
     lost.events = lost.events.slice(0, cut);
     const third = lost.interrupts[2];
     Object.assign(third, { delivered: false, latency: null, steps: third.steps.filter((x) => x.cycle <= lost.end_cycle) });
-    server = await serve({ '/': VIEWER, '/traces/': FIXTURES }, { '/report.html': inline, '/bigtags.json': JSON.stringify(d), '/lost.json': JSON.stringify(lost) });
+    // The fixture with one event written late (after events of later cycles), as the trace
+    // reader of `pisim export` accepts it (platform/trace_reader.h: moved to its cycle).
+    const late = JSON.parse(readFileSync(FIXTURE, 'utf8'));
+    const [moved] = late.events.splice(10, 1);
+    late.events.splice(40, 0, moved);
+    late.violations.forEach((v) => { v.event -= v.event > 10 && v.event <= 40 ? 1 : 0; });
+    server = await serve({ '/': VIEWER, '/traces/': FIXTURES }, {
+      '/report.html': inline, '/bigtags.json': JSON.stringify(d), '/lost.json': JSON.stringify(lost), '/late.json': JSON.stringify(late),
+    });
     br = await browser();
   });
   after(async () => { await br?.close(); await server?.close(); });
@@ -106,6 +119,9 @@ describe('viewer in Chromium on the fixture', () => {
     const { page, errors } = await load();
     assert.deepEqual(await rows(page), TAG);
     assert.match(await page.textContent('#meta'), /137 events · 3 interrupts/);
+    assert.equal(await page.textContent('#legend'), 'pCPU: rootnon-rootguest HLTidle \u00a0 vCPU: runnablerunningblocked' +
+      ' \u00a0 marks: interrupt accepted by the local APIC guest ISR entry \u00a0 violation cursor selected interrupt');
+    assert.equal(await page.locator('#legend i').count(), 12, 'a colour swatch before each name');
     assert.equal(await page.evaluate(() => window.pisimViewer.source), 'traces/small.json');
     const lanes = await page.evaluate(() => window.pisimViewer.viewer.lanes.map((l) => `${l.type}:${l.label}`));
     assert.deepEqual(lanes, ['pcpu:pcpu0', 'vcpu:d1v0', 'vtd:vtd0', 'dev:nic0']);
@@ -346,6 +362,20 @@ describe('viewer in Chromium on the fixture', () => {
     const s = await inspector(page);
     assert.deepEqual([s.pir, s.on, s.sn, s.virr, s.rvi], [[0x3a], 0, 0, [], 0], 'PIR bit pending, nothing will deliver it');
     assert.equal(s.step, null, 'past the last step');
+  });
+
+  test('an event written late is shown at its own cycle, as pisim export reads it', async () => {
+    const small = JSON.parse(readFileSync(FIXTURE, 'utf8'));
+    const { page, errors } = await open(br.ctx, `${server.url}/index.html?trace=late.json`);
+    assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready', await page.textContent('#error'));
+    assert.deepEqual(errors, []);
+    const got = await page.evaluate(() => {
+      const t = window.pisimViewer.trace;
+      return { cycles: Array.from(t.cycle), kinds: Array.from(t.kind), violation: t.violations[0].event };
+    });
+    assert.deepEqual(got.cycles, small.events.map((e) => e[0]));
+    assert.deepEqual(got.kinds, small.events.map((e) => e[1]), 'the late event back among the events of its cycle');
+    assert.equal(got.violation, small.violations[0].event, 'the violation still names its event');
   });
 
   test('interrupt list sorts by column and filters by vCPU and vector', async () => {
