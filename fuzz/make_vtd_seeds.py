@@ -3,7 +3,7 @@
 
 Layout (vtd_decode.cpp): address u64, data u32, requester ID u16, IRTE bits
 63:0 and 127:64, IRTA.S u8, flags u8 (bit 0 EIME, bit 1 CFIS, bit 2 PID page is
-RAM), PID eight u64 words. Each seed names the path it takes [SPEC 5].
+RAM), PID eight u64 words. Each seed names the path it takes [VTD 5.1.4].
 """
 import os
 import struct

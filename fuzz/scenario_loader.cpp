@@ -150,7 +150,9 @@ void check_accepted(const pisim::Scenario& s) {
         for (const auto& b : dev.bindings) {
             CHECK(b.vector_index < dev.nic.msix_vectors);
             CHECK(b.host == dev.host);
-            if (b.host) {  // host-owned device: a host vector on a pCPU (seed 003)
+            if (b.host) {  // host-owned device: a host vector on a pCPU (dom0's SAS
+                           // controller of xen-devel, "[Xenhackthon] Virtualized
+                           // APIC registers - virtual interrupt delivery", 2013)
                 CHECK(b.pcpu < s.pcpus);
                 CHECK(b.guest_vector >= 32);
                 CHECK(b.host_isr_cost <= ScenarioLimits::max_duration);

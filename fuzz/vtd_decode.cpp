@@ -1,7 +1,7 @@
 // fuzz/vtd_decode.cpp - libFuzzer target for the VT-d interrupt-remapping
 // decode and checks (model/vtd/irte.h) and the posting operation
 // (model/vtd/posting.h), checked against an independent reading of the spec
-// [VTD 5.1.2, 5.1.4, 9.10, 9.11; SPEC 1, 5].
+// [VTD 5.1.2, 5.1.4, 5.2.3, 9.10, 9.11, 9.12].
 //
 // Input (little-endian; shorter inputs are zero-padded, extra bytes ignored):
 //   bytes  0..7   MSI address (64 bits)
@@ -14,7 +14,7 @@
 //
 // Invariants (each violation aborts with its name):
 //  - the remapping outcome, fault reason, index and target fields equal the
-//    reference below, stage by stage, in the SPEC 5 order of checks;
+//    reference below, stage by stage, in the VTD 5.1.4 order of checks;
 //  - a faulted request yields no delivery: no message fields, no posting,
 //    and a faulted posting writes nothing;
 //  - FPD suppresses recording only for the qualified reasons 0x22, 0x24,
@@ -84,7 +84,7 @@ Input parse(const std::uint8_t* data, std::size_t size) {
 
 std::uint64_t bit(std::uint64_t w, unsigned n) { return (w >> n) & 1; }
 
-// ---- the reference: literal bit positions from VTD 9.10, 9.11 / SPEC 5 ----
+// ---- the reference: literal bit positions from VTD 9.10, 9.11, 9.12 ----
 constexpr std::uint64_t kRemappedResLo = 0x0000'0000'FF00'7000ull;  // 14:12, 31:24
 constexpr std::uint64_t kRemappedResLoXapic = 0xFFFF'00FF'0000'0000ull;  // 39:32, 63:48
 constexpr std::uint64_t kRemappedResHi = 0xFFFF'FFFF'FFF0'0000ull;  // 127:84
@@ -258,7 +258,7 @@ void check_irte_formats(const Input& in) {
           ref_source_id_ok(in.irte.hi, in.requester_id));
 }
 
-/// The posting operation on a PID line at `pda` [SPEC 5 "Posting operation"].
+/// The posting operation on a PID line at `pda` [VTD 5.2.3 "Interrupt-Posting Hardware Operation"].
 void check_posting(const Input& in, const RemapResult& r) {
     // Pure step on the line, whatever its reserved bits.
     PidLine line = in.pid;

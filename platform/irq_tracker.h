@@ -61,7 +61,9 @@ public:
     /// Device `rid`'s MSI-X entry `index` is delivered to (vcpu, vector).
     void bind(std::uint32_t rid, std::uint32_t index, int vcpu, std::uint8_t vector);
     void unbind(std::uint32_t rid, std::uint32_t index);
-    /// Device `rid`'s MSI-X entry `index` belongs to the host (seed 003): it
+    /// Device `rid`'s MSI-X entry `index` belongs to the host (as dom0's SAS
+    /// controller in xen-devel, "[Xenhackthon] Virtualized APIC registers -
+    /// virtual interrupt delivery"): it
     /// is delivered when the hypervisor's handler for it starts
     /// (HypHandlerEnter of HYP_H_HOST_IRQ naming rid << 16 | index).
     void bind_host(std::uint32_t rid, std::uint32_t index, std::uint8_t host_vector);

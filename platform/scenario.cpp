@@ -351,7 +351,9 @@ private:
                     r_.fail(q["vector_index"] ? q["vector_index"] : q, "vector_index beyond msix_vectors");
                 if (q["traffic"]) qs.traffic = traffic(q["traffic"]);
                 if (q["bind"] && dev.host) {
-                    // A host-owned device: a host vector on a pCPU (seed 003).
+                    // A host-owned device: a host vector on a pCPU (dom0's SAS controller
+                    // of xen-devel, "[Xenhackthon] Virtualized APIC registers -
+                    // virtual interrupt delivery", 2013).
                     const YAML::Node b = q["bind"];
                     r_.expect_map(b, "bind of a host device", {"pcpu", "vector", "isr_cost"});
                     if (!b["pcpu"] || !b["vector"])

@@ -2,8 +2,8 @@
  * device.c - device assignment (HYP_CTL_ASSIGN_DEVICE / DEASSIGN_DEVICE).
  *
  * The first device of a domain installs the VT-d PI hooks, the last one
- * removes them (pi_hooks_assign / pi_hooks_deassign) [SPEC 7; Xen
- * vmx_pi_hooks_assign/deassign]. A device assigned to HYP_DOMID_HOST is the
+ * removes them (pi_hooks_assign / pi_hooks_deassign) [Xen docs/misc/vtd-pi.txt;
+ * Xen vmx_pi_hooks_assign/deassign]. A device assigned to HYP_DOMID_HOST is the
  * hypervisor's own: no domain, no hooks. Deassignment first tears down the device's
  * IRTEs, so nothing posts to the domain any more when the hooks go.
  */

@@ -1,10 +1,10 @@
 /*
  * host_device_irq.c - the root-mode handler of a host-owned device's
- * interrupt (seed 003: dom0's SAS controller beside a guest's passthrough
- * NIC on one pCPU) [Xen do_IRQ for a hypervisor-owned MSI: the handler runs
- * with interrupts enabled, and a non-maskable MSI's EOI is written at the
- * end (end_nonmaskable_msi_irq); SDM 10.8.3.1 on PPR].
- *
+ * interrupt (dom0's SAS controller beside a guest's passthrough NIC on one
+ * pCPU: xen-devel, "[Xenhackthon] Virtualized APIC registers - virtual
+ * interrupt delivery", 2013) [Xen do_IRQ for a hypervisor-owned MSI: the
+ * handler runs with interrupts enabled, and a non-maskable MSI's EOI is
+ * written at the end (end_nonmaskable_msi_irq); SDM 10.8.3.1 on PPR]. Steps:
  *  1. trace the handler's entry: the interrupt is delivered to its owner;
  *  2. IF := 1 for the handler's body (b->host_cycles cycles): the vector
  *     stays in the local APIC's ISR, so PPR holds its priority class and only

@@ -10,7 +10,7 @@
  *  - pcpu.sched_lock: the run queue of that pCPU, its curr/ctx, and the
  *    scheduler state (state, on_runq, processor) of every vCPU whose
  *    `processor` is that pCPU. vcpu_schedule_lock() finds and takes it.
- *  - pcpu.pi_block_lock: that pCPU's blocking list [SPEC 7]. Order: a
+ *  - pcpu.pi_block_lock: that pCPU's blocking list [Xen vmx.c vmx_pi_blocking]. Order: a
  *    sched_lock may be held when taking a pi_block_lock, never the reverse.
  *  - hyp_core.irt_lock: the interrupt-remapping table, MSI bindings,
  *    invalidation-queue sequence and the device table.
@@ -58,12 +58,13 @@
 enum hyp_softirq {
     SOFTIRQ_SCHEDULE = 0,  /* run the scheduler */
     SOFTIRQ_TIMER = 1,     /* scheduler tick: time-slice accounting */
-    SOFTIRQ_VCPU_KICK = 2, /* re-run the VM-entry path (seed 001) */
+    SOFTIRQ_VCPU_KICK = 2, /* re-run the VM-entry path (Xen VCPU_KICK_SOFTIRQ) */
     SOFTIRQ_TASKLET = 3,   /* tasklet work queued for the idle context */
     SOFTIRQ_NR = 4,
 };
 
-/* Pending/active state of the per-pCPU guest interrupt (seed 004). */
+/* Pending/active state of the per-pCPU guest interrupt [xen-devel, "Using
+ * IRQ_GUEST|IRQ_PER_CPU to signal "delivery to current vcpu"?"]. */
 struct percpu_virq_state {
     bool pending;   /* fired, not yet made pending in the guest */
     bool active;    /* made pending in the guest, its EOI not yet seen */
@@ -90,8 +91,9 @@ struct vcpu {
                              * its VM-entry path halts it again unless an
                              * interrupt is deliverable (atomic) */
     uint32_t rq_next;
-    /* Blocking list membership [SPEC 7]: the pCPU whose list holds the vCPU
-     * (HYP_INVALID: none), and the links; under that pCPU's pi_block_lock. */
+    /* Blocking list membership [Xen vmx.c vmx_pi_blocking]: the pCPU whose
+     * list holds the vCPU (HYP_INVALID: none), and the links; under that
+     * pCPU's pi_block_lock. */
     uint32_t pi_block_cpu;
     uint32_t pi_next, pi_prev;
     /* Virtual interrupts pending in software (non-posting modes, and
@@ -137,7 +139,7 @@ struct pcpu {
     uint64_t next_tick;      /* deadline of the scheduler tick, 0 = disarmed */
 
     spinlock_t pi_block_lock;
-    uint32_t pi_block_head;  /* blocking list [SPEC 7] */
+    uint32_t pi_block_head;  /* blocking list [Xen vmx_pi_blocking] */
     uint32_t pi_block_len;
 
     /* Live state of the per-pCPU guest interrupt; belongs to the vCPU whose
@@ -280,7 +282,8 @@ int sched_tasklet(uint32_t cpu, uint64_t cycles);
 
 void sched_init(void);
 
-/* percpu_virq.c: the per-pCPU guest interrupt (seed 004) */
+/* percpu_virq.c: the per-pCPU guest interrupt [xen-devel, "Using
+ * IRQ_GUEST|IRQ_PER_CPU to signal "delivery to current vcpu"?"] */
 void percpu_virq_handler(void);
 void percpu_virq_save(struct pcpu *pc, struct vcpu *prev);
 void percpu_virq_wake_saved(struct vcpu *v);
@@ -343,7 +346,7 @@ void irte_unbind_device(uint32_t device);
 uint32_t irte_pcpu_offline(uint32_t cpu);
 void irte_pcpu_offline_done(uint32_t cpu);
 void irte_update(uint32_t index, uint64_t lo, uint64_t hi);
-/* IRTE images (out[0] bits 63:0, out[1] bits 127:64) [SPEC 5]. */
+/* IRTE images (out[0] bits 63:0, out[1] bits 127:64) [VTD 9.9, 9.10]. */
 void irte_make_posted(uint32_t rid, uint8_t gvec, bool urgent, uint64_t pid_pa, uint64_t out[2]);
 void irte_make_remapped(uint32_t rid, uint8_t hvec, uint32_t cpu, uint64_t out[2]);
 void device_irq(uint8_t vector);

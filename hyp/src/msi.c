@@ -1,7 +1,7 @@
 /*
  * msi.c - binding a device's MSI-X vector to a vCPU (HYP_CTL_BIND_MSI) and
- * the remappable MSI message the device is programmed with [SPEC 5;
- * VTD 5.1.2.2].
+ * the remappable MSI message the device is programmed with
+ * [VTD 5.1.2.2].
  *
  * The IRTE index (handle) is the binding's slot. vtd-pi: a posted IRTE
  * (guest vector, the vCPU's PID). Other modes: a remapped IRTE to a host

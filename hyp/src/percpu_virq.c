@@ -3,8 +3,8 @@
  * private to each pCPU (the x86 analogue of an ARM per-core PPI such as the
  * virtual timer) that is always delivered to whichever vCPU is resident on
  * that pCPU, as the domain's configured guest vector, with its pending and
- * active state switched with the vCPU's context [seed 004; Xen
- * IRQ_GUEST|IRQ_PER_CPU proposal; Xen ARM vtimer context switch].
+ * active state switched with the vCPU's context [Xen ARM vtimer context switch;
+ * xen-devel, "Using IRQ_GUEST|IRQ_PER_CPU to signal "delivery to current vcpu"?"].
  *
  * State. The source has a status word per pCPU in machine memory (bit 0:
  * fired since software last read-and-cleared it), written before it raises
@@ -18,10 +18,10 @@
  *            active a new firing stays pending (one outstanding per vCPU, as
  *            a level-triggered per-CPU timer) until the EOI.
  *
- * Ownership rule (what seed 004 implies: "delivered to whichever VCPU is
+ * Ownership rule (what that thread implies: "delivered to whichever VCPU is
  * currently resident"): a firing belongs to the vCPU whose context is
  * resident on the pCPU when software reads the status word. After a lazy
- * switch to idle (tasklet, idle after a block; seed 000) the previous vCPU's
+ * switch to idle (tasklet, idle after a block; Feng Wu, Feb 2016) the previous vCPU's
  * context is still resident, so the firing is kept for it, and wakes it if it
  * is blocked. With no resident context (idle after a migration away or an
  * offline hand-over, or before any vCPU ran) there is no owner: the firing is
@@ -47,7 +47,7 @@
  *    the mode's assist delivers it; the EOI-exit bitmap bit of the vector is
  *    set in APICv modes so that the guest's EOI exits (45). A firing handled
  *    after it (IF=1) raises SOFTIRQ_VCPU_KICK, so the entry path's softirq
- *    check sends the pCPU back through the assist (seed 001's pattern);
+ *    check sends the pCPU back through the assist (as Xen's pi_notification_interrupt);
  *  - percpu_virq_eoi: the guest's EOI of the vector (EOI-induced exit, or the
  *    software vLAPIC's EOI in emulated mode): active := 0.
  * Locking: the live pair is touched only by its own pCPU, under its

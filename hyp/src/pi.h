@@ -1,7 +1,10 @@
 /*
- * pi.h - the hypervisor's posted-interrupt lifecycle [SPEC 7; seeds 000, 001;
- * Xen xen/arch/x86/hvm/vmx/vmx.c, docs/misc/vtd-pi.txt; Linux
- * arch/x86/kvm/vmx/posted_intr.c]. One function per file, named after it.
+ * pi.h - the hypervisor's posted-interrupt lifecycle [Xen
+ * xen/arch/x86/hvm/vmx/vmx.c, docs/misc/vtd-pi.txt; Feng Wu, xen-devel,
+ * "vmx: VT-d posted-interrupt core logic handling", Feb 2016 (Xen commit
+ * 4b759ce163); Xen commit b151125b4d (Quan Xu, Chao Gao, Mar 2017),
+ * "x86/apicv: fix wrong IPI suppression during posted interrupt delivery";
+ * Linux arch/x86/kvm/vmx/posted_intr.c]. One function per file, named after it.
  *
  * Who calls what:
  *  - pi_switch_from / pi_switch_to: full context switch (sched.c), never on a
@@ -28,7 +31,7 @@
 struct vcpu;
 struct domain;
 
-/* true in vtd-pi mode: SN/NDST/NV of v's PID follow SPEC 7 at VM entry. */
+/* true in vtd-pi mode: SN/NDST/NV of v's PID follow Xen's vtd-pi.txt at VM entry. */
 bool pi_desc_managed(const struct vcpu *v);
 /* true when the blocking hooks are installed for v's domain (vtd-pi mode and
  * a device assigned). */

@@ -1,6 +1,6 @@
 /*
  * pi_blocking_list.c - per-pCPU blocking lists of vCPUs waiting in HLT whose
- * PID NV is the wakeup vector [SPEC 7; Xen vmx.c vmx_pi_blocking].
+ * PID NV is the wakeup vector [Xen docs/misc/vtd-pi.txt; Xen vmx.c vmx_pi_blocking].
  *
  * The list of pCPU c is a doubly linked list of vCPU ids under
  * pcpu[c].pi_block_lock; vcpu.pi_block_cpu names the list holding a vCPU

@@ -1,6 +1,6 @@
 /*
  * pi_deliver_posted_intr.c - software posting of a virtual interrupt (a
- * virtual IPI, or a remapped device interrupt in cpu-pi mode) [SPEC 1, 7;
+ * virtual IPI, or a remapped device interrupt in cpu-pi mode) [SDM 29.6;
  * Xen vmx_deliver_posted_intr; Linux vmx_deliver_posted_interrupt].
  *
  * Set PIR[vector]; if it was already set, the earlier sender notifies. Else

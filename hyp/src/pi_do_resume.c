@@ -1,7 +1,7 @@
 /*
  * pi_do_resume.c - the first posted-interrupt step of the VM-entry path, with
- * interrupts enabled, before the interrupt assist [SPEC 2, 7; seed 000
- * "before VM-entry"; Xen vmx_pi_do_resume, called from vmx_do_resume ahead
+ * interrupts enabled, before the interrupt assist [SDM 29.6; Feng Wu, xen-devel,
+ * Feb 2016, "before VM-entry"; Xen vmx_pi_do_resume, called from vmx_do_resume ahead
  * of vmx_intr_assist].
  *
  *  1. NV := notification vector (it may still be the wakeup vector from

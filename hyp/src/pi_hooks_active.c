@@ -1,8 +1,8 @@
 /*
  * pi_hooks_active.c - which parts of the VT-d posted-interrupt lifecycle
- * apply to a vCPU [SPEC 7; Xen vmx_pi_hooks_assign].
+ * apply to a vCPU [Xen docs/misc/vtd-pi.txt; Xen vmx_pi_hooks_assign].
  *
- *  - pi_desc_managed: in vtd-pi mode every vCPU's PID follows SPEC 7 while
+ *  - pi_desc_managed: in vtd-pi mode every vCPU's PID follows Xen's vtd-pi.txt while
  *    it runs (NV notification vector, SN 0, NDST its pCPU) and is suppressed
  *    (SN 1) while it is switched out, whether or not its domain has a device.
  *  - pi_hooks_active: the blocking part (NV := wakeup vector, blocking list,

@@ -1,6 +1,6 @@
 /*
  * pi_hooks_assign.c - install the VT-d PI hooks when a domain gets its first
- * assigned device [SPEC 7; Xen vmx_pi_hooks_assign].
+ * assigned device [Xen docs/misc/vtd-pi.txt; Xen vmx_pi_hooks_assign].
  *
  * vCPUs may be running, runnable or blocked at this moment. The hooks are
  * switched on first; then each vCPU's PID is brought to the state the hooks

@@ -1,6 +1,6 @@
 /*
  * pi_hooks_deassign.c - remove the VT-d PI hooks when a domain's last device
- * is deassigned [SPEC 7; Xen vmx_pi_hooks_deassign].
+ * is deassigned [Xen docs/misc/vtd-pi.txt; Xen vmx_pi_hooks_deassign].
  *
  * Hooks off first, so no new blocking-list entries appear; then every vCPU is
  * taken off any blocking list (nothing would ever take it off once the entry

@@ -1,10 +1,10 @@
 /*
  * pi_notification_handler.c - root-mode handler of the posted-interrupt
- * notification vector [SPEC 7; seed 001; Xen pi_notification_interrupt].
- *
+ * notification vector [Xen pi_notification_interrupt, hvm/vmx/vmx.c; Xen commit
+ * b151125b4d, "x86/apicv: fix wrong IPI suppression during posted interrupt delivery"].
  * The notification may arrive after the PIR was synchronized and before
  * interrupts are disabled for VM entry: EOI it and raise a softirq so the
- * VM-entry path runs again and syncs PIR (seed 001).
+ * VM-entry path runs again and syncs PIR (the window that commit describes).
  */
 #include "hyp_core.h"
 #include "pi.h"

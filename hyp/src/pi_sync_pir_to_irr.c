@@ -1,10 +1,10 @@
 /*
  * pi_sync_pir_to_irr.c - the interrupt assist of the posting modes, with
- * interrupts enabled [SPEC 2, 7; seed 001; Xen vmx_sync_pir_to_irr, called
+ * interrupts enabled [Xen docs/misc/vtd-pi.txt; Xen vmx_sync_pir_to_irr, called
  * from vmx_intr_assist ahead of the IF=0 softirq check; SDM 29.6 on what
  * posted-interrupt processing does with PIR].
  *
- * VM entry does not read the PID [SPEC 2]: a notification that was consumed
+ * VM entry does not read the PID [SDM 29.6]: a notification that was consumed
  * in root mode (ON set, the notification vector already handled by
  * pi_notification_handler or pi_wakeup_handler) leaves its vectors in PIR,
  * and they must be handed to the CPU here:
@@ -13,9 +13,9 @@
  *     read: a post landing in between sets ON again and notifies.
  * A post landing after this function and before IF := 0 is handled in root
  * mode by pi_notification_handler, whose softirq sends the pCPU back through
- * the entry path before VM entry (seed 001). Without that softirq the vector
- * stays in PIR with ON set, VT-d sends no further notification, and the
- * interrupt waits for an unrelated VM exit.
+ * the entry path before VM entry (Xen commit b151125b4d). Without that
+ * softirq the vector stays in PIR with ON set, VT-d sends no further
+ * notification, and the interrupt waits for an unrelated VM exit.
  */
 #include "hyp_core.h"
 #include "pi.h"

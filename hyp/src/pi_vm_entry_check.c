@@ -1,6 +1,6 @@
 /*
  * pi_vm_entry_check.c - the last posted-interrupt step before VM entry, with
- * IF=0 and no softirq pending [SPEC 2, 7; seed 000 "before VM-entry"; VT-d
+ * IF=0 and no softirq pending [SDM 29.6; Feng Wu, Feb 2016, "before VM-entry"; VT-d
  * 5.2.5 / 9.11 on SN; Xen vmx_vmenter_helper].
  *
  * Runs after pi_do_resume and pi_sync_pir_to_irr (interrupt assist, IF=1)

@@ -1,6 +1,6 @@
 /*
- * pi_wakeup_handler.c - root-mode handler of the wakeup vector [SPEC 7;
- * Xen pi_wakeup_interrupt].
+ * pi_wakeup_handler.c - root-mode handler of the wakeup vector [Xen
+ * docs/misc/vtd-pi.txt; Xen pi_wakeup_interrupt].
  *
  * EOI; then, under this pCPU's blocking-list lock, note every listed vCPU
  * whose PID has ON set; wake them with the lock dropped (waking takes a

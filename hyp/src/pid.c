@@ -1,5 +1,5 @@
 /*
- * pid.c - accessors of the posted-interrupt descriptor [SPEC 1; VTD 9.11;
+ * pid.c - accessors of the posted-interrupt descriptor [SDM 29.6; VTD 9.11;
  * Linux arch/x86/include/asm/posted_intr.h]. See pid.h.
  */
 #include "pid.h"
@@ -98,7 +98,7 @@ bool pid_harvest_pir(uint64_t pid_pa, uint64_t out[4])
 
 void pid_init(uint64_t pid_pa, uint32_t cpu)
 {
-    HYP_ASSERT((pid_pa & 63u) == 0); /* 64-byte aligned [SPEC 1] */
+    HYP_ASSERT((pid_pa & 63u) == 0); /* 64-byte aligned [SDM 29.6] */
     for (uint32_t i = 0; i < 8; i++)
         arch_mem_write64(pid_pa + 8u * i, 0);
     arch_mem_write64(pid_pa + PID_CONTROL_OFFSET,

@@ -1,7 +1,7 @@
 /*
  * sched.c - the scheduler: per-pCPU run queues, time slices, block/wake,
  * migration, tasklets in idle context, pCPU offline/online
- * [Xen xen/common/schedule.c, sched_credit.c; SPEC 7].
+ * [Xen xen/common/schedule.c, sched_credit.c; Xen docs/misc/vtd-pi.txt].
  *
  * Policy: round robin per pCPU. A vCPU runs for hyp_config.time_slice cycles
  * when others wait on the same run queue; the tick (irq.c) checks slices.
@@ -18,7 +18,7 @@
  * Every migration is carried out by the pCPU that owns the vCPU (its
  * `processor`), so VMCLEAR happens on the pCPU where the VMCS is active,
  * before any VMPTRLD on the new one [SDM 24.11.1]. Switching to idle is
- * lazy: the previous vCPU's PID is left alone (seed 000).
+ * lazy: the previous vCPU's PID is left alone (Feng Wu, xen-devel, Feb 2016).
  */
 #include "hyp_core.h"
 #include "pi.h"
@@ -276,7 +276,7 @@ void vcpu_wake_resume(struct vcpu *v)
         cpu_raise_softirq(cpu, SOFTIRQ_SCHEDULE);
 }
 
-/* HLT exit of the current vCPU [Xen vcpu_block; SPEC 7]:
+/* HLT exit of the current vCPU [Xen vcpu_block, arch_vcpu_block]:
  *  1. the PI block hook (NV := wakeup vector, blocking list) runs first, so
  *     that a vCPU is never seen blocked while a post could miss it;
  *  2. the vCPU is marked blocked (under its scheduler lock);

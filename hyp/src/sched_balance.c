@@ -22,7 +22,7 @@
  * Posted-interrupt consequences: the pulled vCPU is runnable, never blocked,
  * so it is on no blocking list; its PID keeps SN=1 and NDST=O until T
  * switches it in, where pi_switch_to writes NDST=T and SN=0 and the VM-entry
- * check merges what was posted meanwhile [SPEC 7]. Blocked vCPUs are never
+ * check merges what was posted meanwhile [Xen vmx_pi_switch_to]. Blocked vCPUs are never
  * pulled: they stay on the blocking list NDST names until they wake.
  *
  * Tickling: a pCPU that keeps vCPUs waiting on its run queue raises

@@ -52,7 +52,7 @@ void do_softirq(void)
         if (pending & ((1u << SOFTIRQ_SCHEDULE) | (1u << SOFTIRQ_TASKLET)))
             schedule();
         /* SOFTIRQ_VCPU_KICK has no body: returning to the VM-entry path with
-         * the softirq consumed is its whole effect (seed 001). */
+         * the softirq consumed is its whole effect (Xen VCPU_KICK_SOFTIRQ). */
         hyp_trace(HYP_TR_HANDLER_EXIT, HYP_H_SOFTIRQ, pending, pc->curr, 0);
     }
 }

@@ -1,7 +1,7 @@
 /*
  * vapic.c - the virtual-APIC page and guest interrupt status of the current
- * VMCS, as software sees them between VM exit and VM entry [SDM 29.1-29.2;
- * SPEC 3]. Only the pCPU running the vCPU calls these, with its VMCS current.
+ * VMCS, as software sees them between VM exit and VM entry [SDM 29.1-29.2].
+ * Only the pCPU running the vCPU calls these, with its VMCS current.
  */
 #include "bitops.h"
 #include "hyp_core.h"
@@ -22,7 +22,7 @@ uint8_t vapic_merge_irr(struct vcpu *v, const uint64_t bits[4])
     return top;
 }
 
-/* RVI := max(RVI, vector) [SPEC 2 step 6]. */
+/* RVI := max(RVI, vector) [SDM 29.6, posted-interrupt processing]. */
 void vapic_raise_rvi(uint8_t vector)
 {
     if (vector == 0)
@@ -32,7 +32,7 @@ void vapic_raise_rvi(uint8_t vector)
         arch_vmcs_write(VMCS_GUEST_INTR_STATUS, (gis & ~0xFFull) | vector);
 }
 
-/* A virtual interrupt would be recognized: RVI[7:4] > VPPR[7:4] [SPEC 3]. */
+/* A virtual interrupt would be recognized: RVI[7:4] > VPPR[7:4] [SDM 29.2.1]. */
 bool vapic_has_deliverable(struct vcpu *v)
 {
     uint32_t rvi = (uint32_t)(arch_vmcs_read(VMCS_GUEST_INTR_STATUS) & 0xFFu);

@@ -1,7 +1,7 @@
 /*
- * vcpu_kick.c - make a vCPU notice newly posted interrupts [SPEC 7; seed 001;
- * Xen __vmx_deliver_posted_interrupt].
- *
+ * vcpu_kick.c - make a vCPU notice newly posted interrupts [Xen
+ * __vmx_deliver_posted_interrupt as of commit b151125b4d, "x86/apicv: fix wrong
+ * IPI suppression during posted interrupt delivery" (Quan Xu, Chao Gao, 2017)].
  *  - not running (runnable or blocked): nothing; it syncs PIR at its next
  *    VM entry, and the block path re-checks for events after blocking;
  *  - the current vCPU of this pCPU outside interrupt context: nothing; the

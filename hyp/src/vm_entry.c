@@ -1,7 +1,7 @@
 /*
  * vm_entry.c - the VM-entry path of the current vCPU, in Xen's order [Xen
- * vmx_do_resume / vmx_asm_vmexit_handler .Lvmx_do_vmentry; SPEC 2, 7;
- * seed 001].
+ * vmx_do_resume / vmx_asm_vmexit_handler .Lvmx_do_vmentry; SDM 29.6; Xen
+ * commit b151125b4d, "x86/apicv: fix wrong IPI suppression during posted interrupt delivery"].
  *
  *  1. arm the scheduler tick;
  *  2. interrupt assist with IF=1: the per-pCPU guest interrupt first
@@ -16,7 +16,7 @@
  *     to redo step 2. This is what makes step 2 safe with IF=1: a
  *     notification handled in root mode between steps 2 and 3 leaves its
  *     vector in PIR, and only the softirq pi_notification_handler raises
- *     brings the pCPU back to sync it (seed 001);
+ *     brings the pCPU back to sync it (Xen pi_notification_interrupt);
  *  4. in posting modes the IF=0 check of the descriptor (pi_vm_entry_check);
  *  5. VM entry; returns with IF=0 after the exit;
  *  6. exit handling by reason, then IF := 1.

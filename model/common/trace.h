@@ -91,7 +91,8 @@ namespace pisim {
     X(ScenarioEvent, "scenario.event", pcpu, "op", "target", "arg", "", "", "")              \
     X(Violation, "oracle.violation", pcpu, "oracle", "vcpu", "vector", "detail", "", "")     \
     X(IrqDelivered, "irq.delivered", vcpu, "vector", "latency", "", "", "", "")            \
-    /* --- per-pCPU guest interrupt (seed 004) --- */                                        \
+    /* --- per-pCPU guest interrupt [xen-devel, "Using IRQ_GUEST|IRQ_PER_CPU to              \
+     * signal "delivery to current vcpu"?"] --- */                                           \
     X(PercpuTimerFire, "percpu.fire", pcpu, "vector", "count", "", "", "", "")               \
     X(HypPercpuVirq, "hyp.percpu_virq", pcpu, "vcpu", "step", "pending", "active", "", "")
 

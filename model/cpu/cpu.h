@@ -1,5 +1,5 @@
 // model/cpu/cpu.h - a physical CPU core with VMX and APIC virtualization
-// [SDM vol. 3C ch. 24-29; SPEC 2-4].
+// [SDM vol. 3C ch. 24-29; Linux arch/x86/include/asm/vmx.h].
 //
 // The core's thread runs root-mode software (the hypervisor, through the
 // platform's port) by calling `root_software`. VMX instructions are methods
@@ -95,7 +95,7 @@ public:
     void vmwrite(std::uint32_t field, std::uint64_t value);
 
     /// VMLAUNCH/VMRESUME of the current VMCS [SDM 26]: the VM-entry checks of
-    /// SPEC 4 (failure: false, out.entry_error, no time in the guest), then the
+    /// SDM 26.2.1.1 (failure: false, out.entry_error, no time in the guest), then the
     /// guest runs, consuming simulated time, until a VM exit [SDM 27], whose
     /// information is returned in `out` (true). Root-mode IF is 0 on return.
     bool vm_enter(VmExitInfo& out);

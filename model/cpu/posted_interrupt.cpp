@@ -1,5 +1,5 @@
 // model/cpu/posted_interrupt.cpp - posted-interrupt processing [SDM vol. 3C
-// 29.6; SPEC 2].
+// 29.6].
 #include "model/cpu/cpu_impl.h"
 
 namespace pisim {

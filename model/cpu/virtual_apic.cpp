@@ -1,5 +1,5 @@
 // model/cpu/virtual_apic.cpp - the virtual-APIC page and virtual interrupts
-// [SDM vol. 3C 29.1, 29.2; SPEC 3].
+// [SDM vol. 3C 29.1, 29.2].
 //
 // VTPR, VPPR, VEOI, VISR, VIRR and VICR live in the virtual-APIC page in
 // machine memory (VIRTUAL_APIC_PAGE_ADDR), so that the hypervisor reads and

@@ -78,7 +78,7 @@ bool CpuCore::Impl::vm_enter(VmExitInfo& out) {
 }
 
 // Checks on VM-execution control fields [SDM 26.2.1.1], the APIC-virtualization
-// subset (SPEC 4). Reserved-bit checks of the capability MSRs are not modeled.
+// subset. Reserved-bit checks of the capability MSRs are not modeled.
 // "Within the physical-address width" is modeled as "mapped RAM", which the
 // model needs to access the page. Returns 0 or VMERR_ENTRY_INVALID_CONTROL.
 std::uint32_t CpuCore::Impl::check_vm_execution_control_fields() {

@@ -1,6 +1,6 @@
 // model/cpu/vmcs.h - VMCS field encodings, controls and exit reasons the CPU
-// model implements [SDM vol. 3D appendix B and C; Linux arch/x86/include/asm/vmx.h;
-// SPEC 4], and the store of VMCS regions by physical address.
+// model implements [SDM vol. 3D appendix B and C; Linux arch/x86/include/asm/vmx.h],
+// and the store of VMCS regions by physical address.
 #pragma once
 
 #include <cstdint>
@@ -91,7 +91,8 @@ constexpr std::uint32_t MSR_X2APIC_TPR = 0x808, MSR_X2APIC_EOI = 0x80B,
 constexpr std::uint32_t APIC_SELF_IPI_OFFSET = 0x3F0;
 // ICR [SDM 10.6.1]: shorthand bits 19:18 (01 self), trigger bit 15, delivery mode 10:8
 constexpr std::uint32_t ICR_SHORTHAND_SELF = 1u << 18;
-// posted-interrupt descriptor [SDM 29.6; SPEC 1]: PIR bytes 0..31, control word at byte 32
+// posted-interrupt descriptor [SDM 29.6; Linux arch/x86/include/asm/posted_intr.h]:
+// PIR bytes 0..31, control word at byte 32
 constexpr std::uint64_t PID_PIR = 0, PID_CONTROL = 32;
 constexpr std::uint64_t PID_ON = 1u << 0, PID_SN = 1u << 1;
 
@@ -120,7 +121,7 @@ constexpr std::uint32_t VMERR_ENTRY_INVALID_HOST_STATE = 8;
 /// this value in VmExitInfo::entry_error.
 constexpr std::uint32_t VMFAIL_INVALID = 0xFFFFFFFFu;
 
-// virtual-APIC page offsets [SDM 29.1; SPEC 3]
+// virtual-APIC page offsets [SDM 29.1]
 constexpr std::uint32_t VAPIC_VTPR = 0x080, VAPIC_VPPR = 0x0A0, VAPIC_VEOI = 0x0B0,
                         VAPIC_VISR = 0x100, VAPIC_VIRR = 0x200, VAPIC_VICR_LO = 0x300,
                         VAPIC_VICR_HI = 0x310;

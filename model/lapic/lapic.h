@@ -1,4 +1,5 @@
-// model/lapic/lapic.h - the physical local APIC [SDM vol. 3A ch. 10; SPEC 6]
+// model/lapic/lapic.h - the physical local APIC [SDM vol. 3A ch. 10;
+// Linux arch/x86/include/asm/apicdef.h]
 // and the system bus that carries interrupt messages between APICs and from
 // the VT-d unit.
 //

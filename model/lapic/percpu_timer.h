@@ -1,8 +1,9 @@
 // model/lapic/percpu_timer.h - a per-pCPU interrupt source: one timer per
 // physical CPU whose interrupt goes only to that CPU's local APIC, the x86
 // analogue of an ARM per-core private peripheral interrupt (PPI) such as the
-// generic timer [seed 004]. The hypervisor delivers it to whichever vCPU is
-// resident on the pCPU (hyp/src/percpu_virq.c).
+// generic timer [xen-devel, "Using IRQ_GUEST|IRQ_PER_CPU to signal
+// "delivery to current vcpu"?"]. The hypervisor delivers it to whichever
+// vCPU is resident on the pCPU (hyp/src/percpu_virq.c).
 //
 // On each expiry the timer first sets bit 0 of its status word in machine
 // memory (the source's pending state, which software reads and clears with

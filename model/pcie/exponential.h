@@ -1,6 +1,6 @@
 // model/pcie/exponential.h - exponentially distributed gaps in integer
-// arithmetic, for Poisson packet arrivals (SPEC "Deterministic": no floating
-// point, no std::*_distribution).
+// arithmetic, for Poisson packet arrivals (the same on every host: no
+// floating point, no std::*_distribution).
 //
 // Method (inverse CDF): a gap with mean M is G = -M * ln(U), U uniform on
 // (0, 1]. U is a 64-bit draw u / 2^64 (u != 0). -ln(U) = ln 2 * (64 - log2 u);

@@ -1,7 +1,8 @@
 // model/pcie/interrupt_moderation.cpp - interrupt moderation per vector, after
 // the Intel 82599/82598/I210 EITR (Extended Interrupt Throttle) [82599 and
 // 82598 datasheets, "Interrupt Moderation" and the EITR register; I210
-// datasheet, "Interrupt Throttle Flow Diagram"; SPEC 8 for the ITR range].
+// datasheet, "Interrupt Throttle Flow Diagram"; Intel X520 user guide for the
+// ITR range].
 //
 // Facts used: each vector has an interval counter. An interrupt cause does not
 // produce a message until the counter has counted down to zero; as soon as the

@@ -1,5 +1,6 @@
 // model/pcie/nic.cpp - the NIC module: configuration, the scheduling process
-// with its time-ordered agenda, receive queues and packet arrivals [SPEC 5].
+// with its time-ordered agenda, receive queues and packet arrivals [PCIe Base
+// 6.1.4; VTD 5.1.2].
 #include "model/pcie/nic.h"
 
 #include <algorithm>

@@ -1,5 +1,5 @@
 // model/pcie/nic.h - a PCIe NIC endpoint with MSI and MSI-X [PCIe Base 6.1.4;
-// SPEC 5]: receive queues fed by traffic sources, one MSI-X vector per queue,
+// VTD 5.1.2]: receive queues fed by traffic sources, one MSI-X vector per queue,
 // per-vector masking with the pending-bit array, interrupt moderation (ITR).
 #pragma once
 
@@ -53,7 +53,7 @@ struct NicTiming {
 };
 
 /// A PCIe NIC endpoint (one function) with MSI and MSI-X [PCIe Base 6.1.4;
-/// 7.7.1 MSI capability; 7.7.2 MSI-X capability and table; SPEC 5].
+/// 7.7.1 MSI capability; 7.7.2 MSI-X capability and table; VTD 5.1.2].
 ///
 /// Receive queues get packets from their TrafficSpec; each arrival emits
 /// NicPacket and requests the queue's interrupt vector (`msix_index`; in MSI

@@ -1,5 +1,5 @@
 // model/pcie/traffic_source.h - packet arrival times of one receive queue
-// [SPEC 5; nic.h TrafficSpec]. Pure arithmetic, no SystemC: the NIC asks for
+// [nic.h TrafficSpec]. Pure arithmetic, no SystemC: the NIC asks for
 // one arrival at a time and keeps only the next one in its event queue.
 #pragma once
 

@@ -1,4 +1,4 @@
-// model/vtd/iec.cpp - the interrupt entry cache [VTD 6.5.2.7; SPEC 5].
+// model/vtd/iec.cpp - the interrupt entry cache [VTD 6.5.2.7].
 #include "model/vtd/iec.h"
 
 #include <cassert>

@@ -1,4 +1,4 @@
-// model/vtd/iec.h - the interrupt entry cache (IEC) [VTD 6.5.2.7, 9.10; SPEC 5].
+// model/vtd/iec.h - the interrupt entry cache (IEC) [VTD 6.5.2.7, 9.10].
 //
 // Holds whole IRTEs by interrupt index. Capacity from the timing profile
 // (vtd.iec_entries; 0 = no cache). Replacement is least-recently-used by an

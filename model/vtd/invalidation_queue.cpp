@@ -1,5 +1,5 @@
 // model/vtd/invalidation_queue.cpp - queued invalidation of the IEC
-// [VTD 6.5.2; SPEC 5].
+// [VTD 6.5.2].
 #include "model/vtd/invalidation_queue.h"
 
 #include <cassert>

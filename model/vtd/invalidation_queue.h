@@ -1,5 +1,5 @@
 // model/vtd/invalidation_queue.h - queued invalidation for the interrupt
-// entry cache [VTD 6.5.2, 6.5.2.7, 6.5.2.8, 10.4.22-10.4.25; SPEC 5].
+// entry cache [VTD 6.5.2, 6.5.2.7, 6.5.2.8, 10.4.22-10.4.25].
 //
 // Software writes 128-bit descriptors into the queue at IQA (2^(QS+8)
 // entries of 16 bytes) and moves IQT; the queue processes descriptors from

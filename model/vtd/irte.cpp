@@ -1,5 +1,5 @@
 // model/vtd/irte.cpp - IRTE formats, interrupt request decode and the
-// remapping checks [VTD 5.1.2, 5.1.4, 9.10, 9.11; SPEC 5].
+// remapping checks [VTD 5.1.2, 5.1.4, 9.10, 9.11].
 #include "model/vtd/irte.h"
 
 #include <cassert>
@@ -164,7 +164,7 @@ RemapResult fault(VtdFaultReason why, std::uint32_t index, bool fpd) {
 }
 }  // namespace
 
-// [VTD 5.1.4 "Interrupt-remapping hardware operation"; SPEC 5] steps before the IRTE.
+// [VTD 5.1.4 "Interrupt-remapping hardware operation"] steps before the IRTE.
 RemapResult check_interrupt_request(std::uint64_t address, std::uint32_t data,
                                     std::uint32_t table_entries, bool eime, bool cfis) {
     const InterruptRequest q = decode_interrupt_request(address, data);
@@ -191,7 +191,7 @@ RemapResult check_interrupt_request(std::uint64_t address, std::uint32_t data,
     return r;
 }
 
-// [VTD 5.1.4; SPEC 5] steps with the IRTE in hand.
+// [VTD 5.1.4] steps with the IRTE in hand.
 RemapResult process_irte(std::uint32_t index, const Irte& irte, std::uint16_t requester_id,
                          bool eime) {
     const bool fpd = irte_fpd(irte);

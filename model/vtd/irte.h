@@ -1,5 +1,5 @@
 // model/vtd/irte.h - interrupt remapping table entries and interrupt requests,
-// bit-exact [VTD 5.1.2, 5.1.4, 9.10, 9.11; SPEC 5].
+// bit-exact [VTD 5.1.2, 5.1.4, 9.10, 9.11].
 //
 // Pure functions, no SystemC: the unit (vtd.cpp), a fuzzer and the RTL
 // equivalence test call the same code. An IRTE is 128 bits, `lo` = bits 63:0,
@@ -10,7 +10,7 @@
 
 namespace pisim {
 
-/// VT-d fault reason codes for interrupt remapping [VTD 7.1.3 table 26; SPEC 5].
+/// VT-d fault reason codes for interrupt remapping [VTD 7.1.3 table 26].
 enum class VtdFaultReason : std::uint8_t {
     ReservedRequest = 0x20,   ///< reserved field set in the interrupt request
     IndexBeyondTable = 0x21,  ///< interrupt index exceeds the table size
@@ -46,7 +46,7 @@ inline bool irte_im(const Irte& e) { return (e.lo >> 15) & 1; }
 /// Source-validation type (SVT, bits 83:82) [VTD 9.10].
 enum class Svt : std::uint8_t { None = 0, RequesterId = 1, BusRange = 2, Reserved = 3 };
 
-/// IRTE in remapped format (IM=0) [VTD 9.10; SPEC 5]. Widths in the comments.
+/// IRTE in remapped format (IM=0) [VTD 9.10]. Widths in the comments.
 struct RemappedIrte {
     bool p = false;             ///< bit 0 present
     bool fpd = false;           ///< bit 1 fault processing disable
@@ -62,7 +62,7 @@ struct RemappedIrte {
     std::uint8_t svt = 0;       ///< bits 83:82 source validation type
 };
 
-/// IRTE in posted format (IM=1) [VTD 9.11; SPEC 5].
+/// IRTE in posted format (IM=1) [VTD 9.11].
 struct PostedIrte {
     bool p = false;             ///< bit 0 present
     bool fpd = false;           ///< bit 1 fault processing disable
@@ -97,7 +97,7 @@ bool irte_reserved_fields_set(const Irte& e, bool eime);
 /// 32 bits of DST; xAPIC (EIME=0) the 8-bit APIC ID in IRTE bits 47:40.
 std::uint32_t remapped_irte_destination(const RemappedIrte& f, bool eime);
 
-/// Source-ID verification [VTD 9.10 SID/SQ/SVT; SPEC 5]. requester_id is
+/// Source-ID verification [VTD 9.10 SID/SQ/SVT]. requester_id is
 /// bus[15:8] device[7:3] function[2:0]. SVT 00: pass. 01: requester_id equals
 /// SID on the bits the SQ mask keeps (SQ 00 all 16; 01 ignore bit 2; 10 ignore
 /// 2:1; 11 ignore 2:0). 10: requester bus within [SID[15:8], SID[7:0]].
@@ -105,7 +105,7 @@ std::uint32_t remapped_irte_destination(const RemappedIrte& f, bool eime);
 bool verify_source_id(std::uint16_t sid, std::uint8_t sq, std::uint8_t svt,
                       std::uint16_t requester_id);
 
-// ---- interrupt requests [VTD 5.1.2; SPEC 5] ----
+// ---- interrupt requests [VTD 5.1.2] ----
 
 enum class MsiFormat : std::uint8_t { Compatibility = 0, Remappable = 1 };
 
@@ -132,7 +132,7 @@ struct InterruptRequest {
 InterruptRequest decode_interrupt_request(std::uint64_t address, std::uint32_t data);
 
 /// Faults that the IRTE's FPD suppresses (not recorded): 0x22, 0x24, 0x26,
-/// 0x27, 0x28 [VTD 5.1.4.1 table "qualified" faults; SPEC 5].
+/// 0x27, 0x28 [VTD 5.1.4.1 table "qualified" faults].
 bool fault_is_fpd_qualified(VtdFaultReason r);
 
 /// What the remapping checks decide for one request.
@@ -165,13 +165,13 @@ inline std::uint32_t irta_table_entries(std::uint64_t irta) {
     return 1u << ((irta & 0xF) + 1);
 }
 
-/// Stage 1 of remapping a request [VTD 5.1.4; SPEC 5]: format, compatibility
+/// Stage 1 of remapping a request [VTD 5.1.4]: format, compatibility
 /// blocking (0x25), request reserved fields (0x20), index < table_entries
 /// (0x21). Returns Fault, Compatibility or IrteNeeded.
 RemapResult check_interrupt_request(std::uint64_t address, std::uint32_t data,
                                     std::uint32_t table_entries, bool eime, bool cfis);
 
-/// Stage 2 [VTD 5.1.4; SPEC 5], with the IRTE at `index`: present (0x22),
+/// Stage 2 [VTD 5.1.4], with the IRTE at `index`: present (0x22),
 /// IRTE reserved fields (0x24), source-ID verification (0x26), then IM=0
 /// remapped target or IM=1 posting target. FPD decides fault_recorded.
 RemapResult process_irte(std::uint32_t index, const Irte& irte, std::uint16_t requester_id,

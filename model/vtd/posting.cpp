@@ -1,4 +1,4 @@
-// model/vtd/posting.cpp - the posting operation [VTD 5.2.3, 9.11; SPEC 1, 5].
+// model/vtd/posting.cpp - the posting operation [VTD 5.2.3, 9.11, 9.12].
 #include "model/vtd/posting.h"
 
 #include <cassert>

@@ -1,6 +1,6 @@
 // model/vtd/request_timing.h - the costs of the remapping unit and the clock
 // schedule of one interrupt request, in core cycles [VTD 5.1.4, 5.2.3, 9.10,
-// 9.11; SPEC 5]. SystemC-free.
+// 9.11]. SystemC-free.
 //
 // The request path is clocked: its steps are the states of the RTL request
 // path (model/vtd/rtl/vtd_irq_path.sv), one clock each, P = clock_period

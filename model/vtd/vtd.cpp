@@ -1,5 +1,5 @@
 // model/vtd/vtd.cpp - the VT-d interrupt-remapping unit [VTD ch. 5, 6.5, 7,
-// 9.9-9.11, 10.4; SPEC 5].
+// 9.9-9.11, 10.4].
 //
 // MSI writes arrive through msi_in (b_transport never waits: it queues the
 // request and returns). One SC_THREAD, request_engine, takes them in arrival
@@ -320,7 +320,7 @@ void VtdUnit::Impl::deliver_remapped(VtdUnit& u, const PendingRequest& r,
     u.apic_bus->deliver(m);
 }
 
-// Posting [VTD 5.2.3, 9.11; SPEC 5]: one atomic read-modify-write of the PID
+// Posting [VTD 5.2.3, 9.11]: one atomic read-modify-write of the PID
 // line, then the notification if X. Clocked as the RTL does it
 // (request_timing.h): the PID-check step (one clock plus pid_rmw) reads the
 // line and decides 0x27/0x28 or the update; the PID-write step (one clock)
@@ -355,7 +355,7 @@ vtd::RequestEnd VtdUnit::Impl::post_interrupt(VtdUnit& u, const PendingRequest& 
     return vtd::RequestEnd::PidWrite;
 }
 
-// The notification after a post [VTD 5.2.3; SPEC 5]: fixed delivery,
+// The notification after a post [VTD 5.2.3]: fixed delivery,
 // physical destination, edge, vector NV, destination NDST.
 void VtdUnit::Impl::send_notification(VtdUnit& u, const PendingRequest& r, std::uint32_t ndst,
                                       std::uint8_t nv, std::uint64_t pda) {
@@ -373,7 +373,7 @@ void VtdUnit::Impl::send_notification(VtdUnit& u, const PendingRequest& r, std::
     u.apic_bus->deliver(m);
 }
 
-// Interrupt-remapping hardware operation [VTD 5.1.4; SPEC 5], in order:
+// Interrupt-remapping hardware operation [VTD 5.1.4], in order:
 // decode; (IRE=0: pass through); compatibility blocked (0x25) or passed
 // through; request reserved fields (0x20); index < table size (0x21) - the
 // request-check step; IRTE from IEC or memory (0x23); present (0x22); IRTE

@@ -1,5 +1,5 @@
-// model/vtd/vtd.h - the VT-d interrupt-remapping unit [VTD ch. 5, 6.5, 7, 9.9-9.11;
-// SPEC 5]: MSI decode, IRTE fetch through the interrupt entry cache, the
+// model/vtd/vtd.h - the VT-d interrupt-remapping unit [VTD ch. 5, 6.5, 7, 9.9-9.11]:
+// MSI decode, IRTE fetch through the interrupt entry cache, the
 // checks in the specification's order with fault recording, remapping to an
 // interrupt message, and posting into a posted-interrupt descriptor.
 //

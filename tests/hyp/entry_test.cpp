@@ -1,4 +1,4 @@
-// The pCPU loop pieces: VMCS setup per mode [SPEC 4], the VM-entry path,
+// The pCPU loop pieces: VMCS setup per mode [Linux arch/x86/include/asm/vmx.h], the VM-entry path,
 // exit dispatch, idle halting, the control handler, hyp_init validation, and
 // the one-pCPU/one-vCPU end-to-end path where the NIC's posted interrupt
 // reaches the guest with no VM exit.
@@ -156,7 +156,9 @@ TEST_F(Entry, EntryPathBacksOffWhenSoftirqRaisedBeforeIrqDisable)
     ASSERT_EQ(assign(), 0);
     ASSERT_EQ(unpause(v), 0);
     do_softirq();
-    // seed 001: a notification arrives in root mode just before IF := 0
+    // a notification arrives in root mode just before IF := 0 (the window of
+    // Xen commit b151125b4d, "x86/apicv: fix wrong IPI suppression during
+    // posted interrupt delivery")
     m->after_call = [&](const mock::Call& c) {
         if (c.name == "set_timer") {
             m->irq_enabled[0] = false;

@@ -1,5 +1,7 @@
-// A host-owned device (seed 003): assignment to HYP_DOMID_HOST, its MSI bound
-// to a host vector on a pCPU as a remapped IRTE (HYP_CTL_BIND_HOST_MSI), and
+// A host-owned device (dom0's SAS controller of xen-devel, "[Xenhackthon]
+// Virtualized APIC registers - virtual interrupt delivery", 2013): assignment
+// to HYP_DOMID_HOST, its MSI bound to a host vector on a pCPU as a remapped
+// IRTE (HYP_CTL_BIND_HOST_MSI), and
 // the root-mode handler host_device_irq (IF=1 for its body, EOI at the end).
 #include "hyp_fixture.h"
 

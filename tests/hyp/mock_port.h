@@ -82,12 +82,12 @@ extern Machine* m;
 /// Fresh machine (and fresh hyp state after hyp_init).
 void reset();
 
-/// The VT-d posting operation on a PID [SPEC 5]: set PIR[vector], X = ON==0
+/// The VT-d posting operation on a PID [VTD 5.2.3]: set PIR[vector], X = ON==0
 /// && (URG || SN==0), set ON if X. Returns X (a notification would be sent to
 /// NV/NDST). Done directly on memory: it is the device, not hyp.
 bool vtd_post(std::uint64_t pid_pa, std::uint8_t vector, bool urgent = false);
 
-/// The CPU's posted-interrupt processing on a PID [SPEC 2 steps 3, 5]: clear
+/// The CPU's posted-interrupt processing on a PID [SDM 29.6]: clear
 /// ON, OR PIR into VIRR of `vapic_pa`, clear PIR. Returns the highest vector.
 int cpu_process_posted(std::uint64_t pid_pa, std::uint64_t vapic_pa);
 

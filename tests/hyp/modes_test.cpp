@@ -1,5 +1,6 @@
-// The other irq modes [SPEC 3, 4, 6]: emulated (software vLAPIC, injection
-// through the VM-entry interruption-information field, interrupt window,
+// The other irq modes [SDM 29.1-29.2, 10; Linux arch/x86/include/asm/vmx.h]:
+// emulated (software vLAPIC, injection through the VM-entry
+// interruption-information field, interrupt window,
 // EOI by APIC-access exit), apicv (VIRR/RVI set by hyp), cpu-pi (remapped
 // device vector posted in software), and virtual IPIs by exits 32 and 56.
 #include "hyp_fixture.h"

@@ -1,4 +1,5 @@
-// Per-pCPU guest interrupt tests (percpu_virq.c, seed 004): a firing goes to
+// Per-pCPU guest interrupt tests (percpu_virq.c; xen-devel, "Using
+// IRQ_GUEST|IRQ_PER_CPU to signal "delivery to current vcpu"?"): a firing goes to
 // the vCPU resident on the pCPU; its pending and active state is saved on a
 // context switch away and restored on switch-in; a firing still waiting
 // behind IF=0 when the switch happens belongs to the previous vCPU; with no

@@ -1,6 +1,8 @@
-// Unit tests of the posted-interrupt lifecycle functions [SPEC 7; seeds 000,
-// 001]: each function's effect on the PID and its step order, observed in the
-// mock port's call log.
+// Unit tests of the posted-interrupt lifecycle functions [Xen
+// docs/misc/vtd-pi.txt; Feng Wu, "vmx: VT-d posted-interrupt core logic
+// handling", xen-devel, Feb 2016; Xen commit b151125b4d, "x86/apicv: fix
+// wrong IPI suppression during posted interrupt delivery"]: each function's
+// effect on the PID and its step order, observed in the mock port's call log.
 #include "hyp_fixture.h"
 
 using mock::m;
@@ -121,7 +123,7 @@ TEST_F(PiLifecycle, WithoutDeviceSwitchKeepsPidCurrentButBlockUsesNoList)
 {
     init(1);
     std::uint32_t v = running_vcpu(0, /*with_device=*/false);
-    EXPECT_FALSE(sn(v)) << "SPEC 7 running state in vtd-pi mode even without a device";
+    EXPECT_FALSE(sn(v)) << "running state of Xen vtd-pi.txt in vtd-pi mode even without a device";
     EXPECT_EQ(ndst(v), xapic_ndst(0));
     m->irq_enabled[0] = false;
     vcpu_block(&hyp_core.vcpu[v]);

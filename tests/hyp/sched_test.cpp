@@ -281,7 +281,7 @@ TEST_F(Sched, TaskletRunsInIdleContextWithLazySwitch)
     EXPECT_EQ(hyp_core.pcpu[0].curr, HYP_INVALID);
     EXPECT_EQ(hyp_core.pcpu[0].ctx, v) << "context kept (lazy)";
     EXPECT_GE(sched_record(v, HYP_INVALID, HYP_SCHED_TASKLET), 0);
-    EXPECT_FALSE(sn(v)) << "lazy switch leaves SN alone (seed 000)";
+    EXPECT_FALSE(sn(v)) << "lazy switch leaves SN alone (Feng Wu, xen-devel, Feb 2016)";
     std::uint64_t t0 = m->now;
     loop(0);  // runs the tasklet
     EXPECT_GE(m->now - t0, 500u);

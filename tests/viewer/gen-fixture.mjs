@@ -3,7 +3,8 @@
 //   1. vCPU running: posted, notification vector, CPU posted-interrupt processing.
 //   2. vCPU blocked (HLT): NV = wakeup vector, wakeup handler, PIR merged by software.
 //   3. vCPU preempted (SN = 1): PIR set without ON or notification; the hypervisor's entry
-//      path forgets the PIR (the seed-000 race) -> oracle violation at VM entry; the
+//      path forgets the PIR (the race Feng Wu's Feb 2016 xen-devel patch
+//      closes before VM entry) -> oracle violation at VM entry; the
 //      interrupt is delivered late, after the next external-interrupt exit.
 // Usage: node tests/viewer/gen-fixture.mjs [out.json]
 import { writeFileSync } from 'node:fs';

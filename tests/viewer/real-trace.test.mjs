@@ -1,8 +1,8 @@
 // tests/viewer/real-trace.test.mjs - the viewer on a trace written by the simulator itself
 // (`pisim run --trace`, platform/trace_writer.cpp), when build/pisim has been built (scripts/test
 // builds it before the viewer tests). Each posted interrupt's life is walked with the step keys
-// and the inspector is checked against the spec's posting and processing steps (SPEC.md 2, 3,
-// 5), with the expected values read from the trace's own events, not written here.
+// and the inspector is checked against the posting and processing steps (VT-d 5.2.3; SDM
+// 29.1, 29.2, 29.6), with the expected values read from the trace's own events, not written here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

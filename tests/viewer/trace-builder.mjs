@@ -6,7 +6,8 @@
 // numbers, units and argument names are exactly the simulator's. The builder keeps the
 // machine state that the events describe (PIDs, virtual-APIC pages, local APICs,
 // blocking lists) so that every event's old/new values are consistent, and emits the
-// posted-interrupt paths of SPEC.md sections 2, 3, 5 and 7 step by step.
+// posted-interrupt paths step by step (SDM 29.1, 29.2, 29.6; VT-d 5.1, 5.2; Xen
+// docs/misc/vtd-pi.txt).
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -137,7 +138,7 @@ export class TraceBuilder {
     this.ev(c, 'cpu.vapic', v, tag, s.rvi, s.svi, s.vppr);
   }
 
-  // --- local APIC (SPEC.md 6) ---------------------------------------------------------
+  // --- local APIC (SDM 10) ------------------------------------------------------------
   ppr(p) { const isrv = highestBit(this.lapic[p].isr); return isrv & 0xf0; }
   apicAccept(c, p, vec, tag = 0) {
     this.lapic[p].irr[vec >> 5] |= 1 << (vec & 31);
@@ -156,7 +157,7 @@ export class TraceBuilder {
     this.ev(c, 'apic.eoi', p, tag, vec, this.ppr(p));
   }
 
-  // --- device and VT-d (SPEC.md 5) ---------------------------------------------------
+  // --- device and VT-d (VT-d 5.1, 5.2) ---------------------------------------------------
   /**
    * NIC MSI-X write, remapping and posting of guest vector `vec` for vCPU `v`.
    * Returns {c, notified, steps}. Cycle offsets are the profile's costs.
@@ -171,7 +172,7 @@ export class TraceBuilder {
     const lo = 1n | (1n << 15n) | (BigInt(vec) << 16n) | ((pidAddr >> 6n) << 38n);
     const hi = (1n << 18n) | 256n << 0n | ((pidAddr >> 32n) << 32n);
     c += 180; this.ev(c, 'vtd.irte_fetch', 0, tag, irteIndex, 1, lo, hi); steps.push(['remapping', c]);
-    // Posting: one atomic RMW of the PID line [SPEC.md 5].
+    // Posting: one atomic RMW of the PID line [VT-d 5.2.3].
     c += 260;
     const oldCtl = this.pid[v][4];
     const w = vec >> 6;
@@ -192,7 +193,7 @@ export class TraceBuilder {
     return { c, notified: false, steps };
   }
 
-  /** CPU posted-interrupt processing in non-root mode [SPEC.md 2 steps 1-7]. */
+  /** CPU posted-interrupt processing in non-root mode [SDM 29.6]. */
   piProcess(c, p, v, tag = 0) {
     c += 30; this.apicDispatch(c, p, this.nv, tag);            // 1: acknowledge
     c += 10; this.setControl(c, v, { on: 0 }, WRITER.cpu, tag); // 3: ON cleared
@@ -215,7 +216,7 @@ export class TraceBuilder {
     return c;
   }
 
-  /** Virtual-interrupt delivery [SPEC.md 3]: returns the cycle of guest ISR entry. */
+  /** Virtual-interrupt delivery [SDM 29.2.2]: returns the cycle of guest ISR entry. */
   virqDeliver(c, p, v, tag = 0) {
     const s = this.vapic[v];
     const vec = s.rvi;
@@ -232,7 +233,7 @@ export class TraceBuilder {
     return { c, vec };
   }
 
-  /** Guest ISR body and virtualized EOI [SPEC.md 3]. */
+  /** Guest ISR body and virtualized EOI [SDM 29.1.4]. */
   guestEoi(c, p, v, isrCost) {
     const s = this.vapic[v];
     const vec = s.svi;
@@ -299,7 +300,8 @@ export class TraceBuilder {
 }
 
 /**
- * The race paths of the seeds, on vCPU v running on pCPU p (SPEC.md 7). Each returns the
+ * The posted-interrupt lifecycle paths and their races, on vCPU v running on pCPU p (Xen
+ * docs/misc/vtd-pi.txt). Each returns the
  * cycle where it ended. `tag` is the device interrupt's tag.
  */
 export const paths = {
@@ -366,7 +368,7 @@ export const paths = {
     return b.guestEoi(d.c, p, v, isrCost);
   },
 
-  /** Software merge of PIR into VIRR before VM entry (SPEC.md 2, last paragraph). */
+  /** Software merge of PIR into VIRR before VM entry (Xen vmx_sync_pir_to_irr; SDM 29.6). */
   syncPir(b, c, p, v, tag, steps) {
     c += 40; b.setControl(c, v, { on: 0 }, WRITER.hyp, tag);
     let maxv = -1;

@@ -133,7 +133,8 @@ void arch_mem_write64(uint64_t pa, uint64_t value);
 bool arch_mem_cmpxchg64(uint64_t pa, uint64_t *expected, uint64_t desired);
 
 /* LOCK CMPXCHG16B on a 16-byte aligned pa: value[0] is bytes 0..7, value[1]
- * bytes 8..15. Same contract as arch_mem_cmpxchg64. [SPEC 5: posted IRTE update] */
+ * bytes 8..15. Same contract as arch_mem_cmpxchg64. [posted IRTE update: Linux
+ * drivers/iommu/intel/irq_remapping.c modify_irte] */
 bool arch_mem_cmpxchg128(uint64_t pa, uint64_t expected[2], const uint64_t desired[2]);
 
 /* LOCK XCHG: store value, return the previous value. */
@@ -155,7 +156,8 @@ void arch_vmcs_clear(uint64_t vmcs_pa);
 void arch_vmcs_load(uint64_t vmcs_pa);
 
 /* VMREAD / VMWRITE on the current VMCS. Field encodings as in the SDM
- * (SPEC 4; hyp/include/hyp/vmx.h). An unknown field reads 0. */
+ * (Linux arch/x86/include/asm/vmx.h; hyp/include/hyp/vmx.h). An unknown
+ * field reads 0. */
 uint64_t arch_vmcs_read(uint32_t field);
 void arch_vmcs_write(uint32_t field, uint64_t value);
 

@@ -36,7 +36,9 @@ extern "C" {
 #define HYP_MAX_IRTES 4096u
 #define HYP_INVALID 0xFFFFFFFFu
 /* Domain id of the host: a device assigned to it is the hypervisor's own
- * (seed 003's dom0 SAS controller), its interrupts handled in root mode. */
+ * (the dom0 SAS controller of xen-devel, "[Xenhackthon] Virtualized APIC
+ * registers - virtual interrupt delivery", 2013), its interrupts handled in
+ * root mode. */
 #define HYP_DOMID_HOST HYP_MAX_DOMAINS
 
 /* How device interrupts reach guests; one hypervisor, one switch
@@ -66,7 +68,10 @@ struct hyp_config {
     uint32_t irt_entries;                /* table size, power of two */
     uint64_t iq_status_pa;               /* 4-byte status word for wait descriptors */
     uint8_t percpu_vector;               /* host vector of the per-pCPU guest
-                                          * interrupt source (seed 004); 0 = none */
+                                          * interrupt source [xen-devel, "Using
+                                          * IRQ_GUEST|IRQ_PER_CPU to signal
+                                          * "delivery to current vcpu"?"];
+                                          * 0 = none */
     uint64_t percpu_status_pa;           /* that source's status words: pCPU i's
                                           * 8-byte word at + 8*i, bit 0 = fired
                                           * since software last read-and-cleared it */

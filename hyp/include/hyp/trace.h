@@ -36,7 +36,8 @@ enum hyp_trace_kind {
     /* a virtual IPI is sent (before its delivery): a: target vcpu, b: guest
      * vector, c: sending vcpu (HYP_INVALID for the control domain) */
     HYP_TR_VIPI = 14,
-    /* per-pCPU guest interrupt (seed 004): a: vcpu (HYP_INVALID: none),
+    /* per-pCPU guest interrupt [xen-devel, "Using IRQ_GUEST|IRQ_PER_CPU to
+     * signal "delivery to current vcpu"?"]: a: vcpu (HYP_INVALID: none),
      * b: enum hyp_percpu_step, c: pending, d: active (after the step) */
     HYP_TR_PERCPU_VIRQ = 15,
     /* a spinlock was released (spin_unlock): a: enum hyp_lock_class, b: its
@@ -89,7 +90,9 @@ enum hyp_handler {
     HYP_H_DEVICE_IRQ = 8,     /* remapped device interrupt (non-posting modes) */
     HYP_H_HOST_IRQ = 9,       /* interrupt of a host-owned device; d: requester
                                * ID << 16 | MSI-X index (entry = delivery) */
-    HYP_H_PERCPU = 10,         /* per-pCPU guest interrupt source (seed 004) */
+    HYP_H_PERCPU = 10,         /* per-pCPU guest interrupt source [xen-devel,
+                                * "Using IRQ_GUEST|IRQ_PER_CPU to signal
+                                * "delivery to current vcpu"?"] */
 };
 
 #endif /* HYP_TRACE_H */

@@ -2,7 +2,7 @@
  * hyp/vmx.h - VMX encodings the hypervisor core programs: VMCS field
  * encodings, execution-control bits, basic exit reasons and virtual-APIC page
  * offsets [SDM vol. 3D appendices B and C; SDM 29.1; Linux
- * arch/x86/include/asm/vmx.h; SPEC 3, 4].
+ * arch/x86/include/asm/vmx.h].
  *
  * model/cpu/vmcs.h holds the CPU model's own reading of the same SDM tables;
  * the two are kept independent on purpose.
@@ -80,7 +80,7 @@
 #define EXIT_REASON_EOI_INDUCED 45u
 #define EXIT_REASON_APIC_WRITE 56u
 
-/* Virtual-APIC page offsets [SDM 29.1; SPEC 3]. A 256-bit register at
+/* Virtual-APIC page offsets [SDM 29.1]. A 256-bit register at
  * `base` keeps vector v in the 32-bit word base + ((v & 0xE0) >> 1), bit v & 31. */
 #define APIC_TPR 0x080u
 #define APIC_PPR 0x0A0u

@@ -1,12 +1,12 @@
 // model/vtd/rtl/vtd_irq_path.sv - the VT-d interrupt request path: remappable
 // MSI decode and checks, IRTE fetch and checks, remapping to an interrupt
 // message, and the posting read-modify-write of the PID
-// [VTD 5.1.4 "Interrupt-remapping hardware operation", 5.2.3, 9.10, 9.11; SPEC 5].
+// [VTD 5.1.4 "Interrupt-remapping hardware operation", 5.2.3, 9.10, 9.11].
 // Equivalent to vtd::check_interrupt_request + vtd::process_irte +
 // vtd::post_interrupt (model/vtd/irte.cpp, posting.cpp) and the fault
 // recording rule of model/vtd/vtd.cpp.
 //
-// One request at a time. Order of the checks (SPEC 5): IRE=0 pass-through;
+// One request at a time. Order of the checks (VTD 5.1.4): IRE=0 pass-through;
 // compatibility format blocked (0x25) or passed through; request reserved
 // fields (0x20); index < 2^(S+1) (0x21); IRTE fetch (error 0x23); present
 // (0x22); IRTE reserved fields (0x24); source ID (0x26); IM=0 remapped message;
@@ -34,7 +34,7 @@
 // it for exactly one edge). mem_rsp_error: the address is not accessible.
 // mem_rsp_retry (PID write only): the line changed since it was read, the
 // write was not done; the engine reads the line again (the line is held for
-// an atomic read-modify-write, SPEC 5 "one atomic read-modify-write").
+// an atomic read-modify-write of the PID, VTD 5.2.3).
 module vtd_irq_path (
     input  logic         clk,
     input  logic         rst_n,              // synchronous, active low

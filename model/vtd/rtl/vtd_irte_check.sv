@@ -1,6 +1,6 @@
 // model/vtd/rtl/vtd_irte_check.sv - IRTE field decode for both formats and
 // the entry checks: present, reserved fields, source ID [VTD 5.1.4, 9.10,
-// 9.11; SPEC 5]. Combinational. Mirrors decode_remapped_irte,
+// 9.11]. Combinational. Mirrors decode_remapped_irte,
 // decode_posted_irte, irte_reserved_fields_set, remapped_irte_destination and
 // verify_source_id (model/vtd/irte.cpp).
 //

@@ -1,5 +1,5 @@
 // model/vtd/rtl/vtd_msi_decode.sv - MSI (address, data) decode per the
-// interrupt format in address bit 4 [VTD 5.1.2; SPEC 5]. Combinational.
+// interrupt format in address bit 4 [VTD 5.1.2]. Combinational.
 // Mirrors vtd::decode_interrupt_request (model/vtd/irte.cpp).
 //
 // Compatibility format [VTD 5.1.2.1]: address 31:20 0xFEE, destination 19:12,

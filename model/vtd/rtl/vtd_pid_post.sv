@@ -1,5 +1,5 @@
 // model/vtd/rtl/vtd_pid_post.sv - the posting step on a posted-interrupt
-// descriptor line [VTD 9.11, 9.12; SPEC 1, 5]. Combinational. Mirrors
+// descriptor line [VTD 5.2.3, 9.11, 9.12]. Combinational. Mirrors
 // pid_reserved_bits_set, pid_post, pid_nv and pid_ndst (model/vtd/posting.*).
 //
 // PID layout (512 bits, as eight 64-bit words, word i = bits 64i+63:64i):

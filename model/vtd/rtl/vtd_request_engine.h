@@ -1,6 +1,6 @@
 // model/vtd/rtl/vtd_request_engine.h - the interface of an interchangeable
 // VT-d request path (vtd.engine: rtl), what it is given and what it decides
-// [VTD 5.1.4, 5.2.3; SPEC 5]. Header only, no Verilator: VtdUnit can hold a
+// [VTD 5.1.4, 5.2.3]. Header only, no Verilator: VtdUnit can hold a
 // VtdRequestEngine* without linking the RTL; the platform creates the engine
 // (VtdRtlEngine, model/vtd/rtl/vtd_rtl_engine.h) and hands it to the unit.
 #pragma once

@@ -1,6 +1,6 @@
 // model/vtd/rtl/vtd_rtl_engine.cpp - SystemC wrapper of the verilated
 // vtd_irq_path: gated clock, memory port served from PhysMem and the IEC
-// [VTD 5.1.4, 5.2.3, 9.10, 9.11; SPEC 5]. Timing table in the header.
+// [VTD 5.1.4, 5.2.3, 9.10, 9.11]. Timing table in the header.
 #include "model/vtd/rtl/vtd_rtl_engine.h"
 
 #include <cassert>

@@ -1,6 +1,6 @@
 // model/vtd/rtl/vtd_rtl_engine.h - the VT-d interrupt request path in RTL
 // (vtd_irq_path.sv, verilated into SystemC) behind a small SystemC surface
-// [VTD 5.1.4, 5.2.3, 9.10, 9.11; SPEC 5].
+// [VTD 5.1.4, 5.2.3, 9.10, 9.11].
 //
 // An alternative to the C++ request path of VtdUnit (vtd.engine: rtl): the
 // checks, the IRTE decode and the posting read-modify-write are done by the

@@ -1,5 +1,5 @@
 // model/vtd/rtl/vtd_sid_verify.sv - source-ID verification of an IRTE
-// [VTD 9.10 SID/SQ/SVT; SPEC 5]. Combinational. Mirrors vtd::verify_source_id.
+// [VTD 9.10 SID/SQ/SVT]. Combinational. Mirrors vtd::verify_source_id.
 //
 // requester_id is bus[15:8] device[7:3] function[2:0].
 // SVT 00: pass. 01: requester_id equals SID on the bits the SQ mask keeps

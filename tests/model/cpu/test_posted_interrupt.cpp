@@ -1,4 +1,4 @@
-// Posted-interrupt processing [SDM 29.6; SPEC 2] and external interrupts in
+// Posted-interrupt processing [SDM 29.6] and external interrupts in
 // VMX non-root operation [SDM 25.2, 27.2.2].
 #include "cpu_harness.h"
 

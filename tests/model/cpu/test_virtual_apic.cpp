@@ -1,5 +1,5 @@
 // Virtual-interrupt delivery, PPR/TPR/EOI/self-IPI virtualization
-// [SDM 29.1, 29.2; SPEC 3].
+// [SDM 29.1, 29.2].
 #include "cpu_harness.h"
 
 namespace pisim::test {

@@ -1,4 +1,4 @@
-// Checks on VM-execution control fields at VM entry [SDM 26.2.1.1; SPEC 4]:
+// Checks on VM-execution control fields at VM entry [SDM 26.2.1.1]:
 // every failure is VMfailValid with VM-instruction error 7, a CpuVmEntryFail
 // event, and no guest time.
 #include "cpu_harness.h"

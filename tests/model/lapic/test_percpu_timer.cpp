@@ -1,4 +1,5 @@
-// PerCpuTimer: the per-pCPU interrupt source (seed 004). Periodic and timed
+// PerCpuTimer: the per-pCPU interrupt source [xen-devel, "Using
+// IRQ_GUEST|IRQ_PER_CPU to signal "delivery to current vcpu"?"]. Periodic and timed
 // expiries; the status word's pending bit is set before the vector reaches
 // the local APIC; delivery goes to its own APIC only.
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // Every interrupt-remapping fault reason produced by a real request through
 // the unit, with FPD suppression for the qualified ones; a faulted request is
-// never delivered [VTD 5.1.4.1, 7.1.3; SPEC 5].
+// never delivered [VTD 5.1.4.1, 7.1.3].
 #include <gtest/gtest.h>
 
 #include "vtd_bench.h"

@@ -1,5 +1,5 @@
 // The interrupt entry cache and the invalidation queue [VTD 6.5.2, 6.5.2.7,
-// 6.5.2.8; SPEC 5].
+// 6.5.2.8].
 #include <gtest/gtest.h>
 
 #include "model/vtd/iec.h"

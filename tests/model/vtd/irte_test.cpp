@@ -1,4 +1,4 @@
-// IRTE layouts, MSI decode and source-ID verification against SPEC 5 /
+// IRTE layouts, MSI decode and source-ID verification against
 // [VTD 5.1.2, 9.10, 9.11]. Pure functions, no simulation.
 #include <gtest/gtest.h>
 
@@ -37,7 +37,7 @@ struct Gen {
 };
 }  // namespace
 
-// Every remapped-format field alone lands on exactly its SPEC 5 bits.
+// Every remapped-format field alone lands on exactly its VTD 9.10 bits.
 TEST(VtdIrteLayout, RemappedFieldsAtTheirBits) {
     auto one = [](auto set) {
         RemappedIrte f;
@@ -259,7 +259,7 @@ TEST(VtdMsiDecode, ReservedDataBits) {
         EXPECT_TRUE(decode_interrupt_request(a, 1u << b).reserved_set) << b;
 }
 
-// ---- source-ID verification [VTD 9.10; SPEC 5] ----
+// ---- source-ID verification [VTD 9.10] ----
 
 TEST(VtdSourceId, SvtNoneAlwaysPasses) {
     EXPECT_TRUE(verify_source_id(0x1234, 0, 0, 0xFFFF));
@@ -294,7 +294,7 @@ TEST(VtdSourceId, BusRangeInclusive) {
 
 TEST(VtdSourceId, ReservedSvtFails) { EXPECT_FALSE(verify_source_id(0, 0, 3, 0)); }
 
-// ---- the checks' order as pure functions [VTD 5.1.4; SPEC 5] ----
+// ---- the checks' order as pure functions [VTD 5.1.4] ----
 
 TEST(VtdRemapChecks, OrderOfChecks) {
     const std::uint64_t a = 0xFEE00000ull | (5u << 5) | (1u << 4);

@@ -1,4 +1,4 @@
-// Posting through the unit [VTD 5.2.3, 9.11; SPEC 1, 5].
+// Posting through the unit [VTD 5.2.3, 9.11, 9.12].
 #include <gtest/gtest.h>
 
 #include "vtd_bench.h"

@@ -1,6 +1,6 @@
 // Remapping through the unit: the interrupt message built from a remapped
 // IRTE, handle/subhandle indexing, compatibility pass-through, IRTA latching
-// and request ordering [VTD 5.1, 9.10, 10.4; SPEC 5].
+// and request ordering [VTD 5.1, 9.10, 10.4].
 #include <gtest/gtest.h>
 
 #include "vtd_bench.h"

@@ -1,6 +1,6 @@
 // tests/model/vtd_rtl/engine_random_test.cpp - VtdRtlEngine on machine memory
 // against the C++ request path on a second copy of it [VTD 5.1.4, 5.2.3,
-// 9.10, 9.11; SPEC 5]: the same table of random IRTEs and PIDs, the same
+// 9.10, 9.11]: the same table of random IRTEs and PIDs, the same
 // requests, an interrupt entry cache on each side, software rewriting IRTEs
 // (with and without invalidating the cache). The reference follows
 // VtdUnit::Impl::process_interrupt_request: check_interrupt_request, IEC or

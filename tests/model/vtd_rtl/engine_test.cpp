@@ -2,7 +2,7 @@
 // served from PhysMem and the IEC with the profile's latencies, the cycle
 // count of every path, the atomic PID read-modify-write, the event order
 // (PID write before the result that carries the notification), no activity
-// while idle, and the VCD dump [VTD 5.1.4, 5.2.3, 9.10, 9.11; SPEC 5].
+// while idle, and the VCD dump [VTD 5.1.4, 5.2.3, 9.10, 9.11].
 #include <gtest/gtest.h>
 
 #include <cstdint>

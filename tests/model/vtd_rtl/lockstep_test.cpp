@@ -1,6 +1,6 @@
 // tests/model/vtd_rtl/lockstep_test.cpp - the verilated vtd_irq_path driven
 // directly (no PhysMem, no latencies) in lockstep with the C++ model's pure
-// functions [VTD 5.1.4, 9.10, 9.11; SPEC 1, 5]: check_interrupt_request,
+// functions [VTD 5.1.4, 9.10, 9.11, 9.12]: check_interrupt_request,
 // process_irte, pid_reserved_bits_set, pid_post, pid_nv, pid_ndst and the
 // FPD rule. 100,000 random requests from a fixed seed; every output field
 // compared, the memory accesses the RTL asks for, and the time each request

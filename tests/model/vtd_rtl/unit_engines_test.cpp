@@ -8,7 +8,7 @@
 // read again). Every event (kind, cycle, tag, fields), every message to the
 // APIC bus with its cycle, every fault record and the PID lines at the end
 // must be identical: the C++ path keeps the RTL's clock schedule
-// (model/vtd/request_timing.h) [VTD 5.1.4, 5.2.3, 9.10, 9.11; SPEC 5].
+// (model/vtd/request_timing.h) [VTD 5.1.4, 5.2.3, 9.10, 9.11].
 // Each unit runs in its own simulation (the C++ one in a forked child that
 // hands its record back through a file), as pisim runs one engine per
 // process: a software write and a PID write in the same cycle are then
