@@ -76,7 +76,7 @@
 //  blocking_list      no double add, no removal of an absent entry;
 //  ndst_online        whenever VT-d's next post would notify through a PID -
 //                     a present posted-format IRTE names it, its ON is 0, and
-//                     its SN is 0 or that IRTE is urgent [VTD 9.11: the post
+//                     its SN is 0 or that IRTE is urgent [VTD 5.2.3: the post
 //                     notifies when ON was 0 and (URG = 1 or SN = 0)] - its
 //                     NDST names an online pCPU, while the vCPU is blocked
 //                     or in the guest (any other vCPU's next VM entry

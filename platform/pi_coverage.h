@@ -31,7 +31,7 @@ namespace pisim {
 
 /// An access class of the posted-interrupt protocol.
 enum class PiAccess : std::uint8_t {
-    VtdPost,      ///< VT-d sets a PIR bit and ON (posting, VT-d 9.11)
+    VtdPost,      ///< VT-d sets a PIR bit and ON (posting, VT-d 5.2.3)
     CpuPiProcess, ///< a CPU's posted-interrupt processing clears ON and PIR (SDM 29.6)
     HypPir,       ///< hypervisor software takes or sets PIR bits
     HypOn,        ///< hypervisor software changes ON

@@ -346,7 +346,7 @@ void irte_unbind_device(uint32_t device);
 uint32_t irte_pcpu_offline(uint32_t cpu);
 void irte_pcpu_offline_done(uint32_t cpu);
 void irte_update(uint32_t index, uint64_t lo, uint64_t hi);
-/* IRTE images (out[0] bits 63:0, out[1] bits 127:64) [VTD 9.9, 9.10]. */
+/* IRTE images (out[0] bits 63:0, out[1] bits 127:64) [VTD 9.10, 9.11]. */
 void irte_make_posted(uint32_t rid, uint8_t gvec, bool urgent, uint64_t pid_pa, uint64_t out[2]);
 void irte_make_remapped(uint32_t rid, uint8_t hvec, uint32_t cpu, uint64_t out[2]);
 void device_irq(uint8_t vector);

@@ -4,7 +4,7 @@
  * hyp_init validates and keeps the machine description and resets every
  * table (explicit loops: no struct copies, no memset). hyp_vcpu_create
  * initializes the vCPU's PID in machine memory: PIR 0, ON 0, SN 1, NV the
- * notification vector, NDST its pCPU [VTD 9.11; Linux arch/x86/include/asm/posted_intr.h].
+ * notification vector, NDST its pCPU [VTD 9.12; Linux arch/x86/include/asm/posted_intr.h].
  */
 #include "hyp_core.h"
 #include "pid.h"

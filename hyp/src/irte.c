@@ -1,6 +1,6 @@
 /*
  * irte.c - interrupt-remapping table entries and their invalidation
- * [VTD 5.1, 5.2, 9.9, 9.10, 6.5.2; Linux drivers/iommu/intel/irq_remapping.c].
+ * [VTD 5.1, 5.2, 9.10, 9.11, 6.5.2; Linux drivers/iommu/intel/irq_remapping.c].
  *
  * An IRTE is 16 bytes at irt_pa + 16 * index. A live entry spans both 64-bit
  * halves, so it is replaced with ONE 128-bit compare-exchange, followed by an
@@ -9,7 +9,7 @@
  */
 #include "hyp_core.h"
 
-/* IRTE fields [VTD 9.9, 9.10; Linux include/linux/dmar.h struct irte] */
+/* IRTE fields [VTD 9.10, 9.11; Linux include/linux/dmar.h struct irte] */
 #define IRTE_P (1ull << 0)
 #define IRTE_URG (1ull << 14)
 #define IRTE_IM (1ull << 15)
@@ -38,7 +38,7 @@ static uint64_t irte_hi_sid(uint32_t rid)
            (IRTE_SVT_VERIFY_SID << IRTE_HI_SVT_SHIFT);
 }
 
-/* Posted format (IM=1) [VTD 9.10]. */
+/* Posted format (IM=1) [VTD 9.11]. */
 void irte_make_posted(uint32_t rid, uint8_t gvec, bool urgent, uint64_t pid_pa, uint64_t out[2])
 {
     HYP_ASSERT((pid_pa & 63u) == 0);
@@ -48,7 +48,7 @@ void irte_make_posted(uint32_t rid, uint8_t gvec, bool urgent, uint64_t pid_pa, 
     out[1] = irte_hi_sid(rid) | ((pid_pa >> 32) << IRTE_HI_PDA_HI_SHIFT);
 }
 
-/* Remapped format (IM=0): fixed, physical, edge, host vector to pCPU [VTD 9.9]. */
+/* Remapped format (IM=0): fixed, physical, edge, host vector to pCPU [VTD 9.10]. */
 void irte_make_remapped(uint32_t rid, uint8_t hvec, uint32_t cpu, uint64_t out[2])
 {
     uint32_t id = hyp_core.apic_id[cpu];

@@ -26,7 +26,7 @@
  * Last, no descriptor may name the departing pCPU: a vCPU that is neither
  * blocked nor running (SN = 1 with an urgent IRTE, or a woken one whose
  * NV is still the wakeup vector) would otherwise have VT-d notify an
- * offline pCPU [VTD 9.11: a post notifies NDST when ON was 0 and (URG = 1
+ * offline pCPU [VTD 5.2.3: a post notifies NDST when ON was 0 and (URG = 1
  * or SN = 0)]. Its NDST is moved to its `processor`, if it still names the
  * departing pCPU (its own pCPU's pi_switch_to may already have rewritten
  * it); a blocked vCPU's names the pCPU whose list holds it, never this one.

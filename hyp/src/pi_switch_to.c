@@ -6,7 +6,7 @@
  *  1. NDST := this pCPU and SN := 0 in one compare-exchange of the control
  *     word (an ON set by VT-d meanwhile is kept);
  *  2. posts made while SN was 1 set PIR bits and neither ON nor a
- *     notification [VTD 9.11]: if PIR is not empty now, ON := 1, so the
+ *     notification [VTD 5.2.3]: if PIR is not empty now, ON := 1, so the
  *     entry path's pi_sync_pir_to_irr takes them into VIRR before VM entry
  *     (Linux: "Clear SN before reading the bitmap", then pi_set_on). A post
  *     between 1 and 2 finds SN = 0 and sets ON and notifies itself; the

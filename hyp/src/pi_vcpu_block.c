@@ -1,6 +1,6 @@
 /*
  * pi_vcpu_block.c - PID update when a vCPU blocks in HLT [Feng Wu, xen-devel,
- * Feb 2016, arch_vcpu_block; Xen vmx_vcpu_block; VTD 9.11 / Xen docs/misc/vtd-pi.txt].
+ * Feb 2016, arch_vcpu_block; Xen vmx_vcpu_block; VTD 9.12 / Xen docs/misc/vtd-pi.txt].
  *
  * Steps, in this order:
  *  1. NV := wakeup vector (notifications now go to the wakeup handler), in

@@ -1,5 +1,5 @@
 /*
- * pid.c - accessors of the posted-interrupt descriptor [SDM 29.6; VTD 9.11;
+ * pid.c - accessors of the posted-interrupt descriptor [SDM 29.6; VTD 9.12;
  * Linux arch/x86/include/asm/posted_intr.h]. See pid.h.
  */
 #include "pid.h"

@@ -1,5 +1,5 @@
 /*
- * pid.h - the posted-interrupt descriptor in machine memory [VTD 9.11; SDM 29.6].
+ * pid.h - the posted-interrupt descriptor in machine memory [VTD 9.12; SDM 29.6].
  *
  * 64 bytes at pid_pa: PIR bytes 0..31 (one bit per vector), control word at
  * byte 32: ON bit 0, SN bit 1, NV bits 23:16, NDST bits 63:32 (xAPIC: APIC ID

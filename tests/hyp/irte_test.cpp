@@ -1,4 +1,4 @@
-// IRTE programming for HYP_CTL_BIND_MSI [VTD 5.1, 9.9, 9.10, 6.5.2]:
+// IRTE programming for HYP_CTL_BIND_MSI [VTD 5.1, 9.10, 9.11, 6.5.2]:
 // formats, one 128-bit compare-exchange followed by IEC invalidation and an
 // invalidation wait, the remappable MSI message, and the error paths.
 #include "hyp_fixture.h"

@@ -37,7 +37,7 @@ Event ev(std::uint64_t cycle, EventKind k, std::uint32_t unit, std::uint64_t a =
     x.a = a, x.b = b, x.c = c, x.d = d, x.e = e, x.tag = tag;
     return x;
 }
-// A posted-format IRTE naming `pid` [VTD 9.10]: P, IM, vector, PID 31:6 in 63:38.
+// A posted-format IRTE naming `pid` [VTD 9.11]: P, IM, vector, PID 31:6 in 63:38.
 std::uint64_t posted_irte_lo(std::uint64_t pid, std::uint8_t vector, bool urgent = false) {
     return 1u | (urgent ? 1u << 14 : 0u) | 1u << 15 | std::uint64_t{vector} << 16 | (pid >> 6) << 38;
 }
