@@ -283,5 +283,5 @@ TEST(YamlInput, OnlyARegularFileIsRead) {
     } catch (const InputError& x) {
         e = x;
     }
-    EXPECT_NE(e.message.find("not a regular file"), std::string::npos) << e.message;
+    EXPECT_NE(e.message.find("must be a regular file"), std::string::npos) << e.message;
 }
