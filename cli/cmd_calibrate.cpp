@@ -24,6 +24,7 @@
 #include "platform/machine.h"
 #include "platform/output_file.h"
 #include "platform/report.h"
+#include "platform/utf8.h"
 
 namespace pisim::cli {
 
@@ -88,6 +89,7 @@ int cmd_calibrate(const CalibrateArgs& a) {
         if (e.is_regular_file() && e.path().extension() == ".yaml") files.push_back(e.path().string());
     std::sort(files.begin(), files.end());
     if (files.empty()) throw InputError(a.dir, 0, 0, "no calibration scenarios (*.yaml) in the directory");
+    check_output_file(a.json, "--json");  // before the suite runs, not after
 
     std::vector<Row> rows;
     for (const std::string& f : files) {
@@ -180,7 +182,7 @@ int cmd_calibrate(const CalibrateArgs& a) {
             x["mirrors"] = r.spec.mirrors;
             j["rows"].push_back(x);
         }
-        write_file_atomic(a.json, j.dump(2) + "\n");
+        write_file_atomic(a.json, json_text(j, 2) + "\n");
     }
     return failed ? 1 : 0;
 }

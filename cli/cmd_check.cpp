@@ -21,6 +21,7 @@
 #include "platform/output_file.h"
 #include "platform/report.h"
 #include "platform/yaml_util.h"
+#include "platform/utf8.h"
 
 namespace pisim::cli {
 
@@ -267,6 +268,11 @@ int cmd_check(const CheckArgs& a) {
     if (suite.empty())
         for (const auto& [s, m] : base.scenarios) suite.push_back(s);
     if (suite.empty()) throw InputError(a.baseline, 0, 0, "no scenarios: name them, or list them in the baseline");
+    // Every output is checked before the suite runs, not found unwritable after it.
+    check_output_file(a.junit, "--junit");
+    check_output_file(a.markdown, "--markdown");
+    check_output_file(a.json, "--json");
+    if (a.update) check_output_file(a.baseline, "--baseline (with --update-baseline)");
 
     std::vector<ScenarioResult> results;
     for (std::size_t i = 0; i < suite.size(); ++i) {
@@ -374,7 +380,7 @@ int cmd_check(const CheckArgs& a) {
             arr.push_back({{"scenario", r.scenario}, {"error", r.error}, {"metrics", ms}, {"stages_grew", sg}, {"functions_grew", fg}});
         }
         j["scenarios"] = arr;
-        write_file_atomic(a.json, j.dump(2) + "\n");
+        write_file_atomic(a.json, json_text(j, 2) + "\n");
     }
     if (a.update) {
         for (const auto& r : results)

@@ -16,6 +16,8 @@
 #include "platform/input_error.h"
 #include "platform/output_file.h"
 #include "platform/version.h"
+#include "platform/strict_int.h"
+#include "platform/utf8.h"
 
 namespace pisim::cli {
 
@@ -99,11 +101,7 @@ struct RunInfo {
 /// results.json, coverage.json and the failure files of `res` into `dir`.
 void write_outputs(const std::string& dir, const RunInfo& info, const ExploreResult& res) {
     std::filesystem::create_directories(dir);
-    // A previous exploration's failures would read as this one's.
-    for (const auto& f : std::filesystem::directory_iterator(dir)) {
-        const std::string n = f.path().filename().string();
-        if (n.rfind("failure-", 0) == 0 && f.path().extension() == ".yaml") std::filesystem::remove(f.path());
-    }
+    std::vector<std::string> written = {"results.json", "coverage.json"};
     nlohmann::ordered_json j;
     j["format"] = "pisim-explore";
     j["version"] = 1;
@@ -123,8 +121,8 @@ void write_outputs(const std::string& dir, const RunInfo& info, const ExploreRes
     nlohmann::ordered_json fs = nlohmann::ordered_json::array();
     for (const auto& r : res.cases) fs.push_back(r.to_json());
     j["failures"] = fs;
-    write_file_atomic(dir + "/results.json", j.dump(1) + "\n");
-    write_file_atomic(dir + "/coverage.json", coverage_json(res.coverage).dump(1) + "\n");
+    write_file_atomic(dir + "/results.json", json_text(j, 1) + "\n");
+    write_file_atomic(dir + "/coverage.json", json_text(coverage_json(res.coverage), 1) + "\n");
     for (const auto& r : res.cases) {
         if (r.minimized.empty()) continue;
         const std::string header = fmt::format(
@@ -137,12 +135,16 @@ void write_outputs(const std::string& dir, const RunInfo& info, const ExploreRes
             failure_oracle(r), r.index, r.seed, r.mode, kVersion, info.core.describe(), info.command, r.first_cycle,
             comment_lines(r.first_message), r.minimize_runs, full_file(r),
             info.core.path == "built-in" ? "" : " --hyp " + info.core.path);
+        written.push_back(failure_file(r));
+        written.push_back(full_file(r));
         write_file_atomic(dir + "/" + failure_file(r), header + r.minimized);
         write_file_atomic(dir + "/" + full_file(r),
                           fmt::format("# pisim explore case {} as generated (seed {:#018x}); see {}\n", r.index, r.seed,
                                       failure_file(r)) +
                               r.yaml);
     }
+    // A previous exploration's failures would read as this one's.
+    remove_stale_results(dir, written);
 }
 
 int summarize(const RunInfo& info, const ExploreResult& res, const std::string& dir, std::ostream& out) {
@@ -189,17 +191,14 @@ int cmd_explore(const ExploreArgs& a) {
     }
     o.gen.modes = split_modes(a.modes);
     if (!a.shard.empty()) {
-        unsigned k = 0, n = 0;
-        char slash = 0;
-        std::istringstream ss(a.shard);
-        if (!(ss >> k >> slash >> n) || slash != '/' || n == 0 || k == 0 || k > n || kLanes % n != 0)
+        std::uint64_t k = 0, n = 0;
+        if (!parse_fraction_strict(a.shard, k, n) || n == 0 || k == 0 || k > n || kLanes % n != 0)
             throw InputError("--shard", 0, 0,
                              fmt::format("--shard expects K/N with 1 <= K <= N and N dividing {}, got '{}'", kLanes, a.shard));
         if (a.out.empty()) throw InputError("--shard", 0, 0, "--shard needs --out DIR (combine the shards with pisim merge)");
-        o.shard_k = k, o.shard_n = n;
+        o.shard_k = static_cast<unsigned>(k), o.shard_n = static_cast<unsigned>(n);
     }
-    if (!a.out.empty() && std::filesystem::exists(a.out) && !std::filesystem::is_directory(a.out))
-        throw InputError(a.out, 0, 0, "--out names a file that is not a directory");
+    check_results_dir(a.out, "--out");  // before the cases run, not after
     RunInfo info{a.seed, a.size, "", a.shard, a.command, core_identity(a.hyp), a.keep};
     for (const auto& m : o.gen.modes) info.modes += (info.modes.empty() ? "" : ",") + m;
 

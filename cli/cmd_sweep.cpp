@@ -15,6 +15,8 @@
 #include "platform/scenario.h"
 #include "platform/output_file.h"
 #include "platform/sweep.h"
+#include "platform/strict_int.h"
+#include "platform/utf8.h"
 #include "platform/yaml_util.h"
 
 namespace pisim::cli {
@@ -74,16 +76,25 @@ void write_outputs(const std::string& dir, const std::string& scenario, std::siz
     nlohmann::ordered_json arr = nlohmann::ordered_json::array();
     for (const auto& r : rs) arr.push_back(to_json(r));
     j["results"] = arr;
-    write_file_atomic(dir + "/results.json", j.dump(1) + "\n");
+    std::vector<std::string> written = {"results.json", "results.tsv"};
+    write_file_atomic(dir + "/results.json", json_text(j, 1) + "\n");
     write_file_atomic(dir + "/results.tsv", table(rs, varied_paths(rs), '\t'));
     for (const auto& r : rs) {
-        if (!r.scenario_yaml.empty())
-            write_file_atomic(fmt::format("{}/point-{}.yaml", dir, r.index),
+        if (!r.scenario_yaml.empty()) {
+            written.push_back(fmt::format("point-{}.yaml", r.index));
+            write_file_atomic(dir + "/" + written.back(),
                               fmt::format("# pisim sweep point {} of {}: {}\n", r.index, scenario, outcome(r)) + r.scenario_yaml);
-        if (!r.minimized_yaml.empty())
-            write_file_atomic(fmt::format("{}/point-{}-min.yaml", dir, r.index),
+        }
+        if (!r.minimized_yaml.empty()) {
+            written.push_back(fmt::format("point-{}-min.yaml", r.index));
+            write_file_atomic(dir + "/" + written.back(),
                               fmt::format("# pisim sweep point {} of {}, minimized\n", r.index, scenario) + r.minimized_yaml);
+        }
     }
+    // The directory now holds this run's results and nothing of an earlier
+    // run's: its point files would read as failures of this one.
+    if (const std::size_t n = remove_stale_results(dir, written))
+        std::cerr << fmt::format("sweep: removed {} file(s) of an earlier run's results from {}\n", n, dir);
 }
 
 int summarize(const std::vector<PointResult>& rs, std::ostream& out) {
@@ -122,10 +133,8 @@ int cmd_sweep(const SweepArgs& a) {
     const std::size_t total = points.size();
     std::string shard;
     if (!a.shard.empty()) {
-        unsigned k = 0, n = 0;
-        char slash = 0;
-        std::istringstream ss(a.shard);
-        if (!(ss >> k >> slash >> n) || slash != '/' || n == 0 || k == 0 || k > n)
+        std::uint64_t k = 0, n = 0;
+        if (!parse_fraction_strict(a.shard, k, n) || n == 0 || k == 0 || k > n)
             throw InputError(a.scenario, 0, 0, "--shard expects K/N with 1 <= K <= N, got '" + a.shard + "'");
         std::vector<SweepPoint> mine;
         for (const auto& p : points)
@@ -134,6 +143,8 @@ int cmd_sweep(const SweepArgs& a) {
         shard = a.shard;
         if (a.out.empty()) throw InputError(a.scenario, 0, 0, "--shard needs --out DIR (merge the shards with pisim merge)");
     }
+
+    check_results_dir(a.out, "--out");  // before the points run, not after
 
     SweepOptions o;
     o.jobs = a.jobs ? a.jobs : std::max(1u, static_cast<unsigned>(::sysconf(_SC_NPROCESSORS_ONLN)));
@@ -162,6 +173,7 @@ int cmd_sweep(const SweepArgs& a) {
 }
 
 int cmd_merge(const MergeArgs& a) {
+    check_results_dir(a.out, "--out");
     {
         std::ifstream probe(a.dirs.front() + "/results.json");
         nlohmann::json j;

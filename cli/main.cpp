@@ -13,11 +13,13 @@
 #include <systemc>
 
 #include "cli/commands.h"
+#include "cli/strict_options.h"
 #include "platform/input_error.h"
 #include "platform/machine.h"
 #include "platform/output_file.h"
 #include "platform/report.h"
 #include "platform/trace_writer.h"
+#include "platform/utf8.h"
 #include "platform/version.h"
 
 namespace pisim {
@@ -48,6 +50,10 @@ int cmd_validate(const std::string& file) {
 
 int cmd_run(const RunArgs& a) {
     pisim::Scenario s = pisim::load_scenario(a.scenario);
+    // Every output is checked before the run, not found unwritable after it.
+    pisim::check_output_file(a.json_out, "--json");
+    pisim::check_output_file(a.trace_out, "--trace");
+    pisim::check_output_file(a.trace_rtl, "--trace-rtl");
     if (a.seed) {
         s.seed = *a.seed;
         for (auto& d : s.devices) d.nic.seed = s.seed;
@@ -62,7 +68,7 @@ int cmd_run(const RunArgs& a) {
     m.run(a.max_cycles, a.max_wall);
     const std::uint64_t grace = a.grace ? a.grace : std::max<std::uint64_t>(s.duration / 20, 100000);
     pisim::RunReport r = pisim::make_report(m, grace);
-    if (!a.json_out.empty()) pisim::write_file_atomic(a.json_out, pisim::to_json(r).dump(2) + "\n");
+    if (!a.json_out.empty()) pisim::write_file_atomic(a.json_out, pisim::json_text(pisim::to_json(r), 2) + "\n");
     if (m.hub().trace) m.hub().trace->finish(m, r);
     if (!a.quiet) std::cout << pisim::format_text(r, !a.summary_only);
     std::cout.flush();
@@ -91,7 +97,8 @@ int sc_main(int argc, char** argv) {
     run->add_option("--seed", ra.seed, "Override the scenario's seed");
     run->add_option("--hyp", ra.hyp, "Run this hypervisor core (a shared object built like libhyp.so) instead of the built-in one")
         ->check(CLI::ExistingFile);
-    run->add_option("--grace", ra.grace, "Cycles before the end within which an undelivered interrupt counts as in flight, not lost (default: 5% of the duration, at least 100000)");
+    run->add_option("--grace", ra.grace, "Cycles before the end within which an undelivered interrupt counts as in flight, not lost (default: 5% of the duration, at least 100000)")
+        ->check(pisim::cli::integer_in(0, pisim::ScenarioLimits::max_duration));
     run->add_option("--vtd-engine", ra.vtd_engine, "VT-d request path: tlm (C++ model) or rtl (verilated RTL); overrides the scenario's vtd.engine")
         ->check(CLI::IsMember({"tlm", "rtl"}));
     run->add_option("--trace-rtl", ra.trace_rtl, "With the RTL engine: dump its waveform as VCD to FILE (GTKWave, Surfer)");
@@ -108,9 +115,11 @@ int sc_main(int argc, char** argv) {
     CLI::App* sweep = app.add_subcommand("sweep", "Run a scenario at many points (a grid of --vary values or --random event times), each in its own process");
     sweep->add_option("scenario", sa.scenario, "Scenario file (YAML)")->required()->check(CLI::ExistingFile);
     sweep->add_option("--vary", sa.vary, "PATH=START:END[:STEP]: vary an integer field of the scenario (e.g. events.0.at=1000:2000:10); several make a grid");
-    sweep->add_option("--random", sa.random, "N random points: event times (or the --vary ranges) drawn from --seed");
+    sweep->add_option("--random", sa.random, "N random points: event times (or the --vary ranges) drawn from --seed")
+        ->check(pisim::cli::integer_in(1, pisim::cli::kMaxPoints));
     sweep->add_option("--seed", sa.random_seed, "Seed of the random exploration (default 1)");
-    sweep->add_option("-j,--jobs", sa.jobs, "Parallel simulations (default: one per core); results are identical for any value");
+    sweep->add_option("-j,--jobs", sa.jobs, "Parallel simulations (default: one per core); results are identical for any value")
+        ->check(pisim::cli::integer_in(0, pisim::cli::kMaxJobs));
     sweep->add_option("-o,--out", sa.out, "Write results.json, results.tsv and every failing point as a standalone scenario to DIR");
     sweep->add_option("--shard", sa.shard, "K/N: run only the K-th of N deterministic shares of the points (combine with pisim merge)");
     sweep->add_option("--hyp", sa.hyp, "Hypervisor core shared object to run instead of the built-in one")->check(CLI::ExistingFile);
@@ -121,9 +130,11 @@ int sc_main(int argc, char** argv) {
         "explore", "Find races nobody wrote down: run generated scenarios judged by the oracles alone, coverage-guided, "
                    "and shrink every failure to a scenario file that pisim run replays");
     explore->add_option("--seeds", xa.seeds, "Run this many generated cases (default: until --budget)");
-    explore->add_option("--budget", xa.budget, "Stop starting cases after this many seconds (default 60 when --seeds is not given)");
+    explore->add_option("--budget", xa.budget, "Stop starting cases after this many seconds (default 60 when --seeds is not given)")
+        ->check(pisim::cli::integer_in(0, pisim::cli::kMaxSeconds));
     explore->add_option("--seed", xa.seed, "Seed of the exploration (default 1): the same seed gives the same cases");
-    explore->add_option("-j,--jobs", xa.jobs, "Parallel simulations (default: one per core); results are identical for any value");
+    explore->add_option("-j,--jobs", xa.jobs, "Parallel simulations (default: one per core); results are identical for any value")
+        ->check(pisim::cli::integer_in(0, pisim::cli::kMaxJobs));
     explore->add_option("--shard", xa.shard, "K/N: run the K-th of N deterministic shares of the cases, N dividing 64 (combine with pisim merge)");
     explore->add_option("-o,--out", xa.out, "Write results.json, coverage.json and every kept failure (failure-ORACLE-SEED.yaml) to DIR");
     explore->add_option("--hyp", xa.hyp, "Hypervisor core shared object to explore instead of the built-in one")->check(CLI::ExistingFile);
@@ -179,6 +190,8 @@ int sc_main(int argc, char** argv) {
         ->check(CLI::ExistingDirectory);
     calibrate->add_option("--hyp", cla.hyp, "Hypervisor core shared object to calibrate instead of the built-in one")->check(CLI::ExistingFile);
 
+    // Every integer option, whatever its range check, is read strictly.
+    pisim::cli::make_integers_strict(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

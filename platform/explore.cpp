@@ -14,6 +14,7 @@
 #include "platform/machine.h"
 #include "platform/scenario.h"
 #include "platform/sweep.h"
+#include "platform/utf8.h"
 
 namespace pisim {
 
@@ -153,7 +154,7 @@ ExploreResult explore(const ExploreOptions& o) {
             YAML::Node doc = make_case(o, lanes[i % kLanes], i, parent);
             const std::string name = fmt::format("case-{}.yaml", i);
             const std::string hyp = o.hyp_path;
-            pool.start(i, [doc, name, hyp] { return judge_case(doc, name, hyp).dump(); });
+            pool.start(i, [doc, name, hyp] { return json_text(judge_case(doc, name, hyp)); });
             running.emplace(i, Running{i, parent, doc});
         }
         if (pool.idle()) break;

@@ -11,6 +11,7 @@
 extern "C" {
 #include "hyp/trace.h"
 }
+#include "model/common/cycle_math.h"
 
 namespace pisim {
 
@@ -462,7 +463,7 @@ void Exporter::metadata(std::string& doc) const {
 
 std::string Exporter::run() {
     end_ = t_.end_cycle;
-    if (!t_.events.empty()) end_ = std::max(end_, t_.events.back().cycle + 1);
+    if (!t_.events.empty()) end_ = std::max(end_, sat_add(t_.events.back().cycle, 1));  // a trace is input: any cycle
     slice_event_.assign(t_.events.size(), false);
     pcpu_slices();
     vcpu_slices();

@@ -6,6 +6,7 @@
 #include <cassert>
 
 #include "hyp/trace.h"
+#include "model/common/cycle_math.h"
 #include "platform/scenario.h"
 
 namespace pisim {
@@ -193,8 +194,9 @@ void Oracles::start_clock(Obligation& o, Target& t, std::uint64_t now) {
     auto it = vcpus_.find(t.unit);
     if (it == vcpus_.end() || !it->second.in_guest) return;
     if (guest_masks(it->second, t.vector)) return;
-    const std::uint64_t since = std::max(it->second.in_guest_since, now);
-    t.deadline = since + (cfg_.delivery_bound - std::min(t.guest_time, cfg_.delivery_bound));
+    t.since = std::max(it->second.in_guest_since, now);
+    // A bound near 2^64 saturates: that deadline is never reached.
+    t.deadline = sat_add(t.since, cfg_.delivery_bound - std::min(t.guest_time, cfg_.delivery_bound));
     note_deadline(t.deadline);
 }
 
@@ -213,8 +215,7 @@ bool Oracles::guest_masks(const VcpuView& v, std::uint8_t vector) const {
 
 void Oracles::stop_clock(Target& t, std::uint64_t now) {
     if (!t.deadline) return;
-    const std::uint64_t since = t.deadline - (cfg_.delivery_bound - std::min(t.guest_time, cfg_.delivery_bound));
-    t.guest_time += now - std::min(now, since);
+    t.guest_time = sat_add(t.guest_time, now - std::min(now, t.since));
     t.deadline = 0;
 }
 
@@ -253,11 +254,11 @@ void Oracles::retime_wakeup(VcpuView& v, std::uint64_t now) {
     if (!v.waiting) return;
     const bool idle = affinity_idle(v);
     if (v.wake_deadline && !idle) {  // the last idle pCPU it may run on got busy
-        v.idle_time += now - v.idle_since;
+        v.idle_time = sat_add(v.idle_time, now - std::min(now, v.idle_since));
         v.wake_deadline = 0;
     } else if (!v.wake_deadline && idle) {
         v.idle_since = now;
-        v.wake_deadline = now + (cfg_.wakeup_bound - std::min(v.idle_time, cfg_.wakeup_bound));
+        v.wake_deadline = sat_add(now, cfg_.wakeup_bound - std::min(v.idle_time, cfg_.wakeup_bound));
         note_deadline(v.wake_deadline);
     }
 }
@@ -270,7 +271,7 @@ void Oracles::raise(const Event& e, Obligation o) {
         if (!o.host) remember(t.unit, e);
     }
     if (o.host) {
-        o.host_deadline = o.origin + cfg_.delivery_bound;
+        o.host_deadline = sat_add(o.origin, cfg_.delivery_bound);
         note_deadline(o.host_deadline);
     } else if (o.targets.size() == 1 && owes_wakeup(o, o.targets[0].unit)) {
         arm_wakeup(o.targets[0].unit, e.cycle);
@@ -444,7 +445,7 @@ void Oracles::on_percpu_status(const Event& e) {
     const bool was = e.a & 1, now = e.b & 1;
     if (!was && now) {
         percpu_pending_[p] = e.cycle;
-        note_deadline(e.cycle + cfg_.delivery_bound);
+        note_deadline(sat_add(e.cycle, cfg_.delivery_bound));
         return;
     }
     if (!was || now) return;
@@ -577,7 +578,7 @@ void Oracles::check_deadlines(std::uint64_t now, const Event* at) {
     }
     for (std::size_t p = 0; p < percpu_pending_.size(); ++p) {
         if (!percpu_pending_[p]) continue;
-        const std::uint64_t d = percpu_pending_[p] + cfg_.delivery_bound;
+        const std::uint64_t d = sat_add(percpu_pending_[p], cfg_.delivery_bound);
         if (d < now) {
             when.cycle = d;
             violate(when, "lost_interrupt", current_vmcs_[p],
@@ -996,6 +997,6 @@ void Oracles::on_event(const Event& e) {
     }
 }
 
-void Oracles::finish(std::uint64_t end_cycle) { check_deadlines(end_cycle + 1, nullptr); }
+void Oracles::finish(std::uint64_t end_cycle) { check_deadlines(sat_add(end_cycle, 1), nullptr); }
 
 }  // namespace pisim

@@ -253,6 +253,7 @@ private:
         std::uint64_t guest_time = 0;  ///< cycles the vCPU spent in the guest, able to take it, since the origin
         std::uint64_t deadline = 0;    ///< while the vCPU can take it in the guest: when the bound runs out
         bool expired = false;          ///< the bound ran out
+        std::uint64_t since = 0;       ///< while the clock runs (deadline set): when it started
     };
     struct Obligation {  ///< an interrupt raised, not yet delivered
         Source source;

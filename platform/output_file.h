@@ -1,20 +1,58 @@
 // platform/output_file.h - outputs are written atomically: to a temporary file
 // in the same directory, then renamed, so a failed or interrupted run never
-// leaves a partial file behind.
+// leaves a partial file behind. An output replaces only a regular file: a
+// device node, FIFO, socket, directory or symbolic link at its path is
+// refused, and its temporary file is created exclusively under a random name
+// (a file or link planted at a predictable name is never opened).
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace pisim {
+
+/// An output path pisim refuses or cannot write: the message starts with
+/// "cannot write PATH". The CLI prints it and exits 2.
+struct OutputError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+/// Check, before anything runs, that `path` can be written as an output:
+/// its directory exists and is writable, and nothing but a regular file is
+/// there (a symbolic link, device, FIFO, socket or directory is refused).
+/// `option` names the command-line option in the message. Throws OutputError.
+void check_output_file(const std::string& path, const std::string& option);
+
+/// The same for an output directory: `dir` is a directory (or does not exist
+/// yet and its nearest existing ancestor is a writable directory), and each of
+/// `files` inside it is absent or a regular file. Throws OutputError.
+void check_output_dir(const std::string& dir, const std::string& option, const std::vector<std::string>& files = {});
+
+/// A results directory (pisim sweep, explore and merge -o DIR) is replaced
+/// whole: after a run has written its files, every other file there whose
+/// name pisim gives its results (results.json, results.tsv, coverage.json,
+/// point-*.yaml, failure-*.yaml) is an earlier run's and is removed; other
+/// files are left alone.
+bool is_results_file_name(const std::string& name);
+/// check_output_dir, and every entry of `dir` with a results name is a
+/// regular file (nothing else is replaced or removed). Throws OutputError.
+void check_results_dir(const std::string& dir, const std::string& option);
+/// Remove the regular files of `dir` with a results name that are not in
+/// `written` (names, not paths); returns how many. Throws OutputError.
+std::size_t remove_stale_results(const std::string& dir, const std::vector<std::string>& written);
 
 /// Write `content` to `path` atomically; throws std::runtime_error naming the
 /// path and the system error.
 void write_file_atomic(const std::string& path, const std::string& content);
 
 /// An output written piece by piece and published atomically: the bytes go to
-/// `path`.tmp.PID beside it, and commit() makes that file `path` (fsync, then
-/// rename). Destroyed without commit(), the temporary file is removed.
+/// `path`.tmp.XXXXXXXXXXXX beside it (a random name, created with O_EXCL and
+/// O_NOFOLLOW, mode 0666 less the umask), and commit() makes that file `path`
+/// (fsync, then rename). Destroyed without commit(), the temporary file is
+/// removed. A `path` that exists and is not a regular file is refused
+/// (OutputError), when opened and again before the rename.
 /// Every method throws std::runtime_error naming `path` and the system error.
 class AtomicFile {
 public:

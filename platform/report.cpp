@@ -6,6 +6,7 @@
 #include <set>
 #include <tuple>
 
+#include "model/common/cycle_math.h"
 #include "platform/machine.h"
 
 namespace pisim {
@@ -105,7 +106,7 @@ RunReport make_report(Machine& m, std::uint64_t grace) {
         if (i.faulted) { ++r.faulted; continue; }
         if (i.vcpu < 0 && !i.host) { ++r.unbound; continue; }
         if (!i.delivered) {
-            if (i.written + grace >= r.end_cycle) ++r.in_flight;
+            if (sat_add(i.written, grace) >= r.end_cycle) ++r.in_flight;
             else ++r.lost;
             continue;
         }

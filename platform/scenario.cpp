@@ -5,7 +5,11 @@
 #include <regex>
 #include <set>
 
+#include <sys/stat.h>
+
 #include "platform/oracles.h"
+#include "platform/strict_int.h"
+#include "platform/utf8.h"
 #include "platform/yaml_util.h"
 
 namespace pisim {
@@ -297,16 +301,55 @@ private:
             if (!t["file"]) r_.fail(t, "traffic kind 'file' needs 'file' (arrival cycles, one per line)");
             const std::string rel = r_.str(t["file"], "traffic.file");
             std::string dir = s_.file.substr(0, s_.file.find_last_of('/') + 1);
-            std::ifstream in(rel.size() && rel[0] == '/' ? rel : dir + rel);
-            if (!in) r_.fail(t["file"], "cannot open traffic file '" + rel + "'");
-            std::uint64_t v, last = 0;
-            while (in >> v) {
-                if (v < last) r_.fail(t["file"], "traffic file times must ascend");
-                ts.times.push_back(last = v);
-            }
+            ts.times = traffic_file(t["file"], rel, rel.size() && rel[0] == '/' ? rel : dir + rel);
         }
         if (ts.stop <= ts.start) r_.fail(t, "traffic.stop must be after traffic.start");
         return ts;
+    }
+
+    // A traffic file: one arrival cycle per line (decimal, ascending; blank
+    // lines and surrounding blanks are ignored). Anything else is an error
+    // naming the file and line, never the end of the list.
+    std::vector<std::uint64_t> traffic_file(const YAML::Node& at, const std::string& rel, const std::string& path) {
+        struct stat st;
+        if (::stat(path.c_str(), &st) != 0) r_.fail(at, "cannot open traffic file '" + rel + "'");
+        if (!S_ISREG(st.st_mode))
+            r_.fail(at, "traffic file '" + rel + "' is not a regular file (a device, FIFO or directory is not read)");
+        if (static_cast<std::uint64_t>(st.st_size) > ScenarioLimits::max_traffic_file_bytes)
+            r_.fail(at, "traffic file '" + rel + "' is larger than " +
+                            std::to_string(ScenarioLimits::max_traffic_file_bytes >> 20) + " MiB");
+        std::ifstream in(path, std::ios::binary);
+        if (!in) r_.fail(at, "cannot open traffic file '" + rel + "'");
+        std::vector<std::uint64_t> times;
+        std::string line;
+        std::uint64_t lineno = 0, bytes = 0;
+        while (std::getline(in, line)) {
+            ++lineno;
+            bytes += line.size() + 1;
+            if (bytes > ScenarioLimits::max_traffic_file_bytes + 1)  // it grew since the stat
+                r_.fail(at, "traffic file '" + rel + "' is larger than " +
+                                std::to_string(ScenarioLimits::max_traffic_file_bytes >> 20) + " MiB");
+            const auto first = line.find_first_not_of(" \t\r");
+            if (first == std::string::npos) continue;
+            const auto last = line.find_last_not_of(" \t\r");
+            const std::string word = line.substr(first, last - first + 1);
+            const std::string where = "traffic file '" + rel + "' line " + std::to_string(lineno) + ": ";
+            std::uint64_t v = 0;
+            if (!parse_u64_strict(word, v)) {
+                const std::string shown = utf8_sanitized(word.substr(0, 40)) + (word.size() > 40 ? "..." : "");
+                r_.fail(at, where + "expected one arrival cycle (a decimal integer without sign or leading zero, "
+                                    "at most " + std::to_string(ScenarioLimits::max_duration) + "), got '" + shown + "'");
+            }
+            if (v > ScenarioLimits::max_duration)
+                r_.fail(at, where + "arrival cycle " + word + " is beyond the longest run (" +
+                                std::to_string(ScenarioLimits::max_duration) + " cycles)");
+            if (!times.empty() && v < times.back())
+                r_.fail(at, where + "arrival cycle " + word + " is before the previous line's " +
+                                std::to_string(times.back()) + " (times must ascend)");
+            times.push_back(v);
+        }
+        if (in.bad()) r_.fail(at, "cannot read traffic file '" + rel + "'");
+        return times;
     }
 
     void devices(const YAML::Node& ds) {

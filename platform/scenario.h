@@ -196,6 +196,7 @@ struct ScenarioLimits {
     static constexpr std::uint64_t max_duration = 1000000000000ull;  ///< cycles
     static constexpr std::uint32_t max_perturb = 256;                ///< perturb entries
     static constexpr std::uint64_t max_perturb_delay = 1000000;      ///< cycles
+    static constexpr std::uint64_t max_traffic_file_bytes = 16ull << 20;  ///< traffic.file size
 };
 
 /// Load and validate a scenario file. Throws InputError.

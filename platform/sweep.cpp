@@ -17,6 +17,8 @@
 #include "platform/input_error.h"
 #include "platform/machine.h"
 #include "platform/report.h"
+#include "platform/strict_int.h"
+#include "platform/utf8.h"
 
 namespace pisim {
 
@@ -30,9 +32,11 @@ Vary parse_vary(const std::string& arg) {
     std::stringstream ss(arg.substr(eq + 1));
     std::string part;
     while (std::getline(ss, part, ':')) {
-        if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos)
-            throw std::invalid_argument("--vary " + v.path + ": '" + part + "' is not a non-negative integer");
-        nums.push_back(std::stoull(part));
+        std::uint64_t x = 0;
+        if (!parse_u64_strict(part, x))
+            throw std::invalid_argument("--vary " + v.path + ": '" + part +
+                                        "' is not a decimal integer of 64 bits (no sign, no leading zero)");
+        nums.push_back(x);
     }
     if (nums.size() < 2 || nums.size() > 3)
         throw std::invalid_argument("--vary expects PATH=START:END[:STEP], got '" + arg + "'");
@@ -93,10 +97,10 @@ YAML::Node walk(YAML::Node n, const std::string& path) {
     std::string part;
     while (std::getline(ss, part, '.')) {
         if (n.IsSequence()) {
-            if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos ||
-                std::stoull(part) >= n.size())
+            std::uint64_t i = 0;
+            if (!parse_u64_strict(part, i) || i >= n.size())
                 throw std::invalid_argument("path " + path + ": no list element '" + part + "'");
-            n.reset(n[std::stoull(part)]);
+            n.reset(n[static_cast<std::size_t>(i)]);
         } else if (n.IsMap()) {
             if (!n[part]) throw std::invalid_argument("path " + path + ": no key '" + part + "'");
             n.reset(n[part]);
@@ -212,7 +216,7 @@ std::vector<PointResult> run_points(const YAML::Node& doc, const std::string& fi
                 ++done;
                 continue;
             }
-            pool.start(slot, [&, pdoc] { return to_json(run_in_this_process(pdoc, file, opts)).dump(); });
+            pool.start(slot, [&, pdoc] { return json_text(to_json(run_in_this_process(pdoc, file, opts))); });
         }
         if (pool.idle()) continue;
         auto [slot, c] = pool.wait_one();

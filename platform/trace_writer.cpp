@@ -8,6 +8,7 @@
 
 #include "platform/machine.h"
 #include "platform/report.h"
+#include "platform/utf8.h"
 
 namespace pisim {
 
@@ -46,7 +47,10 @@ char* put(char* p, const char* s) {
     return p + n;
 }
 
-void append_string(std::string& out, const std::string& s) {
+/// A JSON string; ill-formed UTF-8 (scenario strings are checked when loaded,
+/// so only a bug could bring it here) becomes U+FFFD, never an invalid byte.
+void append_string(std::string& out, const std::string& raw) {
+    const std::string s = utf8_sanitized(raw);
     out += '"';
     for (char ch : s) {
         switch (ch) {

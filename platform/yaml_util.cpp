@@ -4,19 +4,77 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
+#include <set>
+#include <tuple>
 #include <vector>
 
 #include "platform/input_file.h"
+#include "platform/utf8.h"
 
 namespace pisim {
 
 YAML::Node YamlReader::load_file() const {
     const std::string text = read_input_file(file_, InputCaps::yaml_bytes, "YAML");
+    check_text(text);
+    std::vector<YAML::Node> docs;
     try {
-        return YAML::Load(text);
-    } catch (const YAML::ParserException& e) {
+        docs = YAML::LoadAll(text);
+    } catch (const YAML::Exception& e) {
+        if (e.mark.is_null()) throw InputError(file_, 0, 0, "YAML: " + e.msg);
         throw InputError(file_, e.mark.line + 1, e.mark.column + 1,
                          "YAML syntax: " + e.msg);
+    }
+    if (docs.empty()) return YAML::Node();
+    if (docs.size() > 1)
+        fail(docs[1].Mark(), "a second YAML document starts here (after '---' or '...'); the file must hold exactly one");
+    check_unique_keys(docs[0]);
+    return docs[0];
+}
+
+void YamlReader::check_text(const std::string& text) const {
+    const std::size_t bad = utf8_invalid_at(text);
+    if (bad == std::string::npos) return;
+    int line = 1, column = 1;
+    for (std::size_t i = 0; i < bad; ++i) {
+        if (text[i] == '\n') ++line, column = 1;
+        else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++column;  // count characters
+    }
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text[bad]));
+    throw InputError(file_, line, column,
+                     std::string("invalid UTF-8 (byte ") + hex + "): the file must be UTF-8 text");
+}
+
+void YamlReader::check_unique_keys(const YAML::Node& root) const {
+    // yaml-cpp keeps every pair of a mapping and answers a lookup with the
+    // first: a key given twice would silently lose its second value. Nodes
+    // reached again through an alias are walked once (by their mark).
+    std::set<std::tuple<int, int, int>> seen;
+    std::vector<std::pair<YAML::Node, int>> stack{{root, 0}};
+    while (!stack.empty()) {
+        const YAML::Node n = stack.back().first;
+        const int depth = stack.back().second;
+        stack.pop_back();
+        if (!n.IsMap() && !n.IsSequence()) continue;
+        const YAML::Mark m = n.Mark();
+        if (!seen.emplace(m.pos, m.line, m.column).second) continue;
+        if (depth > 512) fail(n, "nested more than 512 levels deep");
+        if (n.IsSequence()) {
+            for (const auto& c : n) stack.emplace_back(c, depth + 1);
+            continue;
+        }
+        std::map<std::string, YAML::Mark> keys;
+        for (const auto& kv : n) {
+            if (kv.first.IsScalar()) {
+                auto [it, fresh] = keys.emplace(kv.first.Scalar(), kv.first.Mark());
+                if (!fresh)
+                    fail(kv.first, "duplicate key '" + kv.first.Scalar() + "' (first given on line " +
+                                       std::to_string(it->second.line + 1) + "); a key appears once in a mapping");
+            }
+            stack.emplace_back(kv.first, depth + 1);
+            stack.emplace_back(kv.second, depth + 1);
+        }
     }
 }
 

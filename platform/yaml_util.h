@@ -19,7 +19,10 @@ public:
     explicit YamlReader(std::string file) : file_(std::move(file)) {}
     const std::string& file() const { return file_; }
 
-    /// Parse a whole file; syntax errors become InputError.
+    /// Parse a whole file (read_input_file: a regular file within
+    /// InputCaps::yaml_bytes); syntax errors become InputError, and so do what
+    /// yaml-cpp would take silently: invalid UTF-8 (at its line and column), a
+    /// second YAML document, a key given twice in one mapping (at the second).
     YAML::Node load_file() const;
 
     [[noreturn]] void fail(const YAML::Node& at, const std::string& what) const;
@@ -49,6 +52,8 @@ public:
                        const std::vector<std::string>& choices) const;
 
 private:
+    void check_text(const std::string& text) const;
+    void check_unique_keys(const YAML::Node& root) const;
     std::uint64_t integer(const YAML::Node& n, const std::string& what, std::uint64_t min,
                           std::uint64_t max, bool hex) const;
     std::string file_;

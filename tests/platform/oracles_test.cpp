@@ -636,3 +636,30 @@ TEST(PlatformOracles, VtdNeverReadsAnIrteMadeOfTwoSoftwareUpdates) {
     fetch(k, 20, lo & ~1ull, 0);
     EXPECT_TRUE(k.o.violations().empty());
 }
+
+// A bound near 2^64 means "never": its deadline saturates instead of wrapping
+// to a cycle already past (which reported every interrupt lost at once).
+TEST(PlatformOracles, ABoundNear2To64NeverExpiresAndTheTimeInTheGuestStillCounts) {
+    for (std::uint64_t bound : {~0ull, ~0ull - 1, 1ull << 63}) {
+        OracleConfig c = config();
+        c.delivery_bound = bound;
+        c.wakeup_bound = bound;
+        Fixture f(c);
+        f.entry(20, 0);
+        f.write(100, 7);
+        f.exit(600, 0, 1);       // the clock stops: 500 cycles in the guest
+        f.entry(50000, 0);       // and starts again
+        f.write(50100, 8, 0);
+        f.o.finish(1000000);
+        EXPECT_TRUE(f.o.violations().empty()) << "bound " << bound << ": " << f.o.violations()[0].message;
+    }
+    // Below the saturation the bound still holds exactly.
+    OracleConfig c = config();
+    c.delivery_bound = 1000;
+    Fixture g(c);
+    g.entry(20, 0);
+    g.write(100, 7);
+    g.o.finish(5000);
+    ASSERT_EQ(g.names(), Names{"lost_interrupt"});
+    EXPECT_EQ(g.o.violations()[0].cycle, 1100u);
+}
