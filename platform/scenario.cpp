@@ -77,8 +77,8 @@ public:
                 const std::string key = kv.first.Scalar();
                 s_.profile_overrides[key] =
                     key == "vtd.clock_period"
-                        ? r_.u64(kv.second, key + " (cycles per clock: a high and a low phase)", 2, 1000000000ull)
-                        : r_.u64(kv.second, key);
+                        ? r_.u64(kv.second, key + " (cycles per clock: a high and a low phase)", 2, ScenarioLimits::max_cost)
+                        : r_.u64(kv.second, key, 0, ScenarioLimits::max_cost);
             }
             overrides_node_ = o;
         }
@@ -99,15 +99,80 @@ public:
         if (doc["oracles"]) {
             const YAML::Node o = doc["oracles"];
             r_.expect_map(o, "oracles", {"delivery_bound", "wakeup_bound"});
-            if (o["delivery_bound"]) s_.oracles.delivery = r_.u64(o["delivery_bound"], "oracles.delivery_bound (cycles)", 1);
-            if (o["wakeup_bound"]) s_.oracles.wakeup = r_.u64(o["wakeup_bound"], "oracles.wakeup_bound (cycles)", 1);
+            if (o["delivery_bound"])
+                s_.oracles.delivery = r_.u64(o["delivery_bound"], "oracles.delivery_bound (cycles)", 1, ScenarioLimits::max_step);
+            if (o["wakeup_bound"])
+                s_.oracles.wakeup = r_.u64(o["wakeup_bound"], "oracles.wakeup_bound (cycles)", 1, ScenarioLimits::max_step);
         }
+        work_check();
         return std::move(s_);
     }
 
     const YAML::Node& overrides_node() const { return overrides_node_; }
 
 private:
+    /// Arrivals at most, within [start, end), of a train starting at `start`
+    /// with `per` arrivals every `span` cycles (span 0: all at once, without end).
+    static std::uint64_t train(std::uint64_t start, std::uint64_t end, std::uint64_t span, std::uint64_t per) {
+        if (start >= end) return 0;
+        if (span == 0) return ~0ull;
+        const std::uint64_t trains = (end - 1 - start) / span + 1;  // <= max_duration
+        return trains > ~0ull / per ? ~0ull : trains * per;
+    }
+
+    /// Arrivals of one queue within the run: device packets at or after
+    /// traffic.start, before traffic.stop and before the run's end, at most
+    /// traffic.count (a Poisson queue counts one per mean interval, plus one).
+    std::uint64_t expected_arrivals(const TrafficSpec& t) const {
+        const std::uint64_t end = std::min(t.stop, s_.duration);
+        std::uint64_t n = 0;
+        switch (t.kind) {
+            case TrafficSpec::Kind::None: return 0;
+            case TrafficSpec::Kind::Constant:
+            case TrafficSpec::Kind::Poisson: n = train(t.start, end, t.interval, 1); break;
+            case TrafficSpec::Kind::Burst: {
+                // burst_len arrivals interval apart, then burst_gap to the next burst
+                const std::uint64_t span = (t.burst_len - 1) * t.interval + t.burst_gap;  // <= 2^20 * 1e12 + 1e12
+                n = train(t.start, end, span, t.burst_len);
+                break;
+            }
+            case TrafficSpec::Kind::File:
+                for (std::uint64_t v : t.times) n += v >= t.start && v < end;
+                break;
+        }
+        return std::min(n, t.count);
+    }
+
+    /// The work a run would do, before it starts (README "Limits"): device
+    /// packet arrivals and per-pCPU timer firings within the duration, at most
+    /// ScenarioLimits::max_arrivals in all. A train without gaps (a burst of
+    /// one packet with burst_gap 0) and no count never ends.
+    void work_check() {
+        const std::uint64_t cap = ScenarioLimits::max_arrivals;
+        std::uint64_t total = 0;
+        auto add = [&](std::uint64_t n, const YAML::Node& where, const std::string& what) {
+            total = n > ~0ull - total ? ~0ull : total + n;
+            if (total <= cap) return;
+            if (n == ~0ull)
+                r_.fail(where, what + " never end (no cycles between arrivals and no count), beyond the cap of " +
+                                   std::to_string(cap) + " arrivals per run; give traffic.burst_gap or traffic.count");
+            r_.fail(where, what + " come to about " + std::to_string(n) + " within the run's " + std::to_string(s_.duration) +
+                               " cycles, bringing the run's arrivals to " + std::to_string(total) + ", beyond the cap of " +
+                               std::to_string(cap) + " arrivals per run; lower the count, lengthen the interval or shorten the duration");
+        };
+        if (has_percpu_timer_ && s_.percpu_vector != 0 && s_.percpu_timer.period != 0) {
+            const std::uint64_t per_pcpu =
+                std::min(train(s_.percpu_timer.start, s_.duration, s_.percpu_timer.period, 1), s_.percpu_timer.count);
+            add(per_pcpu > ~0ull / s_.pcpus ? ~0ull : per_pcpu * s_.pcpus, percpu_timer_node_,
+                "machine.percpu_timer: its firings on " + std::to_string(s_.pcpus) + " pCPU(s)");
+        }
+        for (std::size_t i = 0; i < traffic_nodes_.size(); ++i) {
+            const auto [d, q] = traffic_of_[i];
+            add(expected_arrivals(s_.devices[d].nic.queues[q].traffic), traffic_nodes_[i],
+                "traffic: the packet arrivals of device '" + s_.devices[d].name + "' queue " + std::to_string(q));
+        }
+    }
+
     void machine(const YAML::Node& m) {
         r_.expect_map(m, "machine", {"pcpus", "apic_mode", "percpu_timer"});
         if (m["pcpus"]) s_.pcpus = static_cast<std::uint32_t>(
@@ -117,9 +182,11 @@ private:
         if (const YAML::Node t = m["percpu_timer"]) {
             r_.expect_map(t, "machine.percpu_timer", {"start", "period", "count"});
             if (!t["period"]) r_.fail(t, "expected machine.percpu_timer.period (cycles)");
-            s_.percpu_timer.period = r_.u64(t["period"], "machine.percpu_timer.period (cycles)", 1);
-            if (t["start"]) s_.percpu_timer.start = r_.u64(t["start"], "machine.percpu_timer.start (cycle)");
-            if (t["count"]) s_.percpu_timer.count = r_.u64(t["count"], "machine.percpu_timer.count");
+            s_.percpu_timer.period = r_.u64(t["period"], "machine.percpu_timer.period (cycles)", 1, ScenarioLimits::max_step);
+            if (t["start"])
+                s_.percpu_timer.start = r_.u64(t["start"], "machine.percpu_timer.start (cycle)", 0, ScenarioLimits::max_duration);
+            if (t["count"])
+                s_.percpu_timer.count = r_.u64(t["count"], "machine.percpu_timer.count", 0, ScenarioLimits::max_arrivals);
             percpu_timer_node_ = t;
             has_percpu_timer_ = true;
         }
@@ -136,8 +203,8 @@ private:
         if (h["irq_mode"])
             s_.irq_mode = r_.choice(h["irq_mode"], "hyp.irq_mode",
                                     {"emulated", "apicv", "cpu-pi", "vtd-pi"});
-        if (h["time_slice"]) s_.time_slice = r_.u64(h["time_slice"], "hyp.time_slice (cycles)", 1000);
-        if (h["tick"]) s_.tick = r_.u64(h["tick"], "hyp.tick (cycles)", 1000);
+        if (h["time_slice"]) s_.time_slice = r_.u64(h["time_slice"], "hyp.time_slice (cycles)", 1000, ScenarioLimits::max_step);
+        if (h["tick"]) s_.tick = r_.u64(h["tick"], "hyp.tick (cycles)", 1000, ScenarioLimits::max_step);
         if (h["notification_vector"]) s_.notification_vector = vector(h["notification_vector"], "hyp.notification_vector");
         if (h["wakeup_vector"]) s_.wakeup_vector = vector(h["wakeup_vector"], "hyp.wakeup_vector");
         if (h["timer_vector"]) s_.timer_vector = vector(h["timer_vector"], "hyp.timer_vector");
@@ -156,13 +223,13 @@ private:
         r_.expect_map(w, where, {"program", "repeat", "isr_cost", "isr_cost_by_vector"});
         GuestProgram p;
         if (w["repeat"]) p.repeat = r_.boolean(w["repeat"], where + ".repeat");
-        if (w["isr_cost"]) p.isr_cost = r_.u64(w["isr_cost"], where + ".isr_cost (cycles)");
+        if (w["isr_cost"]) p.isr_cost = r_.u64(w["isr_cost"], where + ".isr_cost (cycles)", 0, ScenarioLimits::max_step);
         if (w["isr_cost_by_vector"]) {
             const YAML::Node m = w["isr_cost_by_vector"];
             if (!m.IsMap()) r_.fail(m, "expected " + where + ".isr_cost_by_vector (vector: cycles)");
             for (const auto& kv : m)
                 p.isr_cost_by_vector[vector(kv.first, "isr_cost_by_vector key")] =
-                    r_.u64(kv.second, "ISR cost (cycles)");
+                    r_.u64(kv.second, "ISR cost (cycles)", 0, ScenarioLimits::max_step);
         }
         if (!w["program"]) r_.fail(w, "expected " + where + ".program (a list of operations)");
         const YAML::Node prog = w["program"];
@@ -174,13 +241,13 @@ private:
             const auto kv = *op.begin();
             const std::string k = kv.first.Scalar();
             GuestOp g;
-            if (k == "compute") g = {GuestOp::Kind::Compute, r_.u64(kv.second, "compute (cycles)", 1), 0};
+            if (k == "compute") g = {GuestOp::Kind::Compute, r_.u64(kv.second, "compute (cycles)", 1, ScenarioLimits::max_step), 0};
             else if (k == "halt") g = {GuestOp::Kind::Halt, 0, 0};
             else if (k == "vmcall") g = {GuestOp::Kind::Vmcall, 0, 0};
-            else if (k == "cli") g = {GuestOp::Kind::CliWindow, r_.u64(kv.second, "cli (cycles)", 1), 0};
+            else if (k == "cli") g = {GuestOp::Kind::CliWindow, r_.u64(kv.second, "cli (cycles)", 1, ScenarioLimits::max_step), 0};
             else if (k == "tpr") g = {GuestOp::Kind::Tpr, r_.u64_hex(kv.second, "tpr", 0, 255), 0};
             else if (k == "self_ipi") g = {GuestOp::Kind::SelfIpi, vector(kv.second, "self_ipi"), 0};
-            else if (k == "napi_poll") g = {GuestOp::Kind::NapiPoll, r_.u64(kv.second, "napi_poll (cycles per packet)", 1), 0};
+            else if (k == "napi_poll") g = {GuestOp::Kind::NapiPoll, r_.u64(kv.second, "napi_poll (cycles per packet)", 1, ScenarioLimits::max_napi_poll), 0};
             else {  // ipi: {to: <vcpu index>, vector: v}
                 r_.expect_map(kv.second, "ipi", {"to", "vector"});
                 if (!kv.second["to"] || !kv.second["vector"]) r_.fail(kv.second, "ipi needs 'to' and 'vector'");
@@ -288,12 +355,12 @@ private:
                   : k == "poisson" ? TrafficSpec::Kind::Poisson
                   : k == "burst" ? TrafficSpec::Kind::Burst
                                  : TrafficSpec::Kind::File;
-        if (t["start"]) ts.start = r_.u64(t["start"], "traffic.start (cycle)");
-        if (t["stop"]) ts.stop = r_.u64(t["stop"], "traffic.stop (cycle)");
-        if (t["interval"]) ts.interval = r_.u64(t["interval"], "traffic.interval (cycles)", 1);
-        if (t["count"]) ts.count = r_.u64(t["count"], "traffic.count");
+        if (t["start"]) ts.start = r_.u64(t["start"], "traffic.start (cycle)", 0, ScenarioLimits::max_duration);
+        if (t["stop"]) ts.stop = r_.u64(t["stop"], "traffic.stop (cycle)", 0, ScenarioLimits::max_duration);
+        if (t["interval"]) ts.interval = r_.u64(t["interval"], "traffic.interval (cycles)", 1, ScenarioLimits::max_step);
+        if (t["count"]) ts.count = r_.u64(t["count"], "traffic.count", 0, ScenarioLimits::max_arrivals);
         if (t["burst_len"]) ts.burst_len = static_cast<std::uint32_t>(r_.u64(t["burst_len"], "traffic.burst_len", 1, 1u << 20));
-        if (t["burst_gap"]) ts.burst_gap = r_.u64(t["burst_gap"], "traffic.burst_gap (cycles)");
+        if (t["burst_gap"]) ts.burst_gap = r_.u64(t["burst_gap"], "traffic.burst_gap (cycles)", 0, ScenarioLimits::max_step);
         if ((ts.kind == TrafficSpec::Kind::Constant || ts.kind == TrafficSpec::Kind::Poisson ||
              ts.kind == TrafficSpec::Kind::Burst) && ts.interval == 0)
             r_.fail(t, "traffic kind '" + k + "' needs 'interval' (cycles)");
@@ -383,7 +450,7 @@ private:
                 if (!found) r_.fail(d["domain"], "device domain " + std::to_string(*dev.domain) + " is not defined");
             }
             if (d["msix_vectors"]) dev.nic.msix_vectors = static_cast<std::uint32_t>(r_.u64(d["msix_vectors"], "msix_vectors", 1, 2048));
-            if (d["moderation"]) dev.nic.moderation = r_.u64(d["moderation"], "moderation (cycles)");
+            if (d["moderation"]) dev.nic.moderation = r_.u64(d["moderation"], "moderation (cycles)", 0, ScenarioLimits::max_step);
             if (!d["queues"]) r_.fail(d, "expected device 'queues' (a list)");
             r_.expect_seq(d["queues"], "queues");
             for (const auto& q : d["queues"]) {
@@ -392,7 +459,11 @@ private:
                 if (q["vector_index"]) qs.msix_index = static_cast<std::uint32_t>(r_.u64(q["vector_index"], "vector_index", 0, 2047));
                 if (qs.msix_index >= dev.nic.msix_vectors)
                     r_.fail(q["vector_index"] ? q["vector_index"] : q, "vector_index beyond msix_vectors");
-                if (q["traffic"]) qs.traffic = traffic(q["traffic"]);
+                if (q["traffic"]) {
+                    qs.traffic = traffic(q["traffic"]);
+                    traffic_nodes_.push_back(q["traffic"]);
+                    traffic_of_.push_back({s_.devices.size(), dev.nic.queues.size()});
+                }
                 if (q["bind"] && dev.host) {
                     // A host-owned device: a host vector on a pCPU (dom0's SAS controller
                     // of xen-devel, "[Xenhackthon] Virtualized APIC registers -
@@ -417,7 +488,7 @@ private:
                     for (const auto& ob : dev.bindings)
                         if (ob.pcpu == mb.pcpu && ob.guest_vector == mb.guest_vector)
                             r_.fail(b["vector"], "host vector " + std::to_string(mb.guest_vector) + " on pCPU " + std::to_string(mb.pcpu) + " is already bound");
-                    if (b["isr_cost"]) mb.host_isr_cost = r_.u64(b["isr_cost"], "bind.isr_cost (cycles)", 0, ScenarioLimits::max_duration);
+                    if (b["isr_cost"]) mb.host_isr_cost = r_.u64(b["isr_cost"], "bind.isr_cost (cycles)", 0, ScenarioLimits::max_step);
                     dev.bindings.push_back(mb);
                 } else if (q["bind"]) {
                     const YAML::Node b = q["bind"];
@@ -509,7 +580,7 @@ private:
             TimedEvent t;
             t.line = e.Mark().line + 1;
             if (!e["at"]) r_.fail(e, "expected event 'at' (cycle)");
-            t.at = r_.u64(e["at"], "event.at (cycle)");
+            t.at = r_.u64(e["at"], "event.at (cycle)", 0, ScenarioLimits::max_duration);
             if (t.at >= s_.duration) r_.fail(e["at"], "event.at is at or after the end of the run (duration " + std::to_string(s_.duration) + ")");
             if (!e["op"]) r_.fail(e, "expected event 'op'");
             const std::string op = r_.choice(e["op"], "event.op",
@@ -551,7 +622,7 @@ private:
                 t.op = TimedEvent::Op::PercpuTimer; t.pcpu = pcpu(need("pcpu"));
                 if (s_.percpu_vector == 0) r_.fail(e["op"], "event op 'percpu_timer' needs hyp.percpu_vector");
             }
-            else if (op == "tasklet") { t.op = TimedEvent::Op::Tasklet; t.pcpu = pcpu(need("pcpu")); t.cost = r_.u64(need("cost"), "event.cost (cycles)", 1); }
+            else if (op == "tasklet") { t.op = TimedEvent::Op::Tasklet; t.pcpu = pcpu(need("pcpu")); t.cost = r_.u64(need("cost"), "event.cost (cycles)", 1, ScenarioLimits::max_step); }
             else if (op == "corrupt_irte") {
                 t.op = TimedEvent::Op::CorruptIrte; t.device = device(need("device"));
                 t.vector_index = static_cast<std::uint32_t>(r_.u64(need("vector_index"), "event.vector_index", 0, 2047));
@@ -600,7 +671,7 @@ private:
                 if (x.pcpu >= s_.pcpus) r_.fail(p["pcpu"], "perturb.pcpu " + std::to_string(x.pcpu) + " names a missing pCPU");
             }
             if (!p["at"]) r_.fail(p, "expected perturbation 'at' (cycle)");
-            x.at = r_.u64(p["at"], "perturb.at (cycle)");
+            x.at = r_.u64(p["at"], "perturb.at (cycle)", 0, ScenarioLimits::max_duration);
             if (x.at >= s_.duration)
                 r_.fail(p["at"], "perturb.at is at or after the end of the run (duration " + std::to_string(s_.duration) + ")");
             if (!p["delay"]) r_.fail(p, "expected perturbation 'delay' (cycles)");
@@ -655,8 +726,10 @@ private:
             }
         }
         if (x["all_delivered"]) s_.expect.all_delivered = r_.boolean(x["all_delivered"], "expect.all_delivered");
-        if (x["max_latency"]) s_.expect.max_latency = r_.u64(x["max_latency"], "expect.max_latency (cycles)");
-        if (x["p99_latency"]) s_.expect.p99_latency = r_.u64(x["p99_latency"], "expect.p99_latency (cycles)");
+        if (x["max_latency"])
+            s_.expect.max_latency = r_.u64(x["max_latency"], "expect.max_latency (cycles)", 0, ScenarioLimits::max_duration);
+        if (x["p99_latency"])
+            s_.expect.p99_latency = r_.u64(x["p99_latency"], "expect.p99_latency (cycles)", 0, ScenarioLimits::max_duration);
         if (x["min_interrupts"]) s_.expect.min_interrupts = r_.u64(x["min_interrupts"], "expect.min_interrupts");
         if (x["vm_exits_total"]) s_.expect.vm_exits_total_max = r_.u64(x["vm_exits_total"], "expect.vm_exits_total");
         if (x["violations"]) {
@@ -705,6 +778,8 @@ private:
     bool has_percpu_timer_ = false;
     YAML::Node overrides_node_;
     std::vector<CopyRef> copy_refs_;
+    std::vector<YAML::Node> traffic_nodes_;  ///< every queue's traffic node...
+    std::vector<std::pair<std::size_t, std::size_t>> traffic_of_;  ///< ...and its (device, queue)
     std::map<std::pair<std::uint64_t, std::string>, int> event_at_target_;
 };
 

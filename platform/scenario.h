@@ -186,7 +186,17 @@ struct Scenario {
     std::uint32_t total_vcpus() const;
 };
 
-/// Limits that keep a bad file from exhausting the machine (issue 10).
+/// Limits that keep a bad file from exhausting the machine (issue 10) or
+/// from overflowing simulated time (issue 19; README "Limits").
+///
+/// Simulated time is a SystemC sc_time: a 64-bit count of the kernel's
+/// resolution, and pisim makes one resolution unit one core cycle
+/// (model/common/cycles.h), whatever the profile's frequency: the kernel
+/// holds at most 2^64 - 1 cycles (about 1.8e19). Every time the simulation
+/// computes is a cycle within the run (< max_duration) plus a bounded number
+/// of steps, each at most max_step: with both at 1e12, any sum of a cycle of
+/// the run and up to 18 million steps stays below 2^64, so no wait, no
+/// deadline and no horizon wraps around.
 struct ScenarioLimits {
     static constexpr std::uint32_t max_pcpus = 64;
     static constexpr std::uint32_t max_vcpus = 512;
@@ -194,9 +204,23 @@ struct ScenarioLimits {
     static constexpr std::uint32_t max_devices = 64;
     static constexpr std::uint32_t max_events = 100000;
     static constexpr std::uint64_t max_duration = 1000000000000ull;  ///< cycles
+    /// Any one span of cycles a scenario gives (compute, cli, isr_cost,
+    /// tasklet cost, traffic interval and burst_gap, moderation, timer period,
+    /// time_slice, tick, oracle bounds) and any cycle it names (traffic
+    /// start/stop, timer start): no step is longer than the longest run.
+    static constexpr std::uint64_t max_step = max_duration;
+    /// NAPI's poll round takes up to GuestProgram::napi_budget (64) packets at
+    /// napi_poll cycles each: one round stays within max_step.
+    static constexpr std::uint64_t max_napi_poll = max_step / 64;
+    /// A profile_overrides cost: the same bound as a profile file's costs.
+    static constexpr std::uint64_t max_cost = 1000000000ull;
     static constexpr std::uint32_t max_perturb = 256;                ///< perturb entries
     static constexpr std::uint64_t max_perturb_delay = 1000000;      ///< cycles
     static constexpr std::uint64_t max_traffic_file_bytes = 16ull << 20;  ///< traffic.file size
+    /// Device packet arrivals plus per-pCPU timer firings a run may expect
+    /// within its duration (each arrival may become an interrupt whose
+    /// latency record the run keeps: about 250 bytes).
+    static constexpr std::uint64_t max_arrivals = 5000000;
 };
 
 /// Load and validate a scenario file. Throws InputError.
