@@ -18,6 +18,7 @@
 #include "platform/machine.h"
 #include "platform/output_file.h"
 #include "platform/report.h"
+#include "platform/run_limits.h"
 #include "platform/trace_writer.h"
 #include "platform/utf8.h"
 #include "platform/version.h"
@@ -102,8 +103,12 @@ int sc_main(int argc, char** argv) {
     run->add_option("--vtd-engine", ra.vtd_engine, "VT-d request path: tlm (C++ model) or rtl (verilated RTL); overrides the scenario's vtd.engine")
         ->check(CLI::IsMember({"tlm", "rtl"}));
     run->add_option("--trace-rtl", ra.trace_rtl, "With the RTL engine: dump its waveform as VCD to FILE (GTKWave, Surfer)");
-    run->add_option("--max-cycles", ra.max_cycles, "Stop after this many simulated cycles (exit 3, trace marked truncated)");
-    run->add_option("--max-wall", ra.max_wall, "Stop after this many wall-clock seconds (exit 3, trace marked truncated)");
+    run->add_option("--max-cycles", ra.max_cycles, "Stop after this many simulated cycles (exit 3, trace marked truncated)")
+        ->check(CLI::Range(std::uint64_t{1}, pisim::ScenarioLimits::max_duration));
+    run->add_option("--max-wall", ra.max_wall,
+                    "Stop after this many wall-clock seconds, whatever the simulation or the core is doing (exit 3, trace "
+                    "marked truncated)")
+        ->check(CLI::Range(std::uint64_t{1}, pisim::RunLimits::max_wall_seconds));
     run->add_flag("--summary", ra.summary_only, "Print only the summary, not every interrupt");
     run->add_flag("-q,--quiet", ra.quiet, "Print nothing (use the exit code and --json)");
 

@@ -15,6 +15,7 @@
 #include "model/common/cycles.h"
 #include "model/common/invariant.h"
 #include "platform/input_error.h"
+#include "platform/run_limits.h"
 
 namespace pisim {
 
@@ -490,8 +491,35 @@ std::size_t warm_block_pricers() {
     return n;
 }
 
+/// Wakes the kernel from the watchdog thread (async_request_update is the
+/// kernel's thread-safe entry): its update, at the end of the delta cycle the
+/// kernel is in, stops the simulation.
+class Machine::WallStop final : public sc_core::sc_prim_channel {
+public:
+    explicit WallStop(Machine& m) : sc_prim_channel("wall_stop"), m_(m) {}
+    void request() { async_request_update(); }
+
+private:
+    void update() override {
+        if (wall_expired()) m_.stop_for_wall();
+    }
+    Machine& m_;
+};
+
+void Machine::stop_for_wall() {
+    if (!wall_stopped_) {
+        wall_stopped_ = true;
+        sc_core::sc_stop();
+    }
+    const sc_core::sc_process_handle self = sc_core::sc_get_current_process_handle();
+    if (self.valid() && self.proc_kind() == sc_core::SC_THREAD_PROC_) {
+        current = nullptr;
+        sc_core::wait(never_);
+    }
+}
+
 Machine::Machine(const Scenario& s, const TimingProfile& p, const RunOptions& o)
-    : s_(s), p_(p), o_(o) {
+    : s_(s), p_(p), o_(o), never_("never") {
     assert(!instance_ && "one machine per process (SystemC elaborates once)");
     instance_ = this;
     timing = p_.port();
@@ -523,6 +551,7 @@ Machine::Machine(const Scenario& s, const TimingProfile& p, const RunOptions& o)
     build_models();
     boot_hyp();
     driver_ = std::make_unique<ScenarioDriver>("scenario", *this);
+    wall_stop_ = std::make_unique<WallStop>(*this);
 }
 
 Machine::~Machine() { instance_ = nullptr; }
@@ -789,21 +818,19 @@ void Machine::run(std::uint64_t max_cycles, std::uint64_t wall_seconds) {
     if (max_cycles && max_cycles < until) {
         until = max_cycles;
         truncated_ = true;
+        stopped_by_ = "--max-cycles";
     }
-    if (!wall_seconds) {
+    {
+        // The clock decides only where a too-long run stops, never what it
+        // does: the kernel runs to `until` in one go, and the watchdog stops
+        // it wherever it is when the deadline passes (run_limits.h).
+        std::unique_ptr<WallWatchdog> dog;
+        if (wall_seconds) dog = std::make_unique<WallWatchdog>(wall_seconds, [this] { wall_stop_->request(); });
         sc_core::sc_start(cycles(until));
-    } else {
-        // Simulate in slices and look at the wall clock between them; the
-        // clock decides only where a too-long run stops, never what it does.
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wall_seconds);
-        const std::uint64_t slice = std::max<std::uint64_t>(until / 1000, 100000);
-        while (now_cycles() < until && sc_core::sc_get_status() != sc_core::SC_STOPPED) {
-            sc_core::sc_start(cycles(std::min(slice, until - now_cycles())));
-            if (std::chrono::steady_clock::now() > deadline && now_cycles() < until) {
-                truncated_ = true;
-                break;
-            }
-        }
+    }
+    if (wall_stopped_) {
+        truncated_ = true;
+        stopped_by_ = "--max-wall";
     }
     end_cycle_ = now_cycles();
     hub_.flush();

@@ -169,9 +169,17 @@ public:
     /// Runs the simulation for the scenario's duration, or until `max_cycles`
     /// (0: no cap) or `wall_seconds` of real time (0: none) run out; then the
     /// run is truncated (truncated() says so) at a deterministic cycle for
-    /// max_cycles, at a slice boundary for the wall-time limit.
+    /// max_cycles, wherever the simulation is when the wall clock passes its
+    /// deadline for the wall-time limit (platform/run_limits.h).
     void run(std::uint64_t max_cycles = 0, std::uint64_t wall_seconds = 0);
     bool truncated() const { return truncated_; }
+    /// What truncated the run: "--max-cycles", "--max-wall", or empty.
+    const std::string& stopped_by() const { return stopped_by_; }
+    /// The wall-clock limit has passed: stop the simulation from inside a
+    /// process (the port's basic-block hook, the WallStop channel's update).
+    /// On a SystemC thread (a pCPU spinning in hypervisor code) the thread
+    /// then waits for good: its code is never resumed.
+    void stop_for_wall();
 
     // --- results
     const Scenario& scenario() const { return s_; }
@@ -258,6 +266,11 @@ private:
     std::uint32_t next_seq_ = 1;
     std::uint64_t end_cycle_ = 0;
     bool truncated_ = false;
+    bool wall_stopped_ = false;  ///< stop_for_wall() ran
+    std::string stopped_by_;
+    class WallStop;
+    std::unique_ptr<WallStop> wall_stop_;
+    sc_core::sc_event never_;  ///< never notified: where a stopped pCPU thread waits
     struct Shadow {
         std::uint32_t vcpu;
         std::uint64_t words[8];

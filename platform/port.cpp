@@ -25,6 +25,7 @@
 
 #include "model/common/cycles.h"
 #include "platform/machine.h"
+#include "platform/run_limits.h"
 
 using pisim::Machine;
 using pisim::PortCpu;
@@ -222,6 +223,9 @@ extern "C" {
 void __sanitizer_cov_trace_pc(void) {
     Machine* m = Machine::instance();
     if (!m) return;
+    // --max-wall has passed: a pCPU that never goes back to the kernel (a
+    // core spinning in a loop) stops here (platform/run_limits.h).
+    if (pisim::wall_expired()) m->stop_for_wall();
     PortCpu* c = m->current;
     if (!c) return;  // boot context: hyp_init and creation run untimed at cycle 0
     ++c->basic_blocks;

@@ -89,6 +89,7 @@ RunReport make_report(Machine& m, std::uint64_t grace) {
     r.duration = s.duration;
     r.end_cycle = m.end_cycle();
     r.truncated = m.truncated();
+    r.stopped_by = m.stopped_by();
     r.interrupts = m.hub().tracker.records();
     // By device write, then requester ID and tag: two devices writing in one
     // cycle are listed the same way whichever the kernel ran first.
@@ -277,8 +278,8 @@ std::string format_text(const RunReport& r, bool per_interrupt) {
         for (const std::string& h : v.history) out += "    " + h + "\n";
     }
     if (r.truncated)
-        out += fmt::format("result: TRUNCATED at cycle {} of {} by a run limit (expectations not judged)\n", r.end_cycle,
-                           r.duration);
+        out += fmt::format("result: TRUNCATED at cycle {} of {} by a run limit{} (expectations not judged)\n", r.end_cycle,
+                           r.duration, r.stopped_by.empty() ? std::string() : " (stopped by " + r.stopped_by + ")");
     else if (r.passed()) {
         out += r.violations.empty() ? "result: PASS (all expectations held)\n"
                                     : "result: PASS (the expected violations occurred)\n";
@@ -300,6 +301,7 @@ nlohmann::ordered_json to_json(const RunReport& r) {
     j["scenario"] = {{"file", r.scenario_file}, {"name", r.scenario_name}, {"seed", r.seed},
                      {"profile", r.profile}, {"irq_mode", r.irq_mode}, {"hypervisor", r.hyp_origin},
                      {"duration", r.duration}, {"end_cycle", r.end_cycle}, {"truncated", r.truncated}};
+    if (r.truncated && !r.stopped_by.empty()) j["scenario"]["stopped_by"] = r.stopped_by;
     J irqs = J::array();
     for (const IrqRecord& i : r.interrupts) {
         J steps = J::array();

@@ -40,6 +40,7 @@ struct RunReport {
     std::string scenario_file, scenario_name, profile, irq_mode, hyp_origin;
     std::uint64_t seed = 0, duration = 0, end_cycle = 0;
     bool truncated = false;  ///< stopped by a --max-cycles or --max-wall limit
+    std::string stopped_by;  ///< which: "--max-cycles" or "--max-wall" (truncated runs)
     std::vector<IrqRecord> interrupts;  ///< by device write cycle, requester ID, tag
     std::uint64_t delivered = 0, lost = 0, in_flight = 0, faulted = 0, unbound = 0;
     LatencySummary latency;
