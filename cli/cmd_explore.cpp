@@ -181,6 +181,7 @@ int cmd_explore(const ExploreArgs& a) {
     if (!o.cases && !o.budget_seconds) o.budget_seconds = 60;
     o.jobs = a.jobs ? a.jobs : std::max(1u, static_cast<unsigned>(::sysconf(_SC_NPROCESSORS_ONLN)));
     o.hyp_path = a.hyp;
+    o.max_wall = a.max_wall;
     o.keep = a.keep;
     o.minimize = !a.no_minimize;
     o.guided = !a.unguided;

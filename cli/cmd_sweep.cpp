@@ -25,6 +25,7 @@ namespace {
 
 std::string outcome(const PointResult& r) {
     if (r.exit_code == 2) return "error";
+    if (r.exit_code == 3) return "stopped";
     return r.failed() ? "FAIL" : "pass";
 }
 
@@ -98,14 +99,17 @@ void write_outputs(const std::string& dir, const std::string& scenario, std::siz
 }
 
 int summarize(const std::vector<PointResult>& rs, std::ostream& out) {
-    std::size_t failing = 0, errors = 0;
-    for (const auto& r : rs) failing += r.failed() && r.exit_code != 2, errors += r.exit_code == 2;
+    std::size_t failing = 0, errors = 0, stopped = 0;
+    for (const auto& r : rs)
+        failing += r.failed() && r.exit_code != 2 && r.exit_code != 3, errors += r.exit_code == 2, stopped += r.exit_code == 3;
     out << table(rs, varied_paths(rs), ' ');
-    out << fmt::format("points: {}, passing {}, failing {}, bad input {}\n", rs.size(), rs.size() - failing - errors,
+    out << fmt::format("points: {}, passing {}, failing {}, bad input {}", rs.size(), rs.size() - failing - errors - stopped,
                        failing, errors);
+    // (no word about limits when none stopped a point: the line is as before)
+    out << (stopped ? fmt::format(", stopped by a limit {}\n", stopped) : std::string("\n"));
     for (const auto& r : rs)
         if (!r.error.empty()) out << fmt::format("point {}: {}\n", r.index, r.error);
-    return errors ? 2 : failing ? 1 : 0;
+    return errors ? 2 : failing ? 1 : stopped ? 3 : 0;
 }
 
 }  // namespace
@@ -149,6 +153,8 @@ int cmd_sweep(const SweepArgs& a) {
     SweepOptions o;
     o.jobs = a.jobs ? a.jobs : std::max(1u, static_cast<unsigned>(::sysconf(_SC_NPROCESSORS_ONLN)));
     o.hyp_path = a.hyp;
+    o.max_cycles = a.max_cycles;
+    o.max_wall = a.max_wall;
     const bool tty = ::isatty(2);
     std::size_t last_pct = 0;
     o.progress = [&](std::size_t done, std::size_t n, std::size_t failing) {
@@ -162,7 +168,7 @@ int cmd_sweep(const SweepArgs& a) {
 
     if (a.minimize) {
         for (auto& r : rs) {
-            if (!r.failed() || r.exit_code == 2 || r.scenario_yaml.empty()) continue;
+            if (!r.failed() || r.exit_code == 2 || r.exit_code == 3 || r.scenario_yaml.empty()) continue;
             auto [small, runs] = minimize(YAML::Load(r.scenario_yaml), a.scenario, r, o);
             r.minimized_yaml = yaml_text(small);
             std::cerr << fmt::format("sweep: point {} minimized in {} runs\n", r.index, runs);

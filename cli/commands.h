@@ -20,6 +20,7 @@ struct SweepArgs {
     std::string shard;              ///< K/N
     std::string hyp;
     bool minimize = false;
+    std::uint64_t max_cycles = 0, max_wall = 0;  ///< per point, as pisim run's (0: none)
 };
 int cmd_sweep(const SweepArgs& a);
 
@@ -34,6 +35,7 @@ struct ExploreArgs {
     unsigned keep = 3;
     bool no_minimize = false;
     bool unguided = false;
+    std::uint64_t max_wall = 60;  ///< per case: a case still running after it is a "timeout" failure
     std::string command;  ///< how to re-create the cases (written into failure files)
 };
 int cmd_explore(const ExploreArgs& a);

@@ -129,6 +129,10 @@ int sc_main(int argc, char** argv) {
     sweep->add_option("--shard", sa.shard, "K/N: run only the K-th of N deterministic shares of the points (combine with pisim merge)");
     sweep->add_option("--hyp", sa.hyp, "Hypervisor core shared object to run instead of the built-in one")->check(CLI::ExistingFile);
     sweep->add_flag("--minimize", sa.minimize, "Shrink every failing point while it still fails the same way (writes point-N-min.yaml)");
+    sweep->add_option("--max-cycles", sa.max_cycles, "Stop each point after this many simulated cycles (the point exits 3)")
+        ->check(CLI::Range(std::uint64_t{1}, pisim::ScenarioLimits::max_duration));
+    sweep->add_option("--max-wall", sa.max_wall, "Stop each point after this many wall-clock seconds (the point exits 3)")
+        ->check(CLI::Range(std::uint64_t{1}, pisim::RunLimits::max_wall_seconds));
 
     pisim::cli::ExploreArgs xa;
     CLI::App* explore = app.add_subcommand(
@@ -149,6 +153,9 @@ int sc_main(int argc, char** argv) {
     explore->add_option("--keep", xa.keep, "Failures kept, shrunk and written per oracle (default 3)")->check(CLI::Range(1u, 1000u));
     explore->add_flag("--no-minimize", xa.no_minimize, "Keep failures as generated (faster)");
     explore->add_flag("--unguided", xa.unguided, "Make every case fresh from its seed (no coverage-guided derived cases)");
+    explore->add_option("--max-wall", xa.max_wall,
+                        "Stop a case after this many wall-clock seconds and file it as a 'timeout' failure (default 60)")
+        ->check(CLI::Range(std::uint64_t{1}, pisim::RunLimits::max_wall_seconds));
     pisim::cli::MergeArgs ma;
     CLI::App* merge = app.add_subcommand("merge", "Combine the results of sweep or explore shards into the table and files of a single run");
     merge->add_option("dirs", ma.dirs, "Shard output directories")->required()->check(CLI::ExistingDirectory);

@@ -44,7 +44,8 @@ CaseResult CaseResult::from_json(const nlohmann::json& j) {
 
 std::string failure_oracle(const CaseResult& r) { return r.violated.empty() ? "crash" : r.violated.front(); }
 
-nlohmann::json judge_case(const YAML::Node& doc, const std::string& name, const std::string& hyp_path) {
+nlohmann::json judge_case(const YAML::Node& doc, const std::string& name, const std::string& hyp_path,
+                          std::uint64_t max_wall) {
     nlohmann::json out;
     Scenario s;
     try {
@@ -62,9 +63,19 @@ nlohmann::json judge_case(const YAML::Node& doc, const std::string& name, const 
     PiCoverage cov;
     cov.set_vectors(s.notification_vector, s.wakeup_vector);
     m.hub().observer = [&cov](const Event& e) { cov.on_event(e); };
-    m.run();
+    m.run(0, max_wall);
     // The oracles alone judge (no report, no expectations: a case has none).
     nlohmann::json vs = nlohmann::json::array();
+    if (m.truncated()) {
+        // Stopped by the wall clock: a core that does not come back (or a case
+        // far slower than its kind), not judged by the oracles.
+        vs.push_back({{"oracle", "timeout"},
+                      {"cycle", m.end_cycle()},
+                      {"message", fmt::format("still running after --max-wall {} s, at cycle {} of {}", max_wall,
+                                              m.end_cycle(), s.duration)}});
+        out["violations"] = vs;
+        return out;
+    }
     for (const Violation& v : m.violations()) vs.push_back({{"oracle", v.oracle}, {"cycle", v.cycle}, {"message", v.message}});
     out["violations"] = vs;
     out["coverage"] = cov.to_json();
@@ -154,7 +165,8 @@ ExploreResult explore(const ExploreOptions& o) {
             YAML::Node doc = make_case(o, lanes[i % kLanes], i, parent);
             const std::string name = fmt::format("case-{}.yaml", i);
             const std::string hyp = o.hyp_path;
-            pool.start(i, [doc, name, hyp] { return json_text(judge_case(doc, name, hyp)); });
+            const std::uint64_t wall = o.max_wall;
+            pool.start(i, [doc, name, hyp, wall] { return json_text(judge_case(doc, name, hyp, wall)); });
             running.emplace(i, Running{i, parent, doc});
         }
         if (pool.idle()) break;
@@ -219,12 +231,14 @@ ExploreResult explore(const ExploreOptions& o) {
         std::map<std::string, unsigned> kept;
         for (CaseResult& r : res.cases) {
             if (kept[failure_oracle(r)]++ >= o.keep) continue;
+            if (failure_oracle(r) == "timeout") continue;  // the wall clock's verdict: not reproducible
             PointResult orig;
             orig.exit_code = 1;
             orig.violated = r.violated;
             SweepOptions so;
             so.jobs = 1;
             so.hyp_path = o.hyp_path;
+            so.max_wall = o.max_wall;
             auto [small, runs] = minimize(YAML::Load(r.yaml), fmt::format("case-{}.yaml", r.index), orig, so);
             r.minimized = yaml_text(small);
             r.minimize_runs = runs;

@@ -32,6 +32,9 @@ struct ExploreOptions {
     unsigned jobs = 1;
     unsigned shard_k = 1, shard_n = 1;  ///< --shard K/N
     std::string hyp_path;               ///< --hyp
+    /// --max-wall: wall-clock seconds a case may run (0: no limit); a case
+    /// still running then is a failure filed as "timeout", not minimized.
+    std::uint64_t max_wall = 0;
     GenConfig gen;
     unsigned keep = 3;         ///< failures kept (written, minimized) per oracle
     bool minimize = true;
@@ -77,6 +80,7 @@ ExploreResult explore(const ExploreOptions& o);
 
 /// Judge one scenario document in this process (the child's side): run it,
 /// collect the violations and the coverage. Exposed for tests.
-nlohmann::json judge_case(const YAML::Node& doc, const std::string& name, const std::string& hyp_path);
+nlohmann::json judge_case(const YAML::Node& doc, const std::string& name, const std::string& hyp_path,
+                          std::uint64_t max_wall = 0);
 
 }  // namespace pisim

@@ -171,10 +171,12 @@ PointResult run_in_this_process(const YAML::Node& doc, const std::string& file, 
         RunOptions ro;
         ro.hyp_path = o.hyp_path;
         Machine m(s, p, ro);
-        m.run();
+        m.run(o.max_cycles, o.max_wall);
         const std::uint64_t grace = o.grace ? o.grace : std::max<std::uint64_t>(s.duration / 20, 100000);
         RunReport rep = make_report(m, grace);
-        r.exit_code = rep.passed() ? 0 : 1;
+        r.exit_code = rep.truncated ? 3 : rep.passed() ? 0 : 1;
+        if (rep.truncated)
+            r.error = fmt::format("stopped by {} at cycle {} of {}", rep.stopped_by, rep.end_cycle, rep.duration);
         for (const Violation& v : rep.violations)
             if (std::find(r.violated.begin(), r.violated.end(), v.oracle) == r.violated.end())
                 r.violated.push_back(v.oracle);
@@ -244,6 +246,7 @@ std::vector<PointResult> run_points(const YAML::Node& doc, const std::string& fi
 namespace {
 bool still_fails(const PointResult& r, const PointResult& original) {
     if (r.exit_code == 2) return false;  // a reduction that makes the file invalid
+    if (r.exit_code == 3) return false;  // stopped by a limit: not judged
     if (!r.failed()) return false;
     if (original.violated.empty()) return true;
     return std::find(r.violated.begin(), r.violated.end(), original.violated.front()) != r.violated.end();

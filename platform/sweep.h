@@ -62,6 +62,9 @@ struct SweepOptions {
     unsigned jobs = 1;
     std::string hyp_path;       ///< --hyp
     std::uint64_t grace = 0;    ///< as pisim run --grace (0: default)
+    /// Each point's limits, as pisim run --max-cycles / --max-wall (0: none).
+    /// A point they stop exits 3 ("stopped by ..."), is not minimized.
+    std::uint64_t max_cycles = 0, max_wall = 0;
     std::function<void(std::size_t done, std::size_t total, std::size_t failing)> progress;
 };
 
