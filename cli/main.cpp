@@ -2,18 +2,21 @@
 //
 // Exit codes: 0 every expectation held; 1 an expectation or invariant failed;
 // 3 a --max-cycles/--max-wall limit stopped the run (trace marked truncated);
-// 2 bad input (the message names file, line and column) or bad usage.
+// 2 bad input (the message names file, line and column) or bad usage;
+// 4 the hypervisor core crashed (platform/crash_report.h).
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <systemc>
 
 #include "cli/commands.h"
 #include "cli/strict_options.h"
+#include "platform/crash_report.h"
 #include "platform/input_error.h"
 #include "platform/machine.h"
 #include "platform/output_file.h"
@@ -65,9 +68,23 @@ int cmd_run(const RunArgs& a) {
     o.hyp_path = a.hyp;
     o.vtd_engine = a.vtd_engine;
     o.trace_rtl_path = a.trace_rtl;
-    pisim::Machine m(s, p, o);
-    m.run(a.max_cycles, a.max_wall);
     const std::uint64_t grace = a.grace ? a.grace : std::max<std::uint64_t>(s.duration / 20, 100000);
+    // Installed before the machine boots the core (hyp_init runs in its
+    // constructor): a crash there is reported too, without a trace.
+    std::unique_ptr<pisim::Machine> machine;
+    pisim::install_crash_report({a.hyp.empty() ? std::string("built-in") : a.hyp, [&machine, &a, grace]() -> std::string {
+                                     pisim::Machine* m = machine.get();
+                                     if (!m || !m->hub().trace) return {};
+                                     m->hub().flush();
+                                     pisim::RunReport r = pisim::make_report(*m, grace);
+                                     r.truncated = true;
+                                     r.stopped_by = "a crash of the hypervisor core";
+                                     m->hub().trace->finish(*m, r);
+                                     return a.trace_out;
+                                 }});
+    machine = std::make_unique<pisim::Machine>(s, p, o);
+    pisim::Machine& m = *machine;
+    m.run(a.max_cycles, a.max_wall);
     pisim::RunReport r = pisim::make_report(m, grace);
     if (!a.json_out.empty()) pisim::write_file_atomic(a.json_out, pisim::json_text(pisim::to_json(r), 2) + "\n");
     if (m.hub().trace) m.hub().trace->finish(m, r);
@@ -84,8 +101,8 @@ int sc_main(int argc, char** argv) {
                  "A hypervisor core in C runs against SystemC models of an APIC-virtualized CPU,\n"
                  "a local APIC, a VT-d remapping unit and an MSI-X NIC; YAML scenarios replay\n"
                  "races to the cycle. Exit codes: 0 pass, 1 expectation/invariant failed, 2 bad input,\n"
-                 "3 stopped by a --max-cycles/--max-wall limit. Input caps, checked before reading:\n"
-                 "YAML files (scenarios, profiles, baselines) {} MiB, traces {} MiB (--max-size).",
+                 "3 stopped by a --max-cycles/--max-wall limit, 4 the hypervisor core crashed. Input caps, checked\n"
+                 "before reading: YAML files (scenarios, profiles, baselines) {} MiB, traces {} MiB (--max-size).",
                  pisim::InputCaps::yaml_bytes >> 20, pisim::InputCaps::trace_bytes >> 20)};
     app.require_subcommand(1);
     app.set_version_flag("--version", std::string("pisim ") + pisim::kVersion);

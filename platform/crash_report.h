@@ -1,0 +1,40 @@
+// platform/crash_report.h - a hypervisor core that crashes (a fault in its
+// code, or abort()) is reported, not silent (issue 19 point 7).
+//
+// `pisim run` installs handlers for SIGSEGV, SIGBUS, SIGILL, SIGFPE and
+// SIGABRT on an alternate signal stack. When the faulting instruction, or the
+// innermost return address on the stack that lies in the core (abort()
+// called by the core), belongs to the hypervisor core, the handler names
+// the core (built-in or the --hyp path), the pCPU whose software ran it, the
+// simulated cycle and the core's function (symbolized from the process's
+// symbol tables, as the gate's per-function attribution), finishes the trace
+// recorded so far (marked truncated) and exits kExitCoreCrashed. A fault
+// anywhere else is pisim's own: the previous action of the signal runs
+// (a core dump, or a sanitizer's report).
+//
+// The handler runs code that is not async-signal-safe (symbolization, the
+// trace's finishing): the core is freestanding C that allocates nothing and
+// holds no lock of the platform's, so when it faults the platform's state
+// is what it was at the core's last port call.
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace pisim {
+
+/// Exit status of `pisim run` when the hypervisor core crashed.
+constexpr int kExitCoreCrashed = 4;
+
+struct CrashReportConfig {
+    std::string core;  ///< "built-in" or the --hyp shared object's path
+    /// Finishes the trace recorded so far (truncated) and returns its path,
+    /// or an empty string when the run records none. Called once, from the
+    /// signal handler.
+    std::function<std::string()> finish_trace;
+};
+
+/// Install the handlers for the rest of the process (one run).
+void install_crash_report(CrashReportConfig cfg);
+
+}  // namespace pisim

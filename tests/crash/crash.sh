@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# A crashing hypervisor core is reported, not silent; a spinning one is
+# stopped by --max-wall. For the cores built from tests/crash/*.patch:
+#  - abort, null: `pisim run --hyp` exits 4 and says which core (its path),
+#    on which pCPU (1), at which cycle (at or after the trace's last event)
+#    and in which function (hypercall) it crashed; the trace written is valid
+#    JSON marked truncated;
+#  - spin: `--max-wall 2` stops the run within seconds, exit 3, the report
+#    says --max-wall, the trace is valid JSON marked truncated.
+set -uo pipefail
+pisim=$1 cores=$2
+scenario=tests/crash/vmcall.yaml
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+bad() { echo "FAIL $*"; fail=1; }
+
+# The trace is valid JSON, truncated, and ends no later than cycle $2.
+trace_ok() {
+  python3 - "$1" "$2" <<'PY' || return 1
+import json, sys
+t = json.load(open(sys.argv[1]))
+assert t["format"] == "pisim-trace", "not a pisim trace"
+assert t["truncated"] is True, "not marked truncated"
+last = max((e[0] for e in t["events"]), default=0)
+assert last <= int(sys.argv[2]), f"events after the reported cycle: {last} > {sys.argv[2]}"
+kinds = [k["name"] for k in t["kinds"]]
+exits = [e for e in t["events"] if kinds[e[1]] == "cpu.vm_exit" and e[2] == 1]
+assert exits, "no VM exit of pCPU 1 recorded before the crash"
+PY
+}
+
+for core in abort null; do
+  so=$cores/libhyp-$core.so
+  [[ -f $so ]] || { bad "$core: $so not built"; continue; }
+  out=$(timeout 60 "$pisim" run "$scenario" --hyp "$so" --trace "$tmp/$core.json" -q 2>&1); rc=$?
+  [[ $rc -eq 4 ]] || bad "$core: exit $rc, want 4 (the hypervisor core crashed): $out"
+  grep -qF "the hypervisor core $so crashed" <<<"$out" || bad "$core: the message does not name the core $so: $out"
+  grep -qE "in hypercall\+0x[0-9a-f]+ " <<<"$out" || bad "$core: the message does not name the function hypercall: $out"
+  grep -qF "on pCPU 1 " <<<"$out" || bad "$core: the message does not name pCPU 1: $out"
+  cycle=$(sed -n 's/.* at cycle \([0-9][0-9]*\).*/\1/p' <<<"$out" | head -1)
+  [[ -n $cycle && $cycle -gt 5000 ]] || bad "$core: no cycle after the guest's 5,000 cycles of work in: $out"
+  if [[ $core == abort ]]; then grep -qF "SIGABRT" <<<"$out" || bad "$core: signal not named: $out"; fi
+  if [[ $core == null ]]; then grep -qF "SIGSEGV (invalid memory access) at address (nil)" <<<"$out" \
+      || grep -qF "SIGSEGV (invalid memory access) at address 0x0" <<<"$out" || bad "$core: fault not named: $out"; fi
+  if [[ -f $tmp/$core.json ]]; then
+    trace_ok "$tmp/$core.json" "${cycle:-0}" || bad "$core: the trace is not a valid truncated trace up to the crash"
+  else
+    bad "$core: no trace written"
+  fi
+  echo "$core: exit $rc: $out"
+done
+
+so=$cores/libhyp-spin.so
+start=$(date +%s)
+out=$(timeout 60 "$pisim" run "$scenario" --hyp "$so" --trace "$tmp/spin.json" --max-wall 2 2>&1); rc=$?
+took=$(( $(date +%s) - start ))
+[[ $rc -eq 3 ]] || bad "spin: exit $rc, want 3 (stopped by --max-wall) after ${took}s: $out"
+[[ $took -le 20 ]] || bad "spin: --max-wall 2 took ${took}s"
+grep -qF "stopped by --max-wall" <<<"$out" || bad "spin: the report does not say --max-wall stopped it: $out"
+[[ -f $tmp/spin.json ]] && python3 -c 'import json,sys; t=json.load(open(sys.argv[1])); assert t["truncated"] is True' "$tmp/spin.json" \
+  || bad "spin: no valid truncated trace"
+echo "spin: exit $rc after ${took}s"
+exit $fail
