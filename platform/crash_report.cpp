@@ -9,11 +9,13 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cxxabi.h>
 #include <climits>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <vector>
 
 #include "platform/machine.h"
 
@@ -64,7 +66,8 @@ public:
     }
 
     /// True when `addr` is code of the hypervisor core: in the --hyp object,
-    /// or, for the built-in core, compiled from the source tree's hyp/.
+    /// or, for the built-in core, compiled from hyp/src/ (no other part of
+    /// pisim is: the platform includes only hyp/include/).
     bool in_core(std::uintptr_t addr) const {
         Dwfl_Module* m = d_ ? dwfl_addrmodule(d_, addr) : nullptr;
         if (!m) return false;
@@ -77,7 +80,24 @@ public:
         }
         Dwfl_Line* line = dwfl_module_getsrc(m, addr);
         const char* file = line ? dwfl_lineinfo(line, nullptr, nullptr, nullptr, nullptr, nullptr) : nullptr;
-        return file && std::strstr(file, PISIM_SOURCE_DIR "/hyp/") == file;
+        // hyp/src/... relative to the repository when the build maps source
+        // paths (-ffile-prefix-map), or the absolute path of the checkout.
+        return file && (std::strncmp(file, "hyp/src/", 8) == 0 || std::strstr(file, "/hyp/src/") != nullptr);
+    }
+
+    /// True when `addr` is in the C library (abort, raise).
+    bool in_libc(std::uintptr_t addr) const {
+        Dwfl_Module* m = d_ ? dwfl_addrmodule(d_, addr) : nullptr;
+        const char* name = m ? dwfl_module_info(m, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr) : nullptr;
+        return name && std::strstr(name, "/libc.so");
+    }
+
+    /// True when `addr` is in the same function as `fn` (the handler itself).
+    bool in_this(std::uintptr_t addr, std::uintptr_t fn) const {
+        Dwfl_Module* m = d_ ? dwfl_addrmodule(d_, addr) : nullptr;
+        GElf_Off off = 0;
+        GElf_Sym sym;
+        return m && dwfl_module_addrinfo(m, addr, &off, &sym, nullptr, nullptr, nullptr) && addr - off == fn;
     }
 
     /// "function+0xoffset", or "?" without a symbol.
@@ -86,7 +106,12 @@ public:
         GElf_Off off = 0;
         GElf_Sym sym;
         const char* n = m ? dwfl_module_addrinfo(m, addr, &off, &sym, nullptr, nullptr, nullptr) : nullptr;
-        return n ? fmt::format("{}+{:#x}", n, off) : std::string("?");
+        if (!n) return "?";
+        int status = -1;
+        char* plain = n[0] == '_' && n[1] == 'Z' ? abi::__cxa_demangle(n, nullptr, nullptr, &status) : nullptr;
+        std::string out = fmt::format("{}+{:#x}", status == 0 && plain ? plain : n, off);
+        std::free(plain);
+        return out;
     }
 
 private:
@@ -105,21 +130,37 @@ void on_fatal(int sig, siginfo_t* info, void* uc_) {
     std::uintptr_t hit = 0;
     {
         Symbolizer sym;
+        // The stack from the interrupted instruction outwards (return
+        // addresses minus one: inside their call).
+        void* frames[64];
+        const int n = ::backtrace(frames, 64);
+        int first = 0;
+        while (first < n && reinterpret_cast<std::uintptr_t>(frames[first]) != pc) ++first;
+        if (first == n) first = 0;
+        std::vector<std::uintptr_t> stack;
+        for (int i = first; i < n; ++i)
+            stack.push_back(reinterpret_cast<std::uintptr_t>(frames[i]) - (i == first && first != 0 ? 0 : 1));
         if (sym.in_core(pc)) {
             hit = pc;
-        } else {
-            // abort() (or a fault in a port call) called from the core: the
-            // innermost return address in it (minus one: inside the call).
-            void* frames[64];
-            const int n = ::backtrace(frames, 64);
-            for (int i = 0; i < n && !hit; ++i) {
-                const auto a = reinterpret_cast<std::uintptr_t>(frames[i]) - 1;
+        } else if (sig == SIGABRT) {
+            // abort() called by the core: the first caller outside the C
+            // library (abort, raise) is the core's.
+            for (std::uintptr_t a : stack) {
+                if (sym.in_libc(a) || sym.in_this(a, reinterpret_cast<std::uintptr_t>(&on_fatal))) continue;
                 if (sym.in_core(a)) hit = a;
+                break;
             }
         }
         if (!hit) {
-            // pisim's own fault: the previous action (default: a core dump)
-            // when the instruction runs again or abort() raises once more.
+            // pisim's own fault, perhaps in a port call the core made: say
+            // so, then the previous action (default: a core dump) when the
+            // instruction runs again or abort() raises once more.
+            for (std::uintptr_t a : stack)
+                if (sym.in_core(a)) {
+                    say(fmt::format("pisim: {} in pisim's {}, called by the hypervisor core's {}\n", signal_name(sig),
+                                    sym.name(pc), sym.name(a)));
+                    break;
+                }
             for (int s : kSignals) restore_previous(s);
             return;
         }

@@ -2,15 +2,16 @@
 // code, or abort()) is reported, not silent (issue 19 point 7).
 //
 // `pisim run` installs handlers for SIGSEGV, SIGBUS, SIGILL, SIGFPE and
-// SIGABRT on an alternate signal stack. When the faulting instruction, or the
-// innermost return address on the stack that lies in the core (abort()
-// called by the core), belongs to the hypervisor core, the handler names
+// SIGABRT on an alternate signal stack. When the faulting instruction
+// belongs to the hypervisor core, or for SIGABRT the first caller outside the
+// C library (abort() called by the core) does, the handler names
 // the core (built-in or the --hyp path), the pCPU whose software ran it, the
 // simulated cycle and the core's function (symbolized from the process's
 // symbol tables, as the gate's per-function attribution), finishes the trace
 // recorded so far (marked truncated) and exits kExitCoreCrashed. A fault
-// anywhere else is pisim's own: the previous action of the signal runs
-// (a core dump, or a sanitizer's report).
+// anywhere else is pisim's own: the previous action of the signal runs (a
+// core dump, or a sanitizer's report), after a line naming pisim's function
+// and the core's caller when the fault is in a port call the core made.
 //
 // The handler runs code that is not async-signal-safe (symbolization, the
 // trace's finishing): the core is freestanding C that allocates nothing and
