@@ -68,8 +68,9 @@ test -f "$d/out.json" && ! test -L "$d/out.json" && grep -q '"summary"' "$d/out.
 rm -f "$d"/out.json.tmp.*
 
 # 3. Every output path is checked before anything runs: this scenario takes
-# minutes (10^12 cycles, an interrupt every 50,000), a refusal takes a moment.
-sed -e 's/^duration: .*/duration: 1000000000000/' -e 's/, count: 30}/}/' -e '/^expect:/,$d' "$base" > "$d/long.yaml"
+# minutes (10^12 cycles, an interrupt every 50,000 up to 4,000,000 of them:
+# within the cap on arrivals per run), a refusal takes a moment.
+sed -e 's/^duration: .*/duration: 1000000000000/' -e 's/, count: 30}/, count: 4000000}/' -e '/^expect:/,$d' "$base" > "$d/long.yaml"
 expect_refused "run --json in a missing directory" "cannot write $d/missing/x.json \(--json\)" -- \
   "$pisim" run -q "$d/long.yaml" --json "$d/missing/x.json"
 expect_refused "run --trace-rtl in a missing directory" "cannot write $d/missing/x.vcd" -- \
