@@ -84,9 +84,12 @@ nlohmann::json judge_case(const YAML::Node& doc, const std::string& name, const 
 
 namespace {
 
+/// A corpus case is kept as its YAML text, not as a node tree: yaml-cpp's
+/// nodes of 2,048 corpus cases held about 300 MB, which every fork of a case
+/// copied (page tables) and every child's exit tore down again.
 struct CorpusEntry {
     std::uint64_t index;
-    YAML::Node doc;
+    std::string yaml;
     std::vector<PairInstance> instances;
 };
 
@@ -114,7 +117,7 @@ YAML::Node make_case(const ExploreOptions& o, const Lane& lane, std::uint64_t i,
         }
         const PairInstance* target = nullptr;
         if (!open.empty() && (seed >> 16) % 4 != 0) target = open[(seed >> 20) % open.size()];
-        return mutate_case(e.doc, seed, target);
+        return mutate_case(YAML::Load(e.yaml), seed, target);
     }
     return generate_case(o.gen, seed);
 }
@@ -208,7 +211,7 @@ ExploreResult explore(const ExploreOptions& o) {
                 if (r.added && !r.failed) {
                     std::vector<PairInstance> inst;
                     for (const auto& kv : cov.first_instance) inst.push_back(kv.second);
-                    lane.corpus.push_back({run.index, run.doc, std::move(inst)});
+                    lane.corpus.push_back({run.index, yaml_text(run.doc), std::move(inst)});
                     if (lane.corpus.size() > Lane::kCorpus) lane.corpus.pop_front();
                 }
             }
