@@ -33,7 +33,18 @@ YAML::Node YamlReader::load_file() const {
 }
 
 void YamlReader::check_text(const std::string& text) const {
-    const std::size_t bad = utf8_invalid_at(text);
+    std::size_t bad = utf8_invalid_at(text);
+    // YAML 1.2 5.1: a stream holds printable characters only; of the ASCII
+    // controls, tab, line feed and carriage return. yaml-cpp does not stop on
+    // the others (a NUL in a comment made it run for minutes).
+    bool control = false;
+    for (std::size_t i = 0; i < text.size() && i < bad; ++i) {
+        const unsigned char c = static_cast<unsigned char>(text[i]);
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
+            bad = i, control = true;
+            break;
+        }
+    }
     if (bad == std::string::npos) return;
     int line = 1, column = 1;
     for (std::size_t i = 0; i < bad; ++i) {
@@ -42,6 +53,9 @@ void YamlReader::check_text(const std::string& text) const {
     }
     char hex[8];
     std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text[bad]));
+    if (control)
+        throw InputError(file_, line, column,
+                         std::string("control character ") + hex + ": a YAML file holds printable characters only");
     throw InputError(file_, line, column,
                      std::string("invalid UTF-8 (byte ") + hex + "): the file must be UTF-8 text");
 }
