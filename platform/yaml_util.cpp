@@ -6,30 +6,74 @@
 #include <cstdlib>
 #include <map>
 #include <set>
+#include <sstream>
 #include <tuple>
 #include <vector>
+
+#include <yaml-cpp/eventhandler.h>
 
 #include "platform/input_file.h"
 #include "platform/utf8.h"
 
 namespace pisim {
 
+namespace {
+
+/// Sees only where each document starts. yaml-cpp 0.7's SingleDocParser
+/// answers a token that cannot start a node (a ',' outside a flow collection)
+/// with a null node without consuming the token, so the next document starts
+/// at the same place, and YAML::LoadAll collects null documents until memory
+/// runs out (yaml-cpp issue #1040, fixed upstream by pull request #1319).
+/// Counting documents here and stopping at the second keeps every load finite.
+class DocumentStarts final : public YAML::EventHandler {
+public:
+    std::vector<YAML::Mark> starts;
+    void OnDocumentStart(const YAML::Mark& m) override { starts.push_back(m); }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+};
+
+}  // namespace
+
 YAML::Node YamlReader::load_file() const {
     const std::string text = read_input_file(file_, InputCaps::yaml_bytes, "YAML");
     check_text(text);
-    std::vector<YAML::Node> docs;
+    YAML::Node doc;
     try {
-        docs = YAML::LoadAll(text);
+        // Pass 1: where the first two documents start (at most two documents
+        // are parsed, whatever the file holds).
+        std::istringstream in(text);
+        YAML::Parser parser(in);
+        DocumentStarts seen;
+        while (seen.starts.size() < 2 && parser.HandleNextDocument(seen)) {}
+        if (seen.starts.size() == 2) {
+            const YAML::Mark& second = seen.starts[1];
+            if (second.pos == seen.starts[0].pos) {
+                // No token was consumed: the first one cannot start a node.
+                const std::size_t at = static_cast<std::size_t>(second.pos);
+                const std::string what = at < text.size() ? std::string(1, text[at]) : std::string("end of file");
+                fail(second, "YAML syntax: '" + what + "' cannot start a value here");
+            }
+            fail(second, "a second YAML document starts here (after '---' or '...'); the file must hold exactly one");
+        }
+        if (seen.starts.empty()) return YAML::Node();
+        // Pass 2: the one document, as a node tree.
+        doc = YAML::Load(text);
+    } catch (const InputError&) {
+        throw;
     } catch (const YAML::Exception& e) {
         if (e.mark.is_null()) throw InputError(file_, 0, 0, "YAML: " + e.msg);
         throw InputError(file_, e.mark.line + 1, e.mark.column + 1,
                          "YAML syntax: " + e.msg);
     }
-    if (docs.empty()) return YAML::Node();
-    if (docs.size() > 1)
-        fail(docs[1].Mark(), "a second YAML document starts here (after '---' or '...'); the file must hold exactly one");
-    check_unique_keys(docs[0]);
-    return docs[0];
+    check_unique_keys(doc);
+    return doc;
 }
 
 void YamlReader::check_text(const std::string& text) const {
