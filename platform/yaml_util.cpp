@@ -27,16 +27,22 @@ namespace {
 /// Counting documents here and stopping at the second keeps every load finite.
 class DocumentStarts final : public YAML::EventHandler {
 public:
-    std::vector<YAML::Mark> starts;
+    std::vector<YAML::Mark> starts;  ///< each document's start (its '---' if any)
+    std::vector<YAML::Mark> roots;   ///< each document's root node
     void OnDocumentStart(const YAML::Mark& m) override { starts.push_back(m); }
     void OnDocumentEnd() override {}
-    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
-    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnNull(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
+    void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
+    void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override { node(m); }
+    void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override { node(m); }
     void OnSequenceEnd() override {}
-    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override { node(m); }
     void OnMapEnd() override {}
+
+private:
+    void node(const YAML::Mark& m) {
+        if (roots.size() < starts.size()) roots.push_back(m);
+    }
 };
 
 }  // namespace
@@ -60,7 +66,7 @@ YAML::Node YamlReader::load_file() const {
                 const std::string what = at < text.size() ? std::string(1, text[at]) : std::string("end of file");
                 fail(second, "YAML syntax: '" + what + "' cannot start a value here");
             }
-            fail(second, "a second YAML document starts here (after '---' or '...'); the file must hold exactly one");
+            fail(seen.roots.size() == 2 ? seen.roots[1] : second, "a second YAML document starts here (after '---' or '...'); the file must hold exactly one");
         }
         if (seen.starts.empty()) return YAML::Node();
         // Pass 2: the one document, as a node tree.
