@@ -5,7 +5,7 @@
 // (platform/trace_reader.h) and refuse what it refuses. Both pages carry a
 // Content-Security-Policy: no inline event handler, no script but the viewer's
 // own, nothing from another origin. The viewer inserts every string of a trace
-// as text (viewer/viewer.js, el()); the policy is the second wall.
+// as text (viewer/src/text.js, el()); the policy is the second wall.
 #include <fmt/format.h>
 #include <httplib.h>
 #include <openssl/evp.h>
@@ -29,8 +29,8 @@
 #include "platform/output_file.h"
 #include "platform/trace_reader.h"
 
-#ifndef PISIM_SOURCE_DIR
-#define PISIM_SOURCE_DIR "."
+#ifndef PISIM_VIEWER_BUILD_DIR
+#define PISIM_VIEWER_BUILD_DIR "viewer"
 #endif
 
 namespace pisim::cli {
@@ -39,7 +39,7 @@ namespace {
 
 std::string viewer_dir() {
     if (const char* d = std::getenv("PISIM_VIEWER_DIR")) return d;
-    return std::string(PISIM_SOURCE_DIR) + "/viewer";
+    return PISIM_VIEWER_BUILD_DIR;  // viewer/CMakeLists.txt: the bundled viewer
 }
 
 /// A file of the viewer itself (not user input).

@@ -3,9 +3,9 @@
 // shows it step by step, the violation, the URL hash, the interrupt list, the screenshot.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { serve, browser, open, inspector, VIEWER, FIXTURES, ROOT } from './harness.mjs';
+import { serve, browser, open, inspector, VIEWER, VIEWER_SRC, FIXTURES, ROOT } from './harness.mjs';
 import { parseKinds } from './trace-builder.mjs';
 import { buildSmall } from './gen-fixture.mjs';
 
@@ -55,18 +55,21 @@ describe('fixture and page contract (no browser)', () => {
   });
 
   test('index.html keeps the inlining contract of pisim report', () => {
-    const html = readFileSync(join(VIEWER, 'index.html'), 'utf8');
+    const html = readFileSync(join(VIEWER_SRC, 'index.html'), 'utf8');
     const count = (s) => html.split(s).length - 1;
     assert.equal(count('<link rel="stylesheet" href="viewer.css">'), 1);
     assert.equal(count('<script src="viewer.js"></script>'), 1);
     assert.equal(count('<!-- pisim-trace -->'), 1);
     assert.equal(count('<meta charset="utf-8">'), 1, 'the report puts its Content-Security-Policy after it');
     assert.ok(html.indexOf('<meta charset="utf-8">') < html.indexOf('<link'), 'the policy comes before any style or script');
-    const js = readFileSync(join(VIEWER, 'viewer.js'), 'utf8');
+    const src = join(VIEWER_SRC, 'src');
+    const js = readdirSync(src).filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(src, f), 'utf8')).join('\n');
     assert.doesNotMatch(html + js, /\son[a-z]+=|innerHTML|outerHTML|insertAdjacentHTML|document\.write|style="/,
       'no markup from strings, no inline handlers or style attributes (the pages\' Content-Security-Policy forbids them)');
     assert.ok(html.indexOf('<!-- pisim-trace -->') < html.indexOf('<script src="viewer.js"></script>'), 'trace before the script');
-    assert.doesNotMatch(html + readFileSync(join(VIEWER, 'viewer.js'), 'utf8') + readFileSync(join(VIEWER, 'viewer.css'), 'utf8'),
+    const bundle = readFileSync(join(VIEWER, 'viewer.js'), 'utf8');
+    assert.doesNotMatch(bundle, /innerHTML|outerHTML|insertAdjacentHTML|document\.write/, 'nor in the libraries bundled with it');
+    assert.doesNotMatch(html + bundle + readFileSync(join(VIEWER, 'viewer.css'), 'utf8'),
       /https?:\/\//, 'no network reference (CDN, fonts)');
   });
 });

@@ -1,0 +1,43 @@
+// viewer/src/events.js - events as text: the cursor's event and the events around it.
+import { $, el, hex } from './text.js';
+import { HEX_ARG } from './names.js';
+
+export class EventsPart {
+  renderCursor() {
+    const t = this.t, e = this.cursor.event;
+    $('cursor-cycle').textContent = String(this.cursor.cycle);
+    $('cursor-event').textContent = e < 0 ? '-' : `${e} / ${t.n}`;
+    const el = $('event-at-cursor');
+    this.renderNear();
+    el.textContent = e < 0 ? 'before the first event' : this.describe(e);
+    for (const d of $('violations').children) d.classList.toggle('current', Number(d.dataset.event) === e);
+  }
+
+  /** One event as text: number, cycle, kind, unit, tag, named args. */
+  describe(e) {
+    const t = this.t, k = t.kinds[t.kind[e]];
+    const parts = k.args.map((a, i) => (a ? `${a}=${this.argText(a, t.argBig(e, i))}` : null)).filter(Boolean);
+    const tg = t.tagBig(e);
+    return `#${e} @${t.cycle[e]} ${k.name} [${t.unitName(e)}]${tg ? ' tag ' + hex(tg) : ''}  ${parts.join(' ')}`;
+  }
+
+  /** An argument's value as text: hex for addresses, words and vectors; "none" for HYP_INVALID ids. */
+  argText(name, v) {
+    if (v === 0xffffffffn && /vcpu|^prev$|^next$|pcpu/.test(name)) return 'none';
+    return HEX_ARG.test(name) ? hex(v) : v.toString();
+  }
+
+  /** Seven events either side of the cursor; applied ones (at or before it) in full colour. */
+  renderNear() {
+    const t = this.t, e = this.cursor.event;
+    const a = Math.max(0, e - 6), b = Math.min(t.n, a + 14);
+    const sel = this.selIrq ? new Set(this.selIrqEvents) : null;
+    const items = [];
+    for (let i = a; i < b; i++) {
+      const cls = (i === e ? 'current ' : '') + (i <= e ? 'applied ' : '') + (sel && sel.has(i) ? 'tagged' : '');
+      items.push(el('li', { class: cls, 'data-e': i }, this.describe(i)));
+    }
+    $('events-near').replaceChildren(...items);
+  }
+
+}
