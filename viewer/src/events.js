@@ -10,20 +10,34 @@ export class EventsPart {
     const el = $('event-at-cursor');
     this.renderNear();
     el.textContent = e < 0 ? 'before the first event' : this.describe(e);
-    for (const d of $('violations').children) d.classList.toggle('current', Number(d.dataset.event) === e);
+    for (const d of $('violations').children) {
+      d.classList.toggle('current', d.dataset.event !== undefined && (Number(d.dataset.event) === e || (Number(d.dataset.cycle) === this.cursor.cycle && t.cycle[Number(d.dataset.event)] !== this.cursor.cycle)));
+    }
   }
 
-  /** One event as text: number, cycle, kind, unit, tag, named args. */
+  /** One event as text: number, cycle, kind, unit, tag (and the interrupt's name), named args. */
   describe(e) {
     const t = this.t, k = t.kinds[t.kind[e]];
-    const parts = k.args.map((a, i) => (a ? `${a}=${this.argText(a, t.argBig(e, i))}` : null)).filter(Boolean);
+    const parts = k.args.map((a, i) => (a ? `${a}=${this.argText(a, t.argBig(e, i), e, i)}` : null)).filter(Boolean);
     const tg = t.tagBig(e);
-    return `#${e} @${t.cycle[e]} ${k.name} [${t.unitName(e)}]${tg ? ' tag ' + hex(tg) : ''}  ${parts.join(' ')}`;
+    const irq = tg ? t.irqByTag?.get(tg.toString()) : null;
+    return `#${e} @${t.cycle[e]} ${k.name} [${t.unitName(e)}]${tg ? ' tag ' + hex(tg) + (irq && irq.name ? ` (${irq.name})` : '') : ''}  ${parts.join(' ')}`;
   }
 
-  /** An argument's value as text: hex for addresses, words and vectors; "none" for HYP_INVALID ids. */
-  argText(name, v) {
+  /**
+   * An argument's value as text: the name of an enum value (handler, mode, state, exit reason,
+   * oracle, vAPIC register...), a vCPU's or pCPU's name for ids of them, "none" for HYP_INVALID
+   * ids, hex for addresses, words and vectors.
+   */
+  argText(name, v, e, i) {
+    const t = this.t;
+    if (e !== undefined) {
+      const n = t.argName(e, i);
+      if (n !== null) return n;
+    }
     if (v === 0xffffffffn && /vcpu|^prev$|^next$|pcpu/.test(name)) return 'none';
+    if (/^vcpu$|^prev$|^next$/.test(name) && v < 0xffffffffn) { const vn = t.vcpuName(Number(v)); if (vn) return vn; }
+    if (/pcpu$/.test(name) && v < 0xffffffffn) { const p = t.unitPos.pcpu.get(Number(v)); if (p !== undefined) return t.units.pcpu[p].name; }
     return HEX_ARG.test(name) ? hex(v) : v.toString();
   }
 

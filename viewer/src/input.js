@@ -1,6 +1,6 @@
 // viewer/src/input.js - keys, buttons, mouse.
 import { $ } from './text.js';
-import { LABEL_W, RULER_H, LANE_H } from './timeline.js';
+import { LABEL_W } from './timeline.js';
 
 export class InputPart {
   // --- input ----------------------------------------------------------------------------------
@@ -60,7 +60,7 @@ export class InputPart {
       const d = drag; drag = null;
       if (d.moved) { this.writeHash(); return; }
       const r = cv.getBoundingClientRect(), x = ev.clientX - r.left, y = ev.clientY - r.top;
-      const li = Math.floor((y - RULER_H) / LANE_H);
+      const li = this.laneAt(y);
       const lane = this.lanes[li];
       const c = Math.max(0, Math.round(this.c(Math.max(LABEL_W, x))));
       if (lane && lane.type === 'vcpu') { this.selVcpu = lane.pos; $('sel-vcpu').value = String(lane.pos); }
@@ -76,7 +76,7 @@ export class InputPart {
     window.addEventListener('hashchange', () => this.readHash());
     // panels
     $('sel-vcpu').addEventListener('change', (ev) => { this.selVcpu = Number(ev.target.value); this.update(); });
-    $('sel-pcpu').addEventListener('change', (ev) => { this.selPcpu = Number(ev.target.value); this.update(); });
+    $('sel-pcpu').addEventListener('change', (ev) => { this.selPcpu = Number(ev.target.value); this.followIrq = false; this.update(); });
     $('filter-vcpu').addEventListener('change', (ev) => { this.filter.vcpu = ev.target.value; this.applyFilter(); });
     $('filter-vector').addEventListener('input', (ev) => {
       const s = ev.target.value.trim();

@@ -18,6 +18,25 @@ export class InspectorPart {
 
   setField(id, value, text) { const el = $(id); el.dataset.value = String(value); el.textContent = text; }
 
+  /**
+   * NDST of a posted-interrupt descriptor decoded by the pCPUs' APIC mode (units.pcpu[].apic_mode)
+   * [VT-d 9.12]: x2APIC, the 32-bit x2APIC ID; xAPIC, the 8-bit APIC ID in bits 15:8. Names
+   * the pCPU with that APIC ID (units.pcpu[].apic_id, else its index). A trace without
+   * apic_mode is read as xAPIC (the mode pisim's machines ran in before it was recorded).
+   */
+  ndstText(ndst) {
+    const pcpus = this.t.units.pcpu;
+    const modes = new Set(pcpus.map((u) => (u.apic_mode === 'x2apic' ? 'x2apic' : 'xapic')));
+    const decode = (mode) => (mode === 'x2apic' ? ndst >>> 0 : (ndst >>> 8) & 0xff);
+    const owner = (mode, id) => pcpus.find((u) => (u.apic_mode === 'x2apic' ? 'x2apic' : 'xapic') === mode && Number(u.apic_id ?? u.id) === id);
+    const parts = [];
+    for (const mode of modes.size ? modes : ['xapic']) {
+      const id = decode(mode), u = owner(mode, id);
+      parts.push(`${mode === 'x2apic' ? 'x2APIC' : 'xAPIC'} ID ${id}${u ? ' = ' + u.name : ', no pCPU'}`);
+    }
+    return parts.join('; ');
+  }
+
   renderInspector() {
     const t = this.t, st = t.stateAfter(this.cursor.event);
     const c = this.cursor.cycle;
@@ -45,7 +64,7 @@ export class InspectorPart {
       this.setField('pid-sn', (lo >>> 1) & 1, String((lo >>> 1) & 1));
       const nv = (lo >>> 16) & 0xff;
       this.setField('pid-nv', nv, hex(nv, 2));
-      this.setField('pid-ndst', hi, `${hex(hi, 8)} (xAPIC ID ${(hi >>> 8) & 0xff})`);
+      this.setField('pid-ndst', hi, `${hex(hi, 8)} (${this.ndstText(hi)})`);
       const page = (slot) => st[b + V_PAGE + slot];
       this.setBitmap('vapic-virr', [10, 11, 12, 13, 14, 15, 16, 17].map(page));
       this.setBitmap('vapic-visr', [2, 3, 4, 5, 6, 7, 8, 9].map(page));

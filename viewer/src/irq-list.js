@@ -39,7 +39,7 @@ export class IrqListPart {
     for (let r = first; r < last; r++) {
       const x = this.rows[r];
       rows.append(el('div', { class: `irq-row${sel === x ? ' selected' : ''}${x.delivered ? '' : ' lost'}`, style: { top: `${r * ROW_H}px` }, 'data-tag': x.tagKey, 'data-row': r },
-        [x.tagHex, x.deviceName, x.vcpuName, x.vector < 0 ? '-' : hex(x.vector, 2), x.start, x.latency === null ? '—' : x.latency, x.last]
+        [x.name ? `${x.name} ${x.tagHex}` : x.tagHex, x.deviceName, x.vcpuName, x.vector < 0 ? '-' : hex(x.vector, 2), x.start, x.latency === null ? '—' : x.latency, x.last]
           .map((text) => el('span', null, text))));
     }
     for (const old of [...list.querySelectorAll('.irq-row')]) old.remove();

@@ -34,13 +34,17 @@ export class LifePart {
   renderLife() {
     const irq = this.selIrq, box = $('life');
     if (!irq) { box.replaceChildren(el('p', { class: 'empty' }, 'Select an interrupt.')); return; }
+    const t = this.t;
     const rows = irq.steps.map((s, k) => {
       const d = k ? s.cycle - irq.steps[k - 1].cycle : 0;
-      return el('li', { class: 'life-step', 'data-k': k, 'data-name': s.name, 'data-cycle': s.cycle, 'data-delta': d },
-        `${s.name} @${s.cycle} `, el('span', { class: 'delta' }, k ? '+' + d : 'start'));
+      const e = this.selAnchors[k];
+      const unit = e >= 0 ? t.unitName(e) : null;
+      return el('li', { class: 'life-step', 'data-k': k, 'data-name': s.name, 'data-cycle': s.cycle, 'data-delta': d, 'data-unit': unit ?? '' },
+        `${s.name} @${s.cycle} `, unit ? el('span', { class: 'unit' }, `on ${unit} `) : null, el('span', { class: 'delta' }, k ? '+' + d : 'start'));
     });
     box.replaceChildren(
-      el('div', null, `tag ${irq.tagHex} · ${irq.deviceName} → ${irq.vcpuName} vector ${irq.vector < 0 ? '-' : hex(irq.vector, 2)} · `,
+      el('div', null, irq.name ? el('b', { class: 'irq-name' }, irq.name, ' ') : null,
+        `tag ${irq.tagHex} · ${irq.deviceName} → ${irq.vcpuName} vector ${irq.vector < 0 ? '-' : hex(irq.vector, 2)} · `,
         irq.delivered ? ['delivered, latency ', el('b', { id: 'life-latency' }, irq.latency), ' cycles'] : el('b', { class: 'lost' }, 'not delivered')),
       el('ol', null, rows));
   }

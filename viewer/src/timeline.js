@@ -7,6 +7,9 @@ import { lowerBound, upperBound, lowerBoundIdx } from './search.js';
 export const LABEL_W = 120;              // px, lane label column
 export const RULER_H = 20;               // px
 export const LANE_H = 22;                // px
+export const HANDLER_H = 14;             // px, the row of hypervisor handler slices under a pCPU lane
+/** Handler colours by enum hyp_handler. */
+export const HANDLER_COLORS = { 1: '#c0504d', 2: '#8064a2', 3: '#4f81bd', 4: '#2c9c9c', 5: '#9b9b9b', 6: '#7f6000', 7: '#d27d2d', 8: '#5a8f29', 9: '#5a8f29', 10: '#b05f9e' };
 
 export class TimelinePart {
   // --- lanes ----------------------------------------------------------------------------
@@ -19,12 +22,17 @@ export class TimelinePart {
     t.units.vcpu.forEach((u, i) => this.lanes.push({ type: 'vcpu', pos: i, label: u.name, seg: t.vcpuSeg[i], marks: of('guest.isr_begin', Number(u.id)), markColor: '#0a6e8a' }));
     t.units.vtd.forEach((u) => this.lanes.push({ type: 'vtd', label: u.name, ev: t.eventsOfUnit('vtd', Number(u.id)) }));
     t.units.dev.forEach((u) => this.lanes.push({ type: 'dev', label: u.name, ev: t.eventsOfUnit('dev', Number(u.id)) }));
-    const h = RULER_H + this.lanes.length * LANE_H + 4;
-    this.canvas.style.height = h + 'px';
+    let y = RULER_H;
+    for (const lane of this.lanes) { lane.y = y; lane.h = lane.type === 'pcpu' ? LANE_H + HANDLER_H : LANE_H; y += lane.h; }
+    this.lanesBottom = y;
+    this.canvas.style.height = y + 4 + 'px';
   }
 
+  /** Index of the lane at canvas y, or -1. */
+  laneAt(y) { return this.lanes.findIndex((l) => y >= l.y && y < l.y + l.h); }
+
   laneOfEvent(e) {
-    const t = this.t, uk = t.kinds[t.kind[e]].unit, id = t.unit[e];
+    const t = this.t, uk = t.unitKindOf(e), id = t.unit[e];
     if (uk === 'pcpu' || uk === 'vcpu') {
       const pos = t.unitPos[uk].get(id);
       return this.lanes.findIndex((l) => l.type === uk && l.pos === pos);
@@ -54,19 +62,21 @@ export class TimelinePart {
     g.textBaseline = 'middle';
     this.drawRuler(g, h);
     this.lanes.forEach((lane, i) => {
-      const y = RULER_H + i * LANE_H;
+      const y = lane.y;
       g.fillStyle = i % 2 ? '#fbfbfc' : '#f4f5f7';
-      g.fillRect(0, y, w, LANE_H);
+      g.fillRect(0, y, w, lane.h);
       g.fillStyle = '#333';
       const sel = (lane.type === 'vcpu' && lane.pos === this.selVcpu) || (lane.type === 'pcpu' && lane.pos === this.selPcpu);
       g.font = (sel ? 'bold ' : '') + '11px system-ui, sans-serif';
       g.fillText(lane.label, 6, y + LANE_H / 2);
+      if (lane.type === 'pcpu') { g.font = '10px system-ui, sans-serif'; g.fillStyle = '#777'; g.fillText('hypervisor', 14, y + LANE_H + HANDLER_H / 2 - 2); }
       g.font = '11px system-ui, sans-serif';
       g.save();
-      g.beginPath(); g.rect(LABEL_W, y, this.plotW, LANE_H); g.clip();
+      g.beginPath(); g.rect(LABEL_W, y, this.plotW, lane.h); g.clip();
       if (lane.seg) {
         this.drawSegments(g, lane, y + 3, LANE_H - 7);
         this.drawTicks(g, lane.marks, y + LANE_H - 4, 3, lane.markColor);
+        if (lane.type === 'pcpu') this.drawHandlers(g, lane, y + LANE_H - 1, HANDLER_H - 2);
       }
       else this.drawTicks(g, lane.ev, y + 4, LANE_H - 8);
       g.restore();
@@ -166,24 +176,72 @@ export class TimelinePart {
     if (run >= 0) g.fillRect(LABEL_W + run, y, this.plotW + 1 - run, hh);
   }
 
+  /** The hypervisor's handler slices of a pCPU lane; nested ones inset; names where they fit. */
+  drawHandlers(g, lane, y, hh) {
+    const t = this.t, sl = t.handlerSlices[lane.pos];
+    if (!sl || !sl.n) return;
+    const lastX = [];
+    for (let i = lowerBound(sl.endMax, this.view.c0); i < sl.n && sl.start[i] <= this.view.c1; i++) {
+      if (sl.end[i] < this.view.c0) continue;
+      const d = Math.min(sl.depth[i], 3);
+      const x0 = Math.max(LABEL_W, this.x(sl.start[i])), x1 = Math.min(LABEL_W + this.plotW, this.x(sl.end[i]));
+      if (x1 < LABEL_W || x0 > LABEL_W + this.plotW) continue;
+      if (x1 - x0 < 1 && Math.floor(x0) === lastX[d]) continue; // one rectangle per pixel column and depth
+      lastX[d] = Math.floor(x0);
+      g.fillStyle = HANDLER_COLORS[sl.handler[i]] || '#666';
+      g.fillRect(x0, y + d * 2, Math.max(1, x1 - x0), hh - d * 2);
+      if (x1 - x0 > 40) {
+        const label = t.handlerName(sl, i).slice(4);
+        if (x1 - x0 > g.measureText(label).width + 6) { g.fillStyle = '#fff'; g.font = '10px system-ui, sans-serif'; g.fillText(label, x0 + 3, y + hh / 2 + 1); g.font = '11px system-ui, sans-serif'; }
+      }
+    }
+  }
+
+  /**
+   * The selected interrupt: a mark on each of its events, its flow from step to step across
+   * the lanes (the events the life list goes to), and each step's cycle on the ruler.
+   */
   drawSelectedIrq(g) {
     const irq = this.selIrq;
     if (!irq) return;
+    const t = this.t;
     g.fillStyle = '#111';
     for (const e of this.selIrqEvents) {
       const li = this.selIrqLanes.get(e);
       if (li < 0) continue;
-      const x = this.x(this.t.cycle[e]);
+      const x = this.x(t.cycle[e]);
       if (x < LABEL_W || x > LABEL_W + this.plotW) continue;
-      const y = RULER_H + li * LANE_H;
+      const y = this.lanes[li].y;
       g.beginPath(); g.moveTo(x, y + 1); g.lineTo(x + 4, y + 6); g.lineTo(x - 4, y + 6); g.closePath(); g.fill();
     }
+    // flow: an arrow from each step's event to the next one's
+    const pts = [];
+    this.selAnchors.forEach((e, k) => {
+      const li = e >= 0 ? this.laneOfEvent(e) : -1;
+      if (li >= 0) pts.push({ x: this.x(irq.steps[k].cycle), y: this.lanes[li].y + LANE_H / 2, k });
+    });
+    g.save();
+    g.beginPath(); g.rect(LABEL_W, RULER_H, this.plotW, this.lanesBottom - RULER_H); g.clip();
+    g.strokeStyle = '#111'; g.fillStyle = '#111'; g.lineWidth = 1.5;
+    for (let i = 0; i + 1 < pts.length; i++) {
+      const a = pts[i], b = pts[i + 1];
+      if (a.x === b.x && a.y === b.y) continue;
+      g.beginPath(); g.moveTo(a.x, a.y); g.lineTo(b.x, b.y); g.stroke();
+      const ang = Math.atan2(b.y - a.y, b.x - a.x);
+      g.beginPath(); g.moveTo(b.x, b.y);
+      g.lineTo(b.x - 7 * Math.cos(ang - 0.4), b.y - 7 * Math.sin(ang - 0.4));
+      g.lineTo(b.x - 7 * Math.cos(ang + 0.4), b.y - 7 * Math.sin(ang + 0.4));
+      g.closePath(); g.fill();
+    }
+    for (const p of pts) { g.beginPath(); g.arc(p.x, p.y, 2.5, 0, 2 * Math.PI); g.fill(); }
+    g.restore();
+    g.lineWidth = 1;
     // steps on the ruler
     g.strokeStyle = 'rgba(36,87,197,0.5)'; g.setLineDash([3, 3]);
     for (const s of irq.steps) {
       const x = this.x(s.cycle);
       if (x < LABEL_W || x > LABEL_W + this.plotW) continue;
-      g.beginPath(); g.moveTo(x, RULER_H); g.lineTo(x, RULER_H + this.lanes.length * LANE_H); g.stroke();
+      g.beginPath(); g.moveTo(x, RULER_H); g.lineTo(x, this.lanesBottom); g.stroke();
     }
     g.setLineDash([]);
   }
@@ -205,11 +263,17 @@ export class TimelinePart {
   hover(ev) {
     const t = this.t, tip = $('tip'), cv = this.canvas;
     const r = cv.getBoundingClientRect(), x = ev.clientX - r.left, y = ev.clientY - r.top;
-    const lane = this.lanes[Math.floor((y - RULER_H) / LANE_H)];
+    const lane = this.lanes[this.laneAt(y)];
     if (!lane || x < LABEL_W || y < RULER_H) { tip.hidden = true; return; }
     const c = this.c(x);
     let text = '';
-    if (lane.seg) {
+    if (lane.type === 'pcpu' && y >= lane.y + LANE_H - 1) {
+      const i = t.handlerAt(lane.pos, c), sl = t.handlerSlices[lane.pos];
+      if (i >= 0) {
+        const vn = sl.vcpu[i] === 0xffffffff ? null : t.vcpuName(sl.vcpu[i]);
+        text = `${lane.label}: ${t.handlerName(sl, i)}${vn ? ' for ' + vn : ''} ${sl.start[i]}-${sl.end[i]} (${sl.end[i] - sl.start[i]} cycles)`;
+      }
+    } else if (lane.seg) {
       const sg = t.segAt(lane.seg, c);
       if (sg) {
         text = lane.type === 'pcpu'

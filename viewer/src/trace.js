@@ -5,7 +5,7 @@
 // snapshot every SNAP_EVERY events. The inspector's state at the cursor is a snapshot plus
 // at most SNAP_EVERY - 1 replayed events, so every step costs the same on any trace size.
 import { hex } from './text.js';
-import { UNIT_KINDS } from './names.js';
+import { UNIT_KINDS, ARG_NAMES, EXIT_REASONS, HANDLER_NAMES } from './names.js';
 import { lowerBound, upperBound } from './search.js';
 import { inTimeOrder } from './load.js';
 
@@ -37,7 +37,9 @@ export class Trace {
     if (!doc || doc.format !== 'pisim-trace') throw new Error('not a pisim trace (format != "pisim-trace")');
     if (doc.version !== 1) throw new Error(`unsupported trace version ${doc.version}`);
     this.meta = doc;
-    this.kinds = doc.kinds.map((k) => ({ name: k.name, unit: k.unit, args: k.args || [] }));
+    this.kinds = doc.kinds.map((k) => ({ name: k.name, unit: k.unit, args: k.args || [], enums: (k.enums && typeof k.enums === 'object') ? k.enums : {} }));
+    // "enums": enum name -> {decimal value as a string -> name}; kinds[i].enums: arg name -> enum name.
+    this.enums = (doc.enums && typeof doc.enums === 'object') ? doc.enums : {};
     this.kindByName = new Map(this.kinds.map((k, i) => [k.name, i]));
     this.kindUnit = Uint8Array.from(this.kinds, (k) => Math.max(0, UNIT_KINDS.indexOf(k.unit)));
     this.ops = Uint8Array.from(this.kinds, (k) => OP_BY_NAME[k.name] || 0);
@@ -59,6 +61,7 @@ export class Trace {
     lap('events');
     this.buildTagIndex();
     lap('tags');
+    this.buildUnitKinds();
     this.buildSegments();
     lap('segments');
     this.buildSnapshots();
@@ -72,6 +75,7 @@ export class Trace {
     this.irqByTag = new Map(this.interrupts.map((x) => [x.tagKey, x]));
     this.violations = (doc.violations || []).map((x, i) => ({
       i, cycle: Number(x.cycle), oracle: String(x.oracle), vcpu: x.vcpu, message: String(x.message || ''),
+      detected: x.detected_cycle === undefined || x.detected_cycle === null ? null : Number(x.detected_cycle),
       event: Math.min(Number.isInteger(x.event) ? (remap && x.event < remap.length ? remap[x.event] : x.event) : this.eventAtCycle(Number(x.cycle)), this.n - 1),
     })).sort((a, b) => (a.event - b.event) || (a.i - b.i));
   }
@@ -164,10 +168,61 @@ export class Trace {
   /** Index of the last event at or before cycle c (-1 if none). */
   eventAtCycle(c) { return upperBound(this.cycle, c) - 1; }
   kindName(e) { return this.kinds[this.kind[e]].name; }
+  /**
+   * The kind of unit event e happened on. Its kind says so, except for oracle.violation: the
+   * trace writer gives it the unit of the event that revealed the violation (the event just
+   * before it in the same cycle, a NIC's requester ID, a vCPU's id...), whatever that unit's
+   * kind; and a unit id missing from its kind's list is looked up in the other lists.
+   */
+  unitKindOf(e) {
+    const o = this.unitKindOverride.get(e);
+    return o === undefined ? this.kinds[this.kind[e]].unit : o;
+  }
+
+  buildUnitKinds() {
+    this.unitKindOverride = new Map();
+    const kv = this.kindByName.get('oracle.violation');
+    for (let e = 0; e < this.n; e++) {
+      const declared = this.kinds[this.kind[e]].unit, u = this.unit[e];
+      let uk = declared;
+      if (this.kind[e] === kv) {
+        for (let j = e - 1; j >= 0 && this.cycle[j] === this.cycle[e]; j--) {
+          if (this.kind[j] === kv || this.unit[j] !== u) continue;
+          uk = this.kinds[this.kind[j]].unit;
+          break;
+        }
+      }
+      if (!(this.unitPos[uk] && this.unitPos[uk].has(u))) {
+        const where = UNIT_KINDS.filter((k) => this.unitPos[k].has(u));
+        if (where.length === 1) uk = where[0];
+      }
+      if (uk !== declared) this.unitKindOverride.set(e, uk);
+    }
+  }
+
   unitName(e) {
-    const uk = this.kinds[this.kind[e]].unit;
+    const uk = this.unitKindOf(e);
     const pos = this.unitPos[uk] && this.unitPos[uk].get(this.unit[e]);
-    return pos === undefined ? `${uk}${this.unit[e]}` : this.units[uk][pos].name;
+    return pos === undefined ? `${uk} ${this.unit[e]}?` : this.units[uk][pos].name;
+  }
+
+  /** An event's arg as a name, if it is an enum value with one (trace "enums" first), else null. */
+  argName(e, a) {
+    const k = this.kinds[this.kind[e]], arg = k.args[a], v = this.argNum(e, a);
+    const en = arg && k.enums[arg];
+    if (en !== undefined) {
+      const table = this.enums[en];
+      const name = table && Object.hasOwn(table, String(v)) ? table[String(v)] : undefined;
+      if (name !== undefined) return String(name);
+    }
+    const f = ARG_NAMES[k.name] && ARG_NAMES[k.name][arg];
+    if (f) {
+      const name = f(v);
+      if (name !== undefined && name !== null) return name;
+    }
+    // the detail of a VM-exit handler is the exit reason (hyp/include/hyp/trace.h)
+    if (k.name.startsWith('hyp.handler_') && arg === 'detail' && this.argNum(e, 0) === 1) return EXIT_REASONS[v & 0xffff] ?? null;
+    return null;
   }
   vcpuName(id) { const p = this.unitPos.vcpu.get(Number(id)); return p === undefined ? null : this.units.vcpu[p].name; }
 
@@ -185,6 +240,67 @@ export class Trace {
     const vst = Array.from(this.eventsOfKind('hyp.vcpu_state'));
     this.pcpuSeg = this.units.pcpu.map((u) => mk(modes, 'pcpu', Number(u.id), 0, 1));
     this.vcpuSeg = this.units.vcpu.map((u) => mk(vst, 'vcpu', Number(u.id), 1, 2));
+    this.buildHandlerSlices();
+  }
+
+  /**
+   * The hypervisor's handler slices of each pCPU from hyp.handler_enter / hyp.handler_exit, by
+   * the rules of `pisim export --perfetto` (platform/export_perfetto.cpp): handlers nest; an
+   * exit closes the innermost open handler with its id and every handler opened inside it; an
+   * exit without its enter closes nothing; a handler still open at the end of the trace ends
+   * there. Per pCPU, ordered by start (an enclosing handler before those it holds):
+   * {start, end, depth, handler, detail, vcpu, enter (event), endMax (running max of end)}.
+   */
+  buildHandlerSlices() {
+    const kEnter = this.kindByName.get('hyp.handler_enter'), kExit = this.kindByName.get('hyp.handler_exit');
+    const endAll = Math.max(this.endCycle, this.n ? this.cycle[this.n - 1] + 1 : 0);
+    this.handlerSlices = this.units.pcpu.map((u) => {
+      const out = [], stack = [];
+      const close = (o, at) => out.push({ ...o, end: at });
+      for (const e of this.eventsOfUnit('pcpu', Number(u.id))) {
+        const k = this.kind[e];
+        if (k === kEnter && kEnter !== undefined) {
+          stack.push({ start: this.cycle[e], depth: stack.length, handler: this.argNum(e, 0), detail: this.argNum(e, 1), vcpu: this.argNum(e, 2), enter: e });
+        } else if (k === kExit && kExit !== undefined) {
+          const h = this.argNum(e, 0);
+          let at = stack.length - 1;
+          while (at >= 0 && stack[at].handler !== h) at--;
+          if (at < 0) continue;
+          while (stack.length > at) close(stack.pop(), this.cycle[e]);
+        }
+      }
+      while (stack.length) close(stack.pop(), endAll);
+      out.sort((a, b) => (a.start - b.start) || (a.depth - b.depth));
+      const n = out.length;
+      const sl = {
+        n, start: new Float64Array(n), end: new Float64Array(n), endMax: new Float64Array(n), depth: new Uint8Array(n),
+        handler: new Uint32Array(n), detail: new Float64Array(n), vcpu: new Float64Array(n), enter: new Int32Array(n),
+      };
+      let m = -Infinity;
+      out.forEach((o, i) => {
+        sl.start[i] = o.start; sl.end[i] = o.end; m = Math.max(m, o.end); sl.endMax[i] = m;
+        sl.depth[i] = Math.min(o.depth, 255); sl.handler[i] = o.handler; sl.detail[i] = o.detail; sl.vcpu[i] = o.vcpu; sl.enter[i] = o.enter;
+      });
+      return sl;
+    });
+  }
+
+  /** A handler slice's name: "hyp pi_wakeup", "hyp vmexit (external interrupt)". */
+  handlerName(sl, i) {
+    const e = sl.enter[i];
+    const hn = this.argName(e, 0) ?? `handler ${sl.handler[i]}`;
+    const dn = sl.handler[i] === 1 ? this.argName(e, 1) : null;
+    return `hyp ${hn}${dn ? ` (${dn})` : ''}`;
+  }
+
+  /** The innermost handler slice of pCPU position p at cycle c, or -1. */
+  handlerAt(p, c) {
+    const sl = this.handlerSlices[p];
+    let best = -1;
+    for (let i = Math.max(0, lowerBound(sl.endMax, c + 1e-9)); i < sl.n && sl.start[i] <= c; i++) {
+      if (sl.end[i] > c && (best < 0 || sl.depth[i] >= sl.depth[best])) best = i;
+    }
+    return best;
   }
 
   // --- inspector state ------------------------------------------------------------------
@@ -275,6 +391,7 @@ export class Trace {
     const dev = this.unitPos.dev.get(Number(x.device));
     return {
       i, tag, tagKey: tag.toString(), tagHex: hex(tag), device: Number(x.device),
+      name: typeof x.name === 'string' && x.name !== '' ? x.name : null,
       deviceName: dev === undefined ? String(x.device) : this.units.dev[dev].name,
       vcpu: x.vcpu === undefined || x.vcpu === null ? -1 : Number(x.vcpu),
       vcpuName: this.vcpuName(x.vcpu) ?? (x.vcpu === undefined || x.vcpu === null ? '-' : String(x.vcpu)),
@@ -314,6 +431,46 @@ export class Trace {
       prev = e;
     });
     return out;
+  }
+
+  /**
+   * The event each step of an interrupt happened at (-1 if none is found), by the rules of
+   * `pisim export --perfetto` (platform/export_perfetto.cpp find_step_event, which takes them
+   * from the latency tracker): the step's kind at the step's cycle, matched by the interrupt's
+   * tag, or for steps whose events carry no tag by the vCPU (and vector); a step without a rule
+   * there, its marker kind (STEP_MARKERS) carrying the tag, else any event of the interrupt at
+   * that cycle.
+   */
+  stepAnchors(irq) {
+    const rules = {
+      device_write: ['nic.msi_write', 0], vtd_request: ['vtd.request', 0], remapping: ['vtd.irte_fetch', 0],
+      posting: ['vtd.post', 0], host_remap: ['vtd.remap', 0], notification: ['apic.accept', 0],
+      pi_processing: ['cpu.pi_process', 1], hyp_pend: ['hyp.virq_pend', 2], virtual_delivery: ['guest.isr_begin', 3],
+      vm_exit: ['cpu.vm_exit', 4],
+    };
+    return irq.steps.map((st) => {
+      const rule = rules[st.name];
+      const kind = rule ? this.kindByName.get(rule[0]) : undefined;
+      // a step without a rule: its marker events first (STEP_MARKERS: hyp_handler, injection), then any event of the interrupt
+      const markers = new Set(rule ? [] : (STEP_MARKERS[st.name] || []).map((n) => this.kindByName.get(n)).filter((k) => k !== undefined));
+      for (let pass = 0; pass < (rule ? 1 : 2); pass++)
+      for (let e = lowerBound(this.cycle, st.cycle); e < this.n && this.cycle[e] === st.cycle; e++) {
+        let ok;
+        if (!rule) ok = this.tagBig(e) === irq.tag && (!markers.size || markers.has(this.kind[e]) || pass === 1);
+        else if (kind === undefined || this.kind[e] !== kind) ok = false;
+        else {
+          switch (rule[1]) {
+            case 0: ok = this.tagBig(e) === irq.tag; break;
+            case 1: ok = irq.vcpu >= 0 && this.argNum(e, 0) === irq.vcpu; break;
+            case 2: ok = irq.vcpu >= 0 && this.argNum(e, 0) === irq.vcpu && this.argNum(e, 1) === irq.vector; break;
+            case 3: ok = irq.vcpu >= 0 && this.unit[e] === irq.vcpu && this.argNum(e, 0) === irq.vector; break;
+            default: ok = irq.vcpu >= 0 && this.argNum(e, 0) === irq.vcpu && this.argNum(e, 1) === 1; break;
+          }
+        }
+        if (ok) return e;
+      }
+      return -1;
+    });
   }
 
   /** Event numbers that carry this interrupt's tag (from the tag index built at load). */

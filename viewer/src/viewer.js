@@ -1,14 +1,15 @@
 // viewer/src/viewer.js - the viewer: its state (cursor, view, selection), navigation, the
 // URL hash; the parts (timeline, interrupt list, life, events, inspector, input) are mixed in.
 import { $, el, hex } from './text.js';
-import { MODE_NAMES, MODE_COLORS, VSTATE_NAMES, VSTATE_COLORS } from './names.js';
+import { MODE_NAMES, MODE_COLORS, VSTATE_NAMES, VSTATE_COLORS, HANDLER_NAMES } from './names.js';
 import { lowerBound, upperBound } from './search.js';
-import { TimelinePart } from './timeline.js';
+import { TimelinePart, HANDLER_COLORS } from './timeline.js';
 import { IrqListPart } from './irq-list.js';
 import { LifePart } from './life.js';
 import { EventsPart } from './events.js';
 import { InspectorPart } from './inspector.js';
 import { InputPart } from './input.js';
+import { LatencyPart } from './latency.js';
 
 export class Viewer {
   constructor(trace) {
@@ -21,19 +22,44 @@ export class Viewer {
     this.selPcpu = trace.units.pcpu.length ? 0 : -1;
     this.selIrq = null;
     this.selIrqEvents = [];
+    this.selSteps = [];
+    this.selAnchors = [];
+    this.followIrq = false;
     this.sort = { col: 'start', dir: 1 };
     this.filter = { vcpu: '', vector: null, undelivered: false };
     this.buildLanes();
     this.buildStatic();
     this.bindControls();
     this.applyFilter();
+    this.buildLatency();
   }
 
   setCursor(cycle, event, opts = {}) {
     const t = this.t;
     this.cursor = { cycle, event: event === undefined ? t.eventAtCycle(cycle) : event };
     if (opts.reveal !== false) this.reveal(cycle);
+    if (this.selIrq && this.followIrq) this.followPcpu();
     this.update();
+  }
+
+  /**
+   * The inspector's pCPU follows the selected interrupt: the pCPU of its latest step at or
+   * before the cursor that happened on a pCPU (notification, processing, handler...); before
+   * any, the pCPU its vCPU runs on at the cursor. A pCPU chosen by hand stops the following
+   * until another interrupt is selected.
+   */
+  followPcpu() {
+    const t = this.t, e = this.cursor.event;
+    let pos;
+    this.selAnchors.forEach((a) => {
+      if (a >= 0 && a <= e && t.unitKindOf(a) === 'pcpu') pos = t.unitPos.pcpu.get(t.unit[a]) ?? pos;
+    });
+    if (pos === undefined) {
+      const vp = t.unitPos.vcpu.get(this.selIrq.vcpu);
+      const sg = vp === undefined ? null : t.segAt(t.vcpuSeg[vp], this.cursor.cycle);
+      if (sg && sg.val === 2) pos = t.unitPos.pcpu.get(sg.aux);
+    }
+    if (pos !== undefined && pos !== this.selPcpu) { this.selPcpu = pos; $('sel-pcpu').value = String(pos); }
   }
 
   nextEvent() {
@@ -58,7 +84,6 @@ export class Viewer {
     this.selectIrq(t.interrupts[t.irqByStart[pos]], true);
   }
 
-  /** Move along the selected interrupt's steps. */
   nextViolation(dir) {
     const vs = this.t.violations;
     if (!vs.length) return;
@@ -68,16 +93,37 @@ export class Viewer {
     else v = [...vs].reverse().find((x) => x.event < e);
     if (v) this.goViolation(v);
   }
+  /**
+   * Go to a violation: select the interrupt whose tag its event carries, else the interrupt of
+   * its vCPU nearest before it (or the first after it); the cursor at the violation's cycle.
+   */
   goViolation(v) {
     const t = this.t;
-    // the interrupt the violation is about, if its event carries a tag
-    const irq = t.irqByTag.get(t.tagBig(v.event).toString());
+    const irq = this.violationIrq(v);
     if (irq && irq !== this.selIrq) this.selectIrq(irq, false);
     const p = t.unitPos.vcpu.get(Number(v.vcpu));
     if (p !== undefined) this.selVcpu = p, $('sel-vcpu').value = String(p);
-    const pp = t.kinds[t.kind[v.event]].unit === 'pcpu' ? t.unitPos.pcpu.get(t.unit[v.event]) : undefined;
+    const pp = t.unitKindOf(v.event) === 'pcpu' ? t.unitPos.pcpu.get(t.unit[v.event]) : undefined;
     if (pp !== undefined) this.selPcpu = pp, $('sel-pcpu').value = String(pp);
-    this.setCursor(t.cycle[v.event], v.event);
+    this.followIrq = false;
+    if (t.cycle[v.event] === v.cycle) this.setCursor(v.cycle, v.event);
+    else this.setCursor(v.cycle);
+  }
+
+  violationIrq(v) {
+    const t = this.t;
+    if (v.event >= 0) {
+      const irq = t.irqByTag.get(t.tagBig(v.event).toString());
+      if (irq) return irq;
+    }
+    const vcpu = Number(v.vcpu);
+    let before = null, after = null;
+    for (const x of t.interrupts) {
+      if (x.vcpu !== vcpu) continue;
+      if (x.start <= v.cycle) { if (!before || x.start >= before.start) before = x; }
+      else if (!after || x.start < after.start) after = x;
+    }
+    return before || after;
   }
 
   selectIrq(irq, move) {
@@ -86,11 +132,13 @@ export class Viewer {
     this.stepIndex = undefined;
     this.selIrqEvents = irq ? t.eventsOfTag(irq.tag) : [];
     this.selSteps = irq ? t.stepEvents(irq) : [];
+    this.selAnchors = irq ? t.stepAnchors(irq) : [];
     this.selIrqLanes = new Map(this.selIrqEvents.map((e) => [e, this.laneOfEvent(e)]));
+    this.followIrq = !!irq;
     if (irq) {
       const vp = t.unitPos.vcpu.get(irq.vcpu);
       if (vp !== undefined) { this.selVcpu = vp; $('sel-vcpu').value = String(vp); }
-      const pe = this.selIrqEvents.find((e) => t.kinds[t.kind[e]].unit === 'pcpu');
+      const pe = this.selIrqEvents.find((e) => t.unitKindOf(e) === 'pcpu');
       if (pe !== undefined) { this.selPcpu = t.unitPos.pcpu.get(t.unit[pe]) ?? this.selPcpu; $('sel-pcpu').value = String(this.selPcpu); }
     }
     this.renderLife();
@@ -124,16 +172,20 @@ export class Viewer {
       bm.after(el('span', { class: 'bm-list' }));
     }
     const swatch = (background) => el('i', { style: { background } });
+    const handlers = [...new Set(t.handlerSlices.flatMap((sl) => Array.from(sl.handler)))].sort((a, b) => a - b);
     $('legend').replaceChildren(...[
       'pCPU: ', MODE_NAMES.map((n, i) => [swatch(MODE_COLORS[i]), n]),
       ' \u00a0 vCPU: ', VSTATE_NAMES.slice(1).map((n, i) => [swatch(VSTATE_COLORS[i + 1]), n]),
+      handlers.length ? [' \u00a0 hypervisor: ', handlers.map((h) => [swatch(HANDLER_COLORS[h] || '#666'), HANDLER_NAMES[h] ?? `handler ${h}`])] : [],
       ' \u00a0 marks: ', swatch('#8e44ad'), 'interrupt accepted by the local APIC ', swatch('#0a6e8a'), 'guest ISR entry',
       ' \u00a0 ', swatch('#c62828'), 'violation ', swatch('#1a4fd6'), 'cursor ', swatch('#111'), 'selected interrupt',
     ].flat(Infinity));
     $('violation-count').textContent = `(${t.violations.length})`;
     $('violations').replaceChildren(...(t.violations.length ? t.violations.map((v, k) =>
-      el('div', { 'data-k': k, 'data-event': v.event },
-        `${t.cycle[v.event] ?? v.cycle}: ${v.oracle} · ${t.vcpuName(v.vcpu) ?? String(v.vcpu)} · ${v.message}`))
+      el('div', { 'data-k': k, 'data-event': v.event, 'data-cycle': v.cycle },
+        `${v.cycle}: `, el('b', null, v.oracle), ` · ${t.vcpuName(v.vcpu) ?? String(v.vcpu)}`,
+        (() => { const irq = this.violationIrq(v); return irq ? ` · ${irq.name ?? ''}${irq.name ? ' ' : ''}${irq.tagHex}` : ''; })(),
+        v.detected !== null && v.detected !== v.cycle ? ` · detected at ${v.detected}` : '', ` · ${v.message}`))
       : [el('p', { class: 'empty' }, 'No oracle violation.')]));
   }
 
@@ -195,7 +247,7 @@ export class Viewer {
 
 }
 
-for (const part of [TimelinePart, IrqListPart, LifePart, EventsPart, InspectorPart, InputPart]) {
+for (const part of [TimelinePart, IrqListPart, LifePart, EventsPart, InspectorPart, InputPart, LatencyPart]) {
   for (const name of Object.getOwnPropertyNames(part.prototype)) {
     if (name !== 'constructor') Object.defineProperty(Viewer.prototype, name, Object.getOwnPropertyDescriptor(part.prototype, name));
   }
