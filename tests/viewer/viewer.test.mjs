@@ -406,7 +406,7 @@ describe('viewer in Chromium on the fixture', () => {
     assert.deepEqual(await rows(page), []);
   });
 
-  test('screenshot of the viewer on the fixture (build/viewer-fixture.png; docs/viewer.png comes from a real run: scripts/viewer-screenshot)', async () => {
+  test('screenshot of the viewer on the fixture (build/viewer-fixture.png; docs/viewer.png comes from a real run: scripts/viewer-screenshot.mjs)', async () => {
     const { page } = await load();
     await selectIrq(page, TAG[1]);
     for (let i = 0; i < 4; i++) await next(page);

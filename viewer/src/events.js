@@ -27,7 +27,7 @@ export class EventsPart {
   /**
    * An argument's value as text: the name of an enum value (handler, mode, state, exit reason,
    * oracle, vAPIC register...), a vCPU's or pCPU's name for ids of them, "none" for HYP_INVALID
-   * ids, hex for addresses, words and vectors.
+   * ids (32-bit HYP_INVALID, or -1 as 64 bits), hex for addresses, words and vectors.
    */
   argText(name, v, e, i) {
     const t = this.t;
@@ -35,7 +35,7 @@ export class EventsPart {
       const n = t.argName(e, i);
       if (n !== null) return n;
     }
-    if (v === 0xffffffffn && /vcpu|^prev$|^next$|pcpu/.test(name)) return 'none';
+    if ((v === 0xffffffffn || v === 0xffffffffffffffffn) && /vcpu|^prev$|^next$|pcpu/.test(name)) return 'none';
     if (/^vcpu$|^prev$|^next$/.test(name) && v < 0xffffffffn) { const vn = t.vcpuName(Number(v)); if (vn) return vn; }
     if (/pcpu$/.test(name) && v < 0xffffffffn) { const p = t.unitPos.pcpu.get(Number(v)); if (p !== undefined) return t.units.pcpu[p].name; }
     return HEX_ARG.test(name) ? hex(v) : v.toString();

@@ -183,7 +183,7 @@ export class Viewer {
     $('violation-count').textContent = `(${t.violations.length})`;
     $('violations').replaceChildren(...(t.violations.length ? t.violations.map((v, k) =>
       el('div', { 'data-k': k, 'data-event': v.event, 'data-cycle': v.cycle },
-        `${v.cycle}: `, el('b', null, v.oracle), ` · ${t.vcpuName(v.vcpu) ?? String(v.vcpu)}`,
+        `${v.cycle}: `, el('b', null, v.oracle), ` · ${Number(v.vcpu) < 0 ? 'no vCPU' : t.vcpuName(v.vcpu) ?? String(v.vcpu)}`,
         (() => { const irq = this.violationIrq(v); return irq ? ` · ${irq.name ?? ''}${irq.name ? ' ' : ''}${irq.tagHex}` : ''; })(),
         v.detected !== null && v.detected !== v.cycle ? ` · detected at ${v.detected}` : '', ` · ${v.message}`))
       : [el('p', { class: 'empty' }, 'No oracle violation.')]));
