@@ -155,6 +155,11 @@ describe('hypervisor slices, flows and names', () => {
     const text = await page.evaluate(() => { const v = window.pisimViewer.viewer, t = window.pisimViewer.trace; return [...t.eventsOfKind('vapic.update')].slice(0, 1).concat([...t.eventsOfKind('cpu.mode')].slice(0, 1)).map((e) => v.describe(e)); });
     assert.match(text[0], /vapic\.update \[d1v0\].* offset=(VTPR|VPPR|VISR\d|VIRR\d) /);
     assert.match(text[1], /cpu\.mode \[pcpu0\]  mode=(root|non-root|guest HLT|idle) vcpu=/);
+    // a trace without apic_mode: both readings of NDST
+    const { page: p2 } = await open(br.ctx, `${server.url}/index.html?trace=traces/small.json`);
+    assert.equal(await p2.evaluate(() => window.pisimViewer.viewer.ndstText(0x100)),
+      'x2APIC ID 256, no pCPU or xAPIC ID 1, no pCPU: APIC mode not in the trace');
+    assert.match(await p2.textContent('#pid-ndst'), /^0x00000000 \(x2APIC ID 0 = pcpu0 or xAPIC ID 0 = pcpu0: APIC mode not in the trace\)$/);
   });
 
   test('latency histogram and latency over time; a click on a point selects its interrupt', async () => {

@@ -21,20 +21,20 @@ export class InspectorPart {
   /**
    * NDST of a posted-interrupt descriptor decoded by the pCPUs' APIC mode (units.pcpu[].apic_mode)
    * [VT-d 9.12]: x2APIC, the 32-bit x2APIC ID; xAPIC, the 8-bit APIC ID in bits 15:8. Names
-   * the pCPU with that APIC ID (units.pcpu[].apic_id, else its index). A trace without
-   * apic_mode is read as xAPIC (the mode pisim's machines ran in before it was recorded).
+   * the pCPU with that APIC ID (units.pcpu[].apic_id, else its id). A trace that does not say
+   * the mode gets both readings (x2APIC first: a scenario's default, docs/scenario-format.md).
    */
   ndstText(ndst) {
     const pcpus = this.t.units.pcpu;
-    const modes = new Set(pcpus.map((u) => (u.apic_mode === 'x2apic' ? 'x2apic' : 'xapic')));
-    const decode = (mode) => (mode === 'x2apic' ? ndst >>> 0 : (ndst >>> 8) & 0xff);
-    const owner = (mode, id) => pcpus.find((u) => (u.apic_mode === 'x2apic' ? 'x2apic' : 'xapic') === mode && Number(u.apic_id ?? u.id) === id);
-    const parts = [];
-    for (const mode of modes.size ? modes : ['xapic']) {
-      const id = decode(mode), u = owner(mode, id);
-      parts.push(`${mode === 'x2apic' ? 'x2APIC' : 'xAPIC'} ID ${id}${u ? ' = ' + u.name : ', no pCPU'}`);
-    }
-    return parts.join('; ');
+    const known = pcpus.some((u) => u.apic_mode === 'x2apic' || u.apic_mode === 'xapic');
+    const modeOf = (u) => (u.apic_mode === 'xapic' ? 'xapic' : 'x2apic');
+    const modes = known ? [...new Set(pcpus.map(modeOf))] : ['x2apic', 'xapic'];
+    const parts = modes.map((mode) => {
+      const id = mode === 'x2apic' ? ndst >>> 0 : (ndst >>> 8) & 0xff;
+      const u = pcpus.find((p) => (!known || modeOf(p) === mode) && Number(p.apic_id ?? p.id) === id);
+      return `${mode === 'x2apic' ? 'x2APIC' : 'xAPIC'} ID ${id}${u ? ' = ' + u.name : ', no pCPU'}`;
+    });
+    return known ? parts.join('; ') : `${parts.join(' or ')}: APIC mode not in the trace`;
   }
 
   renderInspector() {

@@ -190,9 +190,11 @@ export class TimelinePart {
       lastX[d] = Math.floor(x0);
       g.fillStyle = HANDLER_COLORS[sl.handler[i]] || '#666';
       g.fillRect(x0, y + d * 2, Math.max(1, x1 - x0), hh - d * 2);
-      if (x1 - x0 > 40) {
+      // the name where it is not covered by a handler nested in this one
+      const xe = i + 1 < sl.n && sl.depth[i + 1] > sl.depth[i] && sl.start[i + 1] < sl.end[i] ? Math.min(x1, this.x(sl.start[i + 1])) : x1;
+      if (xe - x0 > 40) {
         const label = t.handlerName(sl, i).slice(4);
-        if (x1 - x0 > g.measureText(label).width + 6) { g.fillStyle = '#fff'; g.font = '10px system-ui, sans-serif'; g.fillText(label, x0 + 3, y + hh / 2 + 1); g.font = '11px system-ui, sans-serif'; }
+        if (xe - x0 > g.measureText(label).width + 6) { g.fillStyle = '#fff'; g.font = '10px system-ui, sans-serif'; g.fillText(label, x0 + 3, y + hh / 2 + 1); g.font = '11px system-ui, sans-serif'; }
       }
     }
   }
