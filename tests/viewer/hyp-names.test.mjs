@@ -135,6 +135,7 @@ describe('hypervisor slices, flows and names', () => {
   test('names from the trace: enums, interrupt names, NDST by the pCPU\'s APIC mode', async () => {
     const page = await load('contract.json');
     assert.match(await page.textContent(`#irq-list .irq-row[data-tag="${TAG[1]}"]`), /^nic0#2 0x10000000002/);
+    assert.match(await page.textContent('#legend'), /hypervisor: VM exitposted-interrupt wakeuptimer/, 'handlers named by the trace');
     await page.click(`#irq-list .irq-row[data-tag="${TAG[1]}"]`);
     assert.match(await page.textContent('#life'), /^nic0#2 tag 0x10000000002/);
     for (let i = 0; i < 5; i++) await page.keyboard.press(']');

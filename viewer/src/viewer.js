@@ -1,7 +1,7 @@
 // viewer/src/viewer.js - the viewer: its state (cursor, view, selection), navigation, the
 // URL hash; the parts (timeline, interrupt list, life, events, inspector, input) are mixed in.
 import { $, el, hex } from './text.js';
-import { MODE_NAMES, MODE_COLORS, VSTATE_NAMES, VSTATE_COLORS, HANDLER_NAMES } from './names.js';
+import { MODE_NAMES, MODE_COLORS, VSTATE_NAMES, VSTATE_COLORS } from './names.js';
 import { lowerBound, upperBound } from './search.js';
 import { TimelinePart, HANDLER_COLORS } from './timeline.js';
 import { IrqListPart } from './irq-list.js';
@@ -172,11 +172,14 @@ export class Viewer {
       bm.after(el('span', { class: 'bm-list' }));
     }
     const swatch = (background) => el('i', { style: { background } });
-    const handlers = [...new Set(t.handlerSlices.flatMap((sl) => Array.from(sl.handler)))].sort((a, b) => a - b);
+    // the handlers of the trace, named as its events name them (the trace's enums first)
+    const handlerEvent = new Map();
+    for (const sl of t.handlerSlices) for (let i = 0; i < sl.n; i++) if (!handlerEvent.has(sl.handler[i])) handlerEvent.set(sl.handler[i], sl.enter[i]);
+    const handlers = [...handlerEvent.keys()].sort((a, b) => a - b);
     $('legend').replaceChildren(...[
       'pCPU: ', MODE_NAMES.map((n, i) => [swatch(MODE_COLORS[i]), n]),
       ' \u00a0 vCPU: ', VSTATE_NAMES.slice(1).map((n, i) => [swatch(VSTATE_COLORS[i + 1]), n]),
-      handlers.length ? [' \u00a0 hypervisor: ', handlers.map((h) => [swatch(HANDLER_COLORS[h] || '#666'), HANDLER_NAMES[h] ?? `handler ${h}`])] : [],
+      handlers.length ? [' \u00a0 hypervisor: ', handlers.map((h) => [swatch(HANDLER_COLORS[h] || '#666'), t.argName(handlerEvent.get(h), 0) ?? `handler ${h}`])] : [],
       ' \u00a0 marks: ', swatch('#8e44ad'), 'interrupt accepted by the local APIC ', swatch('#0a6e8a'), 'guest ISR entry',
       ' \u00a0 ', swatch('#c62828'), 'violation ', swatch('#1a4fd6'), 'cursor ', swatch('#111'), 'selected interrupt',
     ].flat(Infinity));
