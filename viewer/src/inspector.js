@@ -1,7 +1,8 @@
 // viewer/src/inspector.js - the state at the cursor: PID, virtual APIC, local APIC, blocking lists.
 import { $, el, hex } from './text.js';
 import { MODE_NAMES, VSTATE_NAMES } from './names.js';
-import { toBig, VS, V_PID, V_PAGE, V_RVI, V_SVI, V_VPPR, PS, P_IRR, P_ISR, P_PPR } from './trace.js';
+import { toBig } from './trace.js';
+import { VS, V_PID, V_PAGE, V_RVI, V_SVI, V_VPPR, PS, P_IRR, P_ISR, P_PPR } from './trace-state.js';
 
 export class InspectorPart {
   setBitmap(id, words /* 8 x uint32 */) {

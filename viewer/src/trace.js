@@ -1,33 +1,16 @@
-// viewer/src/trace.js - the indexed trace.
+// viewer/src/trace.js - the indexed trace. Its parts: trace-state.js (the inspector's state at
+// an event), trace-irq.js (interrupts and their steps), trace-hyp.js (handler slices).
 //
 // Load: JSON.parse once, then one pass builds typed arrays per field (cycle, kind, unit, tag,
 // six args), per-unit and per-kind event indexes, the pCPU/vCPU lane segments, and a state
 // snapshot every SNAP_EVERY events. The inspector's state at the cursor is a snapshot plus
 // at most SNAP_EVERY - 1 replayed events, so every step costs the same on any trace size.
-import { hex } from './text.js';
-import { UNIT_KINDS, ARG_NAMES, EXIT_REASONS, HANDLER_NAMES } from './names.js';
-import { lowerBound, upperBound } from './search.js';
+import { UNIT_KINDS, ARG_NAMES, EXIT_REASONS } from './names.js';
+import { upperBound } from './search.js';
 import { inTimeOrder } from './load.js';
-
-export const SNAP_EVERY = 1024;          // events between inspector snapshots
-// Inspector state layout (Uint32 words). Per vCPU: PID words 0-4 as lo/hi pairs (10),
-// virtual-APIC words VTPR, VPPR, VISR 0-7, VIRR 0-7 (18), RVI, SVI, VPPR from cpu.vapic (3).
-export const VS = 31, V_PID = 0, V_PAGE = 10, V_RVI = 28, V_SVI = 29, V_VPPR = 30;
-// Per pCPU local APIC: IRR 0-7, ISR 0-7, PPR.
-export const PS = 17, P_IRR = 0, P_ISR = 8, P_PPR = 16;
-const OP = { pid: 1, vapic: 2, cpuVapic: 3, accept: 4, dispatch: 5, eoi: 6, blAdd: 7, blDel: 8 };
-const OP_BY_NAME = {
-  'pid.update': OP.pid, 'vapic.update': OP.vapic, 'cpu.vapic': OP.cpuVapic,
-  'apic.accept': OP.accept, 'apic.dispatch': OP.dispatch, 'apic.eoi': OP.eoi,
-  'hyp.blocklist_add': OP.blAdd, 'hyp.blocklist_del': OP.blDel,
-};
-// The event that marks each step of an interrupt's life (docs/trace-format.md step names).
-const STEP_MARKERS = {
-  device_write: ['nic.msi_write'], vtd_request: ['vtd.request'], remapping: ['vtd.irte_fetch', 'vtd.remap'],
-  posting: ['vtd.post'], notification: ['apic.accept'], pi_processing: ['cpu.pi_process'],
-  virtual_delivery: ['guest.isr_begin'], vm_exit: ['cpu.vm_exit'], hyp_handler: ['hyp.handler_enter'],
-  injection: ['cpu.virq_inject', 'hyp.virq_pend'],
-};
+import { HypPart } from './trace-hyp.js';
+import { StatePart, OP_BY_NAME } from './trace-state.js';
+import { InterruptPart } from './trace-irq.js';
 
 /** A JSON value of the format (number, or "0x..." for >= 2^53) as BigInt. */
 export function toBig(v) { return typeof v === 'string' ? BigInt(v) : BigInt(Math.trunc(v)); }
@@ -243,248 +226,15 @@ export class Trace {
     this.buildHandlerSlices();
   }
 
-  /**
-   * The hypervisor's handler slices of each pCPU from hyp.handler_enter / hyp.handler_exit, by
-   * the rules of `pisim export --perfetto` (platform/export_perfetto.cpp): handlers nest; an
-   * exit closes the innermost open handler with its id and every handler opened inside it; an
-   * exit without its enter closes nothing; a handler still open at the end of the trace ends
-   * there. Per pCPU, ordered by start (an enclosing handler before those it holds):
-   * {start, end, depth, handler, detail, vcpu, enter (event), endMax (running max of end)}.
-   */
-  buildHandlerSlices() {
-    const kEnter = this.kindByName.get('hyp.handler_enter'), kExit = this.kindByName.get('hyp.handler_exit');
-    const endAll = Math.max(this.endCycle, this.n ? this.cycle[this.n - 1] + 1 : 0);
-    this.handlerSlices = this.units.pcpu.map((u) => {
-      const out = [], stack = [];
-      const close = (o, at) => out.push({ ...o, end: at });
-      for (const e of this.eventsOfUnit('pcpu', Number(u.id))) {
-        const k = this.kind[e];
-        if (k === kEnter && kEnter !== undefined) {
-          stack.push({ start: this.cycle[e], depth: stack.length, handler: this.argNum(e, 0), detail: this.argNum(e, 1), vcpu: this.argNum(e, 2), enter: e });
-        } else if (k === kExit && kExit !== undefined) {
-          const h = this.argNum(e, 0);
-          let at = stack.length - 1;
-          while (at >= 0 && stack[at].handler !== h) at--;
-          if (at < 0) continue;
-          while (stack.length > at) close(stack.pop(), this.cycle[e]);
-        }
-      }
-      while (stack.length) close(stack.pop(), endAll);
-      out.sort((a, b) => (a.start - b.start) || (a.depth - b.depth));
-      const n = out.length;
-      const sl = {
-        n, start: new Float64Array(n), end: new Float64Array(n), endMax: new Float64Array(n), depth: new Uint8Array(n),
-        handler: new Uint32Array(n), detail: new Float64Array(n), vcpu: new Float64Array(n), enter: new Int32Array(n),
-      };
-      let m = -Infinity;
-      out.forEach((o, i) => {
-        sl.start[i] = o.start; sl.end[i] = o.end; m = Math.max(m, o.end); sl.endMax[i] = m;
-        sl.depth[i] = Math.min(o.depth, 255); sl.handler[i] = o.handler; sl.detail[i] = o.detail; sl.vcpu[i] = o.vcpu; sl.enter[i] = o.enter;
-      });
-      return sl;
-    });
-  }
-
-  /** A handler slice's name: "hyp pi_wakeup", "hyp vmexit (external interrupt)". */
-  handlerName(sl, i) {
-    const e = sl.enter[i];
-    const hn = this.argName(e, 0) ?? `handler ${sl.handler[i]}`;
-    const dn = sl.handler[i] === 1 ? this.argName(e, 1) : null;
-    return `hyp ${hn}${dn ? ` (${dn})` : ''}`;
-  }
-
-  /** The innermost handler slice of pCPU position p at cycle c, or -1. */
-  handlerAt(p, c) {
-    const sl = this.handlerSlices[p];
-    let best = -1;
-    for (let i = Math.max(0, lowerBound(sl.endMax, c + 1e-9)); i < sl.n && sl.start[i] <= c; i++) {
-      if (sl.end[i] > c && (best < 0 || sl.depth[i] >= sl.depth[best])) best = i;
-    }
-    return best;
-  }
-
-  // --- inspector state ------------------------------------------------------------------
-  stateSize() {
-    const V = this.units.vcpu.length, P = this.units.pcpu.length;
-    this.pBase = V * VS; this.bBase = this.pBase + P * PS; this.seqIdx = this.bBase + 2 * V;
-    return this.seqIdx + 1;
-  }
-
-  /** Apply event e to state st (docs/trace-format.md, "Reconstructing state at a cycle"). */
-  apply(st, e) {
-    const op = this.ops[this.kind[e]];
-    if (!op) return;
-    const u = this.unit[e];
-    switch (op) {
-      case OP.pid: {
-        const v = this.unitPos.vcpu.get(u), w = this.argNum(e, 1);
-        if (v === undefined || !(w >= 0 && w <= 4)) return;
-        st[v * VS + V_PID + 2 * w] = this.argLo32(e, 3);
-        st[v * VS + V_PID + 2 * w + 1] = this.argHi32(e, 3);
-        return;
-      }
-      case OP.vapic: {
-        const v = this.unitPos.vcpu.get(u);
-        const slot = vapicSlot(this.argNum(e, 0));
-        if (v === undefined || slot < 0) return;
-        st[v * VS + V_PAGE + slot] = this.argLo32(e, 2);
-        return;
-      }
-      case OP.cpuVapic: {
-        const v = this.unitPos.vcpu.get(u);
-        if (v === undefined) return;
-        st[v * VS + V_RVI] = this.argNum(e, 0); st[v * VS + V_SVI] = this.argNum(e, 1); st[v * VS + V_VPPR] = this.argNum(e, 2);
-        return;
-      }
-      case OP.accept: case OP.dispatch: case OP.eoi: {
-        const p = this.unitPos.pcpu.get(u);
-        if (p === undefined) return;
-        const b = this.pBase + p * PS, vec = this.argNum(e, 0) & 255, w = vec >> 5, bit = 1 << (vec & 31);
-        if (op === OP.accept) st[b + P_IRR + w] |= bit;
-        else if (op === OP.dispatch) { st[b + P_IRR + w] &= ~bit; st[b + P_ISR + w] |= bit; }
-        else st[b + P_ISR + w] &= ~bit;
-        st[b + P_PPR] = this.argNum(e, 1);
-        return;
-      }
-      case OP.blAdd: case OP.blDel: {
-        const v = this.unitPos.vcpu.get(this.argNum(e, 0));
-        if (v === undefined) return;
-        if (op === OP.blAdd) {
-          st[this.bBase + 2 * v] = this.argNum(e, 1) + 1;
-          st[this.bBase + 2 * v + 1] = ++st[this.seqIdx];
-        } else st[this.bBase + 2 * v] = 0;
-        return;
-      }
-    }
-  }
-
-  buildSnapshots() {
-    const size = this.stateSize();
-    const st = new Uint32Array(size);
-    this.snaps = [];
-    for (let e = 0; e < this.n; e++) {
-      if (e % SNAP_EVERY === 0) this.snaps.push(st.slice());
-      this.apply(st, e);
-    }
-    if (this.n % SNAP_EVERY === 0) this.snaps.push(st.slice());
-  }
-
-  /** State after applying events 0..e (e = -1: nothing applied). Replays < SNAP_EVERY events. */
-  stateAfter(e) {
-    const k = Math.floor((e + 1) / SNAP_EVERY);
-    const st = this.snaps[k].slice();
-    for (let j = k * SNAP_EVERY; j <= e; j++) this.apply(st, j);
-    this.lastReplay = e + 1 - k * SNAP_EVERY;
-    return st;
-  }
-
   /** Segment value of a lane at cycle c: {val, aux, start} or null before its first segment. */
   segAt(seg, c) {
     const i = upperBound(seg.start, c) - 1;
     return i < 0 ? null : { val: seg.val[i], aux: seg.aux[i], start: seg.start[i] };
   }
-
-  indexInterrupt(x, i) {
-    const steps = (x.steps || []).map((s) => ({ name: String(s.name), cycle: Number(s.cycle) }));
-    const write = steps.find((s) => s.name === 'device_write') || steps[0];
-    const tag = toBig(x.tag);
-    const dev = this.unitPos.dev.get(Number(x.device));
-    return {
-      i, tag, tagKey: tag.toString(), tagHex: hex(tag), device: Number(x.device),
-      name: typeof x.name === 'string' && x.name !== '' ? x.name : null,
-      deviceName: dev === undefined ? String(x.device) : this.units.dev[dev].name,
-      vcpu: x.vcpu === undefined || x.vcpu === null ? -1 : Number(x.vcpu),
-      vcpuName: this.vcpuName(x.vcpu) ?? (x.vcpu === undefined || x.vcpu === null ? '-' : String(x.vcpu)),
-      vector: Number.isInteger(x.vector) ? x.vector : -1,
-      delivered: !!x.delivered, latency: x.latency === null || x.latency === undefined ? null : Number(x.latency),
-      start: write ? write.cycle : 0, steps, last: steps.length ? steps[steps.length - 1].name : '',
-    };
-  }
-
-  /**
-   * The cursor event of each step of an interrupt: every event at the step's cycle is applied,
-   * except when the next step happens at the same cycle, or the step is the notification;
-   * then the cursor stops at the step's own event (STEP_MARKERS, the interrupt's tag
-   * preferred). A notification accepted in VMX non-root is acknowledged, EOIed and merged by
-   * posted-interrupt processing in its very cycle [SDM 29.6], so the end of that cycle would
-   * never show it in IRR.
-   */
-  stepEvents(irq) {
-    const out = [];
-    let prev = -1;
-    irq.steps.forEach((s, k) => {
-      const all = this.eventAtCycle(s.cycle);
-      let e = all;
-      const next = irq.steps[k + 1];
-      const kinds = STEP_MARKERS[s.name];
-      if (kinds && ((next && next.cycle === s.cycle) || s.name === 'notification')) {
-        let any = -1, tagged = -1;
-        for (let i = Math.max(lowerBound(this.cycle, s.cycle), prev + 1); i <= all; i++) {
-          if (!kinds.includes(this.kindName(i))) continue;
-          if (any < 0) any = i;
-          if (this.tagBig(i) === irq.tag) { tagged = i; break; }
-        }
-        if (tagged >= 0 || any >= 0) e = tagged >= 0 ? tagged : any;
-      }
-      e = Math.max(e, prev);
-      out.push(e);
-      prev = e;
-    });
-    return out;
-  }
-
-  /**
-   * The event each step of an interrupt happened at (-1 if none is found), by the rules of
-   * `pisim export --perfetto` (platform/export_perfetto.cpp find_step_event, which takes them
-   * from the latency tracker): the step's kind at the step's cycle, matched by the interrupt's
-   * tag, or for steps whose events carry no tag by the vCPU (and vector); a step without a rule
-   * there, its marker kind (STEP_MARKERS) carrying the tag, else any event of the interrupt at
-   * that cycle.
-   */
-  stepAnchors(irq) {
-    const rules = {
-      device_write: ['nic.msi_write', 0], vtd_request: ['vtd.request', 0], remapping: ['vtd.irte_fetch', 0],
-      posting: ['vtd.post', 0], host_remap: ['vtd.remap', 0], notification: ['apic.accept', 0],
-      pi_processing: ['cpu.pi_process', 1], hyp_pend: ['hyp.virq_pend', 2], virtual_delivery: ['guest.isr_begin', 3],
-      vm_exit: ['cpu.vm_exit', 4],
-    };
-    return irq.steps.map((st) => {
-      const rule = rules[st.name];
-      const kind = rule ? this.kindByName.get(rule[0]) : undefined;
-      // a step without a rule: its marker events first (STEP_MARKERS: hyp_handler, injection), then any event of the interrupt
-      const markers = new Set(rule ? [] : (STEP_MARKERS[st.name] || []).map((n) => this.kindByName.get(n)).filter((k) => k !== undefined));
-      for (let pass = 0; pass < (rule ? 1 : 2); pass++)
-      for (let e = lowerBound(this.cycle, st.cycle); e < this.n && this.cycle[e] === st.cycle; e++) {
-        let ok;
-        if (!rule) ok = this.tagBig(e) === irq.tag && (!markers.size || markers.has(this.kind[e]) || pass === 1);
-        else if (kind === undefined || this.kind[e] !== kind) ok = false;
-        else {
-          switch (rule[1]) {
-            case 0: ok = this.tagBig(e) === irq.tag; break;
-            case 1: ok = irq.vcpu >= 0 && this.argNum(e, 0) === irq.vcpu; break;
-            case 2: ok = irq.vcpu >= 0 && this.argNum(e, 0) === irq.vcpu && this.argNum(e, 1) === irq.vector; break;
-            case 3: ok = irq.vcpu >= 0 && this.unit[e] === irq.vcpu && this.argNum(e, 0) === irq.vector; break;
-            default: ok = irq.vcpu >= 0 && this.argNum(e, 0) === irq.vcpu && this.argNum(e, 1) === 1; break;
-          }
-        }
-        if (ok) return e;
-      }
-      return -1;
-    });
-  }
-
-  /** Event numbers that carry this interrupt's tag (from the tag index built at load). */
-  eventsOfTag(tag) {
-    const key = tag < 9007199254740992n ? Number(tag) : tag;
-    return Array.from(this.tagIdx.get(key) || []);
-  }
 }
 
-/** Slot of a virtual-APIC page offset in the state: VTPR 0, VPPR 1, VISR 2-9, VIRR 10-17. */
-function vapicSlot(off) {
-  if (off === 0x80) return 0;
-  if (off === 0xa0) return 1;
-  if (off >= 0x100 && off <= 0x170 && (off & 0xf) === 0) return 2 + ((off - 0x100) >> 4);
-  if (off >= 0x200 && off <= 0x270 && (off & 0xf) === 0) return 10 + ((off - 0x200) >> 4);
-  return -1;
+for (const part of [HypPart, StatePart, InterruptPart]) {
+  for (const name of Object.getOwnPropertyNames(part.prototype)) {
+    if (name !== 'constructor') Object.defineProperty(Trace.prototype, name, Object.getOwnPropertyDescriptor(part.prototype, name));
+  }
 }
