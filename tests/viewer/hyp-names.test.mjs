@@ -177,5 +177,7 @@ describe('hypervisor slices, flows and names', () => {
     await page.mouse.move(pt.x, pt.y);
     await page.mouse.click(pt.x, pt.y);
     assert.equal(await page.getAttribute('#irq-list .irq-row.selected', 'data-tag'), TAG[1]);
+    const ring = await page.locator('#lat-time .lat-ring').boundingBox();
+    assert.ok(Math.abs(ring.x + ring.width / 2 - pt.x) < 2 && Math.abs(ring.y + ring.height / 2 - pt.y) < 2, 'the selected interrupt ringed on the chart');
   });
 });

@@ -1,8 +1,9 @@
 // viewer/src/latency.js - latency of the delivered interrupts (device write to guest ISR entry,
 // cycles): a histogram and latency over time (by device write cycle), drawn with uPlot (npm,
-// bundled). A click on the time chart selects the interrupt nearest the mouse.
+// bundled). A click on the time chart selects the interrupt nearest the mouse; the selected
+// interrupt is ringed there.
 import uPlot from 'uplot';
-import { $ } from './text.js';
+import { $, el } from './text.js';
 
 /** Bin edges for the histogram: about 40 bins of a round width (1, 2 or 5 times a power of ten). */
 export function latencyBins(latencies) {
@@ -44,7 +45,11 @@ export class LatencyPart {
       axes: [{ ...axes('device write, cycles')[0] }, { ...axes()[1], label: 'latency, cycles' }],
       legend: { show: false }, cursor: { drag: { x: false, y: false }, points: { size: 7 } },
       series: [{}, { label: 'latency', stroke: '#c0504d', paths: () => null, points: { show: true, size: 4, fill: '#c0504d' } }],
+      hooks: { setSize: [() => this.placeLatRing()] },
     }, [done.map((x) => x.start), done.map((x) => x.latency)], $('lat-time'));
+    // the selected interrupt, ringed: an element over the plot, moved without redrawing it
+    this.latRing = el('div', { class: 'lat-ring', hidden: true });
+    this.timePlot.over.append(this.latRing);
     this.timePlot.over.addEventListener('click', () => {
       const i = this.timePlot.cursor.idx;
       if (i !== null && i !== undefined && done[i]) this.selectIrq(done[i], true);
@@ -53,5 +58,14 @@ export class LatencyPart {
       this.histPlot.setSize({ width: width(), height: 150 });
       this.timePlot.setSize({ width: width(), height: 150 });
     });
+  }
+
+  placeLatRing() {
+    const ring = this.latRing, x = this.selIrq, u = this.timePlot;
+    if (!ring || !u) return;
+    ring.hidden = !x || !x.delivered || x.latency === null;
+    if (ring.hidden) return;
+    ring.style.left = `${u.valToPos(x.start, 'x')}px`;
+    ring.style.top = `${u.valToPos(x.latency, 'y')}px`;
   }
 }

@@ -142,6 +142,7 @@ export class Viewer {
       if (pe !== undefined) { this.selPcpu = t.unitPos.pcpu.get(t.unit[pe]) ?? this.selPcpu; $('sel-pcpu').value = String(this.selPcpu); }
     }
     this.renderLife();
+    this.placeLatRing();
     for (const r of $('irq-list').querySelectorAll('.irq-row')) r.classList.toggle('selected', !!irq && r.dataset.tag === irq.tagKey);
     this.scrollToSelected();
     if (irq && move && irq.steps.length) {
