@@ -4,9 +4,9 @@
 # scenario naming a missing profile is refused with that directory in the message), writes a
 # report with the embedded viewer and serves `view`: the page, the viewer's script and style,
 # and the trace (identical bytes, plain and gzip). The executable alone, copied elsewhere,
-# still writes a report.
+# still writes a report; PISIM_VIEWER_DIR replaces the embedded viewer.
 set -euo pipefail
-cmake=$1 build=$2
+cmake=$1 build=$(cd "$2" && pwd)
 d=$(mktemp -d); pid=
 trap '[[ -n $pid ]] && kill "$pid" 2>/dev/null; rm -rf "$d"' EXIT
 "$cmake" --install "$build" --prefix "$d/prefix" >/dev/null
@@ -21,6 +21,11 @@ grep -qF "$share/profiles/no-such-profile.yaml" err.txt || { echo "profile not l
 
 env -u PISIM_VIEWER_DIR "$pisim" report t.json -o report.html >/dev/null
 grep -q 'id="pisim-trace"' report.html && grep -q 'pisimViewer' report.html && grep -q "Content-Security-Policy" report.html
+# PISIM_VIEWER_DIR: the viewer's files from that directory instead of the embedded copy.
+mkdir viewer-dir && for f in index.html viewer.js viewer.css; do cp "$build/viewer/$f" viewer-dir/; done
+sed -i 's|<title>|<title>from PISIM_VIEWER_DIR |' viewer-dir/index.html
+PISIM_VIEWER_DIR=$d/viewer-dir "$pisim" report t.json -o report-dir.html >/dev/null
+grep -q '<title>from PISIM_VIEWER_DIR ' report-dir.html && ! grep -q 'from PISIM_VIEWER_DIR' report.html
 mkdir elsewhere && cp "$pisim" elsewhere/pisim
 env -u PISIM_VIEWER_DIR elsewhere/pisim report t.json -o report2.html >/dev/null
 cmp report.html report2.html
