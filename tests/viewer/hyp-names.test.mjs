@@ -141,7 +141,7 @@ describe('hypervisor slices, flows and names', () => {
     for (let i = 0; i < 5; i++) await page.keyboard.press(']');
     const s = await inspector(page);
     assert.equal(s.step, 'hyp_handler');
-    assert.match(s.event, /hyp\.handler_enter \[pcpu0\] tag 0x10000000002 \(nic0#2\)  handler=posted-interrupt wakeup detail=241 vcpu=none/);
+    assert.match(s.event, /hyp\.handler_enter \[pcpu0\] tag 0x10000000002 \(nic0#2\)  handler=posted-interrupt wakeup detail=0xf1 vcpu=none/);
     assert.equal(await page.textContent('#pid-ndst'), '0x00000000 (x2APIC ID 0 = pcpu0)');
     const ndst = await page.evaluate(() => {
       const v = window.pisimViewer.viewer, p = window.pisimViewer.trace.units.pcpu;

@@ -38,6 +38,8 @@ export class EventsPart {
     if ((v === 0xffffffffn || v === 0xffffffffffffffffn) && /vcpu|^prev$|^next$|pcpu/.test(name)) return 'none';
     if (/^vcpu$|^prev$|^next$/.test(name) && v < 0xffffffffn) { const vn = t.vcpuName(Number(v)); if (vn) return vn; }
     if (/pcpu$/.test(name) && v < 0xffffffffn) { const p = t.unitPos.pcpu.get(Number(v)); if (p !== undefined) return t.units.pcpu[p].name; }
+    // a handler's detail is a vector, except a VM exit's (its exit reason, named above)
+    if (name === 'detail' && e !== undefined && t.kindName(e).startsWith('hyp.handler_') && t.argNum(e, 0) !== 1) return hex(v);
     return HEX_ARG.test(name) ? hex(v) : v.toString();
   }
 
