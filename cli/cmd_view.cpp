@@ -6,16 +6,19 @@
 // Content-Security-Policy: no inline event handler, no script but the viewer's
 // own, nothing from another origin. The viewer inserts every string of a trace
 // as text (viewer/src/text.js, el()); the policy is the second wall.
+//
+// The viewer's files come from the executable itself (cli/viewer_files.h) or
+// $PISIM_VIEWER_DIR. `view` compresses each file it serves once, at start.
 #include <fmt/format.h>
 #include <httplib.h>
 #include <openssl/evp.h>
 #include <zlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cstdlib>
 #include <memory>
-#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <fstream>
