@@ -5,13 +5,20 @@
 // (platform/trace_reader.h) and refuse what it refuses. Both pages carry a
 // Content-Security-Policy: no inline event handler, no script but the viewer's
 // own, nothing from another origin. The viewer inserts every string of a trace
-// as text (viewer/viewer.js, el()); the policy is the second wall.
+// as text (viewer/src/text.js, el()); the policy is the second wall.
+//
+// The viewer's files come from the executable itself (cli/viewer_files.h) or
+// $PISIM_VIEWER_DIR. `view` compresses each file it serves once, at start.
 #include <fmt/format.h>
 #include <httplib.h>
 #include <openssl/evp.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
+#include <cstdlib>
+#include <memory>
 #include <condition_variable>
 #include <deque>
 #include <fstream>
@@ -23,32 +30,32 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/viewer_files.h"
 #include "platform/input_error.h"
 #include "platform/inline_script.h"
 #include "platform/input_file.h"
 #include "platform/output_file.h"
 #include "platform/trace_reader.h"
 
-#ifndef PISIM_SOURCE_DIR
-#define PISIM_SOURCE_DIR "."
-#endif
-
 namespace pisim::cli {
 
 namespace {
 
-std::string viewer_dir() {
-    if (const char* d = std::getenv("PISIM_VIEWER_DIR")) return d;
-    return std::string(PISIM_SOURCE_DIR) + "/viewer";
-}
-
-/// A file of the viewer itself (not user input).
-std::string read_viewer_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError(path, 0, 0, "cannot read the viewer file");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+/// A file of the viewer itself (not user input): from $PISIM_VIEWER_DIR when set (working on
+/// the viewer: build/viewer after `cmake --build build --target viewer`), else the copy
+/// embedded in this executable at build time.
+std::string read_viewer_file(const std::string& name) {
+    if (const char* dir = std::getenv("PISIM_VIEWER_DIR")) {
+        const std::string path = std::string(dir) + "/" + name;
+        std::ifstream in(path, std::ios::binary);
+        if (!in) throw InputError(path, 0, 0, "cannot read the viewer file");
+        std::ostringstream ss;
+        ss << in.rdbuf();
+        return ss.str();
+    }
+    const std::string_view f = embedded_viewer_file(name);
+    if (f.empty()) throw InputError(name, 0, 0, "the viewer file is not embedded in pisim");
+    return std::string(f);
 }
 
 /// The trace's text, after the one trace reader has accepted it: the viewer
@@ -98,10 +105,10 @@ std::string report_policy(const std::string& script, const std::string& style) {
 int cmd_report(const ReportArgs& a) {
     check_output_file(a.out, "--out");
     const std::string trace = read_valid_trace(a.trace, a.max_mib);
-    const std::string dir = viewer_dir(), index = dir + "/index.html";
+    const std::string index = "index.html";
     std::string page = read_viewer_file(index);
-    const std::string style = "\n" + script_safe(read_viewer_file(dir + "/viewer.css")) + "\n";
-    const std::string script = "\n" + script_safe(read_viewer_file(dir + "/viewer.js")) + "\n";
+    const std::string style = "\n" + script_safe(read_viewer_file("viewer.css")) + "\n";
+    const std::string script = "\n" + script_safe(read_viewer_file("viewer.js")) + "\n";
     replace_once(page, "<meta charset=\"utf-8\">",
                  "<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"" +
                      report_policy(script, style) + "\">",
@@ -195,10 +202,66 @@ void add_security_headers(httplib::Response& res) {
     res.set_header("Cache-Control", "no-store");
 }
 
-/// The only paths served: the viewer's three files and the one trace.
+/// `text` gzip-compressed [RFC 1952] (zlib level 6, no name, no time: the same bytes every
+/// run), once when the server starts.
+std::string gzip(const std::string& text) {
+    z_stream z{};
+    if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) throw std::runtime_error("deflateInit2 failed");
+    std::string out(deflateBound(&z, text.size()), '\0');
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+    z.avail_in = static_cast<uInt>(text.size());
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    const int rc = deflate(&z, Z_FINISH);
+    out.resize(z.total_out);
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
+    return out;
+}
+
+/// Whether the request's Accept-Encoding [RFC 9110 12.5.3] accepts gzip (q > 0).
+bool accepts_gzip(const httplib::Request& req) {
+    std::string a = req.get_header_value("Accept-Encoding");
+    std::transform(a.begin(), a.end(), a.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::size_t at = 0;
+    while (at < a.size()) {
+        std::size_t end = a.find(',', at);
+        if (end == std::string::npos) end = a.size();
+        std::string item = a.substr(at, end - at);
+        at = end + 1;
+        item.erase(std::remove(item.begin(), item.end(), ' '), item.end());
+        const std::size_t semi = item.find(';');
+        const std::string coding = item.substr(0, semi);
+        if (coding != "gzip" && coding != "x-gzip" && coding != "*") continue;
+        if (semi == std::string::npos) return true;
+        const std::size_t q = item.find("q=", semi);
+        return q == std::string::npos || std::strtod(item.c_str() + q + 2, nullptr) > 0;
+    }
+    return false;
+}
+
+/// A served file: its bytes and, when that is smaller, the same gzip-compressed, both made
+/// once when the server starts. Answers go out through a content provider of known length:
+/// cpp-httplib compresses a plain body itself on every request (Brotli at its highest
+/// quality when the browser offers br, about 33 s of CPU for a 14 MB trace), never a
+/// provider's.
+struct Served {
+    std::string body, gz;
+    const char* type;
+};
+
 void serve(httplib::Server& srv, const std::string& path, std::string body, const char* type) {
-    srv.Get(path, [body = std::move(body), type](const httplib::Request&, httplib::Response& res) {
-        res.set_content(body, type);
+    auto file = std::make_shared<Served>(Served{std::move(body), {}, type});
+    std::string gz = gzip(file->body);
+    if (gz.size() < file->body.size()) file->gz = std::move(gz);
+    srv.Get(path, [file](const httplib::Request& req, httplib::Response& res) {
+        const bool gz = !file->gz.empty() && accepts_gzip(req);
+        const std::string& bytes = gz ? file->gz : file->body;
+        if (gz) res.set_header("Content-Encoding", "gzip");
+        res.set_header("Vary", "Accept-Encoding");
+        res.set_content_provider(bytes.size(), file->type, [file, &bytes](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+            return sink.write(bytes.data() + offset, std::min<std::size_t>(length, std::size_t{1} << 20));
+        });
     });
 }
 
@@ -206,7 +269,6 @@ void serve(httplib::Server& srv, const std::string& path, std::string body, cons
 
 int cmd_view(const ViewArgs& a) {
     const std::string trace = read_valid_trace(a.trace, a.max_mib);
-    const std::string dir = viewer_dir();
     httplib::Server srv;
     std::atomic<int> port{0};
     srv.new_task_queue = [] { return new BoundedPool(ViewLimits::kWorkers); };
@@ -221,11 +283,11 @@ int cmd_view(const ViewArgs& a) {
         res.set_content("pisim view answers only to Host 127.0.0.1:PORT or localhost:PORT\n", "text/plain");
         return httplib::Server::HandlerResponse::Handled;
     });
-    const std::string page = read_viewer_file(dir + "/index.html");
+    const std::string page = read_viewer_file("index.html");
     serve(srv, "/", page, "text/html; charset=utf-8");
     serve(srv, "/index.html", page, "text/html; charset=utf-8");
-    serve(srv, "/viewer.js", read_viewer_file(dir + "/viewer.js"), "text/javascript; charset=utf-8");
-    serve(srv, "/viewer.css", read_viewer_file(dir + "/viewer.css"), "text/css; charset=utf-8");
+    serve(srv, "/viewer.js", read_viewer_file("viewer.js"), "text/javascript; charset=utf-8");
+    serve(srv, "/viewer.css", read_viewer_file("viewer.css"), "text/css; charset=utf-8");
     serve(srv, "/trace.json", trace, "application/json");
     port = a.port ? (srv.bind_to_port("127.0.0.1", a.port) ? a.port : -1) : srv.bind_to_any_port("127.0.0.1");
     if (port <= 0) throw InputError(a.trace, 0, 0, fmt::format("cannot listen on 127.0.0.1:{}", a.port));

@@ -16,6 +16,7 @@
 
 #include "cli/commands.h"
 #include "cli/strict_options.h"
+#include "platform/data_dir.h"
 #include "platform/crash_report.h"
 #include "platform/input_error.h"
 #include "platform/machine.h"
@@ -208,7 +209,7 @@ int sc_main(int argc, char** argv) {
     check->add_option("--json", ca.json, "Write the comparison as JSON");
 
     pisim::cli::CalibrateArgs cla;
-    cla.dir = std::string(PISIM_SOURCE_DIR) + "/scenarios/calibration";
+    cla.dir = pisim::data_dir("scenarios/calibration");
     CLI::App* calibrate = app.add_subcommand(
         "calibrate", "Run the calibration suite (scenarios/calibration/: micro-benchmarks mirroring published ones) and print\n"
                      "measure | pisim | published | ratio | source, in cycles. A row must lie within 0.75x-1.33x of its\n"

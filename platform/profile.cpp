@@ -3,11 +3,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "platform/data_dir.h"
 #include "platform/yaml_util.h"
-
-#ifndef PISIM_SOURCE_DIR
-#define PISIM_SOURCE_DIR "."
-#endif
 
 namespace pisim {
 
@@ -28,7 +25,7 @@ const char* const* profile_required_keys() { return kRequired; }
 
 std::string TimingProfile::default_dir() {
     if (const char* d = std::getenv("PISIM_PROFILE_DIR")) return d;
-    return std::string(PISIM_SOURCE_DIR) + "/profiles";
+    return data_dir("profiles");
 }
 
 TimingProfile TimingProfile::load(const std::string& name_or_path) {

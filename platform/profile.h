@@ -68,8 +68,8 @@ public:
     PortTiming port() const;
     CoherenceTiming coherence() const;
 
-    /// Directory holding the shipped profiles (PISIM_PROFILE_DIR or the
-    /// source tree's profiles/).
+    /// Directory holding the shipped profiles: PISIM_PROFILE_DIR, else
+    /// data_dir("profiles") (installed share/pisim/profiles or the source tree's).
     static std::string default_dir();
 
 private:

@@ -9,7 +9,12 @@ import { chromium } from 'playwright-core';
 
 export const HERE = dirname(fileURLToPath(import.meta.url));
 export const ROOT = join(HERE, '..', '..');
-export const VIEWER = join(ROOT, 'viewer');
+/** The viewer as pisim ships it (viewer/CMakeLists.txt: the bundle of viewer/src, built by cmake). */
+export const BUILD = process.env.PISIM_BUILD_DIR || join(ROOT, 'build');
+export const VIEWER = join(BUILD, 'viewer');
+/** The viewer's sources: the modules of viewer/src and the page. */
+export const VIEWER_SRC = join(ROOT, 'viewer');
+if (!existsSync(join(VIEWER, 'viewer.js'))) throw new Error(`${VIEWER}/viewer.js is not built: cmake --build build --target viewer`);
 export const FIXTURES = join(HERE, 'fixtures');
 export const CHROMIUM = '/usr/bin/chromium';
 

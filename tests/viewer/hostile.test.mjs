@@ -1,6 +1,6 @@
 // tests/viewer/hostile.test.mjs - nothing in a trace runs as script. A trace whose every string
 // field (scenario, profile, irq mode, unit names, kind names, kind units and arg names, step
-// names, violation oracles and messages) holds markup that would run script if parsed as HTML is
+// names, violation oracles and messages, interrupt names, enum value names) holds markup that would run script if parsed as HTML is
 // opened through the real `pisim report` file (from disk) and the real `pisim view` server, in
 // headless Chromium. Every payload must appear on the page as text, no script may run, no
 // dialog open, no element be injected, and the Content-Security-Policy must report nothing (a
@@ -36,6 +36,13 @@ function hostileTrace() {
   for (const [unit, list] of Object.entries(d.units)) list.forEach((u, i) => { u.name = put(`units.${unit}[${i}].name`); });
   d.interrupts.forEach((irq, i) => irq.steps.forEach((s, k) => { s.name = put(`interrupts[${i}].steps[${k}].name`); }));
   d.violations.forEach((v, i) => { v.oracle = put(`violations[${i}].oracle`); v.message = put(`violations[${i}].message`); });
+  // The optional names (docs/trace-format.md): interrupt names, and the names of every handler
+  // of the trace's hyp.handler_enter/exit events through "enums".
+  d.interrupts.forEach((irq, i) => { irq.name = put(`interrupts[${i}].name`); });
+  const handlerKinds = ['hyp.handler_enter', 'hyp.handler_exit'].map((n) => d.kinds.findIndex((k) => k.name === n));
+  const handlers = [...new Set(d.events.filter((e) => handlerKinds.includes(e[1])).map((e) => e[4]))];
+  d.enums = { hyp_handler: Object.fromEntries(handlers.map((h) => [String(h), put(`enums.hyp_handler.${h}`)])) };
+  for (const k of handlerKinds) d.kinds[k].enums = { handler: 'hyp_handler' };
   // The kinds the viewer interprets keep their names (so lanes, inspector and blocking lists
   // still show the unit names); two more kinds, each with an event, carry payloads in their
   // name, unit and arg names.

@@ -66,3 +66,41 @@ test('a trace from pisim run --trace: posted interrupts step by step', { skip, t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('hypervisor handler slices: what pisim export --perfetto derives from the same trace', { skip, timeout: 300000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pisim-viewer-hyp-'));
+  const file = join(dir, 'trace.json'), perfetto = join(dir, 'perfetto.json');
+  execFileSync(PISIM, ['run', join(ROOT, 'scenarios', 'lifecycle', 'wakeup-two-blocked.yaml'), '--trace', file, '--quiet'], { timeout: 240000, stdio: 'ignore' });
+  execFileSync(PISIM, ['export', file, '--perfetto', perfetto], { timeout: 240000, stdio: 'ignore' });
+  // The export's handler slices ("hyp ..." on the pCPU threads, pid 1), split where the pCPU's
+  // mode changes under them: pieces of one slice put back together.
+  const ns = (ts) => Math.round(Number(ts) * 1000);
+  const exported = new Map();
+  for (const e of JSON.parse(readFileSync(perfetto, 'utf8')).traceEvents) {
+    if (e.pid !== 1 || e.ph !== 'X' || !e.name.startsWith('hyp ')) continue;
+    const list = exported.get(e.tid) || exported.set(e.tid, []).get(e.tid);
+    const begin = ns(e.ts), end = begin + ns(e.dur), key = JSON.stringify(e.args);
+    const prev = list.findLast((s) => s.key === key && s.end === begin);
+    if (prev) prev.end = end; else list.push({ begin, end, handler: e.args.handler, key });
+  }
+  const server = await serve({ '/': VIEWER, '/traces/': dir });
+  const br = await browser();
+  try {
+    const { page, errors } = await open(br.ctx, `${server.url}/index.html?trace=traces/trace.json`);
+    assert.deepEqual(errors, []);
+    const viewer = await page.evaluate(() => window.pisimViewer.trace.handlerSlices.map((sl) =>
+      Array.from({ length: sl.n }, (_, i) => [sl.start[i], sl.end[i], sl.handler[i]]).filter(([a, b]) => b > a)));
+    const sort = (l) => l.sort((a, b) => a[0] - b[0] || b[1] - a[1] || a[2] - b[2]);
+    let total = 0;
+    viewer.forEach((slices, p) => {
+      const want = sort((exported.get(1000 + p) || []).map((s) => [s.begin, s.end, s.handler]));
+      assert.deepEqual(sort(slices), want, `pcpu position ${p}`);
+      total += slices.length;
+    });
+    assert.ok(total > 50, `the scenario runs the hypervisor's handlers (${total} slices)`);
+  } finally {
+    await br.close();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

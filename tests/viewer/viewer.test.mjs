@@ -3,9 +3,9 @@
 // shows it step by step, the violation, the URL hash, the interrupt list, the screenshot.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { serve, browser, open, inspector, VIEWER, FIXTURES, ROOT } from './harness.mjs';
+import { serve, browser, open, inspector, VIEWER, VIEWER_SRC, FIXTURES } from './harness.mjs';
 import { parseKinds } from './trace-builder.mjs';
 import { buildSmall } from './gen-fixture.mjs';
 
@@ -55,18 +55,21 @@ describe('fixture and page contract (no browser)', () => {
   });
 
   test('index.html keeps the inlining contract of pisim report', () => {
-    const html = readFileSync(join(VIEWER, 'index.html'), 'utf8');
+    const html = readFileSync(join(VIEWER_SRC, 'index.html'), 'utf8');
     const count = (s) => html.split(s).length - 1;
     assert.equal(count('<link rel="stylesheet" href="viewer.css">'), 1);
     assert.equal(count('<script src="viewer.js"></script>'), 1);
     assert.equal(count('<!-- pisim-trace -->'), 1);
     assert.equal(count('<meta charset="utf-8">'), 1, 'the report puts its Content-Security-Policy after it');
     assert.ok(html.indexOf('<meta charset="utf-8">') < html.indexOf('<link'), 'the policy comes before any style or script');
-    const js = readFileSync(join(VIEWER, 'viewer.js'), 'utf8');
+    const src = join(VIEWER_SRC, 'src');
+    const js = readdirSync(src).filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(src, f), 'utf8')).join('\n');
     assert.doesNotMatch(html + js, /\son[a-z]+=|innerHTML|outerHTML|insertAdjacentHTML|document\.write|style="/,
       'no markup from strings, no inline handlers or style attributes (the pages\' Content-Security-Policy forbids them)');
     assert.ok(html.indexOf('<!-- pisim-trace -->') < html.indexOf('<script src="viewer.js"></script>'), 'trace before the script');
-    assert.doesNotMatch(html + readFileSync(join(VIEWER, 'viewer.js'), 'utf8') + readFileSync(join(VIEWER, 'viewer.css'), 'utf8'),
+    const bundle = readFileSync(join(VIEWER, 'viewer.js'), 'utf8');
+    assert.doesNotMatch(bundle, /innerHTML|outerHTML|insertAdjacentHTML|document\.write/, 'nor in the libraries bundled with it');
+    assert.doesNotMatch(html + bundle + readFileSync(join(VIEWER, 'viewer.css'), 'utf8'),
       /https?:\/\//, 'no network reference (CDN, fonts)');
   });
 });
@@ -120,8 +123,8 @@ describe('viewer in Chromium on the fixture', () => {
     assert.deepEqual(await rows(page), TAG);
     assert.match(await page.textContent('#meta'), /137 events · 3 interrupts/);
     assert.equal(await page.textContent('#legend'), 'pCPU: rootnon-rootguest HLTidle \u00a0 vCPU: runnablerunningblocked' +
-      ' \u00a0 marks: interrupt accepted by the local APIC guest ISR entry \u00a0 violation cursor selected interrupt');
-    assert.equal(await page.locator('#legend i').count(), 12, 'a colour swatch before each name');
+      ' \u00a0 hypervisor: vmexitpi_wakeuptimer \u00a0 marks: interrupt accepted by the local APIC guest ISR entry \u00a0 violation cursor selected interrupt');
+    assert.equal(await page.locator('#legend i').count(), 15, 'a colour swatch before each name');
     assert.equal(await page.evaluate(() => window.pisimViewer.source), 'traces/small.json');
     const lanes = await page.evaluate(() => window.pisimViewer.viewer.lanes.map((l) => `${l.type}:${l.label}`));
     assert.deepEqual(lanes, ['pcpu:pcpu0', 'vcpu:d1v0', 'vtd:vtd0', 'dev:nic0']);
@@ -285,16 +288,18 @@ describe('viewer in Chromium on the fixture', () => {
     // a click on the timeline sets the cursor at that cycle and selects the lane's vCPU
     const box = await page.locator('#timeline').boundingBox();
     const plotW = await page.evaluate(() => window.pisimViewer.viewer.plotW);
-    await page.mouse.click(box.x + 120 + plotW * (12000 / 48270), box.y + 20 + 22 + 11);
+    // the middle of the state bar of lane i (a pCPU lane has the hypervisor's handlers under it)
+    const laneY = await page.evaluate(() => window.pisimViewer.viewer.lanes.map((l) => l.y + 11));
+    await page.mouse.click(box.x + 120 + plotW * (12000 / 48270), box.y + laneY[1]);
     const s = await inspector(page);
     assert.ok(Math.abs(s.cycle - 12000) < 48270 / plotW + 1, `cursor near 12000: ${s.cycle}`);
     assert.equal(await ev(), (await page.evaluate(() => window.pisimViewer.trace.eventAtCycle(Number(document.getElementById('cursor-cycle').textContent)))));
     // hovering shows the lane's state and the event under the mouse
-    await page.mouse.move(box.x + 120 + plotW * (12000 / 48270), box.y + 20 + 11);
+    await page.mouse.move(box.x + 120 + plotW * (12000 / 48270), box.y + laneY[0]);
     assert.match(await page.textContent('#tip'), /^pcpu0: root since 11990/);
     assert.equal(await page.isVisible('#tip'), true);
     const post = 11350; // vtd.post of the second interrupt, on the VT-d lane
-    await page.mouse.move(box.x + 120 + plotW * (post / 48270), box.y + 20 + 2 * 22 + 11);
+    await page.mouse.move(box.x + 120 + plotW * (post / 48270), box.y + laneY[2]);
     assert.match(await page.textContent('#tip'), /^#51 @11350 vtd\.post \[vtd0\] tag 0x10000000002  index=0 pid=0x7f2a1000 vector=0x30 old_control=0xf10000 new_control=0xf10001 notify=1/);
     // wheel zooms in around the mouse
     await page.mouse.move(box.x + 120 + plotW / 2, box.y + 30);
@@ -401,14 +406,13 @@ describe('viewer in Chromium on the fixture', () => {
     assert.deepEqual(await rows(page), []);
   });
 
-  test('screenshot of the viewer for docs/viewer.png', async () => {
+  test('screenshot of the viewer on the fixture (build/viewer-fixture.png; docs/viewer.png comes from a real run: scripts/viewer-screenshot.mjs)', async () => {
     const { page } = await load();
     await selectIrq(page, TAG[1]);
     for (let i = 0; i < 4; i++) await next(page);
     await page.evaluate(() => { const v = window.pisimViewer.viewer; v.view = { c0: 9000, c1: 27000 }; v.draw(); });
-    mkdirSync(join(ROOT, 'docs'), { recursive: true });
     const png = await page.screenshot({ fullPage: true });
     assert.ok(png.length > 10000);
-    writeFileSync(join(ROOT, 'docs', 'viewer.png'), png);
+    writeFileSync(join(VIEWER, '..', 'viewer-fixture.png'), png);
   });
 });
