@@ -89,7 +89,12 @@ int cmd_calibrate(const CalibrateArgs& a) {
         if (e.is_regular_file() && e.path().extension() == ".yaml") files.push_back(e.path().string());
     std::sort(files.begin(), files.end());
     if (files.empty()) throw InputError(a.dir, 0, 0, "no calibration scenarios (*.yaml) in the directory");
-    check_output_file(a.json, "--json");  // before the suite runs, not after
+    // Before the suite runs, not after; not a file the suite reads.
+    OutputSet outs;
+    for (const std::string& f : files) outs.input(f, "a calibration scenario");
+    outs.input(profile.path(), "the timing profile");
+    outs.input(a.hyp, "the --hyp core");
+    outs.output(a.json, "--json");
 
     std::vector<Row> rows;
     for (const std::string& f : files) {

@@ -269,10 +269,15 @@ int cmd_check(const CheckArgs& a) {
         for (const auto& [s, m] : base.scenarios) suite.push_back(s);
     if (suite.empty()) throw InputError(a.baseline, 0, 0, "no scenarios: name them, or list them in the baseline");
     // Every output is checked before the suite runs, not found unwritable after it.
-    check_output_file(a.junit, "--junit");
-    check_output_file(a.markdown, "--markdown");
-    check_output_file(a.json, "--json");
-    if (a.update) check_output_file(a.baseline, "--baseline (with --update-baseline)");
+    // None names another output or a file the gate reads.
+    OutputSet files;
+    for (const std::string& s : suite) files.input(s, "a scenario of the suite");
+    files.input(a.hyp, "the --hyp core");
+    if (a.update) files.output(a.baseline, "--baseline (with --update-baseline)");
+    else files.input(a.baseline, "the baseline");
+    files.output(a.junit, "--junit");
+    files.output(a.markdown, "--markdown");
+    files.output(a.json, "--json");
 
     std::vector<ScenarioResult> results;
     for (std::size_t i = 0; i < suite.size(); ++i) {

@@ -199,7 +199,9 @@ int cmd_explore(const ExploreArgs& a) {
         if (a.out.empty()) throw InputError("--shard", 0, 0, "--shard needs --out DIR (combine the shards with pisim merge)");
         o.shard_k = static_cast<unsigned>(k), o.shard_n = static_cast<unsigned>(n);
     }
-    check_results_dir(a.out, "--out");  // before the cases run, not after
+    OutputSet files;  // before the cases run, not after; not where the core is
+    files.input(a.hyp, "the --hyp core");
+    files.results_dir(a.out, "--out");
     RunInfo info{a.seed, a.size, "", a.shard, a.command, core_identity(a.hyp), a.keep};
     for (const auto& m : o.gen.modes) info.modes += (info.modes.empty() ? "" : ",") + m;
 

@@ -117,7 +117,7 @@ int summarize(const std::vector<PointResult>& rs, std::ostream& out) {
 int cmd_sweep(const SweepArgs& a) {
     YamlReader reader(a.scenario);
     const YAML::Node doc = reader.load_file();
-    load_scenario_node(doc, a.scenario);  // the base must be valid on its own
+    const Scenario base = load_scenario_node(doc, a.scenario);  // the base must be valid on its own
 
     std::vector<Vary> vary;
     for (const auto& v : a.vary) {
@@ -148,7 +148,12 @@ int cmd_sweep(const SweepArgs& a) {
         if (a.out.empty()) throw InputError(a.scenario, 0, 0, "--shard needs --out DIR (merge the shards with pisim merge)");
     }
 
-    check_results_dir(a.out, "--out");  // before the points run, not after
+    // Before the points run, not after; not a directory holding an input.
+    OutputSet files;
+    files.input(a.scenario, "the scenario");
+    for (const std::string& t : base.traffic_files) files.input(t, "a traffic file of the scenario");
+    files.input(a.hyp, "the --hyp core");
+    files.results_dir(a.out, "--out");
 
     SweepOptions o;
     o.jobs = a.jobs ? a.jobs : std::max(1u, static_cast<unsigned>(::sysconf(_SC_NPROCESSORS_ONLN)));
@@ -179,7 +184,9 @@ int cmd_sweep(const SweepArgs& a) {
 }
 
 int cmd_merge(const MergeArgs& a) {
-    check_results_dir(a.out, "--out");
+    OutputSet files;
+    for (const std::string& d : a.dirs) files.input(d + "/results.json", "a shard's results");
+    files.results_dir(a.out, "--out");
     {
         std::ifstream probe(a.dirs.front() + "/results.json");
         nlohmann::json j;

@@ -54,15 +54,21 @@ int cmd_validate(const std::string& file) {
 
 int cmd_run(const RunArgs& a) {
     pisim::Scenario s = pisim::load_scenario(a.scenario);
-    // Every output is checked before the run, not found unwritable after it.
-    pisim::check_output_file(a.json_out, "--json");
-    pisim::check_output_file(a.trace_out, "--trace");
-    pisim::check_output_file(a.trace_rtl, "--trace-rtl");
+    pisim::TimingProfile p = pisim::resolve_profile(s);
+    // Every output is checked before the run, not found unwritable after it,
+    // and none names another output or a file the run reads.
+    pisim::OutputSet files;
+    files.input(a.scenario, "the scenario");
+    for (const std::string& t : s.traffic_files) files.input(t, "a traffic file of the scenario");
+    files.input(p.path(), "the timing profile");
+    files.input(a.hyp, "the --hyp core");
+    files.output(a.json_out, "--json");
+    files.output(a.trace_out, "--trace");
+    files.output(a.trace_rtl, "--trace-rtl");
     if (a.seed) {
         s.seed = *a.seed;
         for (auto& d : s.devices) d.nic.seed = s.seed;
     }
-    pisim::TimingProfile p = pisim::resolve_profile(s);
     pisim::RunOptions o;
     o.trace_path = a.trace_out;
     o.hyp_path = a.hyp;

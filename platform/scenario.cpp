@@ -368,7 +368,9 @@ private:
             if (!t["file"]) r_.fail(t, "traffic kind 'file' needs 'file' (arrival cycles, one per line)");
             const std::string rel = r_.str(t["file"], "traffic.file");
             std::string dir = s_.file.substr(0, s_.file.find_last_of('/') + 1);
-            ts.times = traffic_file(t["file"], rel, rel.size() && rel[0] == '/' ? rel : dir + rel);
+            const std::string path = rel.size() && rel[0] == '/' ? rel : dir + rel;
+            ts.times = traffic_file(t["file"], rel, path);
+            s_.traffic_files.push_back(path);
         }
         if (ts.stop <= ts.start) r_.fail(t, "traffic.stop must be after traffic.start");
         return ts;

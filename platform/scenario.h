@@ -151,6 +151,9 @@ struct OracleBounds {
 
 struct Scenario {
     std::string file;
+    /// The traffic files the scenario reads (`traffic: {kind: file}`), as
+    /// opened: relative to the scenario's directory unless absolute.
+    std::vector<std::string> traffic_files;
     std::string name;
     std::string description;
     std::uint64_t seed = 1;
