@@ -80,7 +80,9 @@ int cmd_run(const RunArgs& a) {
     std::unique_ptr<pisim::Machine> machine;
     pisim::install_crash_report({a.hyp.empty() ? std::string("built-in") : a.hyp, [&machine, &a, grace]() -> std::string {
                                      pisim::Machine* m = machine.get();
-                                     if (!m || !m->hub().trace) return {};
+                                     if (!m) return {};
+                                     m->publish_rtl_trace();  // the waveform up to the crash
+                                     if (!m->hub().trace) return {};
                                      m->hub().flush();
                                      pisim::RunReport r = pisim::make_report(*m, grace);
                                      r.truncated = true;
@@ -98,6 +100,7 @@ int cmd_run(const RunArgs& a) {
     std::cout.flush();
     if (r.truncated) return kExitTruncated;
     return r.passed() ? kExitOk : kExitFailed;
+    m.publish_rtl_trace();
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cerrno>
+#include <sys/stat.h>
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
@@ -15,6 +17,7 @@
 #include "model/common/cycles.h"
 #include "model/common/invariant.h"
 #include "platform/input_error.h"
+#include "platform/output_file.h"
 #include "platform/run_limits.h"
 
 namespace pisim {
@@ -582,6 +585,18 @@ void Machine::build_models() {
     }
     if (s_.percpu_vector != 0) {
         // The per-pCPU interrupt source: one timer per pCPU, wired to its
+void Machine::publish_rtl_trace() {
+    if (!rtl_vcd_) return;
+    vtd_rtl_->close_trace();
+    struct stat st;
+    if (::fstat(rtl_vcd_->fd(), &st) != 0)
+        throw std::runtime_error("cannot write " + o_.trace_rtl_path + ": " + std::strerror(errno));
+    AtomicFile out(o_.trace_rtl_path);
+    out.append_file(rtl_vcd_->fd(), static_cast<std::uint64_t>(st.st_size));
+    out.commit();
+    rtl_vcd_.reset();
+}
+
         // own local APIC, with its status word in the machine memory map.
         for (std::uint32_t i = 0; i < s_.pcpus; ++i) {
             PerCpuTimerConfig tc;
@@ -616,7 +631,12 @@ void Machine::build_models() {
         // its registers, IEC, invalidation queue and fault records.
         vtd_rtl_ = std::make_unique<VtdRtlEngine>("vtd_rtl", mem, hub_, p_.vtd());
         vtd_->use_request_engine(vtd_rtl_.get());
-        if (!o_.trace_rtl_path.empty()) vtd_rtl_->trace_vcd(o_.trace_rtl_path);
+        if (!o_.trace_rtl_path.empty()) {
+            // Verilator opens its dump by name: give it the scratch file's
+            // descriptor by its /proc name, never a name in the directory.
+            rtl_vcd_ = std::make_unique<ScratchFile>(o_.trace_rtl_path);
+            vtd_rtl_->trace_vcd("/proc/self/fd/" + std::to_string(rtl_vcd_->fd()));
+        }
     } else if (engine != "tlm") {
         throw InputError(s_.file, 0, 0, "vtd engine must be tlm or rtl, got '" + engine + "'");
     } else if (!o_.trace_rtl_path.empty()) {

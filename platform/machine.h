@@ -196,6 +196,14 @@ public:
     PortTiming timing;
     /// Prices hyp basic blocks from their instructions (HypTiming::Instructions);
     /// null with HypTiming::Flat.
+    /// With RunOptions::trace_rtl_path: close the RTL engine's VCD and
+    /// publish it at that path as every output is (platform/output_file.h:
+    /// a temporary beside it, created exclusively, renamed over it). The dump
+    /// is written meanwhile to an unlinked scratch file in that directory, so
+    /// a run that ends any other way leaves nothing there. Call once, after
+    /// run() (or from the crash report). Throws std::runtime_error naming the
+    /// path and the system error.
+    void publish_rtl_trace();
     BlockPricer* pricer = nullptr;
     /// Cache-line ownership of machine memory and shared hypervisor data:
     /// what an access costs beyond an L1 hit (model/common/coherence.h).
@@ -271,6 +279,7 @@ private:
     class WallStop;
     std::unique_ptr<WallStop> wall_stop_;
     sc_core::sc_event never_;  ///< never notified: where a stopped pCPU thread waits
+    std::unique_ptr<ScratchFile> rtl_vcd_;  ///< the RTL engine's VCD until publish_rtl_trace()
     struct Shadow {
         std::uint32_t vcpu;
         std::uint64_t words[8];

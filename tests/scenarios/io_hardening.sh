@@ -13,7 +13,10 @@
 #  - a traffic file that is too large is refused;
 #  - an oracle bound near 2^64 means "never", not a wrapped deadline;
 #  - two outputs naming one file, or an output naming an input, are refused
-#    before anything runs, whatever the spelling (./x, d/../x, a hard link).
+#    before anything runs, whatever the spelling (./x, d/../x, a hard link);
+#  - --trace-rtl is published like every output: a file it replaces is not
+#    written through (a hard link keeps its content) and nothing is there
+#    until the run is complete.
 set -uo pipefail
 pisim=$1
 d=$(mktemp -d); trap 'rm -rf "$d"' EXIT
@@ -200,6 +203,21 @@ expect_refused "sweep DIR/point-3.yaml -o DIR" "it holds the scenario" -- \
   || bad "a refused command changed a file: $(ls "$d/same")"
 cmp -s "$d/long.yaml" "$d/same/long.yaml" && cmp -s profiles/skylake-sp.yaml "$d/same/prof.yaml" || bad "an input was changed"
 "$pisim" run -q "$base" --json "$d/same/one.json" --trace "$d/same/two.json" || bad "two distinct outputs were refused"
+
+# 10. --trace-rtl is published atomically: while the run goes on the old file
+# is whole, a hard link to it is not written through, and the new file is a
+# complete VCD.
+echo precious > "$d/same/old.vcd"
+ln "$d/same/old.vcd" "$d/same/rtl.vcd"
+"$pisim" run -q "$d/long.yaml" --vtd-engine rtl --trace-rtl "$d/same/rtl.vcd" --max-wall 3 & pid=$!
+sleep 1.5
+[ "$(cat "$d/same/rtl.vcd")" = precious ] || bad "--trace-rtl: the target was written before the run ended"
+rc=0; wait $pid || rc=$?
+[ "$rc" = 3 ] || bad "--trace-rtl run: exit $rc, want 3 (stopped by --max-wall 3)"
+[ "$(cat "$d/same/old.vcd")" = precious ] || bad "--trace-rtl wrote through a hard link to the target"
+head -c 200 "$d/same/rtl.vcd" | grep -q '\$date\|\$timescale\|\$version' && tail -c 200 "$d/same/rtl.vcd" | grep -q '^#[0-9]' \
+  || bad "--trace-rtl: not a complete VCD: $(head -c 100 "$d/same/rtl.vcd")"
+ls -a "$d/same" | grep -q 'tmp\.\|pisim-scratch' && bad "--trace-rtl left a temporary file: $(ls -a "$d/same")"
 
 [ "$fail" = 0 ] && echo "ok: outputs refused and checked before the run, stale results replaced, strict integers, bounds"
 exit $fail
