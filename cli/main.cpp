@@ -74,6 +74,7 @@ int cmd_run(const RunArgs& a) {
     o.hyp_path = a.hyp;
     o.vtd_engine = a.vtd_engine;
     o.trace_rtl_path = a.trace_rtl;
+    o.max_wall = a.max_wall;  // from the core's boot (hyp_init) on
     const std::uint64_t grace = a.grace ? a.grace : std::max<std::uint64_t>(s.duration / 20, 100000);
     // Installed before the machine boots the core (hyp_init runs in its
     // constructor): a crash there is reported too, without a trace.
@@ -93,14 +94,17 @@ int cmd_run(const RunArgs& a) {
     machine = std::make_unique<pisim::Machine>(s, p, o);
     pisim::Machine& m = *machine;
     m.run(a.max_cycles, a.max_wall);
+    if (!m.stopped_in_boot().empty())
+        std::cerr << "pisim: --max-wall stopped the hypervisor core in " << m.stopped_in_boot()
+                  << ", before the simulation started (cycle 0)\n";
     pisim::RunReport r = pisim::make_report(m, grace);
     if (!a.json_out.empty()) pisim::write_file_atomic(a.json_out, pisim::json_text(pisim::to_json(r), 2) + "\n");
     if (m.hub().trace) m.hub().trace->finish(m, r);
+    m.publish_rtl_trace();
     if (!a.quiet) std::cout << pisim::format_text(r, !a.summary_only);
     std::cout.flush();
     if (r.truncated) return kExitTruncated;
     return r.passed() ? kExitOk : kExitFailed;
-    m.publish_rtl_trace();
 }
 
 }  // namespace

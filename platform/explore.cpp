@@ -69,6 +69,7 @@ nlohmann::json judge_case(const YAML::Node& doc, const std::string& name, const 
     if (m.truncated()) {
         // Stopped by the wall clock: a core that does not come back (or a case
         // far slower than its kind), not judged by the oracles.
+    ro.max_wall = max_wall;  // from the core's boot on
         vs.push_back({{"oracle", "timeout"},
                       {"cycle", m.end_cycle()},
                       {"message", fmt::format("still running after --max-wall {} s, at cycle {} of {}", max_wall,

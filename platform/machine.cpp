@@ -504,21 +504,40 @@ public:
 
 private:
     void update() override {
-        if (wall_expired()) m_.stop_for_wall();
+        if (wall_expired()) m_.stop_kernel_for_wall();
     }
     Machine& m_;
 };
 
-void Machine::stop_for_wall() {
+namespace {
+/// Thrown by Machine::stop_for_wall where no SystemC thread can be parked:
+/// unwinds the hypervisor core's frames back to the platform.
+struct WallStopUnwind {};
+}  // namespace
+
+void Machine::stop_kernel_for_wall() {
     if (!wall_stopped_) {
         wall_stopped_ = true;
         sc_core::sc_stop();
     }
+}
+
+void Machine::stop_for_wall() {
+    if (!sc_core::sc_is_running()) {
+        // The core's boot (hyp_init, domain and vCPU creation) in the
+        // constructor: nothing to stop but the core's own loop.
+        wall_stopped_ = true;
+        throw WallStopUnwind{};
+    }
+    stop_kernel_for_wall();
     const sc_core::sc_process_handle self = sc_core::sc_get_current_process_handle();
     if (self.valid() && self.proc_kind() == sc_core::SC_THREAD_PROC_) {
         current = nullptr;
         sc_core::wait(never_);
     }
+    // A method process (or the kernel's update phase) calling into the core:
+    // it cannot wait; leave the core, the kernel reports it to run().
+    if (self.valid()) throw WallStopUnwind{};
 }
 
 Machine::Machine(const Scenario& s, const TimingProfile& p, const RunOptions& o)
@@ -551,13 +570,32 @@ Machine::Machine(const Scenario& s, const TimingProfile& p, const RunOptions& o)
         hyp = &builtin_hyp();
     }
     mem.map_ram(MemoryMap::ram_base, MemoryMap::ram_size);
-    build_models();
-    boot_hyp();
-    driver_ = std::make_unique<ScenarioDriver>("scenario", *this);
+    // The wall clock runs from here: a core that never returns from its
+    // boot below is stopped too (run_limits.h).
     wall_stop_ = std::make_unique<WallStop>(*this);
+    if (o_.max_wall) dog_ = std::make_unique<WallWatchdog>(o_.max_wall, [this] { wall_stop_->request(); });
+    build_models();
+    try {
+        boot_hyp();
+    } catch (const WallStopUnwind&) {
+        stopped_in_boot_ = boot_step_ ? boot_step_ : "the core's boot";
+    }
+    driver_ = std::make_unique<ScenarioDriver>("scenario", *this);
 }
 
 Machine::~Machine() { instance_ = nullptr; }
+
+void Machine::publish_rtl_trace() {
+    if (!rtl_vcd_) return;
+    vtd_rtl_->close_trace();
+    struct stat st;
+    if (::fstat(rtl_vcd_->fd(), &st) != 0)
+        throw std::runtime_error("cannot write " + o_.trace_rtl_path + ": " + std::strerror(errno));
+    AtomicFile out(o_.trace_rtl_path);
+    out.append_file(rtl_vcd_->fd(), static_cast<std::uint64_t>(st.st_size));
+    out.commit();
+    rtl_vcd_.reset();
+}
 
 void Machine::build_models() {
     bus_ = std::make_unique<ApicBus>("apic_bus", p_.lapic(), hub_);
@@ -585,18 +623,6 @@ void Machine::build_models() {
     }
     if (s_.percpu_vector != 0) {
         // The per-pCPU interrupt source: one timer per pCPU, wired to its
-void Machine::publish_rtl_trace() {
-    if (!rtl_vcd_) return;
-    vtd_rtl_->close_trace();
-    struct stat st;
-    if (::fstat(rtl_vcd_->fd(), &st) != 0)
-        throw std::runtime_error("cannot write " + o_.trace_rtl_path + ": " + std::strerror(errno));
-    AtomicFile out(o_.trace_rtl_path);
-    out.append_file(rtl_vcd_->fd(), static_cast<std::uint64_t>(st.st_size));
-    out.commit();
-    rtl_vcd_.reset();
-}
-
         // own local APIC, with its status word in the machine memory map.
         for (std::uint32_t i = 0; i < s_.pcpus; ++i) {
             PerCpuTimerConfig tc;
@@ -750,6 +776,7 @@ void Machine::boot_hyp() {
     cfg.msr_bitmap_pa = MemoryMap::msr_bitmap;
     cfg.percpu_vector = s_.percpu_vector;
     cfg.percpu_status_pa = s_.percpu_vector != 0 ? MemoryMap::percpu_status : 0;
+    boot_step_ = "hyp_init";
     if (int r = hyp->init(&cfg); r != 0)
         throw std::runtime_error("hypervisor core refused the machine (hyp_init returned " + std::to_string(r) + ")");
 
@@ -769,6 +796,7 @@ void Machine::boot_hyp() {
     }
     std::uint32_t g = 0;
     for (const DomainSpec& d : s_.domains) {
+        boot_step_ = "hyp_domain_create";
         if (int r = hyp->domain_create(d.id); r != 0)
             throw std::runtime_error("hyp_domain_create(" + std::to_string(d.id) + ") returned " + std::to_string(r));
         for (const VcpuSpec& v : d.vcpus) {
@@ -783,6 +811,7 @@ void Machine::boot_hyp() {
             hub_.tracker.set_pid_owner(st.pid_pa, static_cast<int>(g));
             hub_.oracles->add_vcpu(static_cast<int>(g), d.id, st.pid_pa);
             hub_.profile.set_pid_owner(st.pid_pa, g);
+            boot_step_ = "hyp_vcpu_create";
             const int id = hyp->vcpu_create(d.id, v.pcpu, &st);
             if (id != static_cast<int>(g))
                 throw std::runtime_error("hyp_vcpu_create for " + VcpuRef{d.id, static_cast<std::uint32_t>(&v - d.vcpus.data())}.name() +
@@ -840,13 +869,28 @@ void Machine::run(std::uint64_t max_cycles, std::uint64_t wall_seconds) {
         truncated_ = true;
         stopped_by_ = "--max-cycles";
     }
+    if (!stopped_in_boot_.empty()) {
+        // --max-wall stopped the core before the simulation could start.
+        truncated_ = true;
+        stopped_by_ = "--max-wall";
+        end_cycle_ = 0;
+        hub_.flush();
+        dog_.reset();
+        return;
+    }
     {
         // The clock decides only where a too-long run stops, never what it
         // does: the kernel runs to `until` in one go, and the watchdog stops
         // it wherever it is when the deadline passes (run_limits.h).
-        std::unique_ptr<WallWatchdog> dog;
-        if (wall_seconds) dog = std::make_unique<WallWatchdog>(wall_seconds, [this] { wall_stop_->request(); });
-        sc_core::sc_start(cycles(until));
+        if (wall_seconds && !dog_) dog_ = std::make_unique<WallWatchdog>(wall_seconds, [this] { wall_stop_->request(); });
+        try {
+            sc_core::sc_start(cycles(until));
+        } catch (const sc_core::sc_report&) {
+            // A method process left the core on a WallStopUnwind: the
+            // kernel reports it as an error; the run was stopped.
+            if (!wall_stopped_) throw;
+        }
+        dog_.reset();
     }
     if (wall_stopped_) {
         truncated_ = true;

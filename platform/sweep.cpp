@@ -176,11 +176,14 @@ PointResult run_in_this_process(const YAML::Node& doc, const std::string& file, 
         RunReport rep = make_report(m, grace);
         r.exit_code = rep.truncated ? 3 : rep.passed() ? 0 : 1;
         if (rep.truncated)
-            r.error = fmt::format("stopped by {} at cycle {} of {}", rep.stopped_by, rep.end_cycle, rep.duration);
+            r.error = fmt::format("stopped by {} at cycle {} of {}{}", rep.stopped_by, rep.end_cycle, rep.duration,
+                                  m.stopped_in_boot().empty() ? std::string()
+                                                              : " (in the core's " + m.stopped_in_boot() + ", before the simulation started)");
         for (const Violation& v : rep.violations)
             if (std::find(r.violated.begin(), r.violated.end(), v.oracle) == r.violated.end())
                 r.violated.push_back(v.oracle);
         r.failures = rep.failures;
+        ro.max_wall = o.max_wall;  // from the core's boot on
         r.delivered = rep.delivered;
         r.lost = rep.lost;
         r.p99 = rep.latency.p99;

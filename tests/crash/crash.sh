@@ -6,7 +6,10 @@
 #    and in which function (hypercall) it crashed; the trace written is valid
 #    JSON marked truncated;
 #  - spin: `--max-wall 2` stops the run within seconds, exit 3, the report
-#    says --max-wall, the trace is valid JSON marked truncated.
+#    says --max-wall, the trace is valid JSON marked truncated;
+#  - spin-init: a core that never returns from hyp_init (before the
+#    simulation starts) is stopped the same way by `run --max-wall 2`, and a
+#    sweep's points by `sweep --max-wall 1`.
 set -uo pipefail
 pisim=$1 cores=$2
 scenario=tests/crash/vmcall.yaml
@@ -61,4 +64,27 @@ grep -qF "stopped by --max-wall" <<<"$out" || bad "spin: the report does not say
 [[ -f $tmp/spin.json ]] && python3 -c 'import json,sys; t=json.load(open(sys.argv[1])); assert t["truncated"] is True' "$tmp/spin.json" \
   || bad "spin: no valid truncated trace"
 echo "spin: exit $rc after ${took}s"
+
+# A core spinning in hyp_init: the wall clock runs from the machine's
+# construction, before the core boots.
+so=$cores/libhyp-spin-init.so
+start=$(date +%s)
+out=$(timeout 60 "$pisim" run "$scenario" --hyp "$so" --trace "$tmp/spin-init.json" --max-wall 2 2>&1); rc=$?
+took=$(( $(date +%s) - start ))
+[[ $rc -eq 3 ]] || bad "spin-init: exit $rc, want 3 (stopped by --max-wall) after ${took}s: $out"
+[[ $took -le 10 ]] || bad "spin-init: --max-wall 2 took ${took}s"
+grep -qF "stopped the hypervisor core in hyp_init" <<<"$out" || bad "spin-init: the message does not name hyp_init: $out"
+grep -qF "stopped by --max-wall" <<<"$out" || bad "spin-init: the report does not say --max-wall stopped it: $out"
+[[ -f $tmp/spin-init.json ]] && python3 -c 'import json,sys; t=json.load(open(sys.argv[1])); assert t["truncated"] is True and t["end_cycle"] == 0' "$tmp/spin-init.json" \
+  || bad "spin-init: no valid truncated trace"
+echo "spin-init: exit $rc after ${took}s"
+start=$(date +%s)
+out=$(timeout 60 "$pisim" sweep "$scenario" --hyp "$so" --vary duration=2000000:2000001 -j 2 --max-wall 1 -o "$tmp/sw-init" 2>&1); rc=$?
+took=$(( $(date +%s) - start ))
+[[ $rc -eq 3 ]] || bad "sweep, spin-init, --max-wall 1: exit $rc after ${took}s, want 3: $out"
+[[ $took -le 15 ]] || bad "sweep, spin-init, --max-wall 1 took ${took}s"
+python3 -c 'import json,sys; ps=json.load(open(sys.argv[1]))["results"]; assert all(p["exit_code"] == 3 and "hyp_init" in p["error"] for p in ps), ps' \
+  "$tmp/sw-init/results.json" || bad "sweep, spin-init: points not stopped in hyp_init by --max-wall"
+echo "sweep, spin-init, --max-wall 1: exit $rc after ${took}s"
+
 exit $fail
