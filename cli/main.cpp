@@ -219,6 +219,10 @@ int sc_main(int argc, char** argv) {
     check->add_option("--junit", ca.junit, "Write a JUnit XML report (one test case per scenario and metric group)");
     check->add_option("--markdown", ca.markdown, "Write a Markdown summary (for a CI job summary)");
     check->add_option("--json", ca.json, "Write the comparison as JSON");
+    check->add_option("--max-wall", ca.max_wall,
+                      "Stop each scenario after this many wall-clock seconds, whatever the simulation or the core is doing "
+                      "(the scenario is not compared; exit 3 unless a regression exits 1)")
+        ->check(CLI::Range(std::uint64_t{1}, pisim::RunLimits::max_wall_seconds));
 
     pisim::cli::CalibrateArgs cla;
     cla.dir = std::string(PISIM_SOURCE_DIR) + "/scenarios/calibration";
@@ -231,6 +235,10 @@ int sc_main(int argc, char** argv) {
     calibrate->add_option("--dir", cla.dir, "Directory of calibration scenarios (default: the source tree's scenarios/calibration)")
         ->check(CLI::ExistingDirectory);
     calibrate->add_option("--hyp", cla.hyp, "Hypervisor core shared object to calibrate instead of the built-in one")->check(CLI::ExistingFile);
+    calibrate->add_option("--max-wall", cla.max_wall,
+                          "Stop each calibration scenario after this many wall-clock seconds, whatever the simulation or the "
+                          "core is doing (the row is not judged; exit 3 unless a row fails)")
+        ->check(CLI::Range(std::uint64_t{1}, pisim::RunLimits::max_wall_seconds));
 
     // Every integer option, whatever its range check, is read strictly.
     pisim::cli::make_integers_strict(app);

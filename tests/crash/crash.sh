@@ -6,7 +6,9 @@
 #    and in which function (hypercall) it crashed; the trace written is valid
 #    JSON marked truncated;
 #  - spin: `--max-wall 2` stops the run within seconds, exit 3, the report
-#    says --max-wall, the trace is valid JSON marked truncated;
+#    says --max-wall, the trace is valid JSON marked truncated; `check` and
+#    `calibrate --max-wall 1` stop it as well (exit 3, the scenario or row
+#    reported as stopped, not compared or judged);
 #  - spin-init: a core that never returns from hyp_init (before the
 #    simulation starts) is stopped the same way by `run --max-wall 2`, and a
 #    sweep's points by `sweep --max-wall 1`.
@@ -64,6 +66,32 @@ grep -qF "stopped by --max-wall" <<<"$out" || bad "spin: the report does not say
 [[ -f $tmp/spin.json ]] && python3 -c 'import json,sys; t=json.load(open(sys.argv[1])); assert t["truncated"] is True' "$tmp/spin.json" \
   || bad "spin: no valid truncated trace"
 echo "spin: exit $rc after ${took}s"
+
+# check and calibrate take --max-wall as run does: a stopped scenario or row
+# is reported as such, exit 3.
+start=$(date +%s)
+out=$(timeout 60 "$pisim" check "$scenario" --baseline scenarios/baseline.yaml --hyp "$so" --max-wall 1 --json "$tmp/check.json" 2>&1); rc=$?
+took=$(( $(date +%s) - start ))
+[[ $rc -eq 3 ]] || bad "check --max-wall 1 with the spinning core: exit $rc after ${took}s, want 3: $out"
+[[ $took -le 20 ]] || bad "check --max-wall 1 took ${took}s"
+grep -qF "STOPPED stopped by --max-wall" <<<"$out" || bad "check: the scenario is not reported as stopped by --max-wall: $out"
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["stopped"] == 1 and j["scenarios"][0]["stopped"] is True and j["regressions"] == 0, j' \
+  "$tmp/check.json" || bad "check --json does not file the scenario as stopped"
+echo "check, spin, --max-wall 1: exit $rc after ${took}s"
+mkdir "$tmp/cal" && cp scenarios/calibration/vmcall.yaml "$tmp/cal/"
+start=$(date +%s)
+out=$(timeout 60 "$pisim" calibrate --dir "$tmp/cal" --hyp "$so" --max-wall 1 --json "$tmp/cal.json" 2>&1); rc=$?
+took=$(( $(date +%s) - start ))
+[[ $rc -eq 3 ]] || bad "calibrate --max-wall 1 with the spinning core: exit $rc after ${took}s, want 3: $out"
+[[ $took -le 20 ]] || bad "calibrate --max-wall 1 took ${took}s"
+grep -qF "STOPPED, vmcall round trip" <<<"$out" || bad "calibrate: the row is not reported as stopped: $out"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["rows"][0]; assert r["status"] == "STOPPED" and "--max-wall" in r["error"], r' \
+  "$tmp/cal.json" || bad "calibrate --json does not file the row as STOPPED"
+echo "calibrate, spin, --max-wall 1: exit $rc after ${took}s"
+for cmd in check calibrate; do
+  out=$(timeout 20 "$pisim" $cmd --max-wall 0 --baseline x 2>&1); rc=$?
+  [[ $rc -eq 2 ]] || bad "$cmd --max-wall 0: exit $rc, want 2: $out"
+done
 
 # A core spinning in hyp_init: the wall clock runs from the machine's
 # construction, before the core boots.
