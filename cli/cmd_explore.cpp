@@ -164,8 +164,12 @@ int summarize(const RunInfo& info, const ExploreResult& res, const std::string& 
         out << fmt::format("  {:<20} {:>6} case(s); first: case {} after {:.1f} s, cycle {}: {}\n", oracle, rs.size(),
                            f.index, f.found_after, f.first_cycle, f.first_message.substr(0, 160));
         for (const CaseResult* r : rs)
-            if (!r->minimized.empty())
+            if (!r->minimized.empty()) {
                 out << fmt::format("      {}{}\n", dir.empty() ? "" : dir + "/", failure_file(*r));
+                if (oracle == "crash" && !dir.empty())
+                    out << fmt::format("        replay: pisim run {}/{}{}\n", dir, failure_file(*r),
+                                       info.core.path == "built-in" ? "" : " --hyp " + info.core.path);
+            }
     }
     if (dir.empty()) out << "(give -o DIR to keep the failing cases as scenario files)\n";
     return 1;

@@ -26,6 +26,7 @@ namespace {
 std::string outcome(const PointResult& r) {
     if (r.exit_code == 2) return "error";
     if (r.exit_code == 3) return "stopped";
+    if (r.exit_code == 4) return "crash";
     return r.failed() ? "FAIL" : "pass";
 }
 
@@ -98,18 +99,25 @@ void write_outputs(const std::string& dir, const std::string& scenario, std::siz
         std::cerr << fmt::format("sweep: removed {} file(s) of an earlier run's results from {}\n", n, dir);
 }
 
-int summarize(const std::vector<PointResult>& rs, std::ostream& out) {
-    std::size_t failing = 0, errors = 0, stopped = 0;
+int summarize(const std::vector<PointResult>& rs, std::ostream& out, const std::string& dir = "", const std::string& hyp = "") {
+    std::size_t failing = 0, errors = 0, stopped = 0, crashed = 0;
     for (const auto& r : rs)
-        failing += r.failed() && r.exit_code != 2 && r.exit_code != 3, errors += r.exit_code == 2, stopped += r.exit_code == 3;
+        failing += r.failed() && r.exit_code != 2 && r.exit_code != 3, errors += r.exit_code == 2, stopped += r.exit_code == 3,
+            crashed += r.exit_code == 4;
     out << table(rs, varied_paths(rs), ' ');
     out << fmt::format("points: {}, passing {}, failing {}, bad input {}", rs.size(), rs.size() - failing - errors - stopped,
                        failing, errors);
     // (no word about limits when none stopped a point: the line is as before)
+    out << (crashed ? fmt::format(", crashed {}", crashed) : std::string());
     out << (stopped ? fmt::format(", stopped by a limit {}\n", stopped) : std::string("\n"));
-    for (const auto& r : rs)
-        if (!r.error.empty()) out << fmt::format("point {}: {}\n", r.index, r.error);
-    return errors ? 2 : failing ? 1 : stopped ? 3 : 0;
+    for (const auto& r : rs) {
+        if (r.error.empty()) continue;
+        out << fmt::format("point {}: {}\n", r.index, r.error);
+        if (r.exit_code == 4)
+            out << (dir.empty() ? std::string("  (give -o DIR to keep the point as a scenario file that pisim run replays)\n")
+                                : fmt::format("  replay: pisim run {}/point-{}.yaml{}\n", dir, r.index, hyp.empty() ? "" : " --hyp " + hyp));
+    }
+    return errors ? 2 : crashed ? 4 : failing ? 1 : stopped ? 3 : 0;
 }
 
 }  // namespace
@@ -180,7 +188,7 @@ int cmd_sweep(const SweepArgs& a) {
         }
     }
     if (!a.out.empty()) write_outputs(a.out, a.scenario, total, rs, shard);
-    return summarize(rs, std::cout);
+    return summarize(rs, std::cout, a.out, a.hyp);
 }
 
 int cmd_merge(const MergeArgs& a) {

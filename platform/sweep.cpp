@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "platform/child_process.h"
+#include "platform/crash_report.h"
 #include "platform/input_error.h"
 #include "platform/machine.h"
 #include "platform/report.h"
@@ -165,11 +166,22 @@ namespace {
 /// Body of a point's child process: elaborate, run, report.
 PointResult run_in_this_process(const YAML::Node& doc, const std::string& file, const SweepOptions& o) {
     PointResult r;
+    // A crash of the core is reported as `pisim run` reports it (core,
+    // signal, function, pCPU, cycle), handed back as this point's result.
+    install_crash_report({o.hyp_path.empty() ? std::string("built-in") : o.hyp_path, nullptr,
+                          [](const std::string& message, std::uint64_t) {
+                              PointResult c;
+                              c.exit_code = kExitCoreCrashed;
+                              c.error = message.rfind("pisim: ", 0) == 0 ? message.substr(7) : message;
+                              c.failures.push_back(c.error);
+                              child_exit_with(json_text(to_json(c)));
+                          }});
     try {
         Scenario s = load_scenario_node(doc, file);
         TimingProfile p = resolve_profile(s);
         RunOptions ro;
         ro.hyp_path = o.hyp_path;
+        ro.max_wall = o.max_wall;  // from the core's boot on
         Machine m(s, p, ro);
         m.run(o.max_cycles, o.max_wall);
         const std::uint64_t grace = o.grace ? o.grace : std::max<std::uint64_t>(s.duration / 20, 100000);
@@ -183,7 +195,6 @@ PointResult run_in_this_process(const YAML::Node& doc, const std::string& file, 
             if (std::find(r.violated.begin(), r.violated.end(), v.oracle) == r.violated.end())
                 r.violated.push_back(v.oracle);
         r.failures = rep.failures;
-        ro.max_wall = o.max_wall;  // from the core's boot on
         r.delivered = rep.delivered;
         r.lost = rep.lost;
         r.p99 = rep.latency.p99;
@@ -229,7 +240,9 @@ std::vector<PointResult> run_points(const YAML::Node& doc, const std::string& fi
         if (c.ok && !c.output.empty()) {
             r = point_from_json(nlohmann::json::parse(c.output));
         } else {
-            r.exit_code = 1;
+            // Died by a signal outside the core (pisim's own fault): a crash
+            // all the same, named.
+            r.exit_code = c.signal ? kExitCoreCrashed : 1;
             r.error = c.error.empty() ? "the simulation process wrote no result" : c.error;
             r.failures.push_back(r.error);
         }
@@ -251,6 +264,8 @@ bool still_fails(const PointResult& r, const PointResult& original) {
     if (r.exit_code == 2) return false;  // a reduction that makes the file invalid
     if (r.exit_code == 3) return false;  // stopped by a limit: not judged
     if (!r.failed()) return false;
+    // A crash shrinks to a crash, nothing else does.
+    if ((original.exit_code == kExitCoreCrashed) != (r.exit_code == kExitCoreCrashed)) return false;
     if (original.violated.empty()) return true;
     return std::find(r.violated.begin(), r.violated.end(), original.violated.front()) != r.violated.end();
 }

@@ -45,7 +45,7 @@ YAML::Node apply_point(const YAML::Node& doc, const SweepPoint& p);
 struct PointResult {
     std::size_t index = 0;
     std::vector<std::pair<std::string, std::uint64_t>> set;
-    int exit_code = 0;                   ///< as `pisim run` would exit
+    int exit_code = 0;                   ///< as `pisim run` would exit; 4: the core crashed, or the point's process died by a signal (error says which)
     std::vector<std::string> violated;   ///< oracle names, in order of first violation
     std::vector<std::string> failures;
     std::uint64_t delivered = 0, lost = 0, p99 = 0, max = 0;

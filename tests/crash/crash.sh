@@ -11,7 +11,13 @@
 #    reported as stopped, not compared or judged);
 #  - spin-init: a core that never returns from hyp_init (before the
 #    simulation starts) is stopped the same way by `run --max-wall 2`, and a
-#    sweep's points by `sweep --max-wall 1`.
+#    sweep's points by `sweep --max-wall 1`;
+#  - sweep and explore report a crashing child as pisim run reports a crash:
+#    null (SIGSEGV in hypercall) and raise (SIGUSR1, outside pisim's crash
+#    report) in a sweep, null-create (SIGSEGV in hyp_vcpu_create) in explore:
+#    the signal by name, the core's function when pisim run names it, filed as
+#    a crash (table, results.json, results.tsv), the scenario kept and the
+#    replay command printed; replaying it crashes the same way.
 set -uo pipefail
 pisim=$1 cores=$2
 scenario=tests/crash/vmcall.yaml
@@ -115,4 +121,41 @@ python3 -c 'import json,sys; ps=json.load(open(sys.argv[1]))["results"]; assert 
   "$tmp/sw-init/results.json" || bad "sweep, spin-init: points not stopped in hyp_init by --max-wall"
 echo "sweep, spin-init, --max-wall 1: exit $rc after ${took}s"
 
+# Crashing children of sweep and explore.
+for core in null raise; do
+  so=$cores/libhyp-$core.so
+  out=$(timeout 120 "$pisim" sweep "$scenario" --hyp "$so" --vary duration=2000000:2000001 -j 2 -o "$tmp/sw-$core" 2>&1); rc=$?
+  [[ $rc -eq 4 ]] || bad "sweep, $core: exit $rc, want 4 (a point crashed): $out"
+  case $core in
+    null) want="the hypervisor core $so crashed: SIGSEGV (invalid memory access) at address" ;;
+    raise) want="the simulation crashed: SIGUSR1 (User defined signal 1)" ;;
+  esac
+  grep -qF "point 0: $want" <<<"$out" || bad "sweep, $core: point 0 not reported as '$want': $out"
+  [[ $core == null ]] && { grep -qE "in hypercall\+0x[0-9a-f]+ on pCPU 1 at cycle [0-9]+" <<<"$out" || bad "sweep, null: function, pCPU, cycle not named: $out"; }
+  grep -qF "replay: pisim run $tmp/sw-$core/point-0.yaml --hyp $so" <<<"$out" || bad "sweep, $core: no replay command: $out"
+  grep -qE "^ +0 .* crash " <<<"$out" || bad "sweep, $core: the table does not say crash: $out"
+  grep -qP "^0\t.*\tcrash\t" "$tmp/sw-$core/results.tsv" || bad "sweep, $core: results.tsv does not say crash: $(cat "$tmp/sw-$core/results.tsv")"
+  python3 -c 'import json,sys; ps=json.load(open(sys.argv[1]))["results"]; assert all(p["exit_code"] == 4 and sys.argv[2] in p["error"] for p in ps), ps' \
+    "$tmp/sw-$core/results.json" "$want" || bad "sweep, $core: results.json does not file the points as crashes"
+  [[ -f $tmp/sw-$core/point-0.yaml ]] || bad "sweep, $core: point-0.yaml not kept"
+  rrc=0; timeout 60 "$pisim" run "$tmp/sw-$core/point-0.yaml" --hyp "$so" -q > /dev/null 2>&1 || rrc=$?
+  case $core in
+    null) [[ $rrc -eq 4 ]] || bad "sweep, null: replaying point 0 exits $rrc, want 4" ;;
+    raise) [[ $rrc -eq $((128 + 10)) ]] || bad "sweep, raise: replaying point 0 exits $rrc, want 138 (SIGUSR1)" ;;
+  esac
+  echo "sweep, $core: exit $rc; replay exits $rrc"
+done
+so=$cores/libhyp-null-create.so
+out=$(timeout 300 "$pisim" explore --hyp "$so" --seeds 2 -j 2 --keep 1 -o "$tmp/ex" 2>&1); rc=$?
+[[ $rc -eq 1 ]] || bad "explore, null-create: exit $rc, want 1 (a crash): $out"
+grep -qE "^  crash +2 case\(s\); first: case 0 .*: the hypervisor core $so crashed: SIGSEGV \(invalid memory access\)" <<<"$out" \
+  || bad "explore, null-create: the crash is not reported with the core, the signal and the function: $out"
+file=$(ls "$tmp/ex"/failure-crash-*.yaml 2>/dev/null | grep -v full | head -1)
+[[ -n $file ]] || bad "explore, null-create: no failure-crash file kept: $(ls "$tmp/ex")"
+grep -qF "replay: pisim run $file --hyp $so" <<<"$out" || bad "explore, null-create: no replay command: $out"
+python3 -c 'import json,sys; f=json.load(open(sys.argv[1]))["failures"]; assert len(f) == 2 and all("SIGSEGV (invalid memory access)" in x["message"] and " in hyp_vcpu_create+0x" in x["message"] for x in f), f' \
+  "$tmp/ex/results.json" || bad "explore, null-create: results.json does not hold the crashes by signal name"
+rrc=0; [[ -n $file ]] && { timeout 60 "$pisim" run "$file" --hyp "$so" -q > /dev/null 2>&1 || rrc=$?; }
+[[ $rrc -eq 4 ]] || bad "explore, null-create: replaying $file exits $rrc, want 4"
+echo "explore, null-create: exit $rc; replay exits $rrc"
 exit $fail
