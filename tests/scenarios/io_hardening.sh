@@ -219,5 +219,23 @@ head -c 200 "$d/same/rtl.vcd" | grep -q '\$date\|\$timescale\|\$version' && tail
   || bad "--trace-rtl: not a complete VCD: $(head -c 100 "$d/same/rtl.vcd")"
 ls -a "$d/same" | grep -q 'tmp\.\|pisim-scratch' && bad "--trace-rtl left a temporary file: $(ls -a "$d/same")"
 
+# 11. Guest programs whose work could not end in reasonable time are refused
+# at load (tests/bad-scenarios/guest-*-beyond-cap.yaml), but an idle guest
+# (a halt loop, woken only by interrupts) over the longest run is not.
+cat > "$d/idle.yaml" <<'EOF'
+name: idle-guest
+duration: 1000000000000
+machine: {pcpus: 2}
+hyp: {irq_mode: apicv}
+domains:
+  - id: 1
+    vcpus:
+      - pcpu: 0
+        workload: {program: [{halt: true}], repeat: true}
+      - pcpu: 1
+        workload: {program: [{compute: 1000000}, {ipi: {to: 0, vector: 0x40}}]}
+EOF
+"$pisim" validate "$d/idle.yaml" > /dev/null 2> "$d/err.txt" || bad "an idle (halting) guest over 10^12 cycles was refused: $(cat "$d/err.txt")"
+
 [ "$fail" = 0 ] && echo "ok: outputs refused and checked before the run, stale results replaced, strict integers, bounds"
 exit $fail
