@@ -188,6 +188,11 @@ void on_fatal(int sig, siginfo_t* info, void* uc_) {
 
 }  // namespace
 
+void prime_crash_report() {
+    void* prime[2];
+    ::backtrace(prime, 2);
+}
+
 void install_crash_report(CrashReportConfig cfg) {
     g_cfg = new CrashReportConfig(std::move(cfg));
     if (g_cfg->core != "built-in") {

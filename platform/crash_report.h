@@ -44,4 +44,9 @@ struct CrashReportConfig {
 /// Install the handlers for the rest of the process (one run).
 void install_crash_report(CrashReportConfig cfg);
 
+/// Load what install_crash_report needs once (the unwinder backtrace()
+/// loads on first use), in a parent before it forks children that install
+/// it, so no child loads it again.
+void prime_crash_report();
+
 }  // namespace pisim

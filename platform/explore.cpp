@@ -150,6 +150,7 @@ ExploreResult explore(const ExploreOptions& o) {
     ExploreResult res;
     std::vector<Lane> lanes(kLanes);
     warm_block_pricers();
+    prime_crash_report();
     ChildPool pool(o.jobs);
     struct Running {
         std::uint64_t index;

@@ -216,6 +216,7 @@ std::vector<PointResult> run_points(const YAML::Node& doc, const std::string& fi
                                     const std::vector<SweepPoint>& points, const SweepOptions& opts) {
     std::vector<PointResult> results(points.size());
     warm_block_pricers();
+    prime_crash_report();
     ChildPool pool(opts.jobs);
     std::size_t next = 0, done = 0, failing = 0;
     while (done < points.size()) {
