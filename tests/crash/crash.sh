@@ -124,7 +124,7 @@ echo "sweep, spin-init, --max-wall 1: exit $rc after ${took}s"
 # Crashing children of sweep and explore.
 for core in null raise; do
   so=$cores/libhyp-$core.so
-  out=$(timeout 120 "$pisim" sweep "$scenario" --hyp "$so" --vary duration=2000000:2000001 -j 2 -o "$tmp/sw-$core" 2>&1); rc=$?
+  out=$(timeout 120 "$pisim" sweep "$scenario" --hyp "$so" --vary duration=2000000:2000001 -j 2 --minimize -o "$tmp/sw-$core" 2>&1); rc=$?
   [[ $rc -eq 4 ]] || bad "sweep, $core: exit $rc, want 4 (a point crashed): $out"
   case $core in
     null) want="the hypervisor core $so crashed: SIGSEGV (invalid memory access) at address" ;;
@@ -143,6 +143,9 @@ for core in null raise; do
     null) [[ $rrc -eq 4 ]] || bad "sweep, null: replaying point 0 exits $rrc, want 4" ;;
     raise) [[ $rrc -eq $((128 + 10)) ]] || bad "sweep, raise: replaying point 0 exits $rrc, want 138 (SIGUSR1)" ;;
   esac
+  # --minimize shrinks a crash to a crash (the same way).
+  mrc=0; timeout 60 "$pisim" run "$tmp/sw-$core/point-0-min.yaml" --hyp "$so" -q > /dev/null 2>&1 || mrc=$?
+  [[ $mrc -eq $rrc ]] || bad "sweep, $core: the minimized point 0 exits $mrc, the point $rrc"
   echo "sweep, $core: exit $rc; replay exits $rrc"
 done
 so=$cores/libhyp-null-create.so
