@@ -23,12 +23,7 @@ namespace pisim::cli {
 
 namespace {
 
-std::string outcome(const PointResult& r) {
-    if (r.exit_code == 2) return "error";
-    if (r.exit_code == 3) return "stopped";
-    if (r.exit_code == 4) return "crash";
-    return r.failed() ? "FAIL" : "pass";
-}
+std::string outcome(const PointResult& r) { return outcome_name(r); }
 
 /// The results table (also results.tsv with tabs).
 std::string table(const std::vector<PointResult>& rs, const std::vector<std::string>& paths, char sep) {

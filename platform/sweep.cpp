@@ -129,11 +129,21 @@ std::string yaml_text(const YAML::Node& doc) {
     return std::string(e.c_str()) + "\n";
 }
 
+std::string outcome_name(const PointResult& r) {
+    switch (r.exit_code) {
+        case 0: return "pass";
+        case 2: return "error";
+        case 3: return "stopped";
+        case 4: return "crash";
+        default: return "FAIL";
+    }
+}
+
 nlohmann::ordered_json to_json(const PointResult& r) {
     nlohmann::ordered_json set = nlohmann::ordered_json::object();
     for (const auto& [k, v] : r.set) set[k] = v;
     nlohmann::ordered_json j = {{"index", r.index},        {"set", set},
-                                {"exit_code", r.exit_code}, {"violated", r.violated},
+                                {"outcome", outcome_name(r)}, {"exit_code", r.exit_code}, {"violated", r.violated},
                                 {"failures", r.failures},   {"delivered", r.delivered},
                                 {"lost", r.lost},           {"p99", r.p99},
                                 {"max", r.max},             {"trace_hash", r.trace_hash}};

@@ -55,6 +55,10 @@ struct PointResult {
     std::string minimized_yaml;          ///< after --minimize (failing points)
     bool failed() const { return exit_code != 0; }
 };
+/// The point's outcome by name, as the table shows it: pass, FAIL, error
+/// (bad input, exit 2), stopped (a limit, exit 3), crash (exit 4).
+std::string outcome_name(const PointResult& r);
+/// The point as results.json holds it: its fields and "outcome" (outcome_name).
 nlohmann::ordered_json to_json(const PointResult& r);
 PointResult point_from_json(const nlohmann::json& j);
 

@@ -135,7 +135,7 @@ for core in null raise; do
   grep -qF "replay: pisim run $tmp/sw-$core/point-0.yaml --hyp $so" <<<"$out" || bad "sweep, $core: no replay command: $out"
   grep -qE "^ +0 .* crash " <<<"$out" || bad "sweep, $core: the table does not say crash: $out"
   grep -qP "^0\t.*\tcrash\t" "$tmp/sw-$core/results.tsv" || bad "sweep, $core: results.tsv does not say crash: $(cat "$tmp/sw-$core/results.tsv")"
-  python3 -c 'import json,sys; ps=json.load(open(sys.argv[1]))["results"]; assert all(p["exit_code"] == 4 and sys.argv[2] in p["error"] for p in ps), ps' \
+  python3 -c 'import json,sys; ps=json.load(open(sys.argv[1]))["results"]; assert all(p["outcome"] == "crash" and p["exit_code"] == 4 and sys.argv[2] in p["error"] for p in ps), ps' \
     "$tmp/sw-$core/results.json" "$want" || bad "sweep, $core: results.json does not file the points as crashes"
   [[ -f $tmp/sw-$core/point-0.yaml ]] || bad "sweep, $core: point-0.yaml not kept"
   rrc=0; timeout 60 "$pisim" run "$tmp/sw-$core/point-0.yaml" --hyp "$so" -q > /dev/null 2>&1 || rrc=$?
