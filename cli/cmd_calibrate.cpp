@@ -37,22 +37,30 @@ struct Row {
     std::string error;  ///< the run failed or gave too few samples
     const PublishedFigure* published = nullptr;
     std::uint64_t permille = 0;
-    std::string status;  ///< ok, known-gap, FAIL, no-figure, ERROR
+    std::string status;  ///< ok, known-gap, FAIL, no-figure, ERROR, STOPPED (by --max-wall)
     std::string gap;
 };
 
-// One calibration run in a child process: {"cycles", "samples"} or {"error"}.
-nlohmann::json measure(const Scenario& s, const TimingProfile& p, const CalibrationSpec& spec, const std::string& hyp) {
+// One calibration run in a child process: {"cycles", "samples"}, {"error"} or
+// {"stopped"} (--max-wall stopped it: where).
+nlohmann::json measure(const Scenario& s, const TimingProfile& p, const CalibrationSpec& spec, const std::string& hyp,
+                       std::uint64_t max_wall) {
     ChildResult c = run_in_child([&] {
         nlohmann::ordered_json out;
         try {
             RunOptions o;
             o.hyp_path = hyp;
+            o.max_wall = max_wall;  // from the core's boot on
             Machine m(s, p, o);
             CalibrationProbe probe(spec, s, p.get("cpu.vm_exit"), p.get("cpu.vm_entry"));
             m.hub().observer = [&probe](const Event& e) { probe.on_event(e); };
-            m.run();
+            m.run(0, max_wall);
             RunReport r = make_report(m, std::max<std::uint64_t>(s.duration / 20, 100000));
+            if (r.truncated) {
+                out = {{"stopped", fmt::format("stopped by {} at cycle {} of {}{}", r.stopped_by, r.end_cycle, r.duration,
+                                         m.stopped_in_boot().empty() ? std::string() : " (in the core's " + m.stopped_in_boot() + ")")}};
+                return out.dump();
+            }
             if (!r.passed()) {
                 std::string why;
                 for (const std::string& f : r.failures) why += (why.empty() ? "" : "; ") + f;
@@ -89,7 +97,12 @@ int cmd_calibrate(const CalibrateArgs& a) {
         if (e.is_regular_file() && e.path().extension() == ".yaml") files.push_back(e.path().string());
     std::sort(files.begin(), files.end());
     if (files.empty()) throw InputError(a.dir, 0, 0, "no calibration scenarios (*.yaml) in the directory");
-    check_output_file(a.json, "--json");  // before the suite runs, not after
+    // Before the suite runs, not after; not a file the suite reads.
+    OutputSet outs;
+    for (const std::string& f : files) outs.input(f, "a calibration scenario");
+    outs.input(profile.path(), "the timing profile");
+    outs.input(a.hyp, "the --hyp core");
+    outs.output(a.json, "--json");
 
     std::vector<Row> rows;
     for (const std::string& f : files) {
@@ -101,14 +114,16 @@ int cmd_calibrate(const CalibrateArgs& a) {
         s.profile = a.profile;  // the suite runs on the chosen profile
         const TimingProfile p = resolve_profile(s);
         std::cerr << fmt::format("calibrate: {} ({})\n", row.spec.measure, row.file);
-        const nlohmann::json j = measure(s, p, row.spec, a.hyp);
+        const nlohmann::json j = measure(s, p, row.spec, a.hyp, a.max_wall);
         if (j.contains("error")) row.error = j["error"].get<std::string>();
+        else if (j.contains("stopped")) row.error = j["stopped"].get<std::string>();
         else row.value = CalibrationValue{j["cycles"].get<std::uint64_t>(), j["samples"].get<std::uint64_t>()};
         auto pub = row.spec.published.find(profile.name());
         if (pub != row.spec.published.end()) row.published = &pub->second;
         auto gap = row.spec.known_gap.find(profile.name());
         if (gap != row.spec.known_gap.end()) row.gap = gap->second;
-        if (!row.value) row.status = "ERROR";
+        if (j.contains("stopped")) row.status = "STOPPED";
+        else if (!row.value) row.status = "ERROR";
         else if (!row.published) row.status = "no-figure";
         else {
             row.permille = ratio_permille(row.value->cycles, row.published->cycles);
@@ -128,7 +143,7 @@ int cmd_calibrate(const CalibrateArgs& a) {
                        cell("ratio", 15), "source");
     out += std::string(wm, '-') + "-|-" + std::string(7, '-') + "-|-" + std::string(9, '-') + "-|-" + std::string(15, '-') +
            "-|-------\n";
-    int failed = 0;
+    int failed = 0, stopped = 0;
     for (const Row& r : rows) {
         const std::string pisim = r.value ? fmt::format("{}", r.value->cycles) : "-";
         const std::string pub = r.published ? fmt::format("{}", r.published->cycles) : "-";
@@ -137,10 +152,12 @@ int cmd_calibrate(const CalibrateArgs& a) {
         if (r.status == "known-gap") ratio += " known gap";
         if (r.status == "no-figure") ratio = "no figure";
         if (r.status == "ERROR") ratio = "ERROR";
+        if (r.status == "STOPPED") ratio = "STOPPED";
         const std::string src = r.published ? r.published->source + " [" + r.published->cpu + "]" : "no published figure for " + profile.name();
         out += fmt::format("{} | {} | {} | {} | {}\n", cell(r.spec.measure, wm), rcell(pisim, 7), rcell(pub, 9),
                            cell(ratio, 15), src);
         if (r.status == "FAIL" || r.status == "ERROR") ++failed;
+        stopped += r.status == "STOPPED";
     }
     std::string notes;
     for (const Row& r : rows) {
@@ -149,6 +166,7 @@ int cmd_calibrate(const CalibrateArgs& a) {
             notes += fmt::format("  OUT OF BAND, {}: {} against {} with no known_gap for {} in {}\n", r.spec.measure,
                                  format_ratio(r.permille), r.published->cycles, profile.name(), r.file);
         if (r.status == "ERROR") notes += fmt::format("  ERROR, {} ({}): {}\n", r.spec.measure, r.file, r.error);
+        if (r.status == "STOPPED") notes += fmt::format("  STOPPED, {} ({}): {}; not judged\n", r.spec.measure, r.file, r.error);
     }
     if (!notes.empty()) out += "\n" + notes;
     std::cout << out;
@@ -184,7 +202,7 @@ int cmd_calibrate(const CalibrateArgs& a) {
         }
         write_file_atomic(a.json, json_text(j, 2) + "\n");
     }
-    return failed ? 1 : 0;
+    return failed ? 1 : stopped ? 3 : 0;
 }
 
 }  // namespace pisim::cli

@@ -144,11 +144,12 @@ struct MetricResult {
 struct ScenarioResult {
     std::string scenario;
     std::string error;
+    bool stopped = false;  ///< --max-wall stopped the run (error says where): not compared
     std::vector<MetricResult> metrics;
     std::vector<std::pair<std::string, std::int64_t>> stages_grew, functions_grew;  ///< name, delta
     RunMetrics now;
     bool regressed() const {
-        return !error.empty() ||
+        return (!error.empty() && !stopped) ||
                std::any_of(metrics.begin(), metrics.end(), [](const MetricResult& m) { return m.status == Status::Regressed; });
     }
 };
@@ -157,7 +158,12 @@ std::string group_of(const std::string& metric) { return metric.substr(0, metric
 
 std::string signed_delta(std::int64_t d) { return d >= 0 ? fmt::format("+{}", d) : fmt::format("{}", d); }
 
-RunMetrics run_scenario(const std::string& file, const std::string& hyp) {
+/// A run --max-wall stopped (what() says where), as pisim run's exit 3.
+struct StoppedByLimit : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+RunMetrics run_scenario(const std::string& file, const std::string& hyp, std::uint64_t max_wall) {
     ChildResult c = run_in_child([&] {
         nlohmann::ordered_json out;
         try {
@@ -166,10 +172,15 @@ RunMetrics run_scenario(const std::string& file, const std::string& hyp) {
             RunOptions o;
             o.hyp_path = hyp;
             o.attribute_functions = true;
+            o.max_wall = max_wall;  // from the core's boot on
             Machine m(s, p, o);
-            m.run();
+            m.run(0, max_wall);
             RunReport r = make_report(m, std::max<std::uint64_t>(s.duration / 20, 100000));
-            out = to_json(collect_metrics(m, r));
+            if (r.truncated)
+                out = {{"stopped", fmt::format("stopped by {} at cycle {} of {}{}", r.stopped_by, r.end_cycle, r.duration,
+                                         m.stopped_in_boot().empty() ? std::string() : " (in the core's " + m.stopped_in_boot() + ")")}};
+            else
+                out = to_json(collect_metrics(m, r));
         } catch (const InputError& e) {
             out = {{"bad_input", e.what()}};
         }
@@ -181,6 +192,7 @@ RunMetrics run_scenario(const std::string& file, const std::string& hyp) {
         const std::string msg = j["bad_input"].get<std::string>();
         throw InputError(file, 0, 0, msg);
     }
+    if (j.contains("stopped")) throw StoppedByLimit(j["stopped"].get<std::string>());
     return metrics_from_json(j);
 }
 
@@ -269,10 +281,15 @@ int cmd_check(const CheckArgs& a) {
         for (const auto& [s, m] : base.scenarios) suite.push_back(s);
     if (suite.empty()) throw InputError(a.baseline, 0, 0, "no scenarios: name them, or list them in the baseline");
     // Every output is checked before the suite runs, not found unwritable after it.
-    check_output_file(a.junit, "--junit");
-    check_output_file(a.markdown, "--markdown");
-    check_output_file(a.json, "--json");
-    if (a.update) check_output_file(a.baseline, "--baseline (with --update-baseline)");
+    // None names another output or a file the gate reads.
+    OutputSet files;
+    for (const std::string& s : suite) files.input(s, "a scenario of the suite");
+    files.input(a.hyp, "the --hyp core");
+    if (a.update) files.output(a.baseline, "--baseline (with --update-baseline)");
+    else files.input(a.baseline, "the baseline");
+    files.output(a.junit, "--junit");
+    files.output(a.markdown, "--markdown");
+    files.output(a.json, "--json");
 
     std::vector<ScenarioResult> results;
     for (std::size_t i = 0; i < suite.size(); ++i) {
@@ -280,11 +297,15 @@ int cmd_check(const CheckArgs& a) {
         std::cerr << fmt::format("check: [{}/{}] {}\n", i + 1, suite.size(), s);
         ScenarioResult r;
         try {
-            RunMetrics now = run_scenario(s, a.hyp);
+            RunMetrics now = run_scenario(s, a.hyp, a.max_wall);
             auto it = base.scenarios.find(s);
             r = compare(s, it == base.scenarios.end() ? nullptr : &it->second, now, base);
         } catch (const InputError&) {
             throw;
+        } catch (const StoppedByLimit& e) {
+            r.scenario = s;
+            r.error = e.what();
+            r.stopped = true;
         } catch (const std::exception& e) {
             r.scenario = s;
             r.error = e.what();
@@ -293,15 +314,17 @@ int cmd_check(const CheckArgs& a) {
     }
 
     // Text report.
-    std::size_t regressions = 0, improvements = 0;
+    std::size_t regressions = 0, improvements = 0, stopped = 0;
     std::string text;
     for (const auto& r : results) {
         std::size_t reg = 0, imp = 0;
         for (const auto& m : r.metrics) reg += m.status == Status::Regressed, imp += m.status == Status::Improved;
-        regressions += reg + !r.error.empty();
+        regressions += reg + (!r.error.empty() && !r.stopped);
         improvements += imp;
+        stopped += r.stopped;
         text += fmt::format("{}: {}\n", r.scenario,
-                            !r.error.empty() ? "ERROR " + r.error
+                            r.stopped ? "STOPPED " + r.error + " (not compared)"
+                            : !r.error.empty() ? "ERROR " + r.error
                             : reg            ? fmt::format("{} regression(s)", reg)
                             : imp            ? fmt::format("ok, {} improvement(s)", imp)
                                              : "ok");
@@ -314,8 +337,8 @@ int cmd_check(const CheckArgs& a) {
         }
         if (reg) text += where_text(r, "  ");
     }
-    text += fmt::format("check: {} scenario(s), {} regression(s), {} improvement(s)\n", results.size(), regressions,
-                        improvements);
+    text += fmt::format("check: {} scenario(s), {} regression(s), {} improvement(s){}\n", results.size(), regressions,
+                        improvements, stopped ? fmt::format(", {} stopped by --max-wall", stopped) : std::string());
     std::cout << text;
 
     if (!a.junit.empty()) {
@@ -334,7 +357,9 @@ int cmd_check(const CheckArgs& a) {
                         fail += fmt::format("{}: baseline {} now {}\n", m->metric, m->base, m->now);
                 if (g == "run" && !r.error.empty()) fail = r.error;
                 body += fmt::format("  <testcase classname=\"{}\" name=\"{}\">", xml_escape(r.scenario), g);
-                if (!fail.empty()) {
+                if (r.stopped) {
+                    body += fmt::format("<skipped message=\"{}\"/>", xml_escape(r.error));
+                } else if (!fail.empty()) {
                     ++failures;
                     body += fmt::format("<failure message=\"{} regressed\">{}{}</failure>", g, xml_escape(fail),
                                         xml_escape(where_text(r, "")));
@@ -350,7 +375,8 @@ int cmd_check(const CheckArgs& a) {
         for (const auto& r : results) {
             std::size_t reg = 0, imp = 0;
             for (const auto& m : r.metrics) reg += m.status == Status::Regressed, imp += m.status == Status::Improved;
-            md += fmt::format("| `{}` | {} | {} | {} |\n", r.scenario, r.regressed() ? ":x: regressed" : ":white_check_mark: ok", reg, imp);
+            md += fmt::format("| `{}` | {} | {} | {} |\n", r.scenario,
+                              r.stopped ? ":stop_sign: " + r.error : r.regressed() ? ":x: regressed" : ":white_check_mark: ok", reg, imp);
         }
         for (const auto& r : results) {
             if (!r.regressed()) continue;
@@ -369,6 +395,7 @@ int cmd_check(const CheckArgs& a) {
         j["format"] = "pisim-check";
         j["regressions"] = regressions;
         j["improvements"] = improvements;
+        j["stopped"] = stopped;
         nlohmann::ordered_json arr = nlohmann::ordered_json::array();
         for (const auto& r : results) {
             nlohmann::ordered_json ms = nlohmann::ordered_json::array();
@@ -377,7 +404,7 @@ int cmd_check(const CheckArgs& a) {
             nlohmann::ordered_json sg = nlohmann::ordered_json::object(), fg = nlohmann::ordered_json::object();
             for (const auto& [k, d] : r.stages_grew) sg[k] = d;
             for (const auto& [k, d] : r.functions_grew) fg[k] = d;
-            arr.push_back({{"scenario", r.scenario}, {"error", r.error}, {"metrics", ms}, {"stages_grew", sg}, {"functions_grew", fg}});
+            arr.push_back({{"scenario", r.scenario}, {"error", r.error}, {"stopped", r.stopped}, {"metrics", ms}, {"stages_grew", sg}, {"functions_grew", fg}});
         }
         j["scenarios"] = arr;
         write_file_atomic(a.json, json_text(j, 2) + "\n");
@@ -391,9 +418,9 @@ int cmd_check(const CheckArgs& a) {
         }
         write_file_atomic(a.baseline, baseline_text(base));
         std::cout << fmt::format("check: baseline {} updated ({} scenario(s))\n", a.baseline, base.scenarios.size());
-        return 0;
+        return stopped ? 3 : 0;
     }
-    return regressions ? 1 : 0;
+    return regressions ? 1 : stopped ? 3 : 0;
 }
 
 }  // namespace pisim::cli

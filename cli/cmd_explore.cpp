@@ -164,8 +164,12 @@ int summarize(const RunInfo& info, const ExploreResult& res, const std::string& 
         out << fmt::format("  {:<20} {:>6} case(s); first: case {} after {:.1f} s, cycle {}: {}\n", oracle, rs.size(),
                            f.index, f.found_after, f.first_cycle, f.first_message.substr(0, 160));
         for (const CaseResult* r : rs)
-            if (!r->minimized.empty())
+            if (!r->minimized.empty()) {
                 out << fmt::format("      {}{}\n", dir.empty() ? "" : dir + "/", failure_file(*r));
+                if (oracle == "crash" && !dir.empty())
+                    out << fmt::format("        replay: pisim run {}/{}{}\n", dir, failure_file(*r),
+                                       info.core.path == "built-in" ? "" : " --hyp " + info.core.path);
+            }
     }
     if (dir.empty()) out << "(give -o DIR to keep the failing cases as scenario files)\n";
     return 1;
@@ -199,7 +203,9 @@ int cmd_explore(const ExploreArgs& a) {
         if (a.out.empty()) throw InputError("--shard", 0, 0, "--shard needs --out DIR (combine the shards with pisim merge)");
         o.shard_k = static_cast<unsigned>(k), o.shard_n = static_cast<unsigned>(n);
     }
-    check_results_dir(a.out, "--out");  // before the cases run, not after
+    OutputSet files;  // before the cases run, not after; not where the core is
+    files.input(a.hyp, "the --hyp core");
+    files.results_dir(a.out, "--out");
     RunInfo info{a.seed, a.size, "", a.shard, a.command, core_identity(a.hyp), a.keep};
     for (const auto& m : o.gen.modes) info.modes += (info.modes.empty() ? "" : ",") + m;
 

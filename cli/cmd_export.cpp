@@ -18,8 +18,10 @@ int cmd_export(const ExportArgs& a) {
         std::cerr << "pisim export: give --perfetto FILE, --vcd FILE or both\n";
         return 2;
     }
-    check_output_file(a.perfetto, "--perfetto");
-    check_output_file(a.vcd, "--vcd");
+    OutputSet files;
+    files.input(a.trace, "the trace");
+    files.output(a.perfetto, "--perfetto");
+    files.output(a.vcd, "--vcd");
     const Trace t = read_trace_file(a.trace, a.max_mib << 20);
     if (t.out_of_order)
         std::cerr << "pisim export: " << a.trace << ": " << t.out_of_order

@@ -23,11 +23,7 @@ namespace pisim::cli {
 
 namespace {
 
-std::string outcome(const PointResult& r) {
-    if (r.exit_code == 2) return "error";
-    if (r.exit_code == 3) return "stopped";
-    return r.failed() ? "FAIL" : "pass";
-}
+std::string outcome(const PointResult& r) { return outcome_name(r); }
 
 /// The results table (also results.tsv with tabs).
 std::string table(const std::vector<PointResult>& rs, const std::vector<std::string>& paths, char sep) {
@@ -98,18 +94,25 @@ void write_outputs(const std::string& dir, const std::string& scenario, std::siz
         std::cerr << fmt::format("sweep: removed {} file(s) of an earlier run's results from {}\n", n, dir);
 }
 
-int summarize(const std::vector<PointResult>& rs, std::ostream& out) {
-    std::size_t failing = 0, errors = 0, stopped = 0;
+int summarize(const std::vector<PointResult>& rs, std::ostream& out, const std::string& dir = "", const std::string& hyp = "") {
+    std::size_t failing = 0, errors = 0, stopped = 0, crashed = 0;
     for (const auto& r : rs)
-        failing += r.failed() && r.exit_code != 2 && r.exit_code != 3, errors += r.exit_code == 2, stopped += r.exit_code == 3;
+        failing += r.failed() && r.exit_code != 2 && r.exit_code != 3, errors += r.exit_code == 2, stopped += r.exit_code == 3,
+            crashed += r.exit_code == 4;
     out << table(rs, varied_paths(rs), ' ');
     out << fmt::format("points: {}, passing {}, failing {}, bad input {}", rs.size(), rs.size() - failing - errors - stopped,
                        failing, errors);
     // (no word about limits when none stopped a point: the line is as before)
+    out << (crashed ? fmt::format(", crashed {}", crashed) : std::string());
     out << (stopped ? fmt::format(", stopped by a limit {}\n", stopped) : std::string("\n"));
-    for (const auto& r : rs)
-        if (!r.error.empty()) out << fmt::format("point {}: {}\n", r.index, r.error);
-    return errors ? 2 : failing ? 1 : stopped ? 3 : 0;
+    for (const auto& r : rs) {
+        if (r.error.empty()) continue;
+        out << fmt::format("point {}: {}\n", r.index, r.error);
+        if (r.exit_code == 4)
+            out << (dir.empty() ? std::string("  (give -o DIR to keep the point as a scenario file that pisim run replays)\n")
+                                : fmt::format("  replay: pisim run {}/point-{}.yaml{}\n", dir, r.index, hyp.empty() ? "" : " --hyp " + hyp));
+    }
+    return errors ? 2 : crashed ? 4 : failing ? 1 : stopped ? 3 : 0;
 }
 
 }  // namespace
@@ -117,7 +120,7 @@ int summarize(const std::vector<PointResult>& rs, std::ostream& out) {
 int cmd_sweep(const SweepArgs& a) {
     YamlReader reader(a.scenario);
     const YAML::Node doc = reader.load_file();
-    load_scenario_node(doc, a.scenario);  // the base must be valid on its own
+    const Scenario base = load_scenario_node(doc, a.scenario);  // the base must be valid on its own
 
     std::vector<Vary> vary;
     for (const auto& v : a.vary) {
@@ -148,7 +151,12 @@ int cmd_sweep(const SweepArgs& a) {
         if (a.out.empty()) throw InputError(a.scenario, 0, 0, "--shard needs --out DIR (merge the shards with pisim merge)");
     }
 
-    check_results_dir(a.out, "--out");  // before the points run, not after
+    // Before the points run, not after; not a directory holding an input.
+    OutputSet files;
+    files.input(a.scenario, "the scenario");
+    for (const std::string& t : base.traffic_files) files.input(t, "a traffic file of the scenario");
+    files.input(a.hyp, "the --hyp core");
+    files.results_dir(a.out, "--out");
 
     SweepOptions o;
     o.jobs = a.jobs ? a.jobs : std::max(1u, static_cast<unsigned>(::sysconf(_SC_NPROCESSORS_ONLN)));
@@ -175,11 +183,13 @@ int cmd_sweep(const SweepArgs& a) {
         }
     }
     if (!a.out.empty()) write_outputs(a.out, a.scenario, total, rs, shard);
-    return summarize(rs, std::cout);
+    return summarize(rs, std::cout, a.out, a.hyp);
 }
 
 int cmd_merge(const MergeArgs& a) {
-    check_results_dir(a.out, "--out");
+    OutputSet files;
+    for (const std::string& d : a.dirs) files.input(d + "/results.json", "a shard's results");
+    files.results_dir(a.out, "--out");
     {
         std::ifstream probe(a.dirs.front() + "/results.json");
         nlohmann::json j;

@@ -103,7 +103,9 @@ std::string report_policy(const std::string& script, const std::string& style) {
 }  // namespace
 
 int cmd_report(const ReportArgs& a) {
-    check_output_file(a.out, "--out");
+    OutputSet files;
+    files.input(a.trace, "the trace");
+    files.output(a.out, "--out");
     const std::string trace = read_valid_trace(a.trace, a.max_mib);
     const std::string index = "index.html";
     std::string page = read_viewer_file(index);

@@ -94,6 +94,7 @@ struct CheckArgs {
     std::string hyp;
     bool update = false;
     std::string junit, markdown, json;
+    std::uint64_t max_wall = 0;  ///< per scenario, as pisim run's (0: none); a stopped one exits 3, not compared
 };
 /// Run the suite, compare with the baseline; 1 on a regression.
 int cmd_check(const CheckArgs& a);
@@ -107,6 +108,7 @@ struct CalibrateArgs {
     std::string json;                    ///< --json FILE
     std::string dir;                     ///< the suite's directory (default scenarios/calibration)
     std::string hyp;
+    std::uint64_t max_wall = 0;          ///< per scenario, as pisim run's (0: none); a stopped row exits 3
 };
 /// Run the calibration suite on one profile; 1 when a row is outside
 /// 0.75x-1.33x of its published figure without a known gap, or a run fails.

@@ -55,27 +55,36 @@ int cmd_validate(const std::string& file) {
 
 int cmd_run(const RunArgs& a) {
     pisim::Scenario s = pisim::load_scenario(a.scenario);
-    // Every output is checked before the run, not found unwritable after it.
-    pisim::check_output_file(a.json_out, "--json");
-    pisim::check_output_file(a.trace_out, "--trace");
-    pisim::check_output_file(a.trace_rtl, "--trace-rtl");
+    pisim::TimingProfile p = pisim::resolve_profile(s);
+    // Every output is checked before the run, not found unwritable after it,
+    // and none names another output or a file the run reads.
+    pisim::OutputSet files;
+    files.input(a.scenario, "the scenario");
+    for (const std::string& t : s.traffic_files) files.input(t, "a traffic file of the scenario");
+    files.input(p.path(), "the timing profile");
+    files.input(a.hyp, "the --hyp core");
+    files.output(a.json_out, "--json");
+    files.output(a.trace_out, "--trace");
+    files.output(a.trace_rtl, "--trace-rtl");
     if (a.seed) {
         s.seed = *a.seed;
         for (auto& d : s.devices) d.nic.seed = s.seed;
     }
-    pisim::TimingProfile p = pisim::resolve_profile(s);
     pisim::RunOptions o;
     o.trace_path = a.trace_out;
     o.hyp_path = a.hyp;
     o.vtd_engine = a.vtd_engine;
     o.trace_rtl_path = a.trace_rtl;
+    o.max_wall = a.max_wall;  // from the core's boot (hyp_init) on
     const std::uint64_t grace = a.grace ? a.grace : std::max<std::uint64_t>(s.duration / 20, 100000);
     // Installed before the machine boots the core (hyp_init runs in its
     // constructor): a crash there is reported too, without a trace.
     std::unique_ptr<pisim::Machine> machine;
     pisim::install_crash_report({a.hyp.empty() ? std::string("built-in") : a.hyp, [&machine, &a, grace]() -> std::string {
                                      pisim::Machine* m = machine.get();
-                                     if (!m || !m->hub().trace) return {};
+                                     if (!m) return {};
+                                     m->publish_rtl_trace();  // the waveform up to the crash
+                                     if (!m->hub().trace) return {};
                                      m->hub().flush();
                                      pisim::RunReport r = pisim::make_report(*m, grace);
                                      r.truncated = true;
@@ -86,9 +95,13 @@ int cmd_run(const RunArgs& a) {
     machine = std::make_unique<pisim::Machine>(s, p, o);
     pisim::Machine& m = *machine;
     m.run(a.max_cycles, a.max_wall);
+    if (!m.stopped_in_boot().empty())
+        std::cerr << "pisim: --max-wall stopped the hypervisor core in " << m.stopped_in_boot()
+                  << ", before the simulation started (cycle 0)\n";
     pisim::RunReport r = pisim::make_report(m, grace);
     if (!a.json_out.empty()) pisim::write_file_atomic(a.json_out, pisim::json_text(pisim::to_json(r), 2) + "\n");
     if (m.hub().trace) m.hub().trace->finish(m, r);
+    m.publish_rtl_trace();
     if (!a.quiet) std::cout << pisim::format_text(r, !a.summary_only);
     std::cout.flush();
     if (r.truncated) return kExitTruncated;
@@ -207,6 +220,10 @@ int sc_main(int argc, char** argv) {
     check->add_option("--junit", ca.junit, "Write a JUnit XML report (one test case per scenario and metric group)");
     check->add_option("--markdown", ca.markdown, "Write a Markdown summary (for a CI job summary)");
     check->add_option("--json", ca.json, "Write the comparison as JSON");
+    check->add_option("--max-wall", ca.max_wall,
+                      "Stop each scenario after this many wall-clock seconds, whatever the simulation or the core is doing "
+                      "(the scenario is not compared; exit 3 unless a regression exits 1)")
+        ->check(CLI::Range(std::uint64_t{1}, pisim::RunLimits::max_wall_seconds));
 
     pisim::cli::CalibrateArgs cla;
     cla.dir = pisim::data_dir("scenarios/calibration");
@@ -219,6 +236,10 @@ int sc_main(int argc, char** argv) {
     calibrate->add_option("--dir", cla.dir, "Directory of calibration scenarios (default: the source tree's scenarios/calibration)")
         ->check(CLI::ExistingDirectory);
     calibrate->add_option("--hyp", cla.hyp, "Hypervisor core shared object to calibrate instead of the built-in one")->check(CLI::ExistingFile);
+    calibrate->add_option("--max-wall", cla.max_wall,
+                          "Stop each calibration scenario after this many wall-clock seconds, whatever the simulation or the "
+                          "core is doing (the row is not judged; exit 3 unless a row fails)")
+        ->check(CLI::Range(std::uint64_t{1}, pisim::RunLimits::max_wall_seconds));
 
     // Every integer option, whatever its range check, is read strictly.
     pisim::cli::make_integers_strict(app);

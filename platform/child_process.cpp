@@ -14,6 +14,18 @@
 namespace pisim {
 
 namespace {
+int g_child_fd = -1;  ///< in a child: the write end of its result pipe
+
+bool write_all(int fd, const std::string& s) {
+    for (std::size_t off = 0; off < s.size();) {
+        const ssize_t w = ::write(fd, s.data() + off, s.size() - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return false;
+        off += static_cast<std::size_t>(w);
+    }
+    return true;
+}
+
 /// The child's side: run `fn`, write its text to `fd`, _exit without
 /// destructors (the SystemC kernel is mid-simulation): 0 done, 4 `fn`
 /// threw (its message is the text), 3 the pipe broke.
@@ -44,6 +56,7 @@ std::pair<pid_t, int> fork_child(const std::function<std::string()>& fn) {
     if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
     if (pid == 0) {
         ::close(fds[0]);
+        g_child_fd = fds[1];
         child_body(fds[1], fn);
     }
     ::close(fds[1]);
@@ -62,12 +75,25 @@ ChildResult reap(pid_t pid, std::string output) {
     } else if (WIFEXITED(status) && WEXITSTATUS(status) == 4) {
         r.error = r.output;
     } else {
-        r.error = WIFSIGNALED(status) ? fmt::format("the simulation crashed (signal {})", WTERMSIG(status))
+        if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
+        r.error = WIFSIGNALED(status) ? "the simulation crashed: " + signal_description(WTERMSIG(status))
                                       : fmt::format("the simulation process exited with {}", WEXITSTATUS(status));
     }
     return r;
 }
 }  // namespace
+
+std::string signal_description(int sig) {
+    const char* abbrev = ::sigabbrev_np(sig);
+    const char* descr = ::sigdescr_np(sig);
+    if (!abbrev) return fmt::format("signal {}", sig);
+    return fmt::format("SIG{} ({})", abbrev, descr ? descr : "no description");
+}
+
+void child_exit_with(const std::string& text) {
+    if (g_child_fd < 0) return;
+    ::_exit(write_all(g_child_fd, text) ? 0 : 3);
+}
 
 ChildResult run_in_child(const std::function<std::string()>& fn) {
     const auto [pid, fd] = fork_child(fn);

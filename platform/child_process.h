@@ -11,8 +11,18 @@ namespace pisim {
 struct ChildResult {
     bool ok = false;        ///< the child exited 0 after writing its output
     std::string output;     ///< what the function returned
-    std::string error;      ///< why not ok (signal, exit status)
+    std::string error;      ///< why not ok: the signal by name ("the simulation crashed: SIGSEGV (...)"), the exit status
+    int signal = 0;         ///< the signal that ended the child, 0 when it exited
 };
+
+/// "SIGSEGV (Segmentation fault)": a signal's name and description.
+std::string signal_description(int sig);
+
+/// In a child of run_in_child or ChildPool: hand `text` back as the child's
+/// whole result and _exit(0) at once, from wherever the child is (a crash
+/// report's signal handler that has the answer). Outside such a child,
+/// returns without doing anything.
+void child_exit_with(const std::string& text);
 
 /// fork(); the child runs `fn`, writes its result to a pipe and _exits
 /// without destructors; the parent waits for it.

@@ -173,8 +173,9 @@ void on_fatal(int sig, siginfo_t* info, void* uc_) {
         std::string msg = g_core_file ? fmt::format("pisim: the hypervisor core {} crashed: {}", g_cfg->core, signal_name(sig))
                                       : fmt::format("pisim: the built-in hypervisor core crashed: {}", signal_name(sig));
         if (sig == SIGSEGV || sig == SIGBUS) msg += fmt::format(" at address {}", info->si_addr);
-        msg += fmt::format(" in {} {} at cycle {}\n", sym.name(hit), where, cycle);
-        say(msg);
+        msg += fmt::format(" in {} {} at cycle {}", sym.name(hit), where, cycle);
+        if (g_cfg->report) g_cfg->report(msg, cycle);
+        else say(msg + "\n");
     }
     try {
         const std::string trace = g_cfg->finish_trace ? g_cfg->finish_trace() : std::string();
@@ -186,6 +187,11 @@ void on_fatal(int sig, siginfo_t* info, void* uc_) {
 }
 
 }  // namespace
+
+void prime_crash_report() {
+    void* prime[2];
+    ::backtrace(prime, 2);
+}
 
 void install_crash_report(CrashReportConfig cfg) {
     g_cfg = new CrashReportConfig(std::move(cfg));

@@ -19,6 +19,7 @@
 // is what it was at the core's last port call.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -33,9 +34,19 @@ struct CrashReportConfig {
     /// or an empty string when the run records none. Called once, from the
     /// signal handler.
     std::function<std::string()> finish_trace;
+    /// When set (a sweep point's or explore case's child), the report line
+    /// ("pisim: the hypervisor core X crashed: SIGSEGV (...) in F on pCPU P
+    /// at cycle C", no newline) goes here instead of stderr, with the cycle;
+    /// it may end the process itself (child_exit_with), else exit 4 follows.
+    std::function<void(const std::string& message, std::uint64_t cycle)> report;
 };
 
 /// Install the handlers for the rest of the process (one run).
 void install_crash_report(CrashReportConfig cfg);
+
+/// Load what install_crash_report needs once (the unwinder backtrace()
+/// loads on first use), in a parent before it forks children that install
+/// it, so no child loads it again.
+void prime_crash_report();
 
 }  // namespace pisim

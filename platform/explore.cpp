@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "platform/child_process.h"
+#include "platform/crash_report.h"
 #include "platform/input_error.h"
 #include "platform/machine.h"
 #include "platform/scenario.h"
@@ -57,8 +58,18 @@ nlohmann::json judge_case(const YAML::Node& doc, const std::string& name, const 
         return out;
     }
     TimingProfile p = resolve_profile(s);
+    // A crash of the core is reported as `pisim run` reports it (core,
+    // signal, function, pCPU, cycle), handed back as this case's result.
+    install_crash_report({hyp_path.empty() ? std::string("built-in") : hyp_path, nullptr,
+                          [](const std::string& message, std::uint64_t cycle) {
+                              nlohmann::json c;
+                              c["crash"] = {{"cycle", cycle},
+                                            {"message", message.rfind("pisim: ", 0) == 0 ? message.substr(7) : message}};
+                              child_exit_with(json_text(c));
+                          }});
     RunOptions ro;
     ro.hyp_path = hyp_path;
+    ro.max_wall = max_wall;  // from the core's boot on
     Machine m(s, p, ro);
     PiCoverage cov;
     cov.set_vectors(s.notification_vector, s.wakeup_vector);
@@ -139,6 +150,7 @@ ExploreResult explore(const ExploreOptions& o) {
     ExploreResult res;
     std::vector<Lane> lanes(kLanes);
     warm_block_pricers();
+    prime_crash_report();
     ChildPool pool(o.jobs);
     struct Running {
         std::uint64_t index;
@@ -194,6 +206,10 @@ ExploreResult explore(const ExploreOptions& o) {
         if (!c.ok) {
             r.failed = true;
             r.first_message = c.error;
+        } else if (j.contains("crash")) {
+            r.failed = true;  // no oracle: failure_oracle() files it as "crash"
+            r.first_cycle = j["crash"].at("cycle").get<std::uint64_t>();
+            r.first_message = j["crash"].at("message").get<std::string>();
         } else {
             for (const auto& v : j.at("violations")) {
                 const std::string name = v.at("oracle").get<std::string>();
@@ -236,7 +252,7 @@ ExploreResult explore(const ExploreOptions& o) {
             if (kept[failure_oracle(r)]++ >= o.keep) continue;
             if (failure_oracle(r) == "timeout") continue;  // the wall clock's verdict: not reproducible
             PointResult orig;
-            orig.exit_code = 1;
+            orig.exit_code = failure_oracle(r) == "crash" ? kExitCoreCrashed : 1;
             orig.violated = r.violated;
             SweepOptions so;
             so.jobs = 1;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cerrno>
+#include <sys/stat.h>
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
@@ -15,6 +17,7 @@
 #include "model/common/cycles.h"
 #include "model/common/invariant.h"
 #include "platform/input_error.h"
+#include "platform/output_file.h"
 #include "platform/run_limits.h"
 
 namespace pisim {
@@ -501,21 +504,40 @@ public:
 
 private:
     void update() override {
-        if (wall_expired()) m_.stop_for_wall();
+        if (wall_expired()) m_.stop_kernel_for_wall();
     }
     Machine& m_;
 };
 
-void Machine::stop_for_wall() {
+namespace {
+/// Thrown by Machine::stop_for_wall where no SystemC thread can be parked:
+/// unwinds the hypervisor core's frames back to the platform.
+struct WallStopUnwind {};
+}  // namespace
+
+void Machine::stop_kernel_for_wall() {
     if (!wall_stopped_) {
         wall_stopped_ = true;
         sc_core::sc_stop();
     }
+}
+
+void Machine::stop_for_wall() {
+    if (!sc_core::sc_is_running()) {
+        // The core's boot (hyp_init, domain and vCPU creation) in the
+        // constructor: nothing to stop but the core's own loop.
+        wall_stopped_ = true;
+        throw WallStopUnwind{};
+    }
+    stop_kernel_for_wall();
     const sc_core::sc_process_handle self = sc_core::sc_get_current_process_handle();
     if (self.valid() && self.proc_kind() == sc_core::SC_THREAD_PROC_) {
         current = nullptr;
         sc_core::wait(never_);
     }
+    // A method process (or the kernel's update phase) calling into the core:
+    // it cannot wait; leave the core, the kernel reports it to run().
+    if (self.valid()) throw WallStopUnwind{};
 }
 
 Machine::Machine(const Scenario& s, const TimingProfile& p, const RunOptions& o)
@@ -548,13 +570,32 @@ Machine::Machine(const Scenario& s, const TimingProfile& p, const RunOptions& o)
         hyp = &builtin_hyp();
     }
     mem.map_ram(MemoryMap::ram_base, MemoryMap::ram_size);
-    build_models();
-    boot_hyp();
-    driver_ = std::make_unique<ScenarioDriver>("scenario", *this);
+    // The wall clock runs from here: a core that never returns from its
+    // boot below is stopped too (run_limits.h).
     wall_stop_ = std::make_unique<WallStop>(*this);
+    if (o_.max_wall) dog_ = std::make_unique<WallWatchdog>(o_.max_wall, [this] { wall_stop_->request(); });
+    build_models();
+    try {
+        boot_hyp();
+    } catch (const WallStopUnwind&) {
+        stopped_in_boot_ = boot_step_ ? boot_step_ : "the core's boot";
+    }
+    driver_ = std::make_unique<ScenarioDriver>("scenario", *this);
 }
 
 Machine::~Machine() { instance_ = nullptr; }
+
+void Machine::publish_rtl_trace() {
+    if (!rtl_vcd_) return;
+    vtd_rtl_->close_trace();
+    struct stat st;
+    if (::fstat(rtl_vcd_->fd(), &st) != 0)
+        throw std::runtime_error("cannot write " + o_.trace_rtl_path + ": " + std::strerror(errno));
+    AtomicFile out(o_.trace_rtl_path);
+    out.append_file(rtl_vcd_->fd(), static_cast<std::uint64_t>(st.st_size));
+    out.commit();
+    rtl_vcd_.reset();
+}
 
 void Machine::build_models() {
     bus_ = std::make_unique<ApicBus>("apic_bus", p_.lapic(), hub_);
@@ -616,7 +657,12 @@ void Machine::build_models() {
         // its registers, IEC, invalidation queue and fault records.
         vtd_rtl_ = std::make_unique<VtdRtlEngine>("vtd_rtl", mem, hub_, p_.vtd());
         vtd_->use_request_engine(vtd_rtl_.get());
-        if (!o_.trace_rtl_path.empty()) vtd_rtl_->trace_vcd(o_.trace_rtl_path);
+        if (!o_.trace_rtl_path.empty()) {
+            // Verilator opens its dump by name: give it the scratch file's
+            // descriptor by its /proc name, never a name in the directory.
+            rtl_vcd_ = std::make_unique<ScratchFile>(o_.trace_rtl_path);
+            vtd_rtl_->trace_vcd("/proc/self/fd/" + std::to_string(rtl_vcd_->fd()));
+        }
     } else if (engine != "tlm") {
         throw InputError(s_.file, 0, 0, "vtd engine must be tlm or rtl, got '" + engine + "'");
     } else if (!o_.trace_rtl_path.empty()) {
@@ -730,6 +776,7 @@ void Machine::boot_hyp() {
     cfg.msr_bitmap_pa = MemoryMap::msr_bitmap;
     cfg.percpu_vector = s_.percpu_vector;
     cfg.percpu_status_pa = s_.percpu_vector != 0 ? MemoryMap::percpu_status : 0;
+    boot_step_ = "hyp_init";
     if (int r = hyp->init(&cfg); r != 0)
         throw std::runtime_error("hypervisor core refused the machine (hyp_init returned " + std::to_string(r) + ")");
 
@@ -749,6 +796,7 @@ void Machine::boot_hyp() {
     }
     std::uint32_t g = 0;
     for (const DomainSpec& d : s_.domains) {
+        boot_step_ = "hyp_domain_create";
         if (int r = hyp->domain_create(d.id); r != 0)
             throw std::runtime_error("hyp_domain_create(" + std::to_string(d.id) + ") returned " + std::to_string(r));
         for (const VcpuSpec& v : d.vcpus) {
@@ -763,6 +811,7 @@ void Machine::boot_hyp() {
             hub_.tracker.set_pid_owner(st.pid_pa, static_cast<int>(g));
             hub_.oracles->add_vcpu(static_cast<int>(g), d.id, st.pid_pa);
             hub_.profile.set_pid_owner(st.pid_pa, g);
+            boot_step_ = "hyp_vcpu_create";
             const int id = hyp->vcpu_create(d.id, v.pcpu, &st);
             if (id != static_cast<int>(g))
                 throw std::runtime_error("hyp_vcpu_create for " + VcpuRef{d.id, static_cast<std::uint32_t>(&v - d.vcpus.data())}.name() +
@@ -820,13 +869,28 @@ void Machine::run(std::uint64_t max_cycles, std::uint64_t wall_seconds) {
         truncated_ = true;
         stopped_by_ = "--max-cycles";
     }
+    if (!stopped_in_boot_.empty()) {
+        // --max-wall stopped the core before the simulation could start.
+        truncated_ = true;
+        stopped_by_ = "--max-wall";
+        end_cycle_ = 0;
+        hub_.flush();
+        dog_.reset();
+        return;
+    }
     {
         // The clock decides only where a too-long run stops, never what it
         // does: the kernel runs to `until` in one go, and the watchdog stops
         // it wherever it is when the deadline passes (run_limits.h).
-        std::unique_ptr<WallWatchdog> dog;
-        if (wall_seconds) dog = std::make_unique<WallWatchdog>(wall_seconds, [this] { wall_stop_->request(); });
-        sc_core::sc_start(cycles(until));
+        if (wall_seconds && !dog_) dog_ = std::make_unique<WallWatchdog>(wall_seconds, [this] { wall_stop_->request(); });
+        try {
+            sc_core::sc_start(cycles(until));
+        } catch (const sc_core::sc_report&) {
+            // A method process left the core on a WallStopUnwind: the
+            // kernel reports it as an error; the run was stopped.
+            if (!wall_stopped_) throw;
+        }
+        dog_.reset();
     }
     if (wall_stopped_) {
         truncated_ = true;

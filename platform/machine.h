@@ -89,6 +89,11 @@ struct RunOptions {
     std::string trace_rtl_path;  ///< VCD of the RTL request path (vtd.engine: rtl)
     bool attribute_functions = false;  ///< charge basic blocks to hyp functions
     std::string hyp_path;  ///< empty: the built-in core
+    /// --max-wall, seconds (0: none), armed when the machine is built, so it
+    /// also stops a core that never returns from hyp_init or from creating a
+    /// domain or a vCPU (platform/run_limits.h). run()'s own `wall_seconds`
+    /// arms it there for a caller that gives none here.
+    std::uint64_t max_wall = 0;
 };
 
 /// Puts every event in cycle order, then forwards it to the tracker, the
@@ -159,6 +164,8 @@ private:
 /// an unknown profile or cost.
 TimingProfile resolve_profile(const Scenario& s);
 
+class WallWatchdog;
+
 class Machine {
 public:
     /// Elaborates the whole machine. Throws InputError for scenario problems
@@ -175,11 +182,30 @@ public:
     bool truncated() const { return truncated_; }
     /// What truncated the run: "--max-cycles", "--max-wall", or empty.
     const std::string& stopped_by() const { return stopped_by_; }
+    /// When --max-wall stopped the core before the simulation started: the
+    /// core entry it was in ("hyp_init", "hyp_domain_create",
+    /// "hyp_vcpu_create"); run() then simulates nothing (end cycle 0,
+    /// truncated). Empty otherwise.
+    const std::string& stopped_in_boot() const { return stopped_in_boot_; }
     /// The wall-clock limit has passed: stop the simulation from inside a
     /// process (the port's basic-block hook, the WallStop channel's update).
     /// On a SystemC thread (a pCPU spinning in hypervisor code) the thread
-    /// then waits for good: its code is never resumed.
+    /// then waits for good: its code is never resumed. Elsewhere (the core's
+    /// boot in the constructor, a core entry from a method process) it
+    /// throws, unwinding the core's frames (hyp is built with -fexceptions):
+    /// the constructor catches it (stopped_in_boot()), run() the kernel's
+    /// report of it.
     void stop_for_wall();
+    /// The kernel's side of it (the WallStop channel's update): sc_stop once.
+    void stop_kernel_for_wall();
+    /// With RunOptions::trace_rtl_path: close the RTL engine's VCD and
+    /// publish it at that path as every output is (platform/output_file.h:
+    /// a temporary beside it, created exclusively, renamed over it). The dump
+    /// is written meanwhile to an unlinked scratch file in that directory, so
+    /// a run that ends any other way leaves nothing there. Call once, after
+    /// run() (or from the crash report). Throws std::runtime_error naming the
+    /// path and the system error.
+    void publish_rtl_trace();
 
     // --- results
     const Scenario& scenario() const { return s_; }
@@ -255,6 +281,7 @@ private:
     std::vector<std::unique_ptr<CpuCore>> cores_;
     std::unique_ptr<VtdUnit> vtd_;
     std::unique_ptr<VtdRtlEngine> vtd_rtl_;
+    std::unique_ptr<ScratchFile> rtl_vcd_;  ///< the RTL engine's VCD until publish_rtl_trace()
     std::vector<std::unique_ptr<Nic>> nics_;
     std::vector<std::unique_ptr<PerCpuTimer>> percpu_timers_;  ///< one per pCPU, if configured
     std::vector<hyp_vcpu_storage> vcpu_storage_;
@@ -270,6 +297,11 @@ private:
     std::string stopped_by_;
     class WallStop;
     std::unique_ptr<WallStop> wall_stop_;
+    std::unique_ptr<WallWatchdog> dog_;  ///< after wall_stop_: destroyed (joined) first
+    /// The core entry --max-wall stopped during the machine's construction
+    /// ("hyp_init", "hyp_domain_create", "hyp_vcpu_create"), or empty.
+    std::string stopped_in_boot_;
+    const char* boot_step_ = nullptr;
     sc_core::sc_event never_;  ///< never notified: where a stopped pCPU thread waits
     struct Shadow {
         std::uint32_t vcpu;

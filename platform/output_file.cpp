@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -145,6 +146,68 @@ void check_output_dir(const std::string& dir, const std::string& option, const s
         if (errno != ENOENT) throw OutputError("cannot write " + named(dir, option) + ": " + up + ": " + std::strerror(errno));
         if (up == "." || up == "/") return;
     }
+}
+
+OutputSet::Entry OutputSet::identify(const std::string& path, const std::string& what, bool output) {
+    Entry e;
+    e.path = path;
+    e.what = what;
+    e.output = output;
+    struct stat st;
+    // An input is what its path leads to (a symbolic link is followed); an
+    // output replaces the name itself (check_output_file refuses a link).
+    std::string full = path;
+    if ((output ? ::lstat(path.c_str(), &st) : ::stat(path.c_str(), &st)) == 0) {
+        e.exists = true;
+        e.dev = st.st_dev;
+        e.ino = st.st_ino;
+        char real[PATH_MAX];
+        if (!output && ::realpath(path.c_str(), real)) full = real;
+    }
+    std::string name = full;
+    while (name.size() > 1 && name.back() == '/') name.pop_back();
+    const auto slash = name.rfind('/');
+    e.name = slash == std::string::npos ? name : name.substr(slash + 1);
+    const std::string dir = directory_of(name);
+    char real[PATH_MAX];
+    e.dir = ::realpath(dir.c_str(), real) ? std::string(real) : dir;
+    return e;
+}
+
+namespace {
+std::string describe(const std::string& path, const std::string& what, bool output) {
+    return output ? "the file " + what + " writes (" + path + ")" : what + " (" + path + "), which this command reads";
+}
+}  // namespace
+
+void OutputSet::input(const std::string& path, const std::string& what) {
+    if (path.empty()) return;
+    Entry e = identify(path, what, false);
+    if (e.exists) entries_.push_back(std::move(e));
+}
+
+void OutputSet::output(const std::string& path, const std::string& option) {
+    if (path.empty()) return;
+    check_output_file(path, option);
+    Entry e = identify(path, option, true);
+    for (const Entry& o : entries_) {
+        const bool same = (e.exists && o.exists && e.dev == o.dev && e.ino == o.ino) || (e.dir == o.dir && e.name == o.name);
+        if (same)
+            throw OutputError("cannot write " + named(path, option) + ": it is " + describe(o.path, o.what, o.output) +
+                              "; give another path");
+    }
+    entries_.push_back(std::move(e));
+}
+
+void OutputSet::results_dir(const std::string& dir, const std::string& option) {
+    if (dir.empty()) return;
+    check_results_dir(dir, option);
+    char real[PATH_MAX];
+    if (!::realpath(dir.c_str(), real)) return;  // created later: nothing recorded is in it
+    for (const Entry& o : entries_)
+        if (o.dir == real && is_results_file_name(o.name))
+            throw OutputError("cannot write " + named(dir, option) + ": it holds " + describe(o.path, o.what, o.output) +
+                              ", which its results would replace; give another directory");
 }
 
 void write_file_atomic(const std::string& path, const std::string& content) {

@@ -43,6 +43,42 @@ void check_results_dir(const std::string& dir, const std::string& option);
 /// `written` (names, not paths); returns how many. Throws OutputError.
 std::size_t remove_stale_results(const std::string& dir, const std::vector<std::string>& written);
 
+/// The files one command reads and writes, so that no output names another
+/// output or one of the command's inputs (`run s.yaml --json out --trace out`,
+/// `run s.yaml --trace s.yaml`, `export --perfetto x --vcd x`). Paths are
+/// compared by what they name, not by their spelling: two paths are the same
+/// file when both exist and have the same device and inode (hard links and
+/// symbolic links to an input included), or when their directories resolve
+/// (realpath) to the same directory and their last components are equal.
+/// Every method throws OutputError ("cannot write PATH (OPTION): ...") and is
+/// meant to be called before anything runs; outputs are checked as
+/// check_output_file / check_results_dir do.
+class OutputSet {
+public:
+    /// A file the command reads; `what` says which ("the scenario", "--hyp").
+    /// An empty path, or one that does not exist, is not recorded (the
+    /// reader reports it).
+    void input(const std::string& path, const std::string& what);
+    /// check_output_file(path, option), then refuse `path` when it is a file
+    /// already recorded here, input or output. An empty path: nothing.
+    void output(const std::string& path, const std::string& option);
+    /// check_results_dir(dir, option), then refuse `dir` when a recorded
+    /// input or output lies in it under a results name (is_results_file_name:
+    /// the run would replace or remove it). An empty path: nothing.
+    void results_dir(const std::string& dir, const std::string& option);
+
+private:
+    struct Entry {
+        std::string path, what;  ///< as given; the input's description or the output's option
+        bool output = false;
+        std::string dir, name;   ///< resolved directory, last component
+        bool exists = false;
+        unsigned long long dev = 0, ino = 0;
+    };
+    static Entry identify(const std::string& path, const std::string& what, bool output);
+    std::vector<Entry> entries_;
+};
+
 /// Write `content` to `path` atomically; throws std::runtime_error naming the
 /// path and the system error.
 void write_file_atomic(const std::string& path, const std::string& content);

@@ -171,6 +171,101 @@ private:
             add(expected_arrivals(s_.devices[d].nic.queues[q].traffic), traffic_nodes_[i],
                 "traffic: the packet arrivals of device '" + s_.devices[d].name + "' queue " + std::to_string(q));
         }
+        guest_work_check(total);
+    }
+
+    static std::uint64_t sat_add(std::uint64_t a, std::uint64_t b) { return a > ~0ull - b ? ~0ull : a + b; }
+    static std::uint64_t sat_mul(std::uint64_t a, std::uint64_t b) { return b && a > ~0ull / b ? ~0ull : a * b; }
+
+    /// The guest programs' work (ScenarioLimits::max_guest_ops): operations
+    /// and IPIs per run, estimated from the smallest cycles a round of each
+    /// program takes and the guest time the run has. A vCPU runs at most the
+    /// duration, and all vCPUs together at most pcpus x duration: that time
+    /// goes first to the programs that fit the most operations in a cycle. A
+    /// program runs at most (its time / its smallest round) + 1 rounds; one
+    /// with a halt also at most one round per interrupt the other sources
+    /// raise (`arrivals`: the device arrivals and timer firings of
+    /// work_check, and the IPIs of programs without a halt), plus one: a halt
+    /// ends only at an interrupt. Refused at the program that does the most.
+    void guest_work_check(std::uint64_t arrivals) {
+        struct Prog {
+            const GuestProgram* p;
+            YAML::Node node;
+            std::string vcpu;
+            bool halts = false;
+            std::uint64_t round_cycles = 0, ipis_per_round = 0, rounds = 1, ops = 0, ipis = 0;
+        };
+        std::vector<Prog> progs;
+        std::size_t k = 0;
+        for (const DomainSpec& d : s_.domains)
+            for (std::uint32_t i = 0; i < d.vcpus.size(); ++i, ++k) {
+                Prog g{&d.vcpus[i].program, program_nodes_.at(k), VcpuRef{d.id, i}.name()};
+                for (const GuestOp& op : g.p->ops) {
+                    switch (op.kind) {
+                        case GuestOp::Kind::Compute:
+                        case GuestOp::Kind::CliWindow: g.round_cycles = sat_add(g.round_cycles, op.arg); break;
+                        case GuestOp::Kind::Halt: g.halts = true; [[fallthrough]];
+                        case GuestOp::Kind::Vmcall: g.round_cycles = sat_add(g.round_cycles, 1); break;
+                        case GuestOp::Kind::Ipi:
+                        case GuestOp::Kind::SelfIpi: ++g.ipis_per_round; break;
+                        default: break;
+                    }
+                }
+                // A repeating program takes time (workload() refuses one that
+                // does not): round_cycles >= 1.
+                g.round_cycles = std::max<std::uint64_t>(g.round_cycles, 1);
+                progs.push_back(std::move(g));
+            }
+        // The machine's guest time, densest programs first (operations per
+        // cycle, compared exactly); programs without a halt first, whose IPIs
+        // bound the rounds of those with one.
+        std::uint64_t time_left = sat_mul(s_.pcpus, s_.duration), wakes = arrivals;
+        for (const Prog& g : progs)
+            if (!g.p->repeat && !g.halts) wakes = sat_add(wakes, g.ipis_per_round);
+        for (const bool halting : {false, true}) {
+            std::vector<Prog*> order;
+            for (Prog& g : progs)
+                if (g.p->repeat && g.halts == halting) order.push_back(&g);
+            std::stable_sort(order.begin(), order.end(), [](const Prog* a, const Prog* b) {
+                return static_cast<unsigned __int128>(a->p->ops.size()) * b->round_cycles >
+                       static_cast<unsigned __int128>(b->p->ops.size()) * a->round_cycles;
+            });
+            for (Prog* g : order) {
+                const std::uint64_t t = std::min(time_left, s_.duration);
+                g->rounds = t / g->round_cycles + 1;
+                if (halting) g->rounds = std::min(g->rounds, sat_add(wakes, 1));
+                time_left -= std::min(t, sat_mul(g->rounds, g->round_cycles));
+                if (!halting) wakes = sat_add(wakes, sat_mul(g->rounds, g->ipis_per_round));
+            }
+        }
+        std::uint64_t ops = 0, interrupts = arrivals;
+        const Prog* most_ops = nullptr;
+        const Prog* most_ipis = nullptr;
+        for (Prog& g : progs) {
+            g.ops = sat_mul(g.rounds, g.p->ops.size());
+            g.ipis = sat_mul(g.rounds, g.ipis_per_round);
+            ops = sat_add(ops, g.ops);
+            interrupts = sat_add(interrupts, g.ipis);
+            if (!most_ops || g.ops > most_ops->ops) most_ops = &g;
+            if (g.ipis && (!most_ipis || g.ipis > most_ipis->ipis)) most_ipis = &g;
+        }
+        auto what = [&](const Prog& g) {
+            return "the program of " + g.vcpu + " (" + std::to_string(g.p->ops.size()) +
+                   " operation(s), repeating, a round at least " + std::to_string(g.round_cycles) + " cycles" +
+                   (g.halts ? ", one round per interrupt at most" : "") + ") runs about " + std::to_string(g.rounds) +
+                   " rounds within the run's " + std::to_string(s_.duration) + " cycles";
+        };
+        if (ops > ScenarioLimits::max_guest_ops)
+            r_.fail(most_ops->node, what(*most_ops) + ": about " + std::to_string(most_ops->ops) +
+                                        " guest operations, bringing the run's total to " + std::to_string(ops) +
+                                        ", beyond the cap of " + std::to_string(ScenarioLimits::max_guest_ops) +
+                                        " guest operations per run; lengthen its compute or cli, set repeat: false or shorten the duration");
+        if (most_ipis && interrupts > ScenarioLimits::max_arrivals)
+            r_.fail(most_ipis->node, what(*most_ipis) + ": about " + std::to_string(most_ipis->ipis) +
+                                         " IPIs (ipi, self_ipi), bringing the run's interrupts (arrivals, timer firings, guest IPIs) to " +
+                                         std::to_string(interrupts) + ", beyond the cap of " +
+                                         std::to_string(ScenarioLimits::max_arrivals) +
+                                         " per run; lengthen its compute or cli, set repeat: false or shorten the duration");
     }
 
     void machine(const YAML::Node& m) {
@@ -310,6 +405,7 @@ private:
                 }
                 if (!v["workload"]) r_.fail(v, "expected key 'workload'");
                 vc.program = workload(v["workload"], "workload");
+                program_nodes_.push_back(v["workload"]["program"]);
                 spec.vcpus.push_back(std::move(vc));
             }
             if (spec.vcpus.empty()) r_.fail(vs, "expected at least one vCPU");
@@ -368,7 +464,9 @@ private:
             if (!t["file"]) r_.fail(t, "traffic kind 'file' needs 'file' (arrival cycles, one per line)");
             const std::string rel = r_.str(t["file"], "traffic.file");
             std::string dir = s_.file.substr(0, s_.file.find_last_of('/') + 1);
-            ts.times = traffic_file(t["file"], rel, rel.size() && rel[0] == '/' ? rel : dir + rel);
+            const std::string path = rel.size() && rel[0] == '/' ? rel : dir + rel;
+            ts.times = traffic_file(t["file"], rel, path);
+            s_.traffic_files.push_back(path);
         }
         if (ts.stop <= ts.start) r_.fail(t, "traffic.stop must be after traffic.start");
         return ts;
@@ -778,6 +876,7 @@ private:
     bool has_percpu_timer_ = false;
     YAML::Node overrides_node_;
     std::vector<CopyRef> copy_refs_;
+    std::vector<YAML::Node> program_nodes_;  ///< every vCPU's workload.program, in the order of s_.domains' vCPUs
     std::vector<YAML::Node> traffic_nodes_;  ///< every queue's traffic node...
     std::vector<std::pair<std::size_t, std::size_t>> traffic_of_;  ///< ...and its (device, queue)
     std::map<std::pair<std::uint64_t, std::string>, int> event_at_target_;

@@ -151,6 +151,9 @@ struct OracleBounds {
 
 struct Scenario {
     std::string file;
+    /// The traffic files the scenario reads (`traffic: {kind: file}`), as
+    /// opened: relative to the scenario's directory unless absolute.
+    std::vector<std::string> traffic_files;
     std::string name;
     std::string description;
     std::uint64_t seed = 1;
@@ -221,6 +224,15 @@ struct ScenarioLimits {
     /// within its duration (each arrival may become an interrupt whose
     /// latency record the run keeps: about 250 bytes).
     static constexpr std::uint64_t max_arrivals = 5000000;
+    /// Guest operations a run may expect (README "Limits"): a repeating
+    /// program runs round after round for the whole run, each operation a
+    /// guest.op event of the trace and a step of the CPU model. Estimated at
+    /// load from the smallest cycles a round can take (its compute and cli
+    /// spans; one cycle per halt and vmcall, a VM exit at least; nothing for
+    /// tpr, self_ipi, ipi and napi_poll) and the duration; a program with a
+    /// halt runs at most one round per interrupt the run's other sources can
+    /// raise, plus one. Its IPIs (ipi, self_ipi) count into max_arrivals.
+    static constexpr std::uint64_t max_guest_ops = 1000000000ull;
 };
 
 /// Load and validate a scenario file. Throws InputError.

@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "platform/child_process.h"
+#include "platform/crash_report.h"
 #include "platform/input_error.h"
 #include "platform/machine.h"
 #include "platform/report.h"
@@ -128,11 +129,21 @@ std::string yaml_text(const YAML::Node& doc) {
     return std::string(e.c_str()) + "\n";
 }
 
+std::string outcome_name(const PointResult& r) {
+    switch (r.exit_code) {
+        case 0: return "pass";
+        case 2: return "error";
+        case 3: return "stopped";
+        case 4: return "crash";
+        default: return "FAIL";
+    }
+}
+
 nlohmann::ordered_json to_json(const PointResult& r) {
     nlohmann::ordered_json set = nlohmann::ordered_json::object();
     for (const auto& [k, v] : r.set) set[k] = v;
     nlohmann::ordered_json j = {{"index", r.index},        {"set", set},
-                                {"exit_code", r.exit_code}, {"violated", r.violated},
+                                {"outcome", outcome_name(r)}, {"exit_code", r.exit_code}, {"violated", r.violated},
                                 {"failures", r.failures},   {"delivered", r.delivered},
                                 {"lost", r.lost},           {"p99", r.p99},
                                 {"max", r.max},             {"trace_hash", r.trace_hash}};
@@ -165,18 +176,31 @@ namespace {
 /// Body of a point's child process: elaborate, run, report.
 PointResult run_in_this_process(const YAML::Node& doc, const std::string& file, const SweepOptions& o) {
     PointResult r;
+    // A crash of the core is reported as `pisim run` reports it (core,
+    // signal, function, pCPU, cycle), handed back as this point's result.
+    install_crash_report({o.hyp_path.empty() ? std::string("built-in") : o.hyp_path, nullptr,
+                          [](const std::string& message, std::uint64_t) {
+                              PointResult c;
+                              c.exit_code = kExitCoreCrashed;
+                              c.error = message.rfind("pisim: ", 0) == 0 ? message.substr(7) : message;
+                              c.failures.push_back(c.error);
+                              child_exit_with(json_text(to_json(c)));
+                          }});
     try {
         Scenario s = load_scenario_node(doc, file);
         TimingProfile p = resolve_profile(s);
         RunOptions ro;
         ro.hyp_path = o.hyp_path;
+        ro.max_wall = o.max_wall;  // from the core's boot on
         Machine m(s, p, ro);
         m.run(o.max_cycles, o.max_wall);
         const std::uint64_t grace = o.grace ? o.grace : std::max<std::uint64_t>(s.duration / 20, 100000);
         RunReport rep = make_report(m, grace);
         r.exit_code = rep.truncated ? 3 : rep.passed() ? 0 : 1;
         if (rep.truncated)
-            r.error = fmt::format("stopped by {} at cycle {} of {}", rep.stopped_by, rep.end_cycle, rep.duration);
+            r.error = fmt::format("stopped by {} at cycle {} of {}{}", rep.stopped_by, rep.end_cycle, rep.duration,
+                                  m.stopped_in_boot().empty() ? std::string()
+                                                              : " (in the core's " + m.stopped_in_boot() + ", before the simulation started)");
         for (const Violation& v : rep.violations)
             if (std::find(r.violated.begin(), r.violated.end(), v.oracle) == r.violated.end())
                 r.violated.push_back(v.oracle);
@@ -202,6 +226,7 @@ std::vector<PointResult> run_points(const YAML::Node& doc, const std::string& fi
                                     const std::vector<SweepPoint>& points, const SweepOptions& opts) {
     std::vector<PointResult> results(points.size());
     warm_block_pricers();
+    prime_crash_report();
     ChildPool pool(opts.jobs);
     std::size_t next = 0, done = 0, failing = 0;
     while (done < points.size()) {
@@ -226,7 +251,9 @@ std::vector<PointResult> run_points(const YAML::Node& doc, const std::string& fi
         if (c.ok && !c.output.empty()) {
             r = point_from_json(nlohmann::json::parse(c.output));
         } else {
-            r.exit_code = 1;
+            // Died by a signal outside the core (pisim's own fault): a crash
+            // all the same, named.
+            r.exit_code = c.signal ? kExitCoreCrashed : 1;
             r.error = c.error.empty() ? "the simulation process wrote no result" : c.error;
             r.failures.push_back(r.error);
         }
@@ -248,6 +275,8 @@ bool still_fails(const PointResult& r, const PointResult& original) {
     if (r.exit_code == 2) return false;  // a reduction that makes the file invalid
     if (r.exit_code == 3) return false;  // stopped by a limit: not judged
     if (!r.failed()) return false;
+    // A crash shrinks to a crash, nothing else does.
+    if ((original.exit_code == kExitCoreCrashed) != (r.exit_code == kExitCoreCrashed)) return false;
     if (original.violated.empty()) return true;
     return std::find(r.violated.begin(), r.violated.end(), original.violated.front()) != r.violated.end();
 }

@@ -45,7 +45,7 @@ YAML::Node apply_point(const YAML::Node& doc, const SweepPoint& p);
 struct PointResult {
     std::size_t index = 0;
     std::vector<std::pair<std::string, std::uint64_t>> set;
-    int exit_code = 0;                   ///< as `pisim run` would exit
+    int exit_code = 0;                   ///< as `pisim run` would exit; 4: the core crashed, or the point's process died by a signal (error says which)
     std::vector<std::string> violated;   ///< oracle names, in order of first violation
     std::vector<std::string> failures;
     std::uint64_t delivered = 0, lost = 0, p99 = 0, max = 0;
@@ -55,6 +55,10 @@ struct PointResult {
     std::string minimized_yaml;          ///< after --minimize (failing points)
     bool failed() const { return exit_code != 0; }
 };
+/// The point's outcome by name, as the table shows it: pass, FAIL, error
+/// (bad input, exit 2), stopped (a limit, exit 3), crash (exit 4).
+std::string outcome_name(const PointResult& r);
+/// The point as results.json holds it: its fields and "outcome" (outcome_name).
 nlohmann::ordered_json to_json(const PointResult& r);
 PointResult point_from_json(const nlohmann::json& j);
 

@@ -181,6 +181,55 @@ TEST(OutputFile, StaleResultsAreRemovedAndNothingElse) {
                                                   "point-1.yml", "point-9.yaml"}));
 }
 
+TEST(OutputSet, TwoOutputsNamingOneFileAreRefusedWhateverTheSpelling) {
+    TempDir d;
+    ASSERT_EQ(::mkdir((d / "sub").c_str(), 0700), 0);
+    OutputSet a;
+    a.output(d / "out", "--json");
+    EXPECT_EQ(thrown([&] { a.output(d / "out", "--trace"); }),
+              "cannot write " + (d / "out") + " (--trace): it is the file --json writes (" + (d / "out") + "); give another path");
+    // Another spelling of the same directory, the file absent.
+    EXPECT_NE(thrown([&] { a.output(d / "sub/../out", "--trace-rtl"); }).find("it is the file --json writes"), std::string::npos);
+    EXPECT_NE(thrown([&] { a.output(d / "./out", "--trace-rtl"); }).find("it is the file --json writes"), std::string::npos);
+    EXPECT_EQ(thrown([&] { a.output(d / "out2", "--trace"); }), "") << "another name is another file";
+    // An existing file by a hard link: the same inode.
+    spit(d / "x.vcd", "old");
+    ASSERT_EQ(::link((d / "x.vcd").c_str(), (d / "sub/alias.vcd").c_str()), 0);
+    OutputSet b;
+    b.output(d / "x.vcd", "--perfetto");
+    EXPECT_NE(thrown([&] { b.output(d / "sub/alias.vcd", "--vcd"); }).find("it is the file --perfetto writes"), std::string::npos);
+    EXPECT_EQ(slurp(d / "x.vcd"), "old") << "a check writes nothing";
+}
+
+TEST(OutputSet, AnOutputNamingAnInputIsRefused) {
+    TempDir d;
+    spit(d / "s.yaml", "scenario");
+    ASSERT_EQ(::symlink((d / "s.yaml").c_str(), (d / "link.yaml").c_str()), 0);
+    OutputSet a;
+    a.input(d / "link.yaml", "the scenario");  // read through a link: the file it leads to
+    a.input(d / "absent.txt", "a traffic file");
+    EXPECT_EQ(thrown([&] { a.output(d / "s.yaml", "--trace"); }),
+              "cannot write " + (d / "s.yaml") + " (--trace): it is the scenario (" + (d / "link.yaml") +
+                  "), which this command reads; give another path");
+    EXPECT_EQ(thrown([&] { a.output(d / "absent.txt", "--json"); }), "") << "a missing input is the reader's to report";
+    EXPECT_EQ(slurp(d / "s.yaml"), "scenario");
+}
+
+TEST(OutputSet, AResultsDirectoryHoldingAnInputUnderAResultsNameIsRefused) {
+    TempDir d;
+    ASSERT_EQ(::mkdir((d / "out").c_str(), 0700), 0);
+    spit(d / "out/point-3.yaml", "a failing point of an earlier sweep");
+    spit(d / "out/base.yaml", "another scenario");
+    OutputSet a;
+    a.input(d / "out/point-3.yaml", "the scenario");
+    EXPECT_NE(thrown([&] { a.results_dir(d / "out/", "--out"); }).find("it holds the scenario (" + (d / "out/point-3.yaml")),
+              std::string::npos);
+    OutputSet b;
+    b.input(d / "out/base.yaml", "the scenario");
+    EXPECT_EQ(thrown([&] { b.results_dir(d / "out", "--out"); }), "") << "a name the results never take";
+    EXPECT_EQ(thrown([&] { b.results_dir(d / "new", "--out"); }), "");
+}
+
 TEST(CycleMath, SaturatingAddReachesNoSmallNumber) {
     EXPECT_EQ(sat_add(1, 2), 3u);
     EXPECT_EQ(sat_add(~0ull, 0), ~0ull);

@@ -11,7 +11,12 @@
 #  - a refused input leaves an existing output untouched;
 #  - numeric options are read strictly: no wrap, no sign, no junk, no octal;
 #  - a traffic file that is too large is refused;
-#  - an oracle bound near 2^64 means "never", not a wrapped deadline.
+#  - an oracle bound near 2^64 means "never", not a wrapped deadline;
+#  - two outputs naming one file, or an output naming an input, are refused
+#    before anything runs, whatever the spelling (./x, d/../x, a hard link);
+#  - --trace-rtl is published like every output: a file it replaces is not
+#    written through (a hard link keeps its content) and nothing is there
+#    until the run is complete.
 set -uo pipefail
 pisim=$1
 d=$(mktemp -d); trap 'rm -rf "$d"' EXIT
@@ -156,6 +161,81 @@ if [ "$rc" = 2 ]; then
 elif [ "$rc" != 0 ]; then
   bad "delivery_bound 2^64-1: exit $rc: $(grep -m3 -i 'violat\|lost' "$d/never.txt")"
 fi
+
+# 9. Two outputs naming one file, an output naming an input: refused before
+# anything runs (the long scenario would take minutes), nothing written.
+mkdir "$d/same"
+printf '1000\n2000\n' > "$d/same/arrivals.txt"
+sed -e 's/traffic: {kind: constant, start: 100000, interval: 50000, count: 30}/traffic: {kind: file, file: arrivals.txt}/' \
+  -e '/^expect:/,$d' "$base" > "$d/same/s.yaml"
+cp "$d/long.yaml" "$d/same/long.yaml"
+echo keep > "$d/same/out"
+ln "$d/same/out" "$d/same/hardlink"
+expect_refused "run --json X --trace X" "cannot write $d/same/out \(--trace\): it is the file --json writes" -- \
+  "$pisim" run -q "$d/same/long.yaml" --json "$d/same/out" --trace "$d/same/out"
+expect_refused "run --json X --trace ./X (another spelling)" "it is the file --json writes" -- \
+  "$pisim" run -q "$d/same/long.yaml" --json "$d/same/out" --trace "$d/same/../same/./out"
+expect_refused "run --json X --trace LINK (a hard link to X)" "it is the file --json writes" -- \
+  "$pisim" run -q "$d/same/long.yaml" --json "$d/same/out" --trace "$d/same/hardlink"
+expect_refused "run --trace SCENARIO" "cannot write $d/same/long.yaml \(--trace\): it is the scenario" -- \
+  "$pisim" run -q "$d/same/long.yaml" --trace "$d/same/long.yaml"
+expect_refused "run --json TRAFFIC-FILE" "it is a traffic file of the scenario" -- \
+  "$pisim" run -q "$d/same/s.yaml" --json "$d/same/arrivals.txt"
+cp profiles/skylake-sp.yaml "$d/same/prof.yaml"
+sed -e 's|^profile: .*||' "$d/same/long.yaml" > "$d/same/p.yaml" && echo "profile: $d/same/prof.yaml" >> "$d/same/p.yaml"
+expect_refused "run --json PROFILE" "it is the timing profile" -- \
+  "$pisim" run -q "$d/same/p.yaml" --json "$d/same/prof.yaml"
+expect_refused "run --trace-rtl HYP" "it is the --hyp core" -- \
+  "$pisim" run -q "$d/same/long.yaml" --vtd-engine rtl --hyp "$d/same/out" --trace-rtl "$d/same/out"
+expect_refused "export --perfetto X --vcd X" "cannot write $d/same/x \(--vcd\): it is the file --perfetto writes" -- \
+  "$pisim" export /dev/null --perfetto "$d/same/x" --vcd "$d/same/x"
+expect_refused "report TRACE -o TRACE" "it is the trace" -- "$pisim" report "$d/same/out" -o "$d/same/hardlink"
+expect_refused "check --junit A --markdown A" "cannot write $d/same/a \(--markdown\): it is the file --junit writes" -- \
+  "$pisim" check "$d/same/long.yaml" --baseline "$d/missing-baseline.yaml" --update-baseline --junit "$d/same/a" --markdown "$d/same/a"
+expect_refused "check --json SCENARIO" "it is a scenario of the suite" -- \
+  "$pisim" check "$d/same/long.yaml" --baseline "$d/missing-baseline.yaml" --update-baseline --json "$d/same/long.yaml"
+expect_refused "calibrate --json PROFILE" "it is the timing profile" -- \
+  "$pisim" calibrate --profile "$d/same/prof.yaml" --json "$d/same/prof.yaml"
+mkdir "$d/same/sw" && cp "$d/same/long.yaml" "$d/same/sw/point-3.yaml"
+expect_refused "sweep DIR/point-3.yaml -o DIR" "it holds the scenario" -- \
+  "$pisim" sweep "$d/same/sw/point-3.yaml" --vary devices.0.queues.0.traffic.start=100000:200000 -j 1 -o "$d/same/sw"
+[ "$(cat "$d/same/out")" = keep ] && test -f "$d/same/sw/point-3.yaml" && test ! -e "$d/same/x" && test ! -e "$d/same/a" \
+  || bad "a refused command changed a file: $(ls "$d/same")"
+cmp -s "$d/long.yaml" "$d/same/long.yaml" && cmp -s profiles/skylake-sp.yaml "$d/same/prof.yaml" || bad "an input was changed"
+"$pisim" run -q "$base" --json "$d/same/one.json" --trace "$d/same/two.json" || bad "two distinct outputs were refused"
+
+# 10. --trace-rtl is published atomically: while the run goes on the old file
+# is whole, a hard link to it is not written through, and the new file is a
+# complete VCD.
+echo precious > "$d/same/old.vcd"
+ln "$d/same/old.vcd" "$d/same/rtl.vcd"
+"$pisim" run -q "$d/long.yaml" --vtd-engine rtl --trace-rtl "$d/same/rtl.vcd" --max-wall 3 & pid=$!
+sleep 1.5
+[ "$(cat "$d/same/rtl.vcd")" = precious ] || bad "--trace-rtl: the target was written before the run ended"
+rc=0; wait $pid || rc=$?
+[ "$rc" = 3 ] || bad "--trace-rtl run: exit $rc, want 3 (stopped by --max-wall 3)"
+[ "$(cat "$d/same/old.vcd")" = precious ] || bad "--trace-rtl wrote through a hard link to the target"
+grep -q '^\$enddefinitions' "$d/same/rtl.vcd" && grep -q '^#[0-9]' "$d/same/rtl.vcd" \
+  || bad "--trace-rtl: not a complete VCD: $(head -c 100 "$d/same/rtl.vcd")"
+ls -a "$d/same" | grep -q 'tmp\.\|pisim-scratch' && bad "--trace-rtl left a temporary file: $(ls -a "$d/same")"
+
+# 11. Guest programs whose work could not end in reasonable time are refused
+# at load (tests/bad-scenarios/guest-*-beyond-cap.yaml), but an idle guest
+# (a halt loop, woken only by interrupts) over the longest run is not.
+cat > "$d/idle.yaml" <<'EOF'
+name: idle-guest
+duration: 1000000000000
+machine: {pcpus: 2}
+hyp: {irq_mode: apicv}
+domains:
+  - id: 1
+    vcpus:
+      - pcpu: 0
+        workload: {program: [{halt: true}], repeat: true}
+      - pcpu: 1
+        workload: {program: [{compute: 1000000}, {ipi: {to: 0, vector: 0x40}}]}
+EOF
+"$pisim" validate "$d/idle.yaml" > /dev/null 2> "$d/err.txt" || bad "an idle (halting) guest over 10^12 cycles was refused: $(cat "$d/err.txt")"
 
 [ "$fail" = 0 ] && echo "ok: outputs refused and checked before the run, stale results replaced, strict integers, bounds"
 exit $fail

@@ -89,6 +89,10 @@ void VtdRtlEngine::emit(EventKind k, std::uint64_t tag, std::uint64_t a, std::ui
     sink_.emit(ev);
 }
 
+void VtdRtlEngine::close_trace() {
+    if (vcd_) vcd_->close();
+}
+
 void VtdRtlEngine::open_trace() {
     vcd_.reset(new VerilatedVcdSc);
     rtl_->trace(vcd_.get(), 99);

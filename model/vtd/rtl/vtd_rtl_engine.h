@@ -80,6 +80,9 @@ public:
     /// written as 1ps). Before sc_start() the file opens when simulation
     /// starts; later, at once. Timing is the same with or without the dump.
     void trace_vcd(const std::string& path);
+    /// Flush and close the dump (nothing when none is open); the file is
+    /// complete afterwards. Later cycles are not dumped.
+    void close_trace();
 
     struct Stats {
         std::uint64_t requests = 0, rtl_cycles = 0, pid_retries = 0;
