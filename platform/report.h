@@ -42,6 +42,10 @@ struct RunReport {
     bool truncated = false;  ///< stopped by a --max-cycles or --max-wall limit
     std::string stopped_by;  ///< which: "--max-cycles" or "--max-wall" (truncated runs)
     std::vector<IrqRecord> interrupts;  ///< by device write cycle, requester ID, tag
+    /// By interrupt: "<device>#<n>", n counting the device's MSI writes from 1
+    /// in write order (the name the report, --json and the trace use).
+    std::vector<std::string> interrupt_names;
+    std::vector<std::string> vcpu_names;  ///< by global vCPU number: "d<domain>v<index>"
     std::uint64_t delivered = 0, lost = 0, in_flight = 0, faulted = 0, unbound = 0;
     LatencySummary latency;
     std::map<std::string, LatencySummary> stages;  ///< per stage name
@@ -60,7 +64,16 @@ struct RunReport {
 /// undelivered interrupt counts as in flight rather than lost.
 RunReport make_report(Machine& m, std::uint64_t grace);
 
+/// The report as text. With `per_interrupt`, a table of one row per
+/// interrupt: name, tag, device, vCPU, vector, write cycle, the cycles of each
+/// stage of its path (the stages some row went through, in path order) and
+/// its total, so a delivered row's stage columns add up to its total.
 std::string format_text(const RunReport& r, bool per_interrupt);
+/// Stage names in path order; a step's stage is the interval that ends at it.
+const std::vector<std::string>& stage_names();
+/// An interrupt's stages with their cycles (each step's cycle minus the
+/// previous step's), in path order.
+std::vector<std::pair<std::string, std::uint64_t>> irq_stages(const IrqRecord& i);
 nlohmann::ordered_json to_json(const RunReport& r);
 
 /// Name of a basic VM exit reason [SDM appendix C].
