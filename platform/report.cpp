@@ -68,6 +68,16 @@ std::vector<std::pair<std::string, std::uint64_t>> irq_stages(const IrqRecord& i
     return out;
 }
 
+std::string interrupt_device_name(const RunReport& r, std::size_t k) {
+    const std::uint32_t rid = r.interrupts[k].device;
+    auto it = r.device_names.find(rid);
+    return it != r.device_names.end() ? it->second : bdf_text(static_cast<std::uint16_t>(rid));
+}
+
+std::string interrupt_name(const RunReport& r, std::size_t k) {
+    return fmt::format("{}#{}", interrupt_device_name(r, k), k < r.interrupt_seq.size() ? r.interrupt_seq[k] : k + 1);
+}
+
 LatencySummary summarize(std::vector<std::uint64_t> v) {
     LatencySummary s;
     if (v.empty()) return s;
@@ -106,13 +116,10 @@ RunReport make_report(Machine& m, std::uint64_t grace) {
     for (const DomainSpec& d : s.domains)
         for (std::uint32_t k = 0; k < d.vcpus.size(); ++k) r.vcpu_names.push_back(VcpuRef{d.id, k}.name());
     {
-        std::map<std::uint32_t, std::uint64_t> seq;  // by requester ID: writes so far
-        for (const IrqRecord& i : r.interrupts) {
-            std::string dev = bdf_text(static_cast<std::uint16_t>(i.device));
-            for (const DeviceSpec& d : s.devices)
-                if (d.requester_id == i.device) dev = d.name;
-            r.interrupt_names.push_back(fmt::format("{}#{}", dev, ++seq[i.device]));
-        }
+        for (const DeviceSpec& d : s.devices) r.device_names.emplace(d.requester_id, d.name);
+        std::map<std::uint32_t, std::uint32_t> seq;  // by requester ID: writes so far
+        r.interrupt_seq.reserve(r.interrupts.size());
+        for (const IrqRecord& i : r.interrupts) r.interrupt_seq.push_back(++seq[i.device]);
     }
     r.vm_exits = m.exit_counts();
     r.hyp_cycles = m.hyp_cycles();
@@ -232,54 +239,55 @@ std::string format_text(const RunReport& r, bool per_interrupt) {
     };
     if (per_interrupt) {
         // Columns: the stages some interrupt went through, in path order.
-        std::vector<std::vector<std::pair<std::string, std::uint64_t>>> stages;
         std::set<std::string> used;
-        for (const IrqRecord& i : r.interrupts) {
-            stages.push_back(irq_stages(i));
-            for (const auto& [n, c] : stages.back()) used.insert(n);
-        }
+        for (const IrqRecord& i : r.interrupts)
+            for (const auto& [n, c] : irq_stages(i)) used.insert(n);
         std::vector<std::string> head = {"irq", "tag", "device", "vcpu", "vector", "written_at"};
         const std::size_t fixed = head.size();
         for (const std::string& n : stage_names())
             if (used.count(n)) head.push_back(n);
         head.push_back("total");
-        std::vector<std::vector<std::string>> rows;
-        for (std::size_t k = 0; k < r.interrupts.size(); ++k) {
+        // A row's cells, made twice (widths, then text) rather than kept: a
+        // run may have millions of interrupts.
+        std::vector<std::string> cells(head.size());
+        auto row = [&](std::size_t k) {
             const IrqRecord& i = r.interrupts[k];
-            const std::string& name = k < r.interrupt_names.size() ? r.interrupt_names[k] : std::to_string(k + 1);
-            std::vector<std::string> row = {name, fmt::format("{:#x}", i.tag), name.substr(0, name.rfind('#')),
-                                            i.host ? std::string("host") : i.vcpu < 0 ? std::string("-") : vcpu_name(i.vcpu),
-                                            i.vcpu < 0 && !i.host ? std::string("-") : fmt::format("{:#04x}", i.vector),
-                                            std::to_string(i.written)};
-            for (std::size_t c = fixed; c + 1 < head.size(); ++c) {
-                std::string cell = "-";
-                for (const auto& [n, cycles] : stages[k])
-                    if (n == head[c]) cell = std::to_string(cycles);
-                row.push_back(cell);
-            }
-            row.push_back(i.delivered ? std::to_string(i.latency())
-                          : i.faulted ? fmt::format("fault {:#x}", i.fault_reason)
-                          : i.vcpu < 0 && !i.host ? "unbound" : "undelivered");
-            rows.push_back(std::move(row));
-        }
+            cells[0] = interrupt_name(r, k);
+            cells[1] = fmt::format("{:#x}", i.tag);
+            cells[2] = interrupt_device_name(r, k);
+            cells[3] = i.host ? std::string("host") : i.vcpu < 0 ? std::string("-") : vcpu_name(i.vcpu);
+            cells[4] = i.vcpu < 0 && !i.host ? std::string("-") : fmt::format("{:#04x}", i.vector);
+            cells[5] = std::to_string(i.written);
+            for (std::size_t c = fixed; c + 1 < head.size(); ++c) cells[c] = "-";
+            for (const auto& [n, cycles] : irq_stages(i))
+                for (std::size_t c = fixed; c + 1 < head.size(); ++c)
+                    if (head[c] == n) cells[c] = std::to_string(cycles);
+            cells.back() = i.delivered ? std::to_string(i.latency())
+                           : i.faulted ? fmt::format("fault {:#x}", i.fault_reason)
+                           : i.vcpu < 0 && !i.host ? "unbound" : "undelivered";
+        };
         std::vector<std::size_t> width(head.size());
-        for (std::size_t c = 0; c < head.size(); ++c) {
-            width[c] = head[c].size();
-            for (const auto& row : rows) width[c] = std::max(width[c], row[c].size());
+        for (std::size_t c = 0; c < head.size(); ++c) width[c] = head[c].size();
+        for (std::size_t k = 0; k < r.interrupts.size(); ++k) {
+            row(k);
+            for (std::size_t c = 0; c < head.size(); ++c) width[c] = std::max(width[c], cells[c].size());
         }
-        auto line = [&](const std::vector<std::string>& cells) {
+        auto line = [&](const std::vector<std::string>& cs) {
             std::string l;
-            for (std::size_t c = 0; c < cells.size(); ++c) {
+            for (std::size_t c = 0; c < cs.size(); ++c) {
                 // Names left-aligned, numbers right-aligned.
-                if (c < 4) l += fmt::format("{:<{}}", cells[c], width[c]);
-                else l += fmt::format("{:>{}}", cells[c], width[c]);
-                l += c + 1 < cells.size() ? " " : "";
+                if (c < 4) l += fmt::format("{:<{}}", cs[c], width[c]);
+                else l += fmt::format("{:>{}}", cs[c], width[c]);
+                l += c + 1 < cs.size() ? " " : "";
             }
             while (!l.empty() && l.back() == ' ') l.pop_back();
             return l + "\n";
         };
         out += line(head);
-        for (const auto& row : rows) out += line(row);
+        for (std::size_t k = 0; k < r.interrupts.size(); ++k) {
+            row(k);
+            out += line(cells);
+        }
         out += "\n";
     }
     out += fmt::format("interrupts: {} written, {} delivered, {} lost, {} in flight at the end, {} blocked by VT-d faults\n",
@@ -353,8 +361,7 @@ nlohmann::ordered_json to_json(const RunReport& r) {
         const IrqRecord& i = r.interrupts[k];
         J steps = J::array();
         for (const auto& [s, c] : i.steps) steps.push_back({{"step", irq_step_name(s)}, {"cycle", c}});
-        const std::string name = k < r.interrupt_names.size() ? r.interrupt_names[k] : std::to_string(k + 1);
-        J ji = {{"name", name}, {"tag", i.tag}, {"device", i.device}, {"device_name", name.substr(0, name.rfind('#'))},
+        J ji = {{"name", interrupt_name(r, k)}, {"tag", i.tag}, {"device", i.device}, {"device_name", interrupt_device_name(r, k)},
                 {"vector_index", i.vector_index}, {"vcpu", i.vcpu}, {"vcpu_name", i.host ? J("host") : vcpu_name(i.vcpu)},
                 {"vector", i.vector}, {"written", i.written}, {"delivered", i.delivered}};
         if (i.delivered) ji["latency"] = i.latency();

@@ -42,9 +42,10 @@ struct RunReport {
     bool truncated = false;  ///< stopped by a --max-cycles or --max-wall limit
     std::string stopped_by;  ///< which: "--max-cycles" or "--max-wall" (truncated runs)
     std::vector<IrqRecord> interrupts;  ///< by device write cycle, requester ID, tag
-    /// By interrupt: "<device>#<n>", n counting the device's MSI writes from 1
-    /// in write order (the name the report, --json and the trace use).
-    std::vector<std::string> interrupt_names;
+    /// By interrupt: n of its name "<device>#<n>" (interrupt_name()), n
+    /// counting the device's MSI writes from 1 in write order.
+    std::vector<std::uint32_t> interrupt_seq;
+    std::map<std::uint32_t, std::string> device_names;  ///< by requester ID (the scenario's bdf)
     std::vector<std::string> vcpu_names;  ///< by global vCPU number: "d<domain>v<index>"
     std::uint64_t delivered = 0, lost = 0, in_flight = 0, faulted = 0, unbound = 0;
     LatencySummary latency;
@@ -59,6 +60,12 @@ struct RunReport {
     std::vector<std::string> failures;  ///< failed expectations and unexpected violations
     bool passed() const { return failures.empty(); }
 };
+
+/// Interrupt k's device: its scenario name, else its requester ID as BB:DD.F.
+std::string interrupt_device_name(const RunReport& r, std::size_t k);
+/// Interrupt k's name, "<device>#<n>" ("nic0#4"): what the per-interrupt
+/// table, --json and the trace call it.
+std::string interrupt_name(const RunReport& r, std::size_t k);
 
 /// Collect results after Machine::run(). `grace` cycles before the end, an
 /// undelivered interrupt counts as in flight rather than lost.

@@ -262,7 +262,7 @@ void TraceWriter::finish(Machine& m, const RunReport& r) {
         p = first ? put(p, "\n{\"name\":") : put(p, ",\n{\"name\":");
         first = false;
         name.clear();
-        append_string(name, k < r.interrupt_names.size() ? r.interrupt_names[k] : std::to_string(k + 1));
+        append_string(name, interrupt_name(r, k));
         if (name.size() > kRoom / 2) {  // a long device name: past the buffer
             f.write(base, static_cast<std::size_t>(p - base));
             p = base;
