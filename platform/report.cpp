@@ -123,6 +123,7 @@ RunReport make_report(Machine& m, std::uint64_t grace) {
     }
     r.vm_exits = m.exit_counts();
     r.hyp_cycles = m.hyp_cycles();
+    r.hyp_handlers = m.hub().profile.handlers();
     r.events = m.hub().events;
     r.trace_hash = m.hub().trace_hash();
 
@@ -320,7 +321,15 @@ std::string format_text(const RunReport& r, bool per_interrupt) {
     for (const auto& [reason, n] : r.vm_exits) total += n;
     out += fmt::format("vm exits: {}", total);
     for (const auto& [reason, n] : r.vm_exits) out += fmt::format("  {} {}: {}", reason, exit_reason_name(reason), n);
-    out += fmt::format("\nhypervisor cycles: {}\nevents: {}, trace hash {:016x}\n", r.hyp_cycles, r.events, r.trace_hash);
+    out += fmt::format("\nhypervisor cycles: {}", r.hyp_cycles);
+    if (!r.hyp_handlers.empty()) {
+        out += "\nhypervisor handlers (calls, cycles in all, max):";
+        for (const auto& [id, h] : r.hyp_handlers)
+            out += fmt::format("  {}: {}, {}, {};", hyp_handler_name(id), h.count, h.total, h.max);
+        out.back() = ' ';
+        while (out.back() == ' ') out.pop_back();
+    }
+    out += fmt::format("\nevents: {}, trace hash {:016x}\n", r.events, r.trace_hash);
     for (const Violation& v : r.violations) {
         out += fmt::format("violation: {} at cycle {}{}{}: {}\n", v.oracle, v.cycle,
                            v.detected_cycle != v.cycle ? fmt::format(" (detected at cycle {})", v.detected_cycle) : std::string(),
@@ -376,12 +385,15 @@ nlohmann::ordered_json to_json(const RunReport& r) {
     j["interrupts"] = irqs;
     J stages = J::object();
     for (const auto& [n, s] : r.stages) stages[n] = summ(s);
+    J handlers = J::object();
+    for (const auto& [id, h] : r.hyp_handlers)
+        handlers[hyp_handler_name(id)] = {{"id", id}, {"count", h.count}, {"cycles", h.total}, {"max", h.max}};
     J exits = J::object();
     for (const auto& [reason, n] : r.vm_exits) exits[std::to_string(reason)] = {{"name", exit_reason_name(reason)}, {"count", n}};
     j["summary"] = {{"written", r.interrupts.size()}, {"delivered", r.delivered}, {"lost", r.lost},
                     {"in_flight", r.in_flight}, {"faulted", r.faulted}, {"unbound", r.unbound},
                     {"latency", summ(r.latency)}, {"stages", stages}, {"vm_exits", exits},
-                    {"hyp_cycles", r.hyp_cycles}, {"events", r.events},
+                    {"hyp_cycles", r.hyp_cycles}, {"hyp_handlers", handlers}, {"events", r.events},
                     {"trace_hash", fmt::format("{:016x}", r.trace_hash)}};
     J devs = J::array();
     for (const DeviceReport& d : r.devices)

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/vtd/vtd.h"
+#include "platform/hyp_profile.h"
 #include "platform/irq_tracker.h"
 #include "platform/oracles.h"
 #include "platform/scenario.h"
@@ -52,6 +53,7 @@ struct RunReport {
     std::map<std::string, LatencySummary> stages;  ///< per stage name
     std::map<std::uint32_t, std::uint64_t> vm_exits;
     std::uint64_t hyp_cycles = 0;
+    std::map<std::uint32_t, HandlerStats> hyp_handlers;  ///< by enum hyp_handler: calls and cycles
     std::uint64_t events = 0, trace_hash = 0;  ///< the event stream's size and XXH64
     std::vector<DeviceReport> devices;  ///< in scenario order
     std::vector<VtdFaultRecord> vtd_faults;  ///< the VT-d unit's fault records, in order

@@ -115,6 +115,10 @@ for l in text:
         fail.append(f"a number where a name belongs: {l.strip()}")
         break
 
+hh = out["summary"]["hyp_handlers"]
+if not hh or any(k.isdigit() or k == "unknown" for k in hh): fail.append(f"--json hyp_handlers not by name: {list(hh)}")
+if not any(l.startswith("hypervisor handlers") and ("vmexit" in l or "control" in l) for l in text): fail.append("no handler line by name")
+
 # --- exports ---
 pf = open(base + ".perfetto.json").read()
 for bad in (r'"handler":\d', r'"mode":\d', r'"state":\d', r'"oracle":\d', r'"reason":\d', r'"offset":\d'):
