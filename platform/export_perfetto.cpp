@@ -17,7 +17,7 @@ namespace pisim {
 
 namespace {
 
-constexpr int kPidPcpu = 1, kPidVcpu = 2, kPidVtd = 3, kPidDev = 4, kPidOther = 5;
+constexpr int kPidPcpu = 1, kPidVcpu = 2, kPidVtd = 3, kPidDev = 4, kPidOther = 5, kPidOracle = 6;
 constexpr std::uint64_t kHypInvalid = 0xFFFFFFFFu;  // HYP_INVALID (hyp/hyp.h)
 
 // Nesting levels on a thread, in output order at equal cycles.
@@ -56,28 +56,18 @@ std::string json_value(std::uint64_t v) {
     return v >= (1ull << 53) ? fmt::format("\"{:#x}\"", v) : fmt::format("{}", v);
 }
 
-const char* handler_name(std::uint64_t h) {
-    switch (h) {
-        case HYP_H_VMEXIT: return "vmexit";
-        case HYP_H_IRQ: return "irq";
-        case HYP_H_PI_NOTIFICATION: return "pi_notification";
-        case HYP_H_PI_WAKEUP: return "pi_wakeup";
-        case HYP_H_TIMER: return "timer";
-        case HYP_H_CONTROL: return "control";
-        case HYP_H_SOFTIRQ: return "softirq";
-        case HYP_H_DEVICE_IRQ: return "device_irq";
-        case HYP_H_PERCPU: return "percpu_virq";
-        default: return nullptr;
-    }
+/// The name the trace gives `value` of enumeration `en`, or null.
+const std::string* enum_value(const Trace& t, const char* en, std::uint64_t value) {
+    auto e = t.enums.find(en);
+    if (e == t.enums.end()) return nullptr;
+    auto v = e->second.find(value);
+    return v == e->second.end() ? nullptr : &v->second;
 }
 
-const char* vcpu_state_name(std::uint64_t s) {
-    switch (s) {
-        case HYP_VCPU_RUNNABLE: return "runnable";
-        case HYP_VCPU_RUNNING: return "running";
-        case HYP_VCPU_BLOCKED: return "blocked";
-        default: return nullptr;  // offline: no slice
-    }
+/// `value`'s name in `en`, else "<en> <value>".
+std::string enum_text(const Trace& t, const char* en, std::uint64_t value) {
+    const std::string* n = enum_value(t, en, value);
+    return n ? *n : fmt::format("{} {}", en, value);
 }
 
 /// A thread of the output: (pid, tid).
@@ -101,6 +91,7 @@ public:
 private:
     Thread thread_of(const TraceEvent& e) const;
     std::string vcpu_name(std::uint64_t id) const;
+    std::string pcpu_name(std::uint64_t id) const;
     std::string event_args(const TraceEvent& e) const;
     void add(std::uint64_t cycle, int level, std::uint64_t dur, std::string text) {
         out_.push_back({cycle, level, dur, seq_++, std::move(text)});
@@ -121,6 +112,7 @@ private:
     std::uint64_t seq_ = 0;
     std::uint64_t end_ = 0;  // where open slices close
     bool other_used_ = false;
+    bool oracle_used_ = false;  // a track for the oracles only when they spoke
     // Per thread: cycles where a state slice begins or ends (activity slices split there).
     std::map<std::pair<int, std::uint64_t>, std::vector<std::uint64_t>> bounds_;
     std::vector<bool> slice_event_;  // event i defines a slice (not an instant)
@@ -128,7 +120,8 @@ private:
 
 Thread Exporter::thread_of(const TraceEvent& e) const {
     const std::string& unit = t_.kinds[e.kind].unit;
-    const int pid = unit == "pcpu" ? kPidPcpu : unit == "vcpu" ? kPidVcpu : unit == "vtd" ? kPidVtd : unit == "dev" ? kPidDev : 0;
+    const int pid = unit == "pcpu" ? kPidPcpu : unit == "vcpu" ? kPidVcpu : unit == "vtd" ? kPidVtd : unit == "dev" ? kPidDev
+                    : unit == "oracle" ? kPidOracle : 0;
     if (pid) {
         if (auto pos = t_.unit_position(unit, e.unit)) return {pid, static_cast<std::uint64_t>(pid) * 1000 + *pos};
     }
@@ -140,6 +133,11 @@ std::string Exporter::vcpu_name(std::uint64_t id) const {
     return id == kHypInvalid ? std::string("none") : fmt::format("vcpu{}", id);
 }
 
+std::string Exporter::pcpu_name(std::uint64_t id) const {
+    if (auto pos = t_.unit_position("pcpu", id)) return t_.pcpus[*pos].name;
+    return id == kHypInvalid ? std::string("none") : fmt::format("pcpu{}", id);
+}
+
 std::string Exporter::event_args(const TraceEvent& e) const {
     const TraceKind& k = t_.kinds[e.kind];
     std::string a = "{";
@@ -148,7 +146,21 @@ std::string Exporter::event_args(const TraceEvent& e) const {
         if (k.args[i].empty()) continue;
         a += first ? "" : ",";
         first = false;
-        a += quoted(k.args[i]) + ":" + json_value(e.args[i]);
+        // An enumeration by its name (an exit reason as "12 hlt": its number
+        // matters), a vCPU or pCPU by its unit's name.
+        const std::string& arg = k.args[i];
+        const std::uint64_t v = e.args[i];
+        std::string text;
+        if (const std::string* n = t_.arg_name(e, i))
+            text = quoted(i < k.arg_enums.size() && k.arg_enums[i] == "exit_reason" ? fmt::format("{} {}", v, *n) : *n);
+        else if (arg == "vcpu" || arg == "prev" || arg == "next")
+            text = quoted(vcpu_name(v));
+        else if (arg == "pcpu" || arg == "target_pcpu" || arg == "list_pcpu" ||
+                 (k.name == "hyp.migrate" && (arg == "from" || arg == "to")))
+            text = quoted(pcpu_name(v));
+        else
+            text = json_value(v);
+        a += quoted(arg) + ":" + text;
     }
     if (e.tag) a += fmt::format("{}\"tag\":\"{:#x}\"", first ? "" : ",", e.tag);
     return a + "}";
@@ -180,8 +192,10 @@ void Exporter::pcpu_slices() {
         auto close_mode = [&](std::uint64_t at) {
             if (!have || at <= since) return;
             const std::string vn = vcpu_name(vcpu);
-            std::string name = mode == 0 ? "root" : mode == 1 ? "non-root " + vn : mode == 2 ? "guest HLT " + vn : mode == 3 ? "idle" : fmt::format("mode {}", mode);
-            modes.push_back({since, at, name, fmt::format("{{\"mode\":{},\"vcpu\":{}}}", mode, quoted(mode == 1 || mode == 2 ? vn : "none"))});
+            const bool guest = mode == 1 || mode == 2;  // non-root, guest-hlt: a vCPU's
+            const std::string mn = enum_text(t_, "pcpu_mode", mode);
+            const std::string name = guest ? mn + " " + vn : mn;
+            modes.push_back({since, at, name, fmt::format("{{\"mode\":{},\"vcpu\":{}}}", quoted(mn), quoted(guest ? vn : "none"))});
             bounds.push_back(since);
             bounds.push_back(at);
         };
@@ -209,9 +223,12 @@ void Exporter::pcpu_slices() {
         std::vector<Open> stack;
         std::vector<Slice> handlers;
         auto close_handler = [&](const Open& o, std::uint64_t at) {
-            const char* hn = handler_name(o.handler);
-            handlers.push_back({o.begin, at, hn ? std::string("hyp ") + hn : fmt::format("hyp handler {}", o.handler),
-                                fmt::format("{{\"handler\":{},\"detail\":{},\"vcpu\":{}}}", o.handler, json_value(o.detail),
+            const std::string hn = enum_text(t_, "hyp_handler", o.handler);
+            // The vmexit handler's detail is the exit reason: "12 hlt".
+            const std::string* reason = o.handler == HYP_H_VMEXIT ? enum_value(t_, "exit_reason", o.detail) : nullptr;
+            handlers.push_back({o.begin, at, "hyp " + hn,
+                                fmt::format("{{\"handler\":{},\"detail\":{},\"vcpu\":{}}}", quoted(hn),
+                                            reason ? quoted(fmt::format("{} {}", o.detail, *reason)) : json_value(o.detail),
                                             quoted(vcpu_name(o.vcpu)))});
         };
         for (std::size_t i = 0; i < t_.events.size(); ++i) {
@@ -259,9 +276,10 @@ void Exporter::vcpu_slices() {
         std::vector<std::uint64_t>& bounds = bounds_[{th.pid, th.tid}];
         std::uint64_t state = HYP_VCPU_OFFLINE, since = 0, pcpu = 0;
         auto close_state = [&](std::uint64_t at) {
-            const char* n = vcpu_state_name(state);
-            if (!n || at <= since) return;
-            slice(th, kState, {since, at, n, fmt::format("{{\"state\":{},\"pcpu\":{}}}", state, json_value(pcpu))});
+            if (state == HYP_VCPU_OFFLINE || at <= since) return;  // offline: no slice
+            const std::string n = enum_text(t_, "vcpu_state", state);
+            const std::string pn = pcpu_name(pcpu);
+            slice(th, kState, {since, at, n, fmt::format("{{\"state\":{},\"pcpu\":{}}}", quoted(n), quoted(pn))});
             bounds.push_back(since);
             bounds.push_back(at);
         };
@@ -361,7 +379,7 @@ std::optional<std::size_t> find_step_event(const Trace& t, const TraceInterrupt&
 /// flow events for the interrupt steps.
 void Exporter::flows_and_events() {
     // event index -> flow points (tag, phase) in interrupt order.
-    std::map<std::size_t, std::vector<std::pair<std::uint64_t, char>>> points;
+    std::map<std::size_t, std::vector<std::pair<const TraceInterrupt*, char>>> points;
     for (const TraceInterrupt& irq : t_.interrupts) {
         std::vector<std::size_t> anchors;
         for (const TraceStep& st : irq.steps) {
@@ -370,12 +388,13 @@ void Exporter::flows_and_events() {
         }
         if (anchors.size() < 2) continue;
         for (std::size_t k = 0; k < anchors.size(); ++k)
-            points[anchors[k]].push_back({irq.tag, k == 0 ? 's' : k + 1 == anchors.size() ? 'f' : 't'});
+            points[anchors[k]].push_back({&irq, k == 0 ? 's' : k + 1 == anchors.size() ? 'f' : 't'});
     }
     for (std::size_t i = 0; i < t_.events.size(); ++i) {
         const TraceEvent& e = t_.events[i];
         const Thread th = thread_of(e);
         if (th.pid == kPidOther) other_used_ = true;
+        if (th.pid == kPidOracle) oracle_used_ = true;
         const std::string& name = t_.kinds[e.kind].name;
         auto p = points.find(i);
         if (p == points.end()) {
@@ -383,9 +402,11 @@ void Exporter::flows_and_events() {
             continue;
         }
         add(e.cycle, kStep, 1, head("X", name, th, e.cycle) + ",\"dur\":" + cycles_as_us(1) + ",\"args\":" + event_args(e) + "}");
-        for (const auto& [tag, ph] : p->second) {
-            std::string f = fmt::format("{{\"ph\":\"{}\",\"name\":\"irq\",\"cat\":\"irq\",\"id\":\"{:#x}\",\"pid\":{},\"tid\":{},\"ts\":{}", ph,
-                                        tag, th.pid, th.tid, cycles_as_us(e.cycle));
+        for (const auto& [irq, ph] : p->second) {
+            // Named by the interrupt ("nic0#4"), keyed by its tag.
+            std::string f = fmt::format("{{\"ph\":\"{}\",\"name\":{},\"cat\":\"irq\",\"id\":\"{:#x}\",\"pid\":{},\"tid\":{},\"ts\":{}", ph,
+                                        quoted(irq->name.empty() ? std::string("irq") : irq->name), irq->tag, th.pid, th.tid,
+                                        cycles_as_us(e.cycle));
             // Same level and duration as the step slice: sorted right after it.
             add(e.cycle, kStep, 1, f + (ph == 's' ? "}" : ",\"bp\":\"e\"}"));
         }
@@ -442,9 +463,10 @@ void Exporter::metadata(std::string& doc) const {
         const char* name;
         const std::vector<TraceUnit>* units;
     };
-    const Proc procs[] = {{kPidPcpu, "pCPUs", &t_.pcpus}, {kPidVcpu, "vCPUs", &t_.vcpus}, {kPidVtd, "VT-d", &t_.vtds}, {kPidDev, "NIC", &t_.devs}};
+    const Proc procs[] = {{kPidPcpu, "pCPUs", &t_.pcpus}, {kPidVcpu, "vCPUs", &t_.vcpus}, {kPidVtd, "VT-d", &t_.vtds},
+                          {kPidDev, "NIC", &t_.devs}, {kPidOracle, "oracles", &t_.oracles}};
     for (const Proc& p : procs) {
-        if (p.units->empty()) continue;
+        if (p.units->empty() || (p.pid == kPidOracle && !oracle_used_)) continue;
         meta("process_name", p.pid, 0, "{\"name\":" + quoted(p.name) + "}");
         meta("process_sort_index", p.pid, 0, fmt::format("{{\"sort_index\":{}}}", p.pid));
         for (std::size_t i = 0; i < p.units->size(); ++i) {

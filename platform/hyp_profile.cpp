@@ -5,21 +5,13 @@
 
 #include <algorithm>
 
+#include "platform/enum_names.h"
+
 namespace pisim {
 
 const char* hyp_handler_name(std::uint32_t id) {
-    switch (id) {
-        case 1: return "vmexit";
-        case 2: return "irq";
-        case 3: return "pi_notification";
-        case 4: return "pi_wakeup";
-        case 5: return "timer";
-        case 6: return "control";
-        case 7: return "softirq";
-        case 8: return "device_irq";
-        case 10: return "percpu_virq";
-        default: return "unknown";
-    }
+    const char* n = trace_enum_value_name(TraceEnum::hyp_handler, id);
+    return n ? n : "unknown";
 }
 
 void HypProfile::on_event(const Event& e) {

@@ -126,7 +126,9 @@ void EventHub::process(const Event& e, bool hyp_violation) {
         const Violation& v = oracles->violations()[i];
         std::size_t id = 0;
         while (oracle_names()[id] != v.oracle) ++id;
-        trace->record_violation({e.cycle, EventKind::Violation, e.unit, e.tag, id, static_cast<std::uint64_t>(v.vcpu)});
+        // On the oracles' unit, not the detecting event's: that may be a
+        // device's or a vCPU's, and the kind's unit would misname it.
+        trace->record_violation({e.cycle, EventKind::Violation, 0, e.tag, id, static_cast<std::uint64_t>(v.vcpu)});
     }
 }
 
@@ -562,6 +564,9 @@ Machine::Machine(const Scenario& s, const TimingProfile& p, const RunOptions& o)
         for (const VcpuSpec& v : d.vcpus) oc.affinity.push_back(v.affinity_mask ? v.affinity_mask : 1ull << v.pcpu);
     oc.irq_mode = s_.irq_mode;
     oc.percpu_vector = s_.percpu_vector;
+    for (const DomainSpec& d : s_.domains)
+        for (std::uint32_t v = 0; v < d.vcpus.size(); ++v) oc.vcpu_names.push_back(VcpuRef{d.id, v}.name());
+    for (const DeviceSpec& d : s_.devices) oc.device_names[d.requester_id] = d.name;
     hub_.oracles = std::make_unique<Oracles>(oc);
     if (!o_.hyp_path.empty()) {
         hyp_lib_ = std::make_unique<HypLibrary>(o_.hyp_path);
@@ -857,8 +862,11 @@ void Machine::hyp_assert_failed(const std::string& message) {
     v.cycle = cycle;
     v.oracle = "hyp_assertion";
     v.message = message + (current ? " on pCPU " + std::to_string(current->index) : std::string());
+    v.detected_cycle = cycle;
     v.event_index = hub_.trace ? hub_.trace->recorded() : 0;
-    hub_.emit_violation({cycle, EventKind::Violation, current ? current->index : 0, 0, 5});
+    std::uint64_t id = 0;
+    while (oracle_names()[id] != v.oracle) ++id;
+    hub_.emit_violation({cycle, EventKind::Violation, 0, 0, id, static_cast<std::uint64_t>(-1)});
     hub_.oracles->add(std::move(v));
 }
 

@@ -7,6 +7,7 @@
 
 #include "hyp/trace.h"
 #include "model/common/cycle_math.h"
+#include "platform/enum_names.h"
 #include "platform/scenario.h"
 
 namespace pisim {
@@ -14,15 +15,6 @@ namespace pisim {
 namespace {
 constexpr std::uint32_t kHltExit = 12;  // basic exit reason HLT [SDM appendix C]
 constexpr std::uint64_t kOn = 1, kSn = 2;
-
-std::string describe(const Event& e) {
-    const EventKindInfo& k = event_kind_info(e.kind);
-    std::string s = fmt::format("{} {}[{}]", e.cycle, k.name, e.unit);
-    const std::uint64_t v[6] = {e.a, e.b, e.c, e.d, e.e, e.f};
-    for (int i = 0; i < 6; ++i)
-        if (k.args[i][0]) s += fmt::format(" {}={:#x}", k.args[i], v[i]);
-    return s;
-}
 
 std::string bdf(std::uint32_t rid) { return fmt::format("{:02x}:{:02x}.{}", rid >> 8, rid >> 3 & 0x1f, rid & 7); }
 std::uint8_t nv_of(std::uint64_t control) { return static_cast<std::uint8_t>(control >> 16); }
@@ -141,6 +133,46 @@ int Oracles::pcpu_of_apic(std::uint32_t apic) const {
     return -1;
 }
 
+/// One history line: cycle, kind, unit by name, args with enumerations by
+/// name (platform/enum_names.h) and vCPU ids by name, other values in hex.
+std::string Oracles::describe(const Event& e) const {
+    const EventKindInfo& k = event_kind_info(e.kind);
+    auto vcpu_text = [&](std::uint64_t id) {
+        return id < cfg_.vcpu_names.size() ? cfg_.vcpu_names[id] : id == 0xFFFFFFFFu ? std::string("none") : fmt::format("{:#x}", id);
+    };
+    std::string unit;
+    switch (k.unit) {
+        case UnitKind::pcpu: unit = fmt::format("pcpu{}", e.unit); break;
+        case UnitKind::vcpu: unit = vcpu_text(e.unit); break;
+        case UnitKind::dev: {
+            auto it = cfg_.device_names.find(e.unit);
+            unit = it != cfg_.device_names.end() ? it->second : bdf(e.unit);
+            break;
+        }
+        case UnitKind::vtd: unit = fmt::format("vtd{}", e.unit); break;
+        case UnitKind::mem: unit = "mem"; break;
+        case UnitKind::oracle: unit = "oracles"; break;
+    }
+    std::string s = fmt::format("{} {}[{}]", e.cycle, k.name, unit);
+    const std::uint64_t v[6] = {e.a, e.b, e.c, e.d, e.e, e.f};
+    for (int i = 0; i < 6; ++i) {
+        if (!k.args[i][0]) continue;
+        const std::string_view arg = k.args[i];
+        if (auto en = kind_arg_enum(e.kind, i)) {
+            const char* n = trace_enum_value_name(*en, v[i]);
+            s += n ? fmt::format(" {}={}", arg, n) : fmt::format(" {}={:#x}", arg, v[i]);
+        } else if (arg == "vcpu" || arg == "prev" || arg == "next") {
+            s += fmt::format(" {}={}", arg, vcpu_text(v[i]));
+        } else if (arg == "pcpu" || arg == "target_pcpu" || arg == "list_pcpu" ||
+                   (e.kind == EventKind::HypMigrate && (arg == "from" || arg == "to"))) {
+            s += v[i] == 0xFFFFFFFFu ? fmt::format(" {}=none", arg) : fmt::format(" {}=pcpu{}", arg, v[i]);
+        } else {
+            s += fmt::format(" {}={:#x}", arg, v[i]);
+        }
+    }
+    return s;
+}
+
 void Oracles::remember(int vcpu, const Event& e) {
     auto it = vcpus_.find(vcpu);
     if (it == vcpus_.end()) return;
@@ -156,9 +188,25 @@ void Oracles::remember(int vcpu, const Event& e) {
 void Oracles::violate(const Event& e, const std::string& oracle, int vcpu, const std::string& msg) {
     Violation v;
     v.cycle = e.cycle;
+    v.detected_cycle = std::max(detect_cycle_, e.cycle);
     v.oracle = oracle;
     v.vcpu = vcpu;
-    v.message = msg;
+    // "vCPU <global number>" of the checks' messages by name ("vCPU d1v0").
+    v.message.reserve(msg.size());
+    for (std::size_t i = 0; i < msg.size();) {
+        const std::size_t at = msg.find("vCPU ", i);
+        if (at == std::string::npos) {
+            v.message.append(msg, i, std::string::npos);
+            break;
+        }
+        std::size_t end = at + 5;
+        while (end < msg.size() && msg[end] >= '0' && msg[end] <= '9' && end - at < 14) ++end;
+        v.message.append(msg, i, at + 5 - i);
+        const std::string digits = msg.substr(at + 5, end - at - 5);
+        const std::size_t id = digits.empty() ? ~std::size_t{0} : std::stoull(digits);
+        v.message += id < cfg_.vcpu_names.size() ? cfg_.vcpu_names[id] : digits;
+        i = end;
+    }
     v.event_index = events_ == 0 ? 0 : events_ - 1;
     auto it = vcpus_.find(vcpu);
     if (it != vcpus_.end()) {
@@ -172,8 +220,12 @@ std::string Oracles::describe_obligation(const Obligation& o) const {
     switch (o.source) {
         case Source::Device:
         case Source::HostDevice:
-            return fmt::format("interrupt {:#x} of device {} (MSI-X entry {}) written at cycle {}", o.tag, bdf(o.rid),
+        {
+            auto name = cfg_.device_names.find(o.rid);
+            return fmt::format("interrupt {:#x} of device {} (MSI-X entry {}) written at cycle {}", o.tag,
+                               name == cfg_.device_names.end() ? bdf(o.rid) : name->second + " (" + bdf(o.rid) + ")",
                                o.index, o.origin);
+        }
         case Source::GuestIpi:
             return fmt::format("IPI written by vCPU {} at cycle {}", o.from, o.origin);
         case Source::ControlIpi:
@@ -797,6 +849,7 @@ void Oracles::on_apic_send(const Event& e) {
 
 void Oracles::on_event(const Event& e) {
     ++events_;
+    detect_cycle_ = e.cycle;
     check_deadlines(e.cycle, &e);
     switch (e.kind) {
         case EventKind::NicMsiWrite:
@@ -997,6 +1050,9 @@ void Oracles::on_event(const Event& e) {
     }
 }
 
-void Oracles::finish(std::uint64_t end_cycle) { check_deadlines(sat_add(end_cycle, 1), nullptr); }
+void Oracles::finish(std::uint64_t end_cycle) {
+    detect_cycle_ = end_cycle;
+    check_deadlines(sat_add(end_cycle, 1), nullptr);
+}
 
 }  // namespace pisim

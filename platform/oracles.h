@@ -151,10 +151,19 @@ struct OracleConfig {
     /// Hard affinity of each vCPU at the start (bit c = pCPU c), by global
     /// vCPU number; a `pin` scenario event (scenario.event op pin) replaces it.
     std::vector<std::uint64_t> affinity;
+    /// Names for the event histories of violations: each vCPU's by global
+    /// number ("d1v0"), each device's by requester ID ("nic0").
+    std::vector<std::string> vcpu_names;
+    std::map<std::uint32_t, std::string> device_names;
 };
 
 struct Violation {
+    /// Core cycle at which the violated condition arose (a missed deadline's
+    /// cycle, else the cycle of the event that broke the invariant).
     std::uint64_t cycle = 0;
+    /// Core cycle of the event at which the oracle detected it (>= cycle; the
+    /// trace's oracle.violation event is at this cycle).
+    std::uint64_t detected_cycle = 0;
     std::string oracle;   ///< one of the names above
     int vcpu = -1;
     std::string message;
@@ -287,6 +296,7 @@ private:
     int pcpu_of_apic(std::uint32_t apic) const;
     bool hooks_active(std::uint32_t domain) const;
     std::string describe_obligation(const Obligation& o) const;
+    std::string describe(const Event& e) const;
 
     // obligations
     void raise(const Event& e, Obligation o);
@@ -366,6 +376,7 @@ private:
     std::map<std::uint32_t, IrteState> irtes_;
     std::vector<Violation> violations_;
     std::size_t events_ = 0;
+    std::uint64_t detect_cycle_ = 0;  ///< cycle of the event (or end) being judged
     std::uint64_t next_deadline_ = ~0ull;
 };
 

@@ -7,24 +7,14 @@
 #include <tuple>
 
 #include "model/common/cycle_math.h"
+#include "platform/enum_names.h"
 #include "platform/machine.h"
 
 namespace pisim {
 
 const char* exit_reason_name(std::uint32_t reason) {
-    switch (reason) {
-        case 1: return "external-interrupt";
-        case 7: return "interrupt-window";
-        case 12: return "hlt";
-        case 18: return "vmcall";
-        case 32: return "wrmsr";
-        case 43: return "tpr-below-threshold";
-        case 44: return "apic-access";
-        case 45: return "eoi-induced";
-        case 48: return "ept-violation";
-        case 56: return "apic-write";
-        default: return "other";
-    }
+    const char* n = trace_enum_value_name(TraceEnum::exit_reason, reason);
+    return n ? n : "unknown";
 }
 
 const char* vtd_fault_reason_name(std::uint8_t reason) {
@@ -59,6 +49,33 @@ static const char* stage_ending_at(IrqStep s) {
         case IrqStep::HostDelivery: return "host_delivery";
         default: return nullptr;
     }
+}
+
+const std::vector<std::string>& stage_names() {
+    static const std::vector<std::string> n = [] {
+        std::vector<std::string> v;
+        for (int s = 0; s < static_cast<int>(IrqStep::Count); ++s)
+            if (const char* name = stage_ending_at(static_cast<IrqStep>(s))) v.push_back(name);
+        return v;
+    }();
+    return n;
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> irq_stages(const IrqRecord& i) {
+    std::vector<std::pair<std::string, std::uint64_t>> out;
+    for (std::size_t k = 1; k < i.steps.size(); ++k)
+        if (const char* n = stage_ending_at(i.steps[k].first)) out.emplace_back(n, i.steps[k].second - i.steps[k - 1].second);
+    return out;
+}
+
+std::string interrupt_device_name(const RunReport& r, std::size_t k) {
+    const std::uint32_t rid = r.interrupts[k].device;
+    auto it = r.device_names.find(rid);
+    return it != r.device_names.end() ? it->second : bdf_text(static_cast<std::uint16_t>(rid));
+}
+
+std::string interrupt_name(const RunReport& r, std::size_t k) {
+    return fmt::format("{}#{}", interrupt_device_name(r, k), k < r.interrupt_seq.size() ? r.interrupt_seq[k] : k + 1);
 }
 
 LatencySummary summarize(std::vector<std::uint64_t> v) {
@@ -96,8 +113,17 @@ RunReport make_report(Machine& m, std::uint64_t grace) {
     std::sort(r.interrupts.begin(), r.interrupts.end(), [](const IrqRecord& a, const IrqRecord& b) {
         return std::tie(a.written, a.device, a.tag) < std::tie(b.written, b.device, b.tag);
     });
+    for (const DomainSpec& d : s.domains)
+        for (std::uint32_t k = 0; k < d.vcpus.size(); ++k) r.vcpu_names.push_back(VcpuRef{d.id, k}.name());
+    {
+        for (const DeviceSpec& d : s.devices) r.device_names.emplace(d.requester_id, d.name);
+        std::map<std::uint32_t, std::uint32_t> seq;  // by requester ID: writes so far
+        r.interrupt_seq.reserve(r.interrupts.size());
+        for (const IrqRecord& i : r.interrupts) r.interrupt_seq.push_back(++seq[i.device]);
+    }
     r.vm_exits = m.exit_counts();
     r.hyp_cycles = m.hyp_cycles();
+    r.hyp_handlers = m.hub().profile.handlers();
     r.events = m.hub().events;
     r.trace_hash = m.hub().trace_hash();
 
@@ -203,36 +229,65 @@ RunReport make_report(Machine& m, std::uint64_t grace) {
     return r;
 }
 
-static const char* const kColumns[] = {"device_write", "remapping", "posting", "notification",
-                                       "pi_processing", "virtual_delivery"};
-
 std::string format_text(const RunReport& r, bool per_interrupt) {
     std::string out;
     out += fmt::format("pisim: {} ({})\n", r.scenario_name.empty() ? r.scenario_file : r.scenario_name, r.scenario_file);
     out += fmt::format("  profile {}, irq_mode {}, seed {}, hypervisor {}, {} cycles simulated\n\n", r.profile,
                        r.irq_mode, r.seed, r.hyp_origin, r.end_cycle);
+    auto vcpu_name = [&r](int g) {
+        return g >= 0 && static_cast<std::size_t>(g) < r.vcpu_names.size() ? r.vcpu_names[static_cast<std::size_t>(g)]
+                                                                            : std::to_string(g);
+    };
     if (per_interrupt) {
-        out += fmt::format("{:>5} {:>6} {:>6} {:>12} {:>12} {:>9} {:>8} {:>12} {:>13} {:>16} {:>9}\n", "irq", "vcpu", "vector",
-                           "written_at", "device_write", "remapping", "posting", "notification", "pi_processing",
-                           "virtual_delivery", "total");
-        std::size_t n = 0;
-        for (const IrqRecord& i : r.interrupts) {
-            ++n;
-            std::string cols[6];
-            for (auto& c : cols) c = "-";
-            for (std::size_t k = 1; k < i.steps.size(); ++k) {
-                const char* name = stage_ending_at(i.steps[k].first);
-                for (int c = 0; c < 6; ++c)
-                    if (name && std::string(name) == kColumns[c])
-                        cols[c] = std::to_string(i.steps[k].second - i.steps[k - 1].second);
+        // Columns: the stages some interrupt went through, in path order.
+        std::set<std::string> used;
+        for (const IrqRecord& i : r.interrupts)
+            for (const auto& [n, c] : irq_stages(i)) used.insert(n);
+        std::vector<std::string> head = {"irq", "tag", "device", "vcpu", "vector", "written_at"};
+        const std::size_t fixed = head.size();
+        for (const std::string& n : stage_names())
+            if (used.count(n)) head.push_back(n);
+        head.push_back("total");
+        // A row's cells, made twice (widths, then text) rather than kept: a
+        // run may have millions of interrupts.
+        std::vector<std::string> cells(head.size());
+        auto row = [&](std::size_t k) {
+            const IrqRecord& i = r.interrupts[k];
+            cells[0] = interrupt_name(r, k);
+            cells[1] = fmt::format("{:#x}", i.tag);
+            cells[2] = interrupt_device_name(r, k);
+            cells[3] = i.host ? std::string("host") : i.vcpu < 0 ? std::string("-") : vcpu_name(i.vcpu);
+            cells[4] = i.vcpu < 0 && !i.host ? std::string("-") : fmt::format("{:#04x}", i.vector);
+            cells[5] = std::to_string(i.written);
+            for (std::size_t c = fixed; c + 1 < head.size(); ++c) cells[c] = "-";
+            for (const auto& [n, cycles] : irq_stages(i))
+                for (std::size_t c = fixed; c + 1 < head.size(); ++c)
+                    if (head[c] == n) cells[c] = std::to_string(cycles);
+            cells.back() = i.delivered ? std::to_string(i.latency())
+                           : i.faulted ? fmt::format("fault {:#x}", i.fault_reason)
+                           : i.vcpu < 0 && !i.host ? "unbound" : "undelivered";
+        };
+        std::vector<std::size_t> width(head.size());
+        for (std::size_t c = 0; c < head.size(); ++c) width[c] = head[c].size();
+        for (std::size_t k = 0; k < r.interrupts.size(); ++k) {
+            row(k);
+            for (std::size_t c = 0; c < head.size(); ++c) width[c] = std::max(width[c], cells[c].size());
+        }
+        auto line = [&](const std::vector<std::string>& cs) {
+            std::string l;
+            for (std::size_t c = 0; c < cs.size(); ++c) {
+                // Names left-aligned, numbers right-aligned.
+                if (c < 4) l += fmt::format("{:<{}}", cs[c], width[c]);
+                else l += fmt::format("{:>{}}", cs[c], width[c]);
+                l += c + 1 < cs.size() ? " " : "";
             }
-            std::string total = i.delivered ? std::to_string(i.latency())
-                                : i.faulted ? fmt::format("fault {:#x}", i.fault_reason)
-                                : i.vcpu < 0 && !i.host ? "unbound" : "undelivered";
-            out += fmt::format("{:>5} {:>6} {:>6} {:>12} {:>12} {:>9} {:>8} {:>12} {:>13} {:>16} {:>9}\n", n,
-                               i.host ? std::string("host") : i.vcpu < 0 ? std::string("-") : "v" + std::to_string(i.vcpu),
-                               i.vcpu < 0 && !i.host ? std::string("-") : fmt::format("{:#04x}", i.vector), i.written, cols[0], cols[1], cols[2],
-                               cols[3], cols[4], cols[5], total);
+            while (!l.empty() && l.back() == ' ') l.pop_back();
+            return l + "\n";
+        };
+        out += line(head);
+        for (std::size_t k = 0; k < r.interrupts.size(); ++k) {
+            row(k);
+            out += line(cells);
         }
         out += "\n";
     }
@@ -242,14 +297,9 @@ std::string format_text(const RunReport& r, bool per_interrupt) {
                        r.latency.p99, r.latency.max, r.latency.min);
     if (!r.stages.empty()) {
         out += "stages (cycles):";
-        for (const char* c : kColumns) {
+        for (const std::string& c : stage_names()) {
             auto it = r.stages.find(c);
             if (it != r.stages.end()) out += fmt::format("  {} p50 {} max {};", c, it->second.p50, it->second.max);
-        }
-        for (const auto& [n, s] : r.stages) {
-            bool listed = false;
-            for (const char* c : kColumns) listed = listed || n == c;
-            if (!listed) out += fmt::format("  {} p50 {} max {};", n, s.p50, s.max);
         }
         out.back() = '\n';
     }
@@ -271,10 +321,19 @@ std::string format_text(const RunReport& r, bool per_interrupt) {
     for (const auto& [reason, n] : r.vm_exits) total += n;
     out += fmt::format("vm exits: {}", total);
     for (const auto& [reason, n] : r.vm_exits) out += fmt::format("  {} {}: {}", reason, exit_reason_name(reason), n);
-    out += fmt::format("\nhypervisor cycles: {}\nevents: {}, trace hash {:016x}\n", r.hyp_cycles, r.events, r.trace_hash);
+    out += fmt::format("\nhypervisor cycles: {}", r.hyp_cycles);
+    if (!r.hyp_handlers.empty()) {
+        out += "\nhypervisor handlers (calls, cycles in all, max):";
+        for (const auto& [id, h] : r.hyp_handlers)
+            out += fmt::format("  {}: {}, {}, {};", hyp_handler_name(id), h.count, h.total, h.max);
+        out.back() = ' ';
+        while (out.back() == ' ') out.pop_back();
+    }
+    out += fmt::format("\nevents: {}, trace hash {:016x}\n", r.events, r.trace_hash);
     for (const Violation& v : r.violations) {
-        out += fmt::format("violation: {} at cycle {}{}: {}\n", v.oracle, v.cycle,
-                           v.vcpu >= 0 ? fmt::format(" (vCPU {})", v.vcpu) : std::string(), v.message);
+        out += fmt::format("violation: {} at cycle {}{}{}: {}\n", v.oracle, v.cycle,
+                           v.detected_cycle != v.cycle ? fmt::format(" (detected at cycle {})", v.detected_cycle) : std::string(),
+                           v.vcpu >= 0 ? fmt::format(" (vCPU {})", vcpu_name(v.vcpu)) : std::string(), v.message);
         for (const std::string& h : v.history) out += "    " + h + "\n";
     }
     if (r.truncated)
@@ -303,12 +362,21 @@ nlohmann::ordered_json to_json(const RunReport& r) {
                      {"duration", r.duration}, {"end_cycle", r.end_cycle}, {"truncated", r.truncated}};
     if (r.truncated && !r.stopped_by.empty()) j["scenario"]["stopped_by"] = r.stopped_by;
     J irqs = J::array();
-    for (const IrqRecord& i : r.interrupts) {
+    auto vcpu_name = [&r](int g) -> J {
+        if (g < 0 || static_cast<std::size_t>(g) >= r.vcpu_names.size()) return nullptr;
+        return r.vcpu_names[static_cast<std::size_t>(g)];
+    };
+    for (std::size_t k = 0; k < r.interrupts.size(); ++k) {
+        const IrqRecord& i = r.interrupts[k];
         J steps = J::array();
         for (const auto& [s, c] : i.steps) steps.push_back({{"step", irq_step_name(s)}, {"cycle", c}});
-        J ji = {{"tag", i.tag}, {"device", i.device}, {"vector_index", i.vector_index}, {"vcpu", i.vcpu},
+        J ji = {{"name", interrupt_name(r, k)}, {"tag", i.tag}, {"device", i.device}, {"device_name", interrupt_device_name(r, k)},
+                {"vector_index", i.vector_index}, {"vcpu", i.vcpu}, {"vcpu_name", i.host ? J("host") : vcpu_name(i.vcpu)},
                 {"vector", i.vector}, {"written", i.written}, {"delivered", i.delivered}};
         if (i.delivered) ji["latency"] = i.latency();
+        J stages = J::object();
+        for (const auto& [n, c] : irq_stages(i)) stages[n] = c;
+        ji["stages"] = stages;
         if (i.faulted) ji["fault_reason"] = i.fault_reason;
         if (i.host) ji["host"] = true;
         ji["steps"] = steps;
@@ -317,12 +385,15 @@ nlohmann::ordered_json to_json(const RunReport& r) {
     j["interrupts"] = irqs;
     J stages = J::object();
     for (const auto& [n, s] : r.stages) stages[n] = summ(s);
+    J handlers = J::object();
+    for (const auto& [id, h] : r.hyp_handlers)
+        handlers[hyp_handler_name(id)] = {{"id", id}, {"count", h.count}, {"cycles", h.total}, {"max", h.max}};
     J exits = J::object();
     for (const auto& [reason, n] : r.vm_exits) exits[std::to_string(reason)] = {{"name", exit_reason_name(reason)}, {"count", n}};
     j["summary"] = {{"written", r.interrupts.size()}, {"delivered", r.delivered}, {"lost", r.lost},
                     {"in_flight", r.in_flight}, {"faulted", r.faulted}, {"unbound", r.unbound},
                     {"latency", summ(r.latency)}, {"stages", stages}, {"vm_exits", exits},
-                    {"hyp_cycles", r.hyp_cycles}, {"events", r.events},
+                    {"hyp_cycles", r.hyp_cycles}, {"hyp_handlers", handlers}, {"events", r.events},
                     {"trace_hash", fmt::format("{:016x}", r.trace_hash)}};
     J devs = J::array();
     for (const DeviceReport& d : r.devices)
@@ -345,7 +416,8 @@ nlohmann::ordered_json to_json(const RunReport& r) {
     }
     J viol = J::array();
     for (const Violation& v : r.violations)
-        viol.push_back({{"oracle", v.oracle}, {"cycle", v.cycle}, {"vcpu", v.vcpu}, {"message", v.message}, {"history", v.history}});
+        viol.push_back({{"oracle", v.oracle}, {"cycle", v.cycle}, {"detected_cycle", v.detected_cycle}, {"vcpu", v.vcpu},
+                        {"vcpu_name", vcpu_name(v.vcpu)}, {"message", v.message}, {"history", v.history}});
     j["violations"] = viol;
     j["result"] = {{"passed", r.passed()}, {"failures", r.failures}};
     return j;

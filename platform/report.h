@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/vtd/vtd.h"
+#include "platform/hyp_profile.h"
 #include "platform/irq_tracker.h"
 #include "platform/oracles.h"
 #include "platform/scenario.h"
@@ -42,11 +43,17 @@ struct RunReport {
     bool truncated = false;  ///< stopped by a --max-cycles or --max-wall limit
     std::string stopped_by;  ///< which: "--max-cycles" or "--max-wall" (truncated runs)
     std::vector<IrqRecord> interrupts;  ///< by device write cycle, requester ID, tag
+    /// By interrupt: n of its name "<device>#<n>" (interrupt_name()), n
+    /// counting the device's MSI writes from 1 in write order.
+    std::vector<std::uint32_t> interrupt_seq;
+    std::map<std::uint32_t, std::string> device_names;  ///< by requester ID (the scenario's bdf)
+    std::vector<std::string> vcpu_names;  ///< by global vCPU number: "d<domain>v<index>"
     std::uint64_t delivered = 0, lost = 0, in_flight = 0, faulted = 0, unbound = 0;
     LatencySummary latency;
     std::map<std::string, LatencySummary> stages;  ///< per stage name
     std::map<std::uint32_t, std::uint64_t> vm_exits;
     std::uint64_t hyp_cycles = 0;
+    std::map<std::uint32_t, HandlerStats> hyp_handlers;  ///< by enum hyp_handler: calls and cycles
     std::uint64_t events = 0, trace_hash = 0;  ///< the event stream's size and XXH64
     std::vector<DeviceReport> devices;  ///< in scenario order
     std::vector<VtdFaultRecord> vtd_faults;  ///< the VT-d unit's fault records, in order
@@ -56,11 +63,26 @@ struct RunReport {
     bool passed() const { return failures.empty(); }
 };
 
+/// Interrupt k's device: its scenario name, else its requester ID as BB:DD.F.
+std::string interrupt_device_name(const RunReport& r, std::size_t k);
+/// Interrupt k's name, "<device>#<n>" ("nic0#4"): what the per-interrupt
+/// table, --json and the trace call it.
+std::string interrupt_name(const RunReport& r, std::size_t k);
+
 /// Collect results after Machine::run(). `grace` cycles before the end, an
 /// undelivered interrupt counts as in flight rather than lost.
 RunReport make_report(Machine& m, std::uint64_t grace);
 
+/// The report as text. With `per_interrupt`, a table of one row per
+/// interrupt: name, tag, device, vCPU, vector, write cycle, the cycles of each
+/// stage of its path (the stages some row went through, in path order) and
+/// its total, so a delivered row's stage columns add up to its total.
 std::string format_text(const RunReport& r, bool per_interrupt);
+/// Stage names in path order; a step's stage is the interval that ends at it.
+const std::vector<std::string>& stage_names();
+/// An interrupt's stages with their cycles (each step's cycle minus the
+/// previous step's), in path order.
+std::vector<std::pair<std::string, std::uint64_t>> irq_stages(const IrqRecord& i);
 nlohmann::ordered_json to_json(const RunReport& r);
 
 /// Name of a basic VM exit reason [SDM appendix C].

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "model/common/trace.h"
+#include "platform/enum_names.h"
 #include "platform/input_error.h"
 #include "platform/input_file.h"
 
@@ -76,6 +78,11 @@ std::vector<TraceUnit> read_units(const json& units, const char* key, const std:
         u.name = string_field((*it)[i], "name", origin, w);
         for (const char* extra : {"apic_id", "domain", "pid"})  // the viewer reads them as values
             if ((*it)[i].contains(extra)) value((*it)[i][extra], origin, w + "." + extra);
+        if ((*it)[i].contains("apic_id")) u.apic_id = value((*it)[i]["apic_id"], origin, w + ".apic_id");
+        if ((*it)[i].contains("apic_mode")) {
+            u.apic_mode = string_field((*it)[i], "apic_mode", origin, w);
+            if (u.apic_mode != "xapic" && u.apic_mode != "x2apic") fail(origin, w + ".apic_mode: expected \"xapic\" or \"x2apic\"");
+        }
         out.push_back(std::move(u));
     }
     return out;
@@ -94,7 +101,18 @@ const std::vector<TraceUnit>* Trace::units(const std::string& unit) const {
     if (unit == "vcpu") return &vcpus;
     if (unit == "vtd") return &vtds;
     if (unit == "dev") return &devs;
+    if (unit == "oracle") return &oracles;
     return nullptr;
+}
+
+const std::string* Trace::arg_name(const TraceEvent& e, std::size_t arg) const {
+    if (e.kind >= kinds.size()) return nullptr;
+    const TraceKind& k = kinds[e.kind];
+    if (arg >= k.arg_enums.size() || k.arg_enums[arg].empty()) return nullptr;
+    auto en = enums.find(k.arg_enums[arg]);
+    if (en == enums.end()) return nullptr;
+    auto v = en->second.find(e.args[arg]);
+    return v == en->second.end() ? nullptr : &v->second;
 }
 
 std::optional<std::size_t> Trace::unit_position(const std::string& unit, std::uint64_t id) const {
@@ -199,8 +217,62 @@ void read_kinds(const json& doc, const std::string& origin, Trace& t) {
             if (!args[a].is_string()) fail(origin, w + ".args[" + std::to_string(a) + "]: expected a string");
             k.args.push_back(args[a].get<std::string>());
         }
+        k.arg_enums.assign(k.args.size(), std::string());
+        if (kinds[i].contains("enums")) {
+            const json& en = kinds[i]["enums"];
+            if (!en.is_object()) fail(origin, w + ".enums: expected an object of arg name -> enum name");
+            for (auto it = en.begin(); it != en.end(); ++it) {
+                auto a = std::find(k.args.begin(), k.args.end(), it.key());
+                if (a == k.args.end()) fail(origin, w + ".enums." + it.key() + ": not an arg of the kind");
+                if (!it.value().is_string()) fail(origin, w + ".enums." + it.key() + ": expected a string");
+                k.arg_enums[static_cast<std::size_t>(a - k.args.begin())] = it.value().get<std::string>();
+            }
+        }
         t.kinds.push_back(std::move(k));
     }
+}
+
+/// "enums": {enum: {"<decimal value>": name}}; each kind's enums must name
+/// one. A trace without it (written before it existed) gets pisim's tables
+/// for the kinds pisim knows by name.
+void read_enums(const json& doc, const std::string& origin, Trace& t) {
+    if (!doc.contains("enums")) {
+        for (TraceKind& k : t.kinds) {
+            for (std::size_t kind = 0; kind < static_cast<std::size_t>(EventKind::Count); ++kind) {
+                const EventKindInfo& info = event_kind_info(static_cast<EventKind>(kind));
+                if (k.name != info.name) continue;
+                for (std::size_t a = 0; a < k.args.size(); ++a) {
+                    const auto e = kind_arg_enum(static_cast<EventKind>(kind), static_cast<int>(a));
+                    if (!e || k.args[a] != info.args[a]) continue;
+                    k.arg_enums[a] = trace_enum_name(*e);
+                    auto& table = t.enums[k.arg_enums[a]];
+                    for (const EnumValue& v : trace_enum_values(*e)) table[v.value] = v.name;
+                }
+            }
+        }
+        return;
+    }
+    const json& en = doc["enums"];
+    if (!en.is_object()) fail(origin, "enums: expected an object of enum name -> {value: name}");
+    for (auto it = en.begin(); it != en.end(); ++it) {
+        const std::string w = "enums." + it.key();
+        if (!it.value().is_object()) fail(origin, w + ": expected an object of decimal value -> name");
+        auto& table = t.enums[it.key()];
+        for (auto v = it.value().begin(); v != it.value().end(); ++v) {
+            const std::string& key = v.key();
+            const bool decimal = !key.empty() && key.size() <= 20 && (key == "0" || key[0] != '0') &&
+                                 std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
+            if (!decimal || (key.size() == 20 && key > "18446744073709551615"))
+                fail(origin, w + "." + key + ": expected a decimal value below 2^64 as the key");
+            if (!v.value().is_string()) fail(origin, w + "." + key + ": expected a string");
+            table[std::stoull(key)] = v.value().get<std::string>();
+        }
+    }
+    for (std::size_t i = 0; i < t.kinds.size(); ++i)
+        for (std::size_t a = 0; a < t.kinds[i].arg_enums.size(); ++a)
+            if (!t.kinds[i].arg_enums[a].empty() && !t.enums.count(t.kinds[i].arg_enums[a]))
+                fail(origin, "kinds[" + std::to_string(i) + "].enums." + t.kinds[i].args[a] + ": enum " +
+                                 t.kinds[i].arg_enums[a] + " is not in enums");
 }
 
 void read_events(const json& doc, const std::string& origin, Trace& t) {
@@ -231,6 +303,7 @@ void read_events(const json& doc, const std::string& origin, Trace& t) {
 
 TraceInterrupt read_interrupt(const json& j, const std::string& origin, const std::string& w) {
     TraceInterrupt r;
+    r.name = optional_string(j, "name", origin, w);
     r.tag = value(field(j, "tag", origin, w), origin, w + ".tag");
     r.device = optional_value(j, "device", origin, w).value_or(0);
     r.vcpu = optional_int(j, "vcpu", origin, w);
@@ -266,6 +339,7 @@ void check_violations(const json& doc, const std::string& origin, const Trace& t
     for (std::size_t i = 0; i < vs.size(); ++i) {
         const std::string w = "violations[" + std::to_string(i) + "]";
         value(field(vs[i], "cycle", origin, w), origin, w + ".cycle");
+        (void)optional_value(vs[i], "detected_cycle", origin, w);
         (void)string_field(vs[i], "oracle", origin, w);
         (void)optional_string(vs[i], "message", origin, w);
         (void)optional_int(vs[i], "vcpu", origin, w);
@@ -287,7 +361,9 @@ Trace parse_trace(const std::string& text, const std::string& origin) {
     t.vcpus = read_units(units, "vcpu", origin);
     t.vtds = read_units(units, "vtd", origin);
     t.devs = read_units(units, "dev", origin);
+    t.oracles = read_units(units, "oracle", origin);
     read_kinds(doc, origin, t);
+    read_enums(doc, origin, t);
     read_events(doc, origin, t);
     read_interrupts(doc, origin, t);
     check_violations(doc, origin, t);

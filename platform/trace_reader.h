@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,8 @@ namespace pisim {
 struct TraceUnit {
     std::uint64_t id = 0;
     std::string name;
+    std::string apic_mode;  ///< pCPUs: "xapic" or "x2apic" (empty when the trace does not say)
+    std::optional<std::uint64_t> apic_id;  ///< pCPUs: the local APIC ID, when given
 };
 
 /// One entry of `kinds`: the dotted name of model/common/trace.h, the unit list
@@ -29,6 +32,8 @@ struct TraceKind {
     std::string name;
     std::string unit;
     std::vector<std::string> args;
+    /// By arg: the enumeration (a key of Trace::enums) its values name, or "".
+    std::vector<std::string> arg_enums;
 };
 
 /// One entry of `events`: [cycle, kind, unit, tag, arg0..]. Missing trailing
@@ -50,6 +55,7 @@ struct TraceStep {
 
 /// One entry of `interrupts`.
 struct TraceInterrupt {
+    std::string name;  ///< "<device>#<n>" (empty in a trace that does not name it)
     std::uint64_t tag = 0;
     std::uint64_t device = 0;  ///< requester ID
     std::int64_t vcpu = -1;    ///< global vCPU id, -1 when unbound
@@ -69,14 +75,20 @@ struct Trace {
     std::uint64_t seed = 0;
     std::uint64_t end_cycle = 0;  ///< core cycles
     bool truncated = false;
-    std::vector<TraceUnit> pcpus, vcpus, vtds, devs;
+    std::vector<TraceUnit> pcpus, vcpus, vtds, devs, oracles;
     std::vector<TraceKind> kinds;
+    /// enum name -> value -> name (the trace's "enums"; for a trace written
+    /// without them, pisim's own tables, platform/enum_names.h).
+    std::map<std::string, std::map<std::uint64_t, std::string>> enums;
     std::vector<TraceEvent> events;
     std::vector<TraceInterrupt> interrupts;
 
     /// Index of the kind named `name` (e.g. "cpu.mode"), if the trace has it.
     std::optional<std::uint32_t> kind_index(const std::string& name) const;
-    /// The unit list a unit name ("pcpu", "vcpu", "vtd", "dev") designates;
+    /// The name of arg `arg` of event `e` when that arg is an enumeration and
+    /// the value has a name; null otherwise.
+    const std::string* arg_name(const TraceEvent& e, std::size_t arg) const;
+    /// The unit list a unit name ("pcpu", "vcpu", "vtd", "dev", "oracle") designates;
     /// null for any other name.
     const std::vector<TraceUnit>* units(const std::string& unit) const;
     /// Position of the unit with `id` in units(unit), if present.

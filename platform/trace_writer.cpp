@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "platform/enum_names.h"
 #include "platform/machine.h"
 #include "platform/report.h"
 #include "platform/utf8.h"
@@ -72,6 +73,7 @@ const char* unit_name(UnitKind u) {
         case UnitKind::vtd: return "vtd";
         case UnitKind::dev: return "dev";
         case UnitKind::mem: return "mem";
+        case UnitKind::oracle: return "oracle";
     }
     return "?";
 }
@@ -93,6 +95,52 @@ int arg_count(EventKind k) {
     return counts[static_cast<std::size_t>(k)];
 }
 
+// --- the trace's vocabulary (docs/trace-format.md: apic_mode, kinds[i].enums,
+// enums): names for the numbers the events carry, from platform/enum_names.h.
+
+/// The fields a pCPU unit adds to id, name, apic_id: its local APIC's mode,
+/// fixed for the run (LocalApic is built in one mode and has no switch).
+std::string pcpu_vocabulary(Machine& m, std::uint32_t pcpu) {
+    (void)pcpu;  // one mode for every pCPU: the scenario's x2apic
+    return fmt::format(",\"apic_mode\":\"{}\"", m.scenario().x2apic ? "x2apic" : "xapic");
+}
+
+/// `,"enums":{"arg":"enum",...}` for a kind with enumerated args, else nothing.
+std::string kind_vocabulary(EventKind k) {
+    std::string out;
+    for (int a = 0; a < 6; ++a) {
+        const auto e = kind_arg_enum(k, a);
+        if (!e) continue;
+        out += out.empty() ? ",\"enums\":{" : ",";
+        fmt::format_to(std::back_inserter(out), "\"{}\":\"{}\"", event_kind_info(k).args[a], trace_enum_name(*e));
+    }
+    return out.empty() ? out : out + "}";
+}
+
+/// The top-level "enums" object: every enumeration some kind's args use,
+/// value (decimal, as a string) -> name.
+std::string enums_vocabulary() {
+    bool used[static_cast<std::size_t>(TraceEnum::Count)] = {};
+    for (std::size_t k = 0; k < static_cast<std::size_t>(EventKind::Count); ++k)
+        for (int a = 0; a < 6; ++a)
+            if (auto e = kind_arg_enum(static_cast<EventKind>(k), a)) used[static_cast<std::size_t>(*e)] = true;
+    std::string out = "\"enums\":{";
+    bool first = true;
+    for (std::size_t e = 0; e < static_cast<std::size_t>(TraceEnum::Count); ++e) {
+        if (!used[e]) continue;
+        fmt::format_to(std::back_inserter(out), "{}\n\"{}\":{{", first ? "" : ",", trace_enum_name(static_cast<TraceEnum>(e)));
+        first = false;
+        bool first_value = true;
+        for (const EnumValue& v : trace_enum_values(static_cast<TraceEnum>(e))) {
+            fmt::format_to(std::back_inserter(out), "{}\"{}\":", first_value ? "" : ",", v.value);
+            append_string(out, v.name);
+            first_value = false;
+        }
+        out += "}";
+    }
+    return out + "}";
+}
+
 /// Everything before the events: format, run, units, kinds.
 std::string header(Machine& m, const RunReport& r) {
     const Scenario& s = m.scenario();
@@ -106,7 +154,8 @@ std::string header(Machine& m, const RunReport& r) {
     fmt::format_to(std::back_inserter(out), ",\"end_cycle\":{},\"truncated\":{},\n\"units\":{{\"pcpu\":[", r.end_cycle,
                    r.truncated ? "true" : "false");
     for (std::uint32_t i = 0; i < s.pcpus; ++i)
-        fmt::format_to(std::back_inserter(out), "{}{{\"id\":{},\"name\":\"pcpu{}\",\"apic_id\":{}}}", i ? "," : "", i, i, m.apic_ids[i]);
+        fmt::format_to(std::back_inserter(out), "{}{{\"id\":{},\"name\":\"pcpu{}\",\"apic_id\":{}{}}}", i ? "," : "", i, i, m.apic_ids[i],
+                       pcpu_vocabulary(m, i));
     out += "],\"vcpu\":[";
     std::uint32_t g = 0;
     for (const auto& d : s.domains)
@@ -119,20 +168,21 @@ std::string header(Machine& m, const RunReport& r) {
         append_string(out, s.devices[i].name);
         out += "}";
     }
-    out += "]},\n\"kinds\":[";
+    out += "],\"oracle\":[{\"id\":0,\"name\":\"oracles\"}]},\n\"kinds\":[";
     for (std::size_t k = 0; k < static_cast<std::size_t>(EventKind::Count); ++k) {
         const EventKindInfo& info = event_kind_info(static_cast<EventKind>(k));
         fmt::format_to(std::back_inserter(out), "{}{{\"name\":\"{}\",\"unit\":\"{}\",\"args\":[", k ? "," : "", info.name, unit_name(info.unit));
         for (int a = 0; a < arg_count(info); ++a) fmt::format_to(std::back_inserter(out), "{}\"{}\"", a ? "," : "", info.args[a]);
-        out += "]}";
+        out += "]" + kind_vocabulary(static_cast<EventKind>(k)) + "}";
     }
-    out += "],\n\"events\":[";
+    out += "],\n" + enums_vocabulary() + ",\n\"events\":[";
     return out;
 }
 
-/// One interrupt record of "interrupts" (docs/trace-format.md).
-char* put_interrupt(char* p, const IrqRecord& i, bool first) {
-    p = first ? put(p, "\n{\"tag\":") : put(p, ",\n{\"tag\":");
+/// One interrupt record of "interrupts" (docs/trace-format.md) after its
+/// name: `,"tag":...}`.
+char* put_interrupt(char* p, const IrqRecord& i) {
+    p = put(p, ",\"tag\":");
     p = put_value(p, i.tag);
     p = put(p, ",\"device\":");
     p = put_int(p, i.device);
@@ -206,9 +256,22 @@ void TraceWriter::finish(Machine& m, const RunReport& r) {
     char* const base = buf_.get();
     char* p = put(base, "],\n\"interrupts\":[");
     bool first = true;
-    for (const IrqRecord& i : r.interrupts) {
-        p = put_interrupt(p, i, first);
+    std::string name;
+    for (std::size_t k = 0; k < r.interrupts.size(); ++k) {
+        const IrqRecord& i = r.interrupts[k];
+        p = first ? put(p, "\n{\"name\":") : put(p, ",\n{\"name\":");
         first = false;
+        name.clear();
+        append_string(name, interrupt_name(r, k));
+        if (name.size() > kRoom / 2) {  // a long device name: past the buffer
+            f.write(base, static_cast<std::size_t>(p - base));
+            p = base;
+            f.write(name);
+        } else {
+            std::memcpy(p, name.data(), name.size());
+            p += name.size();
+        }
+        p = put_interrupt(p, i);
         if (static_cast<std::size_t>(p - base) >= kFlushBytes) {
             f.write(base, static_cast<std::size_t>(p - base));
             p = base;
@@ -222,7 +285,8 @@ void TraceWriter::finish(Machine& m, const RunReport& r) {
         const Violation& v = vs[k];
         out += first ? "\n{" : ",\n{";
         first = false;
-        fmt::format_to(std::back_inserter(out), "\"cycle\":{},\"oracle\":\"{}\",\"vcpu\":{},\"message\":", v.cycle, v.oracle, v.vcpu);
+        fmt::format_to(std::back_inserter(out), "\"cycle\":{},\"detected_cycle\":{},\"oracle\":\"{}\",\"vcpu\":{},\"message\":", v.cycle,
+                       v.detected_cycle, v.oracle, v.vcpu);
         append_string(out, v.message);
         if (k < violation_position_.size())
             fmt::format_to(std::back_inserter(out), ",\"event\":{}", violation_position_[k]);

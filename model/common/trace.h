@@ -15,7 +15,7 @@ namespace pisim {
 
 // X(enum name, "dotted.name", unit kind, "a", "b", "c", "d", "e", "f")
 // Unit kinds: pcpu (index), vcpu (global id), vtd (0), dev (requester ID),
-// mem (0). Empty strings are unused args. "writer" of pid.update: 0 VT-d,
+// mem (0), oracle (0: the invariant oracles, which judge the whole machine). Empty strings are unused args. "writer" of pid.update: 0 VT-d,
 // 1 CPU (posted-interrupt processing), 2 hypervisor software.
 #define PISIM_EVENT_KINDS(X)                                                                 \
     /* --- PCIe endpoint (model/pcie) --- */                                                 \
@@ -89,7 +89,7 @@ namespace pisim {
     X(HypLockRelease, "hyp.lock_release", pcpu, "lock", "index", "", "", "", "")            \
     /* --- scenario and oracles (platform) --- */                                            \
     X(ScenarioEvent, "scenario.event", pcpu, "op", "target", "arg", "", "", "")              \
-    X(Violation, "oracle.violation", pcpu, "oracle", "vcpu", "vector", "detail", "", "")     \
+    X(Violation, "oracle.violation", oracle, "oracle", "vcpu", "vector", "detail", "", "")     \
     X(IrqDelivered, "irq.delivered", vcpu, "vector", "latency", "", "", "", "")            \
     /* --- per-pCPU guest interrupt [xen-devel, "Using IRQ_GUEST|IRQ_PER_CPU to              \
      * signal "delivery to current vcpu"?"] --- */                                           \
@@ -104,7 +104,7 @@ enum class EventKind : std::uint16_t {
 };
 
 /// Which track an event belongs to.
-enum class UnitKind : std::uint8_t { pcpu, vcpu, vtd, dev, mem };
+enum class UnitKind : std::uint8_t { pcpu, vcpu, vtd, dev, mem, oracle };
 
 /// One event. `tag` links the steps of one device interrupt (0 = none).
 struct Event {

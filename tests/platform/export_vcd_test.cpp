@@ -21,49 +21,62 @@ $timescale 1 ns $end
 $scope module pisim $end
 $scope module pcpu0 $end
 $var reg 2 ! mode [1:0] $end
-$var integer 32 " vcpu $end
+$var string 1 " mode_name $end
+$var integer 32 # vcpu $end
+$var string 1 $ vcpu_name $end
 $upscope $end
 $scope module d1v0 $end
-$var reg 2 # state [1:0] $end
-$var reg 1 $ ON $end
-$var reg 1 % SN $end
-$var reg 8 & NV [7:0] $end
-$var reg 32 ' NDST [31:0] $end
-$var reg 8 ( RVI [7:0] $end
-$var reg 8 ) SVI [7:0] $end
+$var reg 2 % state [1:0] $end
+$var string 1 & state_name $end
+$var reg 1 ' ON $end
+$var reg 1 ( SN $end
+$var reg 8 ) NV [7:0] $end
+$var reg 32 * NDST [31:0] $end
+$var reg 32 + NDST_apic_id [31:0] $end
+$var string 1 , NDST_pcpu $end
+$var reg 8 - RVI [7:0] $end
+$var reg 8 . SVI [7:0] $end
 $upscope $end
 $upscope $end
 $enddefinitions $end
 #0
 $dumpvars
 b0 !
-bx "
-b0 #
-0$
-1%
-b11110010 &
-b0 '
-bx (
-bx )
+sroot "
+bx #
+snone $
+b0 %
+soffline &
+0'
+1(
+b11110010 )
+b0 *
+b0 +
+spcpu0 ,
+bx -
+bx .
 $end
 #8
-b0 "
+b0 #
+sd1v0 $
 #10
-b10 #
+b10 %
+srunning &
 #20
 b1 !
+snon-root "
 #200
-1$
-0%
+1'
+0(
 #250
-0$
-b1000000 (
-b0 )
+0'
+b1000000 -
+b0 .
 #300
-b0 (
-b1000000 )
+b0 -
+b1000000 .
 #400
-b0 )
+b0 .
 #1000
 )";
     EXPECT_EQ(vcd_text(parse_trace(test::tiny_trace(), "tiny.json")), want);
@@ -76,13 +89,14 @@ TEST(ExportVcd, IdleIsXAndSameCycleGlitchIsNoChange) {
     const std::string last = "[400,10,0,0,0,0,0]";
     s.replace(s.find(last), last.size(), last + ",\n[500,13,0,0,0,4294967295,2],\n[600,0,0,0,3,0],\n[600,0,0,0,1,0],\n[600,0,0,0,3,0]");
     const std::string v = vcd_text(parse_trace(s, "idle.json"));
-    EXPECT_NE(v.find("#500\nbx \"\n#600\nb11 !\n#1000\n"), std::string::npos) << v;
+    EXPECT_NE(v.find("#500\nbx #\nsnone $\n#600\nb11 !\nsidle \"\n#1000\n"), std::string::npos) << v;
 }
 
 // IEEE 1364-2005 18.2: declaration commands, each closed by $end; scopes
 // balanced; $var type size identifier reference; then simulation commands:
 // #time (increasing), $dumpvars ... $end, scalar (0/1/x/z + id) and vector
-// (b<bits> id) value changes for declared identifiers only.
+// (b<bits> id) value changes for declared identifiers only; and GTKWave's
+// extension for names: `$var string`, value changes s<text> id.
 struct VcdCheck {
     std::map<std::string, std::pair<std::string, unsigned>> vars;  // id -> (path, size)
     std::vector<std::string> errors;
@@ -125,7 +139,8 @@ VcdCheck check_vcd(const std::string& text) {
             i += 2;
         } else if (kw == "$var") {
             static const std::set<std::string> types{"event", "integer", "parameter", "real", "realtime", "reg", "supply0", "supply1", "time",
-                                                     "tri", "triand", "trior", "trireg", "tri0", "tri1", "wand", "wire", "wor"};
+                                                     "tri", "triand", "trior", "trireg", "tri0", "tri1", "wand", "wire", "wor",
+                                                     "string"};
             const std::size_t e = to_end(i + 1);
             if (e - i < 5 || e - i > 6 || !types.count(tok[i + 1]) || !std::regex_match(tok[i + 2], std::regex("[1-9][0-9]*"))) {
                 err("bad $var");
@@ -172,6 +187,11 @@ VcdCheck check_vcd(const std::string& text) {
             else if (w.size() - 1 > c.vars[tok[i + 1]].second) err("value wider than its variable");
             if (in_dump && i + 1 < tok.size()) dumped.insert(tok[i + 1]);
             ++i;
+        } else if (w[0] == 's') {
+            if (w.size() < 2) err("empty string value");
+            if (i + 1 >= tok.size() || !c.vars.count(tok[i + 1])) err("string value for an undeclared identifier");
+            if (in_dump && i + 1 < tok.size()) dumped.insert(tok[i + 1]);
+            ++i;
         } else if (std::string("01xXzZ").find(w[0]) != std::string::npos) {
             if (!c.vars.count(w.substr(1))) err("scalar value for an undeclared identifier " + w);
             if (in_dump) dumped.insert(w.substr(1));
@@ -189,10 +209,35 @@ TEST(ExportVcd, FollowsTheVcdGrammarAndDeclaresEverySignal) {
     EXPECT_TRUE(c.errors.empty()) << c.errors.front();
     std::set<std::string> paths;
     for (const auto& [id, v] : c.vars) paths.insert(v.first);
-    const std::set<std::string> want{"pisim.pcpu0.mode", "pisim.pcpu0.vcpu", "pisim.d1v0.state", "pisim.d1v0.ON",
-                                     "pisim.d1v0.SN",    "pisim.d1v0.NV",    "pisim.d1v0.NDST",  "pisim.d1v0.RVI",
-                                     "pisim.d1v0.SVI"};
+    const std::set<std::string> want{"pisim.pcpu0.mode",      "pisim.pcpu0.mode_name",   "pisim.pcpu0.vcpu",
+                                     "pisim.pcpu0.vcpu_name", "pisim.d1v0.state",        "pisim.d1v0.state_name",
+                                     "pisim.d1v0.ON",         "pisim.d1v0.SN",           "pisim.d1v0.NV",
+                                     "pisim.d1v0.NDST",       "pisim.d1v0.NDST_apic_id", "pisim.d1v0.NDST_pcpu",
+                                     "pisim.d1v0.RVI",        "pisim.d1v0.SVI"};
     EXPECT_EQ(paths, want);
+}
+
+// NDST is decoded by the pCPUs' APIC mode [VT-d 9.12]: in xAPIC mode the APIC
+// ID is NDST bits 15:8, in x2APIC mode all 32 bits; NDST_pcpu names the pCPU
+// with that APIC ID.
+TEST(ExportVcd, NdstDecodedByApicMode) {
+    const std::string s = test::tiny_trace();
+    const std::string last = "[400,10,0,0,0,0,0]";
+    const std::string post = ",\n[500,7,0,0,8192,4,\"0xf20000\",1099527487488,2]";  // NDST 0x100, NV 0xF2
+    ASSERT_NE(s.find(last), std::string::npos);
+    // xAPIC, pcpu0 with APIC ID 1: NDST 0x100 names APIC ID 1, pcpu0.
+    std::string x = s;
+    const std::string pcpu = "\"apic_id\":0";
+    ASSERT_NE(x.find(pcpu), std::string::npos);
+    x.replace(x.find(pcpu), pcpu.size(), "\"apic_id\":1,\"apic_mode\":\"xapic\"");
+    x.replace(x.find(last), last.size(), last + post);
+    const std::string v = vcd_text(parse_trace(x, "xapic.json"));
+    EXPECT_NE(v.find("#500\nb100000000 *\nb1 +\nspcpu0 ,\n"), std::string::npos) << v;
+    // The same word in x2APIC mode is APIC ID 0x100: no pCPU has it.
+    std::string y = s;
+    y.replace(y.find(last), last.size(), last + post);
+    const std::string w = vcd_text(parse_trace(y, "x2apic.json"));
+    EXPECT_NE(w.find("#500\nb100000000 *\nb100000000 +\nsapic256 ,\n"), std::string::npos) << w;
 }
 
 // The checker itself rejects what the grammar forbids.

@@ -3,8 +3,10 @@
 # thread, every flow (interrupt tag) has a start and an end bound to a step
 # slice, timestamps never go back on a track, counters cover every vCPU; the
 # VCD follows the IEEE 1364 grammar and declares every signal. Both outputs are
-# the same bytes on a second export. GTKWave's vcd2fst/fst2vcd, when
-# installed, must read the VCD back with the same values.
+# the same bytes on a second export. Enumerations' names are GTKWave string
+# signals ($var string, s<text> changes) beside their IEEE 1364 vectors.
+# GTKWave's vcd2fst/fst2vcd, when installed, must read the VCD back with the
+# same values, the strings included.
 set -euo pipefail
 pisim=$1 scenario=$2
 d=$(mktemp -d); trap 'rm -rf "$d"' EXIT
@@ -96,7 +98,7 @@ print(f"perfetto: {len(ev)} events, {len(flows)} flows ({bound} flow points), {l
 # VCD: IEEE 1364-2005 18.2 grammar for the header, then time-ordered value changes.
 text = open(sys.argv[3]).read()
 toks = text.split()
-i, ids, scopes, depth = 0, {}, [], 0
+i, ids, scopes, depth, strings = 0, {}, [], 0, set()
 def until_end(i):
     j = toks.index("$end", i)
     return j + 1
@@ -118,7 +120,10 @@ while toks[i] != "$enddefinitions":
         j = until_end(i)
         body = toks[i + 1:j - 1]
         vtype, size, code, ref = body[0], int(body[1]), body[2], body[3:]
-        assert vtype in ("reg", "wire", "integer") and size > 0 and depth > 0
+        # IEEE 1364 types, and GTKWave's `string` for an enumeration's name
+        assert vtype in ("reg", "wire", "integer", "string") and size > 0 and depth > 0
+        if vtype == "string":
+            strings.add(code)
         assert all(33 <= ord(c) <= 126 for c in code) and code not in ids
         assert len(ref) == 1 or (len(ref) == 2 and re.fullmatch(r"\[\d+:0\]", ref[1]) and int(ref[1][1:-3]) == size - 1), ref
         ids[code] = (".".join(scopes + [ref[0]]), size)
@@ -135,6 +140,9 @@ while body[k] != "$end":
     if body[k][0] in "bB":
         code = body[k + 1]; k += 2
         assert re.fullmatch(r"b([01]+|x)", body[k - 2]), body[k - 2]
+    elif body[k][0] == "s":
+        code = body[k + 1]; k += 2
+        assert code in strings, (body[k - 2], code)
     else:
         assert m, body[k]; code = m.group(2); k += 1
     assert code in ids; dumped.add(code)
@@ -147,14 +155,16 @@ while k < len(body):
         nt = int(tok[1:]); assert nt > t, ("time goes back", nt, t); t = nt; k += 1
     elif tok[0] in "bB":
         assert re.fullmatch(r"b([01]+|x)", tok) and body[k + 1] in ids; k += 2; changes += 1
+    elif tok[0] == "s":
+        assert len(tok) > 1 and body[k + 1] in strings; k += 2; changes += 1
     else:
         assert tok[0] in "01xz" and tok[1:] in ids, tok; k += 1; changes += 1
 assert t == trace["end_cycle"], (t, trace["end_cycle"])
 declared = {n for n, _ in ids.values()}
 for p in trace["units"]["pcpu"]:
-    assert {f"pisim.{p['name']}.mode", f"pisim.{p['name']}.vcpu"} <= declared
+    assert {f"pisim.{p['name']}.{s}" for s in ("mode", "mode_name", "vcpu", "vcpu_name")} <= declared
 for v in trace["units"]["vcpu"]:
-    for s in ("state", "ON", "SN", "NV", "NDST", "RVI", "SVI"):
+    for s in ("state", "state_name", "ON", "SN", "NV", "NDST", "NDST_apic_id", "NDST_pcpu", "RVI", "SVI"):
         assert f"pisim.{v['name']}.{s}" in declared, (v, s)
 assert changes > 0
 print(f"vcd: {len(ids)} signals, {changes} value changes, last time #{t}")
