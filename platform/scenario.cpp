@@ -104,7 +104,8 @@ public:
             if (o["wakeup_bound"])
                 s_.oracles.wakeup = r_.u64(o["wakeup_bound"], "oracles.wakeup_bound (cycles)", 1, ScenarioLimits::max_step);
         }
-        if (doc["provenance"]) provenance(doc["provenance"]);
+        for (const auto& kv : doc)  // at its key's line, where a reader looks
+            if (kv.first.IsScalar() && kv.first.Scalar() == "provenance") provenance(kv.second, kv.first.Mark());
         work_check();
         return std::move(s_);
     }
@@ -744,11 +745,11 @@ private:
     }
 
     /// Who wrote the file (platform/provenance.h); read, checked, not simulated.
-    void provenance(const YAML::Node& n) {
+    void provenance(const YAML::Node& n, const YAML::Mark& key) {
         r_.expect_map(n, "provenance", {"pisim", "core", "seed", "found_by"});
         Provenance p;
-        p.line = n.Mark().line + 1;
-        p.column = n.Mark().column + 1;
+        p.line = key.line + 1;
+        p.column = key.column + 1;
         if (!n["pisim"]) r_.fail(n, "expected provenance.pisim (the pisim version that wrote the file)");
         p.pisim = r_.str(n["pisim"], "provenance.pisim");
         if (!n["core"]) r_.fail(n, "expected provenance.core ({path, build_id})");
