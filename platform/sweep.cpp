@@ -128,6 +128,8 @@ YAML::Node apply_point(const YAML::Node& doc, const SweepPoint& p) {
 std::vector<std::string> check_varies(const YAML::Node& doc, const std::string& text, const std::string& file,
                                       const std::vector<Vary>& vs) {
     std::vector<std::string> warnings;
+    // What the scenario itself is warned about is said once, by the caller.
+    const std::vector<std::string> base = load_scenario_node(doc, file).warnings;
     for (const Vary& v : vs) {
         const std::string what = fmt::format("--vary {}={}:{}{}", v.path, v.start, v.end,
                                              v.step == 1 ? std::string() : fmt::format(":{}", v.step));
@@ -150,7 +152,8 @@ std::vector<std::string> check_varies(const YAML::Node& doc, const std::string& 
                 const std::optional<std::string> edited = edited_point_text(text, doc, p.set);
                 const YAML::Node at = edited ? YAML::Load(*edited) : apply_point(doc, p);
                 for (const auto& w : load_scenario_node(at, file).warnings)
-                    warnings.push_back(fmt::format("{} (with {} = {})", w, v.path, x));
+                    if (std::find(base.begin(), base.end(), w) == base.end())
+                        warnings.push_back(fmt::format("{} (with {} = {})", w, v.path, x));
             } catch (const InputError& e) {
                 throw InputError(e.file, e.line, e.column, fmt::format("{}: {} = {} makes the scenario invalid: {}", what, v.path, x, e.message));
             }
