@@ -52,15 +52,6 @@ std::string with_provenance(const std::string& scenario_text, const Provenance& 
     return out + provenance_yaml(p);
 }
 
-nlohmann::ordered_json provenance_json(const Provenance& p) {
-    nlohmann::ordered_json j;
-    j["pisim"] = p.pisim;
-    j["core"] = {{"path", p.core.path}, {"build_id", p.core.build_id}};
-    if (p.seed) j["seed"] = *p.seed;
-    if (!p.found_by.empty()) j["found_by"] = p.found_by;
-    return j;
-}
-
 bool other_core(const CoreIdentity& recorded, const CoreIdentity& now) {
     if (!recorded.build_id.empty() && !now.build_id.empty()) return recorded.build_id != now.build_id;
     return recorded.path != now.path;

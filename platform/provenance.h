@@ -22,8 +22,6 @@
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "platform/core_identity.h"
 
 namespace pisim {
@@ -54,10 +52,6 @@ std::string provenance_comment(const Provenance& p);
 /// Append the provenance mapping to a scenario's YAML text whose top level is
 /// a block mapping without a `provenance:` key.
 std::string with_provenance(const std::string& scenario_text, const Provenance& p);
-
-/// {"pisim": ..., "core": {"path": ..., "build_id": ...}} (seed and found_by
-/// when set), for JSON outputs.
-nlohmann::ordered_json provenance_json(const Provenance& p);
 
 /// True when `recorded` names another core than `now`: another build ID
 /// when both have one, else another path.
