@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <tuple>
 
 #include "cli/commands.h"
 #include "platform/child_process.h"
@@ -19,6 +21,7 @@
 #include "platform/machine.h"
 #include "platform/metrics.h"
 #include "platform/output_file.h"
+#include "platform/provenance.h"
 #include "platform/report.h"
 #include "platform/yaml_util.h"
 #include "platform/utf8.h"
@@ -111,7 +114,8 @@ std::string baseline_text(const Baseline& b) {
     e << YAML::EndMap << YAML::EndMap;
     return "# pisim latency baseline for `pisim check`. Rewritten by `pisim check --update-baseline`;\n"
            "# all figures are integers (cycles, counts). Tolerances: growth allowed before a metric\n"
-           "# counts as a regression, in thousandths of the baseline and in absolute units.\n" +
+           "# counts as a regression, in thousandths of the baseline and in absolute units.\n"
+           "# Scenario paths are relative to this file's directory.\n" +
            std::string(e.c_str()) + "\n";
 }
 
@@ -182,15 +186,17 @@ RunMetrics run_scenario(const std::string& file, const std::string& hyp, std::ui
             else
                 out = to_json(collect_metrics(m, r));
         } catch (const InputError& e) {
-            out = {{"bad_input", e.what()}};
+            // Its parts, so the parent raises the same error (one prefix).
+            out = {{"bad_input", {{"file", e.file}, {"line", e.line}, {"column", e.column}, {"message", e.message}}}};
         }
         return out.dump();
     });
     if (!c.ok) throw std::runtime_error(file + ": " + c.error);
     nlohmann::json j = nlohmann::json::parse(c.output);
     if (j.contains("bad_input")) {
-        const std::string msg = j["bad_input"].get<std::string>();
-        throw InputError(file, 0, 0, msg);
+        const nlohmann::json& e = j["bad_input"];
+        throw InputError(e.at("file").get<std::string>(), e.at("line").get<int>(), e.at("column").get<int>(),
+                         e.at("message").get<std::string>());
     }
     if (j.contains("stopped")) throw StoppedByLimit(j["stopped"].get<std::string>());
     return metrics_from_json(j);
@@ -268,6 +274,162 @@ std::string where_text(const ScenarioResult& r, const char* indent) {
     return o;
 }
 
+/// A baseline names its scenarios by paths relative to the baseline file's
+/// directory, so that `pisim check --baseline DIR/baseline.yaml` runs the same
+/// suite from any working directory.
+std::filesystem::path baseline_dir(const std::string& baseline) {
+    const std::filesystem::path d = std::filesystem::path(baseline).parent_path();
+    return d.empty() ? std::filesystem::path(".") : d;
+}
+
+/// The baseline's name for a scenario given on the command line (a path from
+/// the working directory): its path relative to the baseline's directory.
+std::string key_of(const std::string& arg, const std::filesystem::path& dir) {
+    namespace fs = std::filesystem;
+    return fs::weakly_canonical(fs::absolute(arg)).lexically_proximate(fs::weakly_canonical(fs::absolute(dir))).generic_string();
+}
+
+struct Counts {
+    std::size_t reg = 0, imp = 0, added = 0, missing = 0;
+    bool changed() const { return reg || imp || added || missing; }
+};
+Counts counts(const ScenarioResult& r) {
+    Counts c;
+    for (const auto& m : r.metrics)
+        c.reg += m.status == Status::Regressed, c.imp += m.status == Status::Improved, c.added += m.status == Status::New,
+            c.missing += m.status == Status::Missing;
+    return c;
+}
+
+std::string signed_change(const MetricResult& m) {
+    return signed_delta(static_cast<std::int64_t>(m.now) - static_cast<std::int64_t>(m.base));
+}
+
+/// JUnit's classname is read as package.Class: the scenario's path without
+/// its extension, directories as packages, any other dot made '_'
+/// ("basic/nic-1.5.yaml" -> "pisim.basic.nic-1_5").
+std::string junit_classname(const std::string& scenario) {
+    std::string p = scenario;
+    if (p.size() > 5 && p.compare(p.size() - 5, 5, ".yaml") == 0) p.resize(p.size() - 5);
+    while (p.rfind("../", 0) == 0) p.erase(0, 3);
+    while (p.rfind("./", 0) == 0) p.erase(0, 2);
+    for (char& ch : p) ch = ch == '.' ? '_' : ch == '/' ? '.' : ch;
+    return "pisim." + p;
+}
+
+/// The Markdown summary for a pull request: a one-line verdict; which pisim
+/// and core ran; one row per identical change (status, the same delta in
+/// cycles or counts, the same scenarios) naming every metric that changed so;
+/// then, collapsed, each changed scenario's baseline, now and where the cycles
+/// went, and the unchanged scenarios.
+std::string markdown_report(const std::vector<ScenarioResult>& results, const Provenance& prov, bool have_base) {
+    auto shown = [&](const MetricResult& m) {
+        return m.status != Status::Ok && (have_base || (m.status != Status::New && m.status != Status::Missing));
+    };
+    std::size_t regressed = 0, improved = 0, errors = 0, unchanged = 0, metrics_regressed = 0, stopped = 0;
+    for (const auto& r : results) {
+        const Counts c = counts(r);
+        metrics_regressed += c.reg;
+        if (r.stopped) ++stopped;
+        else if (!r.error.empty()) ++errors;
+        else if (c.reg) ++regressed;
+        else if (have_base && c.changed()) ++improved;
+        else ++unchanged;
+    }
+    std::string md;
+    if (regressed || errors)
+        md += fmt::format(":x: **pisim check: {} of {} scenario(s) regressed**{} ({} metric(s)), {} improved, {} unchanged\n",
+                          regressed, results.size(), errors ? fmt::format(", {} failed to run", errors) : "", metrics_regressed,
+                          improved, unchanged);
+    else if (stopped)
+        md += fmt::format(":stop_sign: **pisim check: {} of {} scenario(s) stopped by --max-wall**, not compared; no regression in the others: {} improved, {} unchanged\n",
+                          stopped, results.size(), improved, unchanged);
+    else
+        md += fmt::format(":white_check_mark: **pisim check: no regression** in {} scenario(s): {} improved, {} unchanged\n",
+                          results.size(), improved, unchanged);
+    md += fmt::format("\npisim `{}`, core `{}`\n", prov.pisim, prov.core.describe());
+
+    // (status, change) -> scenarios, per metric; then rows of the metrics
+    // that share status, change and scenarios.
+    std::map<std::tuple<int, std::int64_t, std::string>, std::vector<std::string>> scen_of;  // (status, delta, metric)
+    for (const auto& r : results)
+        for (const auto& m : r.metrics)
+            if (shown(m))
+                scen_of[{static_cast<int>(m.status), static_cast<std::int64_t>(m.now) - static_cast<std::int64_t>(m.base), m.metric}]
+                    .push_back(r.scenario);
+    struct Row {
+        Status status;
+        std::int64_t delta;
+        std::vector<std::string> scenarios, metrics;
+    };
+    std::vector<Row> rows;
+    for (const auto& [k, sc] : scen_of) {
+        const auto& [st, delta, metric] = k;
+        auto it = std::find_if(rows.begin(), rows.end(), [&](const Row& x) {
+            return static_cast<int>(x.status) == st && x.delta == delta && x.scenarios == sc;
+        });
+        if (it == rows.end()) rows.push_back({static_cast<Status>(st), delta, sc, {}}), it = rows.end() - 1;
+        it->metrics.push_back(metric);
+    }
+    auto rank = [](Status st) { return st == Status::Regressed ? 0 : st == Status::Missing ? 1 : st == Status::New ? 2 : 3; };
+    std::stable_sort(rows.begin(), rows.end(), [&](const Row& x, const Row& y) {
+        if (rank(x.status) != rank(y.status)) return rank(x.status) < rank(y.status);
+        if (x.scenarios.size() != y.scenarios.size()) return x.scenarios.size() > y.scenarios.size();
+        return x.delta > y.delta;
+    });
+    auto list = [](const std::vector<std::string>& v, std::size_t cap) {
+        std::string o;
+        for (std::size_t i = 0; i < v.size() && i < cap; ++i) o += fmt::format("{}`{}`", i ? ", " : "", v[i]);
+        return v.size() > cap ? o + fmt::format(" and {} more", v.size() - cap) : o;
+    };
+    if (!rows.empty()) {
+        md += "\n| status | change | metrics | scenarios |\n|---|---:|---|---|\n";
+        for (const Row& r : rows)
+            md += fmt::format("| {} | {} | {} | {}: {} |\n", status_name(r.status), signed_delta(r.delta), list(r.metrics, 8),
+                              r.scenarios.size(), list(r.scenarios, 6));
+    }
+    // The hypervisor functions whose cycles grew, over the regressed scenarios.
+    std::map<std::string, std::size_t> grew;
+    for (const auto& r : results)
+        if (counts(r).reg)
+            for (const auto& [f, d] : r.functions_grew) ++grew[f];
+    if (!grew.empty()) {
+        std::vector<std::pair<std::string, std::size_t>> g(grew.begin(), grew.end());
+        std::stable_sort(g.begin(), g.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
+        md += "\nhypervisor functions whose cycles grew (in how many regressed scenarios):";
+        for (std::size_t i = 0; i < g.size() && i < 8; ++i) md += fmt::format("{} `{}` {}", i ? "," : "", g[i].first, g[i].second);
+        md += "\n";
+    }
+    for (const auto& r : results)
+        if (r.stopped) md += fmt::format("\n:stop_sign: `{}` {}\n", r.scenario, r.error);
+        else if (!r.error.empty()) md += fmt::format("\n:x: `{}` failed to run: {}\n", r.scenario, r.error);
+
+    // Per changed scenario, collapsed: baseline, now, where the cycles went.
+    std::string per;
+    std::size_t changed = 0;
+    for (const auto& r : results) {
+        if (!r.error.empty() || std::none_of(r.metrics.begin(), r.metrics.end(), shown)) continue;
+        ++changed;
+        per += fmt::format("\n#### `{}`\n\n| metric | status | baseline | now | change |\n|---|---|---:|---:|---:|\n", r.scenario);
+        for (const auto& m : r.metrics)
+            if (shown(m))
+                per += fmt::format("| `{}` | {} | {} | {} | {} |\n", m.metric, status_name(m.status), m.base, m.now, signed_change(m));
+        if (counts(r).reg) {
+            const std::string w = where_text(r, "");
+            if (!w.empty()) per += "\n" + w;
+        }
+    }
+    if (changed)
+        md += fmt::format("\n<details><summary>{} changed scenario(s): baseline, now and where the cycles went</summary>\n{}\n</details>\n",
+                          changed, per);
+    std::string same;
+    for (const auto& r : results)
+        if (r.error.empty() && std::none_of(r.metrics.begin(), r.metrics.end(), shown)) same += fmt::format("- `{}`\n", r.scenario);
+    if (!same.empty())
+        md += fmt::format("\n<details><summary>{} unchanged scenario(s)</summary>\n\n{}\n</details>\n", unchanged, same);
+    return md;
+}
+
 }  // namespace
 
 int cmd_check(const CheckArgs& a) {
@@ -276,14 +438,18 @@ int cmd_check(const CheckArgs& a) {
     if (have_base) base = load_baseline(a.baseline);
     else if (!a.update) throw InputError(a.baseline, 0, 0, "baseline not found (create it with --update-baseline)");
 
-    std::vector<std::string> suite = a.scenarios;
+    // The suite: (name in the baseline, file to run). The baseline's names
+    // are relative to its own directory; scenarios given here, to ours.
+    const std::filesystem::path dir = baseline_dir(a.baseline);
+    std::vector<std::pair<std::string, std::string>> suite;
+    for (const auto& s : a.scenarios) suite.emplace_back(key_of(s, dir), s);
     if (suite.empty())
-        for (const auto& [s, m] : base.scenarios) suite.push_back(s);
+        for (const auto& [s, m] : base.scenarios) suite.emplace_back(s, (dir / s).lexically_normal().string());
     if (suite.empty()) throw InputError(a.baseline, 0, 0, "no scenarios: name them, or list them in the baseline");
     // Every output is checked before the suite runs, not found unwritable after it.
     // None names another output or a file the gate reads.
     OutputSet files;
-    for (const std::string& s : suite) files.input(s, "a scenario of the suite");
+    for (const auto& [name, file] : suite) files.input(file, "a scenario of the suite");
     files.input(a.hyp, "the --hyp core");
     if (a.update) files.output(a.baseline, "--baseline (with --update-baseline)");
     else files.input(a.baseline, "the baseline");
@@ -291,13 +457,14 @@ int cmd_check(const CheckArgs& a) {
     files.output(a.markdown, "--markdown");
     files.output(a.json, "--json");
 
+    const Provenance prov = current_provenance(a.hyp);
     std::vector<ScenarioResult> results;
     for (std::size_t i = 0; i < suite.size(); ++i) {
-        const std::string& s = suite[i];
+        const auto& [s, file] = suite[i];
         std::cerr << fmt::format("check: [{}/{}] {}\n", i + 1, suite.size(), s);
         ScenarioResult r;
         try {
-            RunMetrics now = run_scenario(s, a.hyp, a.max_wall);
+            RunMetrics now = run_scenario(file, a.hyp, a.max_wall);
             auto it = base.scenarios.find(s);
             r = compare(s, it == base.scenarios.end() ? nullptr : &it->second, now, base);
         } catch (const InputError&) {
@@ -339,6 +506,7 @@ int cmd_check(const CheckArgs& a) {
     }
     text += fmt::format("check: {} scenario(s), {} regression(s), {} improvement(s){}\n", results.size(), regressions,
                         improvements, stopped ? fmt::format(", {} stopped by --max-wall", stopped) : std::string());
+    text += fmt::format("check: pisim {}, core {}\n", prov.pisim, prov.core.describe());
     std::cout << text;
 
     if (!a.junit.empty()) {
@@ -356,7 +524,7 @@ int cmd_check(const CheckArgs& a) {
                     if (m->status == Status::Regressed)
                         fail += fmt::format("{}: baseline {} now {}\n", m->metric, m->base, m->now);
                 if (g == "run" && !r.error.empty()) fail = r.error;
-                body += fmt::format("  <testcase classname=\"{}\" name=\"{}\">", xml_escape(r.scenario), g);
+                body += fmt::format("  <testcase classname=\"{}\" name=\"{}\">", xml_escape(junit_classname(r.scenario)), g);
                 if (r.stopped) {
                     body += fmt::format("<skipped message=\"{}\"/>", xml_escape(r.error));
                 } else if (!fail.empty()) {
@@ -367,32 +535,19 @@ int cmd_check(const CheckArgs& a) {
                 body += "</testcase>\n";
             }
         }
-        x += fmt::format("<testsuite name=\"pisim check\" tests=\"{}\" failures=\"{}\">\n{}</testsuite>\n", cases, failures, body);
+        x += fmt::format(
+            "<testsuite name=\"pisim check\" tests=\"{}\" failures=\"{}\">\n  <properties>\n"
+            "    <property name=\"pisim\" value=\"{}\"/>\n    <property name=\"core.path\" value=\"{}\"/>\n"
+            "    <property name=\"core.build_id\" value=\"{}\"/>\n  </properties>\n{}</testsuite>\n",
+            cases, failures, xml_escape(prov.pisim), xml_escape(prov.core.path), xml_escape(prov.core.build_id), body);
         write_file_atomic(a.junit, x);
     }
-    if (!a.markdown.empty()) {
-        std::string md = "## pisim latency check\n\n| scenario | result | regressions | improvements |\n|---|---|---|---|\n";
-        for (const auto& r : results) {
-            std::size_t reg = 0, imp = 0;
-            for (const auto& m : r.metrics) reg += m.status == Status::Regressed, imp += m.status == Status::Improved;
-            md += fmt::format("| `{}` | {} | {} | {} |\n", r.scenario,
-                              r.stopped ? ":stop_sign: " + r.error : r.regressed() ? ":x: regressed" : ":white_check_mark: ok", reg, imp);
-        }
-        for (const auto& r : results) {
-            if (!r.regressed()) continue;
-            md += fmt::format("\n### `{}`\n\n| metric | baseline | now | change |\n|---|---:|---:|---:|\n", r.scenario);
-            for (const auto& m : r.metrics)
-                if (m.status == Status::Regressed)
-                    md += fmt::format("| `{}` | {} | {} | {} |\n", m.metric, m.base, m.now,
-                                      signed_delta(static_cast<std::int64_t>(m.now) - static_cast<std::int64_t>(m.base)));
-            const std::string w = where_text(r, "");
-            if (!w.empty()) md += "\n" + w;
-        }
-        write_file_atomic(a.markdown, md);
-    }
+    if (!a.markdown.empty()) write_file_atomic(a.markdown, markdown_report(results, prov, have_base));
     if (!a.json.empty()) {
         nlohmann::ordered_json j;
         j["format"] = "pisim-check";
+        j["pisim"] = prov.pisim;
+        j["core"] = {{"path", prov.core.path}, {"build_id", prov.core.build_id}};
         j["regressions"] = regressions;
         j["improvements"] = improvements;
         j["stopped"] = stopped;

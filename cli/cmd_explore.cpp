@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "platform/core_identity.h"
+#include "platform/provenance.h"
 #include "platform/explore.h"
 #include "platform/input_error.h"
 #include "platform/output_file.h"
@@ -137,11 +138,17 @@ void write_outputs(const std::string& dir, const RunInfo& info, const ExploreRes
             info.core.path == "built-in" ? "" : " --hyp " + info.core.path);
         written.push_back(failure_file(r));
         written.push_back(full_file(r));
-        write_file_atomic(dir + "/" + failure_file(r), header + r.minimized);
+        // The machine-readable provenance `pisim run` compares with the core
+        // it loads (platform/provenance.h).
+        Provenance prov;
+        prov.pisim = kVersion;
+        prov.core = info.core;
+        prov.found_by = info.command;
+        write_file_atomic(dir + "/" + failure_file(r), header + with_provenance(r.minimized, with_scenario_seed(prov, r.minimized)));
         write_file_atomic(dir + "/" + full_file(r),
                           fmt::format("# pisim explore case {} as generated (seed {:#018x}); see {}\n", r.index, r.seed,
                                       failure_file(r)) +
-                              r.yaml);
+                              with_provenance(r.yaml, with_scenario_seed(prov, r.yaml)));
     }
     // A previous exploration's failures would read as this one's.
     remove_stale_results(dir, written);

@@ -8,10 +8,13 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <set>
 
 #include "platform/input_error.h"
+#include "platform/input_file.h"
+#include "platform/provenance.h"
 #include "platform/scenario.h"
 #include "platform/output_file.h"
 #include "platform/sweep.h"
@@ -44,9 +47,13 @@ std::string table(const std::vector<PointResult>& rs, const std::vector<std::str
         }
         std::string viol;
         for (const auto& v : r.violated) viol += (viol.empty() ? "" : ",") + v;
-        out += cell(outcome(r), 7) + cell(viol.empty() ? "-" : viol, 22) + cell(std::to_string(r.delivered), 9) +
-               cell(std::to_string(r.lost), 5) + cell(std::to_string(r.p99), 7) + cell(std::to_string(r.max), 7) +
-               cell(r.trace_hash, 16);
+        // '-' where a point has no figure: no report (bad input, a crashed
+        // process), or no delivered interrupt to take a latency of.
+        auto count = [&](std::uint64_t v) { return r.has_report() ? std::to_string(v) : std::string("-"); };
+        auto latency = [&](std::uint64_t v) { return r.has_latency() ? std::to_string(v) : std::string("-"); };
+        out += cell(outcome(r), 7) + cell(viol.empty() ? "-" : viol, 22) + cell(count(r.delivered), 9) +
+               cell(count(r.lost), 5) + cell(latency(r.p99), 7) + cell(latency(r.max), 7) +
+               cell(r.trace_hash.empty() ? "-" : r.trace_hash, 16);
         out.back() = '\n';
     }
     return out;
@@ -60,9 +67,10 @@ std::vector<std::string> varied_paths(const std::vector<PointResult>& rs) {
     return paths;
 }
 
-/// Write results.json, results.tsv and the failing points' scenario files.
+/// Write results.json, results.tsv and the failing points' scenario files,
+/// each naming the pisim and the core that produced it (platform/provenance.h).
 void write_outputs(const std::string& dir, const std::string& scenario, std::size_t total,
-                   const std::vector<PointResult>& rs, const std::string& shard) {
+                   const std::vector<PointResult>& rs, const std::string& shard, const Provenance& prov) {
     std::filesystem::create_directories(dir);
     nlohmann::ordered_json j;
     j["format"] = "pisim-sweep";
@@ -70,6 +78,9 @@ void write_outputs(const std::string& dir, const std::string& scenario, std::siz
     j["scenario"] = scenario;
     j["points"] = total;
     if (!shard.empty()) j["shard"] = shard;
+    j["pisim"] = prov.pisim;
+    j["core"] = {{"path", prov.core.path}, {"build_id", prov.core.build_id}};
+    j["command"] = prov.found_by;
     nlohmann::ordered_json arr = nlohmann::ordered_json::array();
     for (const auto& r : rs) arr.push_back(to_json(r));
     j["results"] = arr;
@@ -77,15 +88,22 @@ void write_outputs(const std::string& dir, const std::string& scenario, std::siz
     write_file_atomic(dir + "/results.json", json_text(j, 1) + "\n");
     write_file_atomic(dir + "/results.tsv", table(rs, varied_paths(rs), '\t'));
     for (const auto& r : rs) {
+        std::string viol;
+        for (const auto& v : r.violated) viol += (viol.empty() ? "" : ", ") + v;
+        const std::string why = outcome(r) + (viol.empty() ? "" : " (" + viol + ")");
         if (!r.scenario_yaml.empty()) {
+            const Provenance p = with_scenario_seed(prov, r.scenario_yaml);
             written.push_back(fmt::format("point-{}.yaml", r.index));
             write_file_atomic(dir + "/" + written.back(),
-                              fmt::format("# pisim sweep point {} of {}: {}\n", r.index, scenario, outcome(r)) + r.scenario_yaml);
+                              fmt::format("# pisim sweep point {} of {}: {}\n", r.index, scenario, why) +
+                                  provenance_comment(p) + with_provenance(r.scenario_yaml, p));
         }
         if (!r.minimized_yaml.empty()) {
+            const Provenance p = with_scenario_seed(prov, r.minimized_yaml);
             written.push_back(fmt::format("point-{}-min.yaml", r.index));
             write_file_atomic(dir + "/" + written.back(),
-                              fmt::format("# pisim sweep point {} of {}, minimized\n", r.index, scenario) + r.minimized_yaml);
+                              fmt::format("# pisim sweep point {} of {}, minimized: {}\n", r.index, scenario, why) +
+                                  provenance_comment(p) + with_provenance(r.minimized_yaml, p));
         }
     }
     // The directory now holds this run's results and nothing of an earlier
@@ -94,19 +112,46 @@ void write_outputs(const std::string& dir, const std::string& scenario, std::siz
         std::cerr << fmt::format("sweep: removed {} file(s) of an earlier run's results from {}\n", n, dir);
 }
 
-int summarize(const std::vector<PointResult>& rs, std::ostream& out, const std::string& dir = "", const std::string& hyp = "") {
+/// The run's outcome on `out`. `whole_table`: every point (a sweep without
+/// -o); else the counts and the first failing points only (the whole table
+/// is in DIR/results.tsv). A crashed point gets its replay command (DIR, the
+/// -o directory, empty: none). Returns the exit code.
+int summarize(const std::vector<PointResult>& rs, std::ostream& out, bool whole_table, const std::string& dir = "",
+              const std::string& hyp = "") {
+    constexpr std::size_t kShown = 10;  // failing points and errors listed with -o
     std::size_t failing = 0, errors = 0, stopped = 0, crashed = 0;
-    for (const auto& r : rs)
+    std::map<std::string, std::size_t> by_oracle;
+    std::vector<PointResult> bad;
+    for (const auto& r : rs) {
         failing += r.failed() && r.exit_code != 2 && r.exit_code != 3, errors += r.exit_code == 2, stopped += r.exit_code == 3,
             crashed += r.exit_code == 4;
-    out << table(rs, varied_paths(rs), ' ');
+        if (r.failed() && r.exit_code != 2 && r.exit_code != 3 && !r.violated.empty()) ++by_oracle[r.violated.front()];
+        if (r.failed() && bad.size() < kShown) bad.push_back(r);
+    }
+    if (whole_table) out << table(rs, varied_paths(rs), ' ');
     out << fmt::format("points: {}, passing {}, failing {}, bad input {}", rs.size(), rs.size() - failing - errors - stopped,
                        failing, errors);
     // (no word about limits when none stopped a point: the line is as before)
     out << (crashed ? fmt::format(", crashed {}", crashed) : std::string());
     out << (stopped ? fmt::format(", stopped by a limit {}\n", stopped) : std::string("\n"));
+    if (!by_oracle.empty()) {
+        out << "failing by first violated oracle:";
+        for (const auto& [o, n] : by_oracle) out << fmt::format(" {} {}", o, n);
+        out << "\n";
+    }
+    const std::size_t not_passing = failing + errors + stopped;
+    if (!whole_table && !bad.empty()) {
+        out << (not_passing > bad.size() ? fmt::format("first {} of {} points that did not pass:\n", bad.size(), not_passing)
+                                         : std::string("points that did not pass:\n"));
+        out << table(bad, varied_paths(rs), ' ');
+    }
+    std::size_t shown = 0;
     for (const auto& r : rs) {
         if (r.error.empty()) continue;
+        if (!whole_table && shown++ == kShown) {
+            out << fmt::format("(the others' messages are in results.json)\n");
+            break;
+        }
         out << fmt::format("point {}: {}\n", r.index, r.error);
         if (r.exit_code == 4)
             out << (dir.empty() ? std::string("  (give -o DIR to keep the point as a scenario file that pisim run replays)\n")
@@ -115,12 +160,25 @@ int summarize(const std::vector<PointResult>& rs, std::ostream& out, const std::
     return errors ? 2 : crashed ? 4 : failing ? 1 : stopped ? 3 : 0;
 }
 
+/// The command that re-creates the sweep, for the point files' provenance.
+std::string sweep_command(const SweepArgs& a) {
+    std::string c = "pisim sweep " + a.scenario;
+    for (const auto& v : a.vary) c += " --vary " + v;
+    if (a.random) c += fmt::format(" --random {} --seed {}", a.random, a.random_seed);
+    if (!a.hyp.empty()) c += " --hyp " + a.hyp;
+    if (a.max_cycles) c += fmt::format(" --max-cycles {}", a.max_cycles);
+    return c;
+}
+
 }  // namespace
 
 int cmd_sweep(const SweepArgs& a) {
     YamlReader reader(a.scenario);
     const YAML::Node doc = reader.load_file();
     const Scenario base = load_scenario_node(doc, a.scenario);  // the base must be valid on its own
+    for (const auto& w : base.warnings) std::cerr << w << "\n";
+    // Its text, which failing points are written as edits of (comments kept).
+    const std::string source_text = read_input_file(a.scenario, InputCaps::yaml_bytes, "YAML");
 
     std::vector<Vary> vary;
     for (const auto& v : a.vary) {
@@ -137,6 +195,9 @@ int cmd_sweep(const SweepArgs& a) {
         throw InputError(a.scenario, 0, 0, e.what());
     }
     if (!a.random && vary.empty()) throw InputError(a.scenario, 0, 0, "pisim sweep needs --vary or --random");
+    // Every --vary path and range is checked once here, not found bad at
+    // every point.
+    for (const auto& w : check_varies(doc, source_text, a.scenario, vary)) std::cerr << w << "\n";
     const std::size_t total = points.size();
     std::string shard;
     if (!a.shard.empty()) {
@@ -163,6 +224,9 @@ int cmd_sweep(const SweepArgs& a) {
     o.hyp_path = a.hyp;
     o.max_cycles = a.max_cycles;
     o.max_wall = a.max_wall;
+    o.source_text = source_text;
+    Provenance prov = current_provenance(a.hyp);
+    prov.found_by = sweep_command(a);
     const bool tty = ::isatty(2);
     std::size_t last_pct = 0;
     o.progress = [&](std::size_t done, std::size_t n, std::size_t failing) {
@@ -182,8 +246,11 @@ int cmd_sweep(const SweepArgs& a) {
             std::cerr << fmt::format("sweep: point {} minimized in {} runs\n", r.index, runs);
         }
     }
-    if (!a.out.empty()) write_outputs(a.out, a.scenario, total, rs, shard);
-    return summarize(rs, std::cout, a.out, a.hyp);
+    if (!a.out.empty()) {
+        write_outputs(a.out, a.scenario, total, rs, shard, prov);
+        std::cerr << fmt::format("sweep: every point is in {0}/results.tsv and {0}/results.json\n", a.out);
+    }
+    return summarize(rs, std::cout, a.out.empty(), a.out, a.hyp);
 }
 
 int cmd_merge(const MergeArgs& a) {
@@ -202,6 +269,7 @@ int cmd_merge(const MergeArgs& a) {
     std::string scenario;
     std::size_t total = 0;
     std::map<std::size_t, PointResult> all;
+    std::optional<Provenance> prov;
     for (const auto& dir : a.dirs) {
         const std::string path = dir + "/results.json";
         std::ifstream in(path);
@@ -218,6 +286,17 @@ int cmd_merge(const MergeArgs& a) {
         if (!scenario.empty() && (sc != scenario || n != total))
             throw InputError(path, 0, 0, fmt::format("shard of a different sweep ({} with {} points, expected {} with {})", sc, n,
                                                      scenario, total));
+        // Every shard ran the same core (its build ID), or the merged points
+        // would claim one provenance for results of two.
+        Provenance p;
+        p.pisim = j.value("pisim", "");
+        if (j.contains("core") && j["core"].is_object())
+            p.core = {j["core"].value("path", ""), j["core"].value("build_id", "")};
+        p.found_by = j.value("command", "");
+        if (prov && (other_core(prov->core, p.core) || prov->pisim != p.pisim))
+            throw InputError(path, 0, 0, fmt::format("shard run by pisim {} with the core {}, the first by pisim {} with the core {}",
+                                                     p.pisim, p.core.describe(), prov->pisim, prov->core.describe()));
+        prov = p;
         scenario = sc;
         total = n;
         for (const auto& r : j.at("results")) {
@@ -230,8 +309,8 @@ int cmd_merge(const MergeArgs& a) {
         throw InputError(a.dirs.front(), 0, 0, fmt::format("the shards hold {} of the sweep's {} points", all.size(), total));
     std::vector<PointResult> rs;
     for (auto& [i, r] : all) rs.push_back(std::move(r));
-    write_outputs(a.out, scenario, total, rs, "");
-    return summarize(rs, std::cout);
+    write_outputs(a.out, scenario, total, rs, "", *prov);
+    return summarize(rs, std::cout, false);
 }
 
 }  // namespace pisim::cli

@@ -21,6 +21,7 @@
 #include "platform/input_error.h"
 #include "platform/machine.h"
 #include "platform/output_file.h"
+#include "platform/provenance.h"
 #include "platform/report.h"
 #include "platform/run_limits.h"
 #include "platform/trace_writer.h"
@@ -48,6 +49,10 @@ struct RunArgs {
 int cmd_validate(const std::string& file) {
     pisim::Scenario s = pisim::load_scenario(file);
     pisim::resolve_profile(s);
+    for (const auto& w : s.warnings) std::cerr << w << "\n";
+    if (s.provenance)
+        std::cout << fmt::format("{}: written by pisim {} running the core {}\n", file, s.provenance->pisim,
+                                 s.provenance->core.describe());
     std::cout << fmt::format("{}: ok ({} pCPU(s), {} vCPU(s), {} device(s), {} timed event(s), {} cycles)\n", file, s.pcpus,
                              s.total_vcpus(), s.devices.size(), s.events.size(), s.duration);
     return kExitOk;
@@ -66,6 +71,11 @@ int cmd_run(const RunArgs& a) {
     files.output(a.json_out, "--json");
     files.output(a.trace_out, "--trace");
     files.output(a.trace_rtl, "--trace-rtl");
+    // A file written for replay (a sweep point, an exploration's failure)
+    // names the core it failed with: say so when this is another one.
+    if (const std::string w = pisim::provenance_warning(a.scenario, s.provenance, pisim::core_identity(a.hyp)); !w.empty())
+        std::cerr << w << "\n";
+    for (const auto& w : s.warnings) std::cerr << w << "\n";
     if (a.seed) {
         s.seed = *a.seed;
         for (auto& d : s.devices) d.nic.seed = s.seed;
@@ -104,6 +114,13 @@ int cmd_run(const RunArgs& a) {
     m.publish_rtl_trace();
     if (!a.quiet) std::cout << pisim::format_text(r, !a.summary_only);
     std::cout.flush();
+    // all_delivered holds of no interrupt at all: a scenario whose traffic
+    // never reached a guest passes without testing anything.
+    if (r.passed() && !r.truncated && s.expect.all_delivered && !s.expect.min_interrupts && r.interrupts.empty() &&
+        (s.expect.all_delivered_given || !s.devices.empty()))
+        std::cerr << fmt::format("{}: warning: passed with 0 device interrupts, so expect.all_delivered held of none; "
+                                 "give expect.min_interrupts to require some\n",
+                                 a.scenario);
     if (r.truncated) return kExitTruncated;
     return r.passed() ? kExitOk : kExitFailed;
 }

@@ -210,6 +210,8 @@ public:
     // --- results
     const Scenario& scenario() const { return s_; }
     const TimingProfile& profile() const { return p_; }
+    /// The --hyp file the machine runs (empty: the built-in core).
+    const std::string& hyp_path() const { return o_.hyp_path; }
     EventHub& hub() { return hub_; }
     std::map<std::uint32_t, std::uint64_t> exit_counts() const;
     std::uint64_t end_cycle() const { return end_cycle_; }

@@ -61,7 +61,7 @@ public:
         r_.expect_map(doc, "a scenario",
                       {"name", "description", "seed", "duration", "profile", "profile_overrides",
                        "machine", "hyp", "vtd", "domains", "devices", "events", "perturb", "expect", "oracles",
-                       "calibration"});
+                       "calibration", "provenance"});
         // `calibration` (scenarios/calibration/) is read by `pisim calibrate`
         // (platform/calibration.cpp); a run ignores it.
         if (doc["name"]) s_.name = r_.str(doc["name"], "name");
@@ -104,6 +104,8 @@ public:
             if (o["wakeup_bound"])
                 s_.oracles.wakeup = r_.u64(o["wakeup_bound"], "oracles.wakeup_bound (cycles)", 1, ScenarioLimits::max_step);
         }
+        for (const auto& kv : doc)  // at its key's line, where a reader looks
+            if (kv.first.IsScalar() && kv.first.Scalar() == "provenance") provenance(kv.second, kv.first.Mark());
         work_check();
         return std::move(s_);
     }
@@ -143,6 +145,25 @@ private:
         return std::min(n, t.count);
     }
 
+    /// Why a queue's expected_arrivals() is 0.
+    std::string never_fires_because(const TrafficSpec& t) const {
+        const std::uint64_t end = std::min(t.stop, s_.duration);
+        if (t.count == 0) return "its count is 0";
+        if (t.start >= end)
+            return "it starts at cycle " + std::to_string(t.start) + ", not before " +
+                   (t.stop < s_.duration ? "its stop at cycle " + std::to_string(t.stop)
+                                         : "the end of the run (duration " + std::to_string(s_.duration) + ")");
+        if (t.kind == TrafficSpec::Kind::File)
+            return "none of its file's " + std::to_string(t.times.size()) + " arrival times lies in [" + std::to_string(t.start) +
+                   ", " + std::to_string(end) + ")";
+        return "no arrival lies in [" + std::to_string(t.start) + ", " + std::to_string(end) + ")";
+    }
+
+    void warn(const YAML::Node& at, const std::string& what) {
+        const YAML::Mark m = at.Mark();
+        s_.warnings.push_back(s_.file + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": warning: " + what);
+    }
+
     /// The work a run would do, before it starts (README "Limits"): device
     /// packet arrivals and per-pCPU timer firings within the duration, at most
     /// ScenarioLimits::max_arrivals in all. A train without gaps (a burst of
@@ -168,9 +189,20 @@ private:
         }
         for (std::size_t i = 0; i < traffic_nodes_.size(); ++i) {
             const auto [d, q] = traffic_of_[i];
-            add(expected_arrivals(s_.devices[d].nic.queues[q].traffic), traffic_nodes_[i],
-                "traffic: the packet arrivals of device '" + s_.devices[d].name + "' queue " + std::to_string(q));
+            const TrafficSpec& t = s_.devices[d].nic.queues[q].traffic;
+            const std::uint64_t n = expected_arrivals(t);
+            add(n, traffic_nodes_[i], "traffic: the packet arrivals of device '" + s_.devices[d].name + "' queue " + std::to_string(q));
+            if (n == 0 && t.kind != TrafficSpec::Kind::None)
+                warn(traffic_nodes_[i], "the traffic of device '" + s_.devices[d].name + "' queue " + std::to_string(q) +
+                                            " never fires within the run: " + never_fires_because(t));
         }
+        if (has_percpu_timer_ && s_.percpu_vector != 0 &&
+            (s_.percpu_timer.count == 0 || s_.percpu_timer.start >= s_.duration))
+            warn(percpu_timer_node_, s_.percpu_timer.count == 0
+                                         ? "machine.percpu_timer never fires: its count is 0"
+                                         : "machine.percpu_timer never fires within the run: it starts at cycle " +
+                                               std::to_string(s_.percpu_timer.start) + ", not before the duration " +
+                                               std::to_string(s_.duration));
         guest_work_check(total);
     }
 
@@ -810,6 +842,29 @@ private:
                                  " in the same cycle; give them different cycles");
     }
 
+    /// Who wrote the file (platform/provenance.h); read, checked, not simulated.
+    void provenance(const YAML::Node& n, const YAML::Mark& key) {
+        r_.expect_map(n, "provenance", {"pisim", "core", "seed", "found_by"});
+        Provenance p;
+        p.line = key.line + 1;
+        p.column = key.column + 1;
+        if (!n["pisim"]) r_.fail(n, "expected provenance.pisim (the pisim version that wrote the file)");
+        p.pisim = r_.str(n["pisim"], "provenance.pisim");
+        if (!n["core"]) r_.fail(n, "expected provenance.core ({path, build_id})");
+        const YAML::Node c = n["core"];
+        r_.expect_map(c, "provenance.core", {"path", "build_id"});
+        if (!c["path"]) r_.fail(c, "expected provenance.core.path (\"built-in\" or the --hyp file)");
+        p.core.path = r_.str(c["path"], "provenance.core.path");
+        if (c["build_id"]) {
+            p.core.build_id = r_.str(c["build_id"], "provenance.core.build_id");
+            if (p.core.build_id.find_first_not_of("0123456789abcdef") != std::string::npos)
+                r_.fail(c["build_id"], "expected provenance.core.build_id in lower-case hex (the GNU build ID), or empty");
+        }
+        if (n["seed"]) p.seed = r_.u64(n["seed"], "provenance.seed");
+        if (n["found_by"]) p.found_by = r_.str(n["found_by"], "provenance.found_by");
+        s_.provenance = std::move(p);
+    }
+
     void expect(const YAML::Node& x) {
         r_.expect_map(x, "expect", {"all_delivered", "max_latency", "p99_latency", "min_interrupts", "vm_exits", "vm_exits_total",
                                     "violations", "vtd_faults", "delivered", "isr_counts"});
@@ -823,7 +878,8 @@ private:
                         r_.u64(vc.second, "expect.isr_counts count");
             }
         }
-        if (x["all_delivered"]) s_.expect.all_delivered = r_.boolean(x["all_delivered"], "expect.all_delivered");
+        if (x["all_delivered"])
+            s_.expect.all_delivered = r_.boolean(x["all_delivered"], "expect.all_delivered"), s_.expect.all_delivered_given = true;
         if (x["max_latency"])
             s_.expect.max_latency = r_.u64(x["max_latency"], "expect.max_latency (cycles)", 0, ScenarioLimits::max_duration);
         if (x["p99_latency"])

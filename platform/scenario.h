@@ -13,6 +13,7 @@
 
 #include "model/cpu/workload.h"
 #include "model/pcie/nic.h"
+#include "platform/provenance.h"
 
 namespace pisim {
 
@@ -125,6 +126,7 @@ struct Perturbation {
 /// What must hold at the end of the run (exit 1 otherwise).
 struct Expectations {
     bool all_delivered = true;               ///< every device interrupt reached its guest
+    bool all_delivered_given = false;        ///< the file says expect.all_delivered
     std::optional<std::uint64_t> max_latency;  ///< cycles, end to end
     std::optional<std::uint64_t> p99_latency;
     std::optional<std::uint64_t> min_interrupts;  ///< at least this many delivered
@@ -182,6 +184,14 @@ struct Scenario {
     std::vector<Perturbation> perturb;  ///< sorted by cycle
     Expectations expect;
     OracleBounds oracles;
+    /// `provenance:` - who wrote this file (a sweep point, an exploration's
+    /// failure); `pisim run` warns when it names another core than the one
+    /// it runs. Not part of the simulated machine.
+    std::optional<Provenance> provenance;
+    /// What the loader found valid but suspicious (traffic that never fires
+    /// within the run), each "FILE:LINE:COLUMN: warning: ...": `pisim run`,
+    /// `validate` and `sweep` print them on stderr.
+    std::vector<std::string> warnings;
 
     /// Global vCPU number of a reference (domains in file order, vCPUs in
     /// order), or -1.

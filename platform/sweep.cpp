@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -18,6 +19,8 @@
 #include "platform/input_error.h"
 #include "platform/machine.h"
 #include "platform/report.h"
+#include "platform/scenario.h"
+#include "platform/scenario_text.h"
 #include "platform/strict_int.h"
 #include "platform/utf8.h"
 
@@ -123,10 +126,41 @@ YAML::Node apply_point(const YAML::Node& doc, const SweepPoint& p) {
     return out;
 }
 
-std::string yaml_text(const YAML::Node& doc) {
-    YAML::Emitter e;
-    e << doc;
-    return std::string(e.c_str()) + "\n";
+std::vector<std::string> check_varies(const YAML::Node& doc, const std::string& text, const std::string& file,
+                                      const std::vector<Vary>& vs) {
+    std::vector<std::string> warnings;
+    // What the scenario itself is warned about is said once, by the caller.
+    const std::vector<std::string> base = load_scenario_node(doc, file).warnings;
+    for (const Vary& v : vs) {
+        const std::string what = fmt::format("--vary {}={}:{}{}", v.path, v.start, v.end,
+                                             v.step == 1 ? std::string() : fmt::format(":{}", v.step));
+        YAML::Node field;
+        try {
+            field = walk(doc, v.path);
+        } catch (const std::invalid_argument& e) {
+            throw InputError(file, 0, 0, what + ": " + e.what());
+        }
+        std::uint64_t now = 0;
+        if (!parse_u64_strict(field.Scalar(), now) && field.Scalar().rfind("0x", 0) != 0)
+            throw InputError(file, field.Mark().line + 1, field.Mark().column + 1,
+                             fmt::format("{}: {} holds '{}', not an integer", what, v.path, field.Scalar()));
+        for (const std::uint64_t x : {v.start, v.end}) {
+            SweepPoint p;
+            p.set.emplace_back(v.path, x);
+            try {
+                // From the edited text when it can be (the loader's marks are
+                // then the file's lines), else from the tree.
+                const std::optional<std::string> edited = edited_point_text(text, doc, p.set);
+                const YAML::Node at = edited ? YAML::Load(*edited) : apply_point(doc, p);
+                for (const auto& w : load_scenario_node(at, file).warnings)
+                    if (std::find(base.begin(), base.end(), w) == base.end())
+                        warnings.push_back(fmt::format("{} (with {} = {})", w, v.path, x));
+            } catch (const InputError& e) {
+                throw InputError(e.file, e.line, e.column, fmt::format("{}: {} = {} makes the scenario invalid: {}", what, v.path, x, e.message));
+            }
+        }
+    }
+    return warnings;
 }
 
 std::string outcome_name(const PointResult& r) {
@@ -145,8 +179,10 @@ nlohmann::ordered_json to_json(const PointResult& r) {
     nlohmann::ordered_json j = {{"index", r.index},        {"set", set},
                                 {"outcome", outcome_name(r)}, {"exit_code", r.exit_code}, {"violated", r.violated},
                                 {"failures", r.failures},   {"delivered", r.delivered},
-                                {"lost", r.lost},           {"p99", r.p99},
-                                {"max", r.max},             {"trace_hash", r.trace_hash}};
+                                {"lost", r.lost},           {"p99", nullptr},
+                                {"max", nullptr},           {"trace_hash", r.trace_hash}};
+    // A point without delivered interrupts has no latencies: null, not 0.
+    if (r.has_latency()) j["p99"] = r.p99, j["max"] = r.max;
     if (!r.error.empty()) j["error"] = r.error;
     if (!r.scenario_yaml.empty()) j["scenario"] = r.scenario_yaml;
     if (!r.minimized_yaml.empty()) j["minimized"] = r.minimized_yaml;
@@ -162,8 +198,8 @@ PointResult point_from_json(const nlohmann::json& j) {
     r.failures = j.at("failures").get<std::vector<std::string>>();
     r.delivered = j.at("delivered").get<std::uint64_t>();
     r.lost = j.at("lost").get<std::uint64_t>();
-    r.p99 = j.at("p99").get<std::uint64_t>();
-    r.max = j.at("max").get<std::uint64_t>();
+    r.p99 = j.at("p99").is_null() ? 0 : j.at("p99").get<std::uint64_t>();
+    r.max = j.at("max").is_null() ? 0 : j.at("max").get<std::uint64_t>();
     r.trace_hash = j.at("trace_hash").get<std::string>();
     if (j.contains("error")) r.error = j["error"].get<std::string>();
     if (j.contains("scenario")) r.scenario_yaml = j["scenario"].get<std::string>();
@@ -261,7 +297,16 @@ std::vector<PointResult> run_points(const YAML::Node& doc, const std::string& fi
         r.set = points[slot].set;
         if (r.failed()) {
             ++failing;
-            r.scenario_yaml = yaml_text(apply_point(doc, points[slot]));
+            // The user's text at the point's values, comments kept; the
+            // re-emitted tree when the text cannot be edited in place.
+            std::optional<std::string> text;
+            if (!opts.source_text.empty()) text = edited_point_text(opts.source_text, doc, points[slot].set);
+            if (!text) {
+                YAML::Node pdoc = apply_point(doc, points[slot]);
+                if (pdoc.IsMap()) pdoc.remove("provenance");  // the writer adds this run's
+                text = yaml_text(pdoc);
+            }
+            r.scenario_yaml = std::move(*text);
         }
         results[slot] = std::move(r);
         ++done;
@@ -385,6 +430,7 @@ std::pair<YAML::Node, std::size_t> minimize(const YAML::Node& failing, const std
             SweepOptions one = opts;
             one.jobs = 1;
             one.progress = nullptr;
+            one.source_text.clear();  // candidates are trees, not edits of the file
             SweepPoint p;
             std::vector<PointResult> r = run_points(cand, file, {p}, one);
             ++runs;

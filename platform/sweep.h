@@ -16,6 +16,8 @@
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "platform/scenario_text.h"  // yaml_text
+
 namespace pisim {
 
 /// --vary PATH=START:END[:STEP] (inclusive END).
@@ -42,6 +44,19 @@ std::vector<SweepPoint> random_points(const YAML::Node& doc, const std::vector<V
 /// std::invalid_argument when a path does not name an integer field.
 YAML::Node apply_point(const YAML::Node& doc, const SweepPoint& p);
 
+/// Check every --vary once, before any point runs: its path names an
+/// existing scalar of `doc` holding an integer (an event's `at`, a traffic
+/// `start`, `seed`, ...), and the scenario with START and with END at that
+/// path (the other fields as in `doc`) loads. Throws InputError: a bad path
+/// at `file` (no line), a field that is not an integer at its line and column,
+/// a value the loader refuses with the loader's line, column and message,
+/// each naming the --vary. Returns the loader's warnings at START and END
+/// (traffic that never fires there), each naming the --vary value.
+/// `text` is the file's text (`doc` its parse): the scenario at a value is
+/// then read from the edited text, so the loader's messages have its lines.
+std::vector<std::string> check_varies(const YAML::Node& doc, const std::string& text, const std::string& file,
+                                      const std::vector<Vary>& v);
+
 struct PointResult {
     std::size_t index = 0;
     std::vector<std::pair<std::string, std::uint64_t>> set;
@@ -49,11 +64,15 @@ struct PointResult {
     std::vector<std::string> violated;   ///< oracle names, in order of first violation
     std::vector<std::string> failures;
     std::uint64_t delivered = 0, lost = 0, p99 = 0, max = 0;
-    std::string trace_hash;
+    std::string trace_hash;              ///< empty when the point has no report (bad input, a crashed process)
     std::string error;                   ///< bad input at this point (exit 2)
     std::string scenario_yaml;           ///< the point as a standalone scenario (failing points)
     std::string minimized_yaml;          ///< after --minimize (failing points)
     bool failed() const { return exit_code != 0; }
+    /// The point ran to a report (delivered and lost are counts of it).
+    bool has_report() const { return !trace_hash.empty(); }
+    /// p99 and max are latencies of delivered interrupts (else there are none).
+    bool has_latency() const { return has_report() && delivered > 0; }
 };
 /// The point's outcome by name, as the table shows it: pass, FAIL, error
 /// (bad input, exit 2), stopped (a limit, exit 3), crash (exit 4).
@@ -69,6 +88,10 @@ struct SweepOptions {
     /// Each point's limits, as pisim run --max-cycles / --max-wall (0: none).
     /// A point they stop exits 3 ("stopped by ..."), is not minimized.
     std::uint64_t max_cycles = 0, max_wall = 0;
+    /// The scenario file's text (run_points' `doc` is its parse): a failing
+    /// point's scenario_yaml is then this text edited at the varied fields,
+    /// comments kept (platform/scenario_text.h); empty: the tree re-emitted.
+    std::string source_text;
     std::function<void(std::size_t done, std::size_t total, std::size_t failing)> progress;
 };
 
@@ -84,8 +107,5 @@ std::vector<PointResult> run_points(const YAML::Node& doc, const std::string& fi
 /// Returns the smallest document found and the number of runs it took.
 std::pair<YAML::Node, std::size_t> minimize(const YAML::Node& failing, const std::string& file,
                                             const PointResult& original, const SweepOptions& opts);
-
-/// Emit a document as YAML text.
-std::string yaml_text(const YAML::Node& doc);
 
 }  // namespace pisim

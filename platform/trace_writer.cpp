@@ -8,6 +8,7 @@
 
 #include "platform/enum_names.h"
 #include "platform/machine.h"
+#include "platform/provenance.h"
 #include "platform/report.h"
 #include "platform/utf8.h"
 
@@ -147,7 +148,15 @@ std::string header(Machine& m, const RunReport& r) {
     std::string out;
     out += "{\"format\":\"pisim-trace\",\"version\":1,\"scenario\":";
     append_string(out, s.file);
-    fmt::format_to(std::back_inserter(out), ",\"seed\":{},\"profile\":", s.seed);
+    fmt::format_to(std::back_inserter(out), ",\"seed\":{},\"pisim\":", s.seed);
+    // What produced the trace (platform/provenance.h): pisim's version, the core.
+    const Provenance prov = current_provenance(m.hyp_path());
+    append_string(out, prov.pisim);
+    out += ",\"core\":{\"path\":";
+    append_string(out, prov.core.path);
+    out += ",\"build_id\":";
+    append_string(out, prov.core.build_id);
+    out += "},\"profile\":";
     append_string(out, m.profile().name());
     out += ",\"irq_mode\":";
     append_string(out, s.irq_mode);

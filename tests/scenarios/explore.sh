@@ -48,7 +48,15 @@ for f in "$d"/m/failure-*[0-9a-f].yaml; do
   for g in "$f" "${f%.yaml}.full.yaml"; do
     out=$("$pisim" run "$g" --hyp "$so" 2>&1); r=$?
     [ $r -eq 1 ] && grep -q "oracle $oracle violated" <<<"$out" || bad "$g does not replay its $oracle failure (exit $r)"
+    ! grep -q "warning: this file was produced" <<<"$out" || bad "$g: a warning about another core when replayed with its own"
+    # The machine-readable provenance names the core, as a YAML 1.1 reader sees it.
+    python3 -c "import sys, yaml; p = yaml.safe_load(open(sys.argv[1]))['provenance']; \
+sys.exit(not (p['core']['path'] == sys.argv[2] and len(p['core']['build_id']) == 40 and p['found_by'].startswith('pisim explore --seed 1')))" \
+      "$g" "$so" || bad "$g: no provenance naming $so"
   done
+  # Without the core: a warning naming it (the built-in core has no such race).
+  "$pisim" run "$f" -q 2>&1 | grep -q "warning: this file was produced by pisim .* with the core $so" ||
+    bad "$f: replayed with the built-in core without a warning"
   small=$(grep -c . "$f"); full=$(grep -c . "${f%.yaml}.full.yaml")
   [ "$small" -le "$full" ] || bad "$f: the shrunk case is larger than the generated one"
 done

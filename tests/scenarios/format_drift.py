@@ -52,6 +52,8 @@ LABELS = {
     "an event": ["properties", "events", "items"],
     "a perturbation": ["properties", "perturb", "items"],
     "expect": ["properties", "expect"],
+    "provenance": ["properties", "provenance"],
+    "provenance.core": ["properties", "provenance", "properties", "core"],
     "calibration": CAL,
     "platform/calibration.cpp:what": CAL + ["properties", "published", "additionalProperties"],
     # choices
