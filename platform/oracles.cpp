@@ -532,22 +532,38 @@ void Oracles::deliver_guest(const Event& e, int vcpu, std::uint8_t vector) {
                             c.delivered, vector, vcpu, c.raised));
 }
 
-void Oracles::deliver_host(const Event& e, std::uint32_t pcpu, std::uint8_t vector) {
-    auto c = host_counts_.find({static_cast<int>(pcpu), vector});
-    if (c == host_counts_.end()) return;  // not a host device's vector
-    for (std::size_t i = open_.size(); i-- > 0;) {
-        const Obligation& o = open_[i];
-        if (!o.host) continue;
-        bool hit = false;
-        for (const Target& t : o.targets) hit = hit || (t.unit == static_cast<int>(pcpu) && t.vector == vector);
-        if (!hit) continue;
-        // Raised at every target it could reach (a pCPU going offline
-        // re-aimed its entry): answered at one, it is owed at none.
+// apic.accept of a host device's interrupt (its tag): the hardware decided
+// where it went. One that could reach several targets (a pCPU going offline
+// re-aimed its entry while it was in flight) is owed only here from now on.
+void Oracles::accept_host(const Event& e) {
+    if (!e.tag) return;
+    const int pcpu = static_cast<int>(e.unit);
+    const auto vector = static_cast<std::uint8_t>(e.a);
+    for (Obligation& o : open_) {
+        if (!o.host || o.tag != e.tag || o.accepted) continue;
+        const bool here = std::any_of(o.targets.begin(), o.targets.end(),
+                                      [&](const Target& t) { return t.unit == pcpu && t.vector == vector; });
+        if (!here) continue;  // accepted where it was never aimed: its dispatch is spurious
         for (const Target& t : o.targets)
-            if (!(t.unit == static_cast<int>(pcpu) && t.vector == vector)) {
+            if (!(t.unit == pcpu && t.vector == vector)) {
                 Counts& other = host_counts_[{t.unit, t.vector}];
                 if (other.raised) --other.raised;
             }
+        o.targets.assign(1, Target{pcpu, vector});
+        o.accepted = true;
+    }
+}
+
+void Oracles::deliver_host(const Event& e, std::uint32_t pcpu, std::uint8_t vector) {
+    auto c = host_counts_.find({static_cast<int>(pcpu), vector});
+    if (c == host_counts_.end()) return;  // not a host device's vector
+    // A dispatch answers every interrupt of the vector this local APIC has
+    // accepted (several accepted before it are one IRR bit [SDM 10.8.4]),
+    // never one still on its way, which may yet go elsewhere.
+    for (std::size_t i = open_.size(); i-- > 0;) {
+        const Obligation& o = open_[i];
+        if (!o.host || !o.accepted) continue;
+        if (!(o.targets.front().unit == static_cast<int>(pcpu) && o.targets.front().vector == vector)) continue;
         open_.erase(open_.begin() + static_cast<std::ptrdiff_t>(i));
     }
     if (++c->second.delivered > c->second.raised)
@@ -939,6 +955,7 @@ void Oracles::on_event(const Event& e) {
             deliver_host(e, e.unit, static_cast<std::uint8_t>(e.a));
             break;
         case EventKind::ApicAccept:
+            accept_host(e);
             if (e.a == cfg_.notification_vector && e.unit < nv_inflight_.size()) {
                 if (nv_inflight_[e.unit]) --nv_inflight_[e.unit];
                 nv_pending_[e.unit] = true;

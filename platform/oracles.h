@@ -272,6 +272,7 @@ private:
         int from = -1;                 ///< sending vCPU (guest IPI) or pCPU (per-pCPU source)
         bool host = false;             ///< host device: targets are (pCPU, host vector)
         bool remapped = false;         ///< VT-d remapped it to a host vector
+        bool accepted = false;         ///< host device: a local APIC accepted it (it is in that IRR)
         std::uint64_t host_deadline = 0;
         std::vector<Target> targets;
     };
@@ -289,6 +290,7 @@ private:
     void violate(const Event& e, const std::string& oracle, int vcpu, const std::string& msg);
     void remember(int vcpu, const Event& e);
     void check_deadlines(std::uint64_t now, const Event* at);
+    void accept_host(const Event& e);
     void note_deadline(std::uint64_t d) {
         if (d && d < next_deadline_) next_deadline_ = d;
     }

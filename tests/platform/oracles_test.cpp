@@ -388,7 +388,8 @@ TEST(PlatformOracles, AHostDeviceInterruptReachesItsHostVector) {
     Fixture f;
     f.o.bind_host(0x200, 0, 1, 0x90);
     f.write(100, 7, 0, 0x200);
-    f.on(ev(700, EventKind::ApicDispatch, 1, 0x90));
+    f.on(ev(700, EventKind::ApicAccept, 1, 0x90, 0, 0, 0, 0, 7));
+    f.on(ev(700, EventKind::ApicDispatch, 1, 0x90, 0, 0, 0, 0, 7));
     f.o.finish(10000);
     EXPECT_TRUE(f.o.violations().empty());
     f.on(ev(10001, EventKind::ApicDispatch, 1, 0x90));
@@ -401,6 +402,23 @@ TEST(PlatformOracles, AHostDeviceInterruptReachesItsHostVector) {
     g.o.finish(10000);
     ASSERT_EQ(g.names(), Names{"lost_interrupt"});
     EXPECT_EQ(g.o.violations()[0].cycle, 1100u);
+}
+
+// A dispatch answers only interrupts its local APIC has accepted: one still on
+// its way may yet be accepted elsewhere (its entry re-aimed by a pCPU going
+// offline) and is owed there (scenarios/races/offline-host-in-flight.yaml).
+TEST(PlatformOracles, AHostDispatchAnswersOnlyAcceptedInterrupts) {
+    Fixture f;
+    f.o.bind_host(0x200, 0, 0, 0x80, 0);
+    f.write(100, 1, 0, 0x200);                                             // aimed at pCPU 0
+    f.write(200, 2, 0, 0x200);                                             // also
+    f.on(ev(300, EventKind::IrteUpdate, 0, 0, 3, (1ull << 32) | (0x80ull << 16) | 1, 0));  // re-aimed at pCPU 1
+    f.on(ev(400, EventKind::ApicAccept, 0, 0x80, 0, 0, 0, 0, 1));          // 1 was remapped before
+    f.on(ev(400, EventKind::ApicDispatch, 0, 0x80, 0, 0, 0, 0, 1));
+    f.on(ev(700, EventKind::ApicAccept, 1, 0x80, 0, 0, 0, 0, 2));          // 2 after: on pCPU 1
+    f.on(ev(700, EventKind::ApicDispatch, 1, 0x80, 0, 0, 0, 0, 2));
+    f.o.finish(10000);
+    EXPECT_TRUE(f.o.violations().empty()) << (f.names().empty() ? "" : f.names()[0]);
 }
 
 TEST(PlatformOracles, APerCpuFiringGoesToTheVcpuWhoseVmcsIsCurrentWhenSoftwareTakesIt) {
