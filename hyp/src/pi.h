@@ -39,7 +39,8 @@ bool pi_hooks_active(const struct vcpu *v);
 
 /* Blocking-list primitives (pi_blocking_list.c). Add is idempotent; del
  * returns false if v was on no list. */
-void pi_blocking_list_add(struct vcpu *v, uint32_t cpu);
+bool pi_blocking_list_add(struct vcpu *v, uint32_t cpu);
+void pi_blocking_list_barrier(void);
 bool pi_blocking_list_del(struct vcpu *v);
 /* Unlink v from the list of `cpu`; the caller holds that list's lock. */
 void pi_blocking_list_unlink_locked(struct vcpu *v, uint32_t cpu);

@@ -9,10 +9,17 @@
 #include "hyp_core.h"
 #include "pi.h"
 
-void pi_blocking_list_add(struct vcpu *v, uint32_t cpu)
+/* Adds v to the list of pCPU cpu. Returns false, adding nothing, when v's
+ * domain has no PI hooks (checked under the list's lock: see
+ * pi_blocking_list_barrier). */
+bool pi_blocking_list_add(struct vcpu *v, uint32_t cpu)
 {
     struct pcpu *pc = &hyp_core.pcpu[cpu];
     bool f = spin_lock_irqsave(&pc->pi_block_lock);
+    if (!pi_hooks_active(v)) {
+        spin_unlock_irqrestore(&pc->pi_block_lock, f);
+        return false;
+    }
     if (hyp_atomic_load_n(&v->pi_block_cpu, __ATOMIC_ACQUIRE) == HYP_INVALID) {
         v->pi_prev = HYP_INVALID;
         v->pi_next = pc->pi_block_head;
@@ -24,6 +31,22 @@ void pi_blocking_list_add(struct vcpu *v, uint32_t cpu)
         hyp_trace(HYP_TR_BLOCKLIST_ADD, v->id, cpu, 0, 0);
     }
     spin_unlock_irqrestore(&pc->pi_block_lock, f);
+    return true;
+}
+
+/* After a domain's hooks were switched off: take and release every list's
+ * lock once. An add that held a lock before saw the hooks on and is complete
+ * (its vCPU is on the list, for the caller's pass to take off); one that
+ * takes it after sees them off and adds nothing. Xen gets the same from
+ * domain_pause around vmx_pi_hooks_deassign; here the deassigning pCPU does
+ * not wait for the domain's vCPUs to leave the block path. */
+void pi_blocking_list_barrier(void)
+{
+    for (uint32_t c = 0; c < hyp_core.nr_pcpus; c++) {
+        struct pcpu *pc = &hyp_core.pcpu[c];
+        bool f = spin_lock_irqsave(&pc->pi_block_lock);
+        spin_unlock_irqrestore(&pc->pi_block_lock, f);
+    }
 }
 
 void pi_blocking_list_unlink_locked(struct vcpu *v, uint32_t cpu)

@@ -2,7 +2,9 @@
  * pi_hooks_deassign.c - remove the VT-d PI hooks when a domain's last device
  * is deassigned [Xen docs/misc/vtd-pi.txt; Xen vmx_pi_hooks_deassign].
  *
- * Hooks off first, so no new blocking-list entries appear; then every vCPU is
+ * Hooks off first, so no new blocking-list entries appear (every list's lock
+ * taken once: an add under way has finished, a later one sees the hooks off
+ * and adds nothing); then every vCPU is
  * taken off any blocking list (nothing would ever take it off once the entry
  * hook is gone) and NV is restored to the notification vector. A blocked
  * vCPU whose PID shows a post (ON set, or PIR bits) is woken here: the post
@@ -22,6 +24,9 @@ void pi_hooks_deassign(struct domain *d)
     if (hyp_core.irq_mode != HYP_IRQ_VTD_PI)
         return;
     hyp_atomic_store_n(&d->pi_hooks, 0u, __ATOMIC_RELEASE);
+    /* a block path that checked the hooks before that store has finished
+     * adding to its list, and one after it adds nothing */
+    pi_blocking_list_barrier();
     for (uint32_t i = 0; i < d->nr_vcpus; i++) {
         struct vcpu *v = &hyp_core.vcpu[d->vcpu[i]];
         pi_blocking_list_del(v);

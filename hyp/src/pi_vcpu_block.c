@@ -8,10 +8,13 @@
  *     already, unless the hooks were installed while the vCPU was running
  *     and a migration had left NDST stale);
  *  2. add the vCPU to the blocking list of the pCPU named by NDST, under that
- *     list's lock;
- *  3. check for events that arrived meanwhile (ON set or PIR non-empty): a
- *     post between the HLT exit and step 2 notified nobody, so the caller
- *     must unblock when this returns true.
+ *     list's lock; if the hooks were removed meanwhile (pi_hooks_deassign on
+ *     another pCPU, after the check at the top), the list refuses it and NV
+ *     goes back to the notification vector: nothing would ever take it off;
+ *  3. check for events that arrived meanwhile (ON set): a post between the
+ *     HLT exit and step 2 notified nobody, so the caller must unblock when
+ *     this returns true. PIR bits with ON clear are a software post under
+ *     way, whose sender wakes the vCPU when it sets ON (virq_events_pending).
  * The vCPU stays on the list until pi_vm_entry_check takes it off.
  * vcpu_block calls this before it marks the vCPU blocked (so that a blocked
  * vCPU is always reachable by the wakeup vector) and once more after, if the
@@ -36,10 +39,9 @@ bool pi_vcpu_block(struct vcpu *v)
     HYP_ASSERT((old & PID_SN) == 0); /* a blocked vCPU must be notified */
 
     /* 2. blocking list of pCPU NDST */
-    pi_blocking_list_add(v, cpu);
+    if (!pi_blocking_list_add(v, cpu))
+        pid_set_nv(v->pid_pa, hyp_core.notification_vector);
 
     /* 3. events that arrived meanwhile */
-    if (pid_test_on(v->pid_pa))
-        return true;
-    return !pid_pir_empty(v->pid_pa);
+    return pid_test_on(v->pid_pa);
 }
