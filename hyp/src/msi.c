@@ -26,13 +26,41 @@ static bool vector_reserved(uint32_t vec)
            vec == hyp_core.timer_vector || vec == hyp_core.control_vector;
 }
 
-static void msi_free_hvec(struct msi_binding *b)
+/* Forget b's previous vector, if it is still marked as b's. */
+static void msi_drop_old_hvec(struct msi_binding *b, uint32_t index)
 {
+    if (b->old_hcpu != HYP_INVALID) {
+        uint16_t *e = &hyp_core.pcpu[b->old_hcpu].vec_binding[b->old_hvec];
+        if (*e == (uint16_t)(index | BINDING_RETIRED))
+            *e = BINDING_NONE;
+        b->old_hcpu = HYP_INVALID;
+        b->old_hvec = 0;
+    }
+}
+
+/* b gives up its host vector: at once (the binding goes away, or is posted
+ * from now on: its interrupts in flight are dropped), or, `retire`, kept for
+ * the interrupts of the IRTE being replaced (BINDING_RETIRED). */
+static void msi_free_hvec(struct msi_binding *b, uint32_t index, bool retire)
+{
+    HYP_ASSERT(index < HYP_MAX_IRTES && (index & BINDING_RETIRED) == 0);
+    msi_drop_old_hvec(b, index);
     if (b->hcpu != HYP_INVALID) {
-        hyp_core.pcpu[b->hcpu].vec_binding[b->hvec] = BINDING_NONE;
+        hyp_core.pcpu[b->hcpu].vec_binding[b->hvec] =
+            retire ? (uint16_t)(index | BINDING_RETIRED) : BINDING_NONE;
+        if (retire) {
+            b->old_hcpu = b->hcpu;
+            b->old_hvec = b->hvec;
+        }
         b->hcpu = HYP_INVALID;
         b->hvec = 0;
     }
+}
+
+/* A vector the allocator may hand out: free, or a binding's previous one. */
+static bool hvec_free(uint16_t entry)
+{
+    return entry == BINDING_NONE || (entry & BINDING_RETIRED) != 0;
 }
 
 /* A free host vector on pCPU `cpu` (device_vector_base..255, none of the
@@ -54,7 +82,7 @@ static uint32_t msi_alloc_hvec(uint32_t cpu, uint32_t preferred)
     uint32_t start = hyp_core.hvec_cursor < base ? 0u : hyp_core.hvec_cursor - base + 1u;
     for (uint32_t k = 0; k < span; k++) {
         uint32_t vec = base + (start + k) % span;
-        if (!vector_reserved(vec) && table[vec] == BINDING_NONE) {
+        if (!vector_reserved(vec) && hvec_free(table[vec])) {
             hyp_core.hvec_cursor = vec;
             return vec;
         }
@@ -103,14 +131,14 @@ int irte_bind_msi(const struct hyp_ctl *c)
     }
     struct msi_binding *b = &hyp_core.msi[index];
     if (!b->used)
-        b->hcpu = HYP_INVALID;
+        b->hcpu = b->old_hcpu = HYP_INVALID;
     uint64_t irte[2];
     if (hyp_core.irq_mode == HYP_IRQ_VTD_PI) {
-        msi_free_hvec(b);
+        msi_free_hvec(b, index, false);
         irte_make_posted(c->device, c->vector, c->urgent != 0, v->pid_pa, irte);
     } else {
         uint32_t cpu = hyp_atomic_load_n(&v->processor, __ATOMIC_ACQUIRE);
-        msi_free_hvec(b);
+        msi_free_hvec(b, index, true);
         uint32_t hvec = msi_alloc_hvec(cpu, 0);
         if (hvec == 0) {
             spin_unlock(&hyp_core.irt_lock);
@@ -156,13 +184,13 @@ int irte_bind_host_msi(const struct hyp_ctl *c)
     }
     struct msi_binding *b = &hyp_core.msi[index];
     if (!b->used)
-        b->hcpu = HYP_INVALID;
+        b->hcpu = b->old_hcpu = HYP_INVALID;
     uint16_t owner = hyp_core.pcpu[c->pcpu].vec_binding[c->vector];
-    if (owner != BINDING_NONE && owner != index) {
+    if (!hvec_free(owner) && owner != index) {
         spin_unlock(&hyp_core.irt_lock);
         return HYP_EEXIST;
     }
-    msi_free_hvec(b);
+    msi_free_hvec(b, index, false);
     hyp_core.pcpu[c->pcpu].vec_binding[c->vector] = (uint16_t)index;
     b->hcpu = c->pcpu;
     b->hvec = c->vector;
@@ -198,7 +226,7 @@ void irte_unbind_device(uint32_t device)
         if (b->device != device)
             continue;
         irte_update(i, 0, 0);
-        msi_free_hvec(b);
+        msi_free_hvec(b, i, false);
         b->used = false;
         HYP_ASSERT(hyp_core.msi_used > 0);
         hyp_core.msi_used--;
@@ -280,11 +308,15 @@ bool hyp_msi_message(uint32_t device, uint32_t msi_index, struct hyp_msi_msg *ou
 
 /* A remapped device interrupt on this pCPU: a host-owned device's goes to
  * its root-mode handler (host_device_irq); a guest's (non-posting modes):
- * EOI and deliver the bound guest vector to its vCPU. */
+ * EOI and deliver the bound guest vector to its vCPU, also when it came on
+ * the binding's previous vector (remapped with the IRTE a rebind replaced). */
 void device_irq(uint8_t vector)
 {
     struct pcpu *pc = this_pcpu();
+    /* a binding's previous vector (BINDING_RETIRED) is still the binding's */
     uint16_t index = pc->vec_binding[vector];
+    if (index != BINDING_NONE)
+        index &= (uint16_t)~BINDING_RETIRED;
     if (index != BINDING_NONE && hyp_core.msi[index].used && hyp_core.msi[index].host) {
         host_device_irq(&hyp_core.msi[index]);
         return;
