@@ -7,7 +7,8 @@
  * would have produced, under the vCPU's scheduler lock:
  *  - current on its pCPU (context loaded): NDST that pCPU, SN 0, NV untouched
  *    (a block path under way on that pCPU owns it; VM entry restores it);
- *  - blocked: the block path's steps (pi_vcpu_block), and unblock if an
+ *  - blocked: SN 0 (and ON for PIR bits posted while SN was 1, as
+ *    pi_switch_to), the block path's steps (pi_vcpu_block), and unblock if an
  *    event is already there; a block path racing with us does the same
  *    steps, which are idempotent;
  *  - otherwise (runnable, offline): NV notification, NDST its pCPU, SN 1.
@@ -30,6 +31,10 @@ void pi_hooks_assign(struct domain *d)
         if (vcpu_state(v) == HYP_VCPU_BLOCKED) {
             pid_update_control(v->pid_pa, PID_NDST_MASK | PID_SN,
                                (uint64_t)pid_ndst_of_cpu(cpu) << PID_NDST_SHIFT);
+            /* posts made while SN was 1 set PIR without ON: give them their
+             * ON now that SN is clear, as pi_switch_to does */
+            if (!pid_pir_empty(v->pid_pa))
+                pid_test_and_set_on(v->pid_pa);
             wake = pi_vcpu_block(v);
         } else if (pc->ctx == v->id) {
             /* NV is left alone: a current vCPU may be inside its own block

@@ -88,13 +88,20 @@ void virq_intr_assist(struct vcpu *v)
         vlapic_intr_assist(v);
 }
 
-/* Xen local_events_need_delivery: would the vCPU take an interrupt now? */
+/* Xen local_events_need_delivery: would the vCPU take an interrupt now?
+ * Posting modes: ON, as Xen's vmx_sync_pir_to_irr and Linux's
+ * pi_has_pending_interrupt read it. PIR bits with ON clear belong to a
+ * post still under way (pi_deliver_posted_intr between its PIR and ON
+ * steps), whose sender wakes the vCPU once it sets ON; taking them for an
+ * event made a halting vCPU re-enter, find nothing (the PIR sync waits for
+ * ON) and exit on HLT again, for as long as the sender took. Bits posted
+ * while SN was set are given their ON by pi_switch_to. */
 bool virq_events_pending(struct vcpu *v)
 {
     switch (hyp_core.irq_mode) {
     case HYP_IRQ_VTD_PI:
     case HYP_IRQ_CPU_PI:
-        if (pid_test_on(v->pid_pa) || !pid_pir_empty(v->pid_pa))
+        if (pid_test_on(v->pid_pa))
             return true;
         return vapic_has_deliverable(v);
     case HYP_IRQ_APICV:

@@ -208,14 +208,22 @@ TEST_F(PiLifecycle, BlockUnblocksWhenPostLandsBetweenNvRewriteAndListAdd)
     EXPECT_FALSE(hyp_core.pcpu[0].softirq_pending & (1u << SOFTIRQ_SCHEDULE));
 }
 
-TEST_F(PiLifecycle, BlockUnblocksOnNonEmptyPirWithoutOn)
+// PIR bits with ON clear are a software post under way (pi_deliver_posted_intr
+// between its PIR and ON steps): the vCPU blocks, and the sender wakes it once
+// it sets ON, as Xen's and Linux's ON-gated checks do
+// (scenarios/races/post-under-way-halt.yaml).
+TEST_F(PiLifecycle, BlockWaitsForOnWhenPirHasBitsWithoutOn)
 {
     init(1);
     std::uint32_t v = running_vcpu(0);
-    m->wr64(pid_pa(v) + 8, 1ull << 3);  // vector 67 pending, ON clear
+    m->wr64(pid_pa(v) + 8, 1ull << 3);  // vector 67 in PIR, ON clear
     m->irq_enabled[0] = false;
     vcpu_block(&hyp_core.vcpu[v]);
-    EXPECT_EQ(state(v), HYP_VCPU_RUNNING);
+    EXPECT_EQ(state(v), HYP_VCPU_BLOCKED);
+    // the sender's ON step: ON was clear, so it wakes the vCPU
+    ASSERT_FALSE(pid_test_and_set_on(pid_pa(v)));
+    vcpu_wake(&hyp_core.vcpu[v]);
+    EXPECT_NE(state(v), HYP_VCPU_BLOCKED);
 }
 
 
@@ -230,8 +238,9 @@ TEST_F(PiLifecycle, PiVcpuBlockReportsEventsThatArrivedMeanwhile)
     EXPECT_TRUE(pi_vcpu_block(&hyp_core.vcpu[v]));
     pi_blocking_list_del(&hyp_core.vcpu[v]);
     m->wr64(pid_pa(v) + 32, ctl_word(v) & ~1ull);
-    m->wr64(pid_pa(v) + 24, 1ull << 63);  // PIR[255], ON clear
-    EXPECT_TRUE(pi_vcpu_block(&hyp_core.vcpu[v]));
+    m->wr64(pid_pa(v) + 24, 1ull << 63);  // PIR[255], ON clear: a software post under way
+    EXPECT_FALSE(pi_vcpu_block(&hyp_core.vcpu[v]))
+        << "PIR bits without ON are a post whose sender has yet to set ON and wake the vCPU";
 }
 
 TEST_F(PiLifecycle, BlockRewritesStaleNdstWithNvInOneExchange)
