@@ -152,7 +152,7 @@ describe('hypervisor slices, flows and names', () => {
     assert.deepEqual(ndst, ['x2APIC ID 256, no pCPU', 'xAPIC ID 1, no pCPU', 'xAPIC ID 0 = pcpu0']);
     // built-in names where the trace has no enums: pCPU modes, vAPIC registers, oracles
     await page.click('#violations div');
-    assert.match((await inspector(page)).event, /oracle\.violation \[pcpu0\] tag 0x10000000003 \(nic0#3\)  oracle=spurious_interrupt vcpu=d1v0/);
+    assert.match((await inspector(page)).event, /oracle\.violation \[oracles\] tag 0x10000000003 \(nic0#3\)  oracle=spurious_interrupt vcpu=d1v0/);
     const text = await page.evaluate(() => { const v = window.pisimViewer.viewer, t = window.pisimViewer.trace; return [...t.eventsOfKind('vapic.update')].slice(0, 1).concat([...t.eventsOfKind('cpu.mode')].slice(0, 1)).map((e) => v.describe(e)); });
     assert.match(text[0], /vapic\.update \[d1v0\].* offset=(VTPR|VPPR|VISR\d|VIRR\d) /);
     assert.match(text[1], /cpu\.mode \[pcpu0\]  mode=(root|non-root|guest HLT|idle) vcpu=/);

@@ -75,13 +75,17 @@ test('hypervisor handler slices: what pisim export --perfetto derives from the s
   // The export's handler slices ("hyp ..." on the pCPU threads, pid 1), split where the pCPU's
   // mode changes under them: pieces of one slice put back together.
   const ns = (ts) => Math.round(Number(ts) * 1000);
+  // The export names handlers; the viewer's index keeps their numbers: the
+  // trace's enums table maps one to the other.
+  const names = JSON.parse(readFileSync(file, 'utf8')).enums?.hyp_handler || {};
+  const number = new Map(Object.entries(names).map(([value, name]) => [name, Number(value)]));
   const exported = new Map();
   for (const e of JSON.parse(readFileSync(perfetto, 'utf8')).traceEvents) {
     if (e.pid !== 1 || e.ph !== 'X' || !e.name.startsWith('hyp ')) continue;
     const list = exported.get(e.tid) || exported.set(e.tid, []).get(e.tid);
     const begin = ns(e.ts), end = begin + ns(e.dur), key = JSON.stringify(e.args);
     const prev = list.findLast((s) => s.key === key && s.end === begin);
-    if (prev) prev.end = end; else list.push({ begin, end, handler: e.args.handler, key });
+    if (prev) prev.end = end; else list.push({ begin, end, handler: number.get(e.args.handler) ?? e.args.handler, key });
   }
   const server = await serve({ '/': VIEWER, '/traces/': dir });
   const br = await browser();

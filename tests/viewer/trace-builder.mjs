@@ -73,6 +73,7 @@ export class TraceBuilder {
       vcpu: o.vcpus.map((v, i) => ({ id: i, name: `d${v.domain}v${v.index ?? i}`, domain: v.domain, pid: 0x7f2a1000 + i * 64 })),
       vtd: [{ id: 0, name: 'vtd0' }],
       dev: [{ id: 256, name: 'nic0' }],
+      oracle: [{ id: 0, name: 'oracles' }],
     };
     this.pid = this.units.vcpu.map((v, i) => {
       const ndst = BigInt(o.vcpus[i].pcpu) << 8n; // xAPIC: APIC ID in NDST bits 15:8
@@ -419,7 +420,7 @@ export const paths = {
         for (let i = 63; i >= 0; i--) if ((x >> BigInt(i)) & 1n) return Math.max(m, w * 64 + i);
         return m;
       }, -1);
-      const ev = b.ev(c, 'oracle.violation', p, tag, 1, v, vec, 0);
+      const ev = b.ev(c, 'oracle.violation', 0, tag, 1, v, vec, 0);  // the oracles' unit
       vio = { cycle: c, event: ev, vec };
     }
     b.ev(c, 'cpu.mode', p, 0, MODE.nonroot, v);

@@ -226,7 +226,7 @@ describe('viewer in Chromium on the fixture', () => {
     await page.keyboard.press('v');
     s = await inspector(page);
     assert.equal(s.cycle, 24400);
-    assert.match(s.event, /#107 @24400 oracle\.violation \[pcpu0\]/);
+    assert.match(s.event, /#107 @24400 oracle\.violation \[oracles\]/);
     assert.equal(await page.getAttribute('#violations div.current', 'data-event'), '107');
     assert.deepEqual([s.pir, s.on, s.sn, s.rvi, s.virr], [[0x3a], 0, 0, 0, []], 'PIR forgotten at VM entry');
     assert.equal(s.step, 'posting', 'the interrupt is still waiting after posting');

@@ -1,6 +1,6 @@
 // viewer/src/names.js - what numbers of the trace mean (docs/trace-format.md).
 
-export const UNIT_KINDS = ['pcpu', 'vcpu', 'vtd', 'dev', 'mem'];
+export const UNIT_KINDS = ['pcpu', 'vcpu', 'vtd', 'dev', 'mem', 'oracle'];
 export const MODE_NAMES = ['root', 'non-root', 'guest HLT', 'idle'];
 export const MODE_COLORS = ['#e5a33a', '#3aa757', '#9bd4a7', '#c9cbd0'];
 export const VSTATE_NAMES = ['offline', 'runnable', 'running', 'blocked'];

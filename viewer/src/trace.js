@@ -152,8 +152,9 @@ export class Trace {
   eventAtCycle(c) { return upperBound(this.cycle, c) - 1; }
   kindName(e) { return this.kinds[this.kind[e]].name; }
   /**
-   * The kind of unit event e happened on. Its kind says so, except for oracle.violation: the
-   * trace writer gives it the unit of the event that revealed the violation (the event just
+   * The kind of unit event e happened on. Its kind says so (oracle.violation: the oracles'
+   * own unit, `units.oracle`), except in traces written before that unit existed, whose
+   * oracle.violation carries the unit of the event that revealed the violation (the event just
    * before it in the same cycle, a NIC's requester ID, a vCPU's id...), whatever that unit's
    * kind; and a unit id missing from its kind's list is looked up in the other lists.
    */
@@ -168,7 +169,7 @@ export class Trace {
     for (let e = 0; e < this.n; e++) {
       const declared = this.kinds[this.kind[e]].unit, u = this.unit[e];
       let uk = declared;
-      if (this.kind[e] === kv) {
+      if (this.kind[e] === kv && declared !== 'oracle') {
         for (let j = e - 1; j >= 0 && this.cycle[j] === this.cycle[e]; j--) {
           if (this.kind[j] === kv || this.unit[j] !== u) continue;
           uk = this.kinds[this.kind[j]].unit;
