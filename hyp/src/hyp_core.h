@@ -175,6 +175,8 @@ struct msi_binding {
     uint32_t hcpu;          /* pCPU the remapped IRTE targets */
     uint8_t old_hvec;       /* the host vector before the last rebind, kept  */
     uint32_t old_hcpu;      /* for its interrupts in flight (HYP_INVALID: none) */
+    uint32_t old_vcpu;      /* and where that IRTE's interrupts go: the vCPU */
+    uint8_t old_gvec;       /* and guest vector bound before the rebind */
     bool urgent;
     bool host;              /* host-owned device: vcpu/gvec unused */
     uint64_t host_cycles;   /* host handler cost (host_device_irq), cycles */
@@ -184,7 +186,7 @@ struct msi_binding {
 /* vec_binding flag: the vector is a binding's previous one (a rebind moved the
  * binding away from it). Its interrupts still in flight (remapped with the
  * old IRTE before the IEC invalidation, or pending in the local APIC) are
- * delivered as the binding's; the allocator may hand the vector out again
+ * delivered where that IRTE's binding said (old_vcpu, old_gvec); the allocator may hand the vector out again
  * (its round robin comes back to it only after the other vectors) [Xen keeps a moved irq's old vector until the
  * move completes: xen/arch/x86/irq.c, irq_move_cleanup_interrupt]. */
 #define BINDING_RETIRED 0x8000u

@@ -51,6 +51,8 @@ static void msi_free_hvec(struct msi_binding *b, uint32_t index, bool retire)
         if (retire) {
             b->old_hcpu = b->hcpu;
             b->old_hvec = b->hvec;
+            b->old_vcpu = b->vcpu;
+            b->old_gvec = b->gvec;
         }
         b->hcpu = HYP_INVALID;
         b->hvec = 0;
@@ -308,15 +310,24 @@ bool hyp_msi_message(uint32_t device, uint32_t msi_index, struct hyp_msi_msg *ou
 
 /* A remapped device interrupt on this pCPU: a host-owned device's goes to
  * its root-mode handler (host_device_irq); a guest's (non-posting modes):
- * EOI and deliver the bound guest vector to its vCPU, also when it came on
- * the binding's previous vector (remapped with the IRTE a rebind replaced). */
+ * EOI and deliver the bound guest vector to its vCPU; one that came on a
+ * binding's previous vector, to the vCPU and guest vector bound before. */
 void device_irq(uint8_t vector)
 {
     struct pcpu *pc = this_pcpu();
-    /* a binding's previous vector (BINDING_RETIRED) is still the binding's */
     uint16_t index = pc->vec_binding[vector];
-    if (index != BINDING_NONE)
+    if ((index & BINDING_RETIRED) != 0 && index != BINDING_NONE) {
+        /* a binding's previous vector: remapped with the IRTE its rebind
+         * replaced, it goes where that IRTE's binding said */
         index &= (uint16_t)~BINDING_RETIRED;
+        const struct msi_binding *old = &hyp_core.msi[index];
+        HYP_ASSERT(old->used && old->old_hcpu == pc->id && old->old_hvec == vector);
+        hyp_trace(HYP_TR_HANDLER_ENTER, HYP_H_DEVICE_IRQ, vector, pc->curr, 0);
+        arch_apic_eoi();
+        virq_deliver(&hyp_core.vcpu[old->old_vcpu], old->old_gvec);
+        hyp_trace(HYP_TR_HANDLER_EXIT, HYP_H_DEVICE_IRQ, vector, pc->curr, 0);
+        return;
+    }
     if (index != BINDING_NONE && hyp_core.msi[index].used && hyp_core.msi[index].host) {
         host_device_irq(&hyp_core.msi[index]);
         return;
