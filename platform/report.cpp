@@ -1,5 +1,9 @@
 #include "platform/report.h"
 
+#include <array>
+#include <iterator>
+#include <string_view>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -240,54 +244,82 @@ std::string format_text(const RunReport& r, bool per_interrupt) {
     };
     if (per_interrupt) {
         // Columns: the stages some interrupt went through, in path order.
-        std::set<std::string> used;
+        // column_of[step]: the column of the stage ending at that step, or 0.
+        constexpr std::size_t kSteps = static_cast<std::size_t>(IrqStep::Count);
+        std::array<bool, kSteps> used{};
         for (const IrqRecord& i : r.interrupts)
-            for (const auto& [n, c] : irq_stages(i)) used.insert(n);
+            for (std::size_t k = 1; k < i.steps.size(); ++k)
+                if (stage_ending_at(i.steps[k].first)) used[static_cast<std::size_t>(i.steps[k].first)] = true;
         std::vector<std::string> head = {"irq", "tag", "device", "vcpu", "vector", "written_at"};
         const std::size_t fixed = head.size();
-        for (const std::string& n : stage_names())
-            if (used.count(n)) head.push_back(n);
+        std::array<std::size_t, kSteps> column_of{};
+        for (std::size_t st = 0; st < kSteps; ++st)  // IrqStep is in path order
+            if (used[st]) {
+                column_of[st] = head.size();
+                head.emplace_back(stage_ending_at(static_cast<IrqStep>(st)));
+            }
         head.push_back("total");
         // A row's cells, made twice (widths, then text) rather than kept: a
-        // run may have millions of interrupts.
-        std::vector<std::string> cells(head.size());
+        // run may have millions of interrupts. Cells are views into `buf`
+        // (offsets), formatted without a string per cell.
+        fmt::memory_buffer buf;
+        std::vector<std::pair<std::size_t, std::size_t>> cells(head.size());
+        auto cell = [&](std::size_t c, auto&&... args) {
+            const std::size_t from = buf.size();
+            fmt::format_to(std::back_inserter(buf), std::forward<decltype(args)>(args)...);
+            cells[c] = {from, buf.size() - from};
+        };
+        auto text = [&](std::size_t c, std::string_view v) {
+            const std::size_t from = buf.size();
+            buf.append(v);
+            cells[c] = {from, v.size()};
+        };
         auto row = [&](std::size_t k) {
+            buf.clear();
             const IrqRecord& i = r.interrupts[k];
-            cells[0] = interrupt_name(r, k);
-            cells[1] = fmt::format("{:#x}", i.tag);
-            cells[2] = interrupt_device_name(r, k);
-            cells[3] = i.host ? std::string("host") : i.vcpu < 0 ? std::string("-") : vcpu_name(i.vcpu);
-            cells[4] = i.vcpu < 0 && !i.host ? std::string("-") : fmt::format("{:#04x}", i.vector);
-            cells[5] = std::to_string(i.written);
-            for (std::size_t c = fixed; c + 1 < head.size(); ++c) cells[c] = "-";
-            for (const auto& [n, cycles] : irq_stages(i))
-                for (std::size_t c = fixed; c + 1 < head.size(); ++c)
-                    if (head[c] == n) cells[c] = std::to_string(cycles);
-            cells.back() = i.delivered ? std::to_string(i.latency())
-                           : i.faulted ? fmt::format("fault {:#x}", i.fault_reason)
-                           : i.vcpu < 0 && !i.host ? "unbound" : "undelivered";
+            const std::string dev = interrupt_device_name(r, k);
+            cell(0, "{}#{}", dev, k < r.interrupt_seq.size() ? r.interrupt_seq[k] : k + 1);
+            cell(1, "{:#x}", i.tag);
+            text(2, dev);
+            if (i.host) text(3, "host");
+            else if (i.vcpu < 0) text(3, "-");
+            else text(3, vcpu_name(i.vcpu));
+            if (i.vcpu < 0 && !i.host) text(4, "-");
+            else cell(4, "{:#04x}", i.vector);
+            cell(5, "{}", i.written);
+            for (std::size_t c = fixed; c + 1 < head.size(); ++c) text(c, "-");
+            for (std::size_t k2 = 1; k2 < i.steps.size(); ++k2)
+                if (stage_ending_at(i.steps[k2].first))
+                    cell(column_of[static_cast<std::size_t>(i.steps[k2].first)], "{}",
+                         i.steps[k2].second - i.steps[k2 - 1].second);
+            if (i.delivered) cell(head.size() - 1, "{}", i.latency());
+            else if (i.faulted) cell(head.size() - 1, "fault {:#x}", i.fault_reason);
+            else text(head.size() - 1, i.vcpu < 0 && !i.host ? "unbound" : "undelivered");
         };
         std::vector<std::size_t> width(head.size());
         for (std::size_t c = 0; c < head.size(); ++c) width[c] = head[c].size();
         for (std::size_t k = 0; k < r.interrupts.size(); ++k) {
             row(k);
-            for (std::size_t c = 0; c < head.size(); ++c) width[c] = std::max(width[c], cells[c].size());
+            for (std::size_t c = 0; c < head.size(); ++c) width[c] = std::max(width[c], cells[c].second);
         }
-        auto line = [&](const std::vector<std::string>& cs) {
-            std::string l;
-            for (std::size_t c = 0; c < cs.size(); ++c) {
+        auto line = [&](auto&& value) {  // value(c): the text of column c
+            const std::size_t start = out.size();
+            for (std::size_t c = 0; c < head.size(); ++c) {
+                const std::string_view v = value(c);
+                const std::size_t pad = width[c] > v.size() ? width[c] - v.size() : 0;
                 // Names left-aligned, numbers right-aligned.
-                if (c < 4) l += fmt::format("{:<{}}", cs[c], width[c]);
-                else l += fmt::format("{:>{}}", cs[c], width[c]);
-                l += c + 1 < cs.size() ? " " : "";
+                if (c >= 4) out.append(pad, ' ');
+                out += v;
+                if (c < 4) out.append(pad, ' ');
+                if (c + 1 < head.size()) out += ' ';
             }
-            while (!l.empty() && l.back() == ' ') l.pop_back();
-            return l + "\n";
+            while (out.size() > start && out.back() == ' ') out.pop_back();
+            out += '\n';
         };
-        out += line(head);
+        line([&](std::size_t c) { return std::string_view(head[c]); });
         for (std::size_t k = 0; k < r.interrupts.size(); ++k) {
             row(k);
-            out += line(cells);
+            line([&](std::size_t c) { return std::string_view(buf.data() + cells[c].first, cells[c].second); });
         }
         out += "\n";
     }
