@@ -354,6 +354,8 @@ void Oracles::on_device_write(const Event& e) {
         o.source = Source::HostDevice;
         o.host = true;
         o.targets.push_back({static_cast<int>(h->second.first), h->second.second});
+        if (auto st = host_stale_.find({rid, index}); st != host_stale_.end())
+            o.targets.push_back({static_cast<int>(st->second.first), st->second.second});
         raise(e, std::move(o));
         return;
     }
@@ -811,6 +813,7 @@ void Oracles::on_irte_update(const Event& e) {
     const auto vector = static_cast<std::uint8_t>(s.lo >> 16);  // V 23:16
     auto& bound = host_bindings_[h->second];
     if (pcpu < 0 || (bound.first == static_cast<std::uint32_t>(pcpu) && bound.second == vector)) return;
+    host_stale_[h->second] = bound;  // until the IEC copy is invalidated
     bound = {static_cast<std::uint32_t>(pcpu), vector};
     for (Obligation& o : open_) {
         if (!o.host || o.rid != h->second.first || o.index != h->second.second) continue;
@@ -829,6 +832,9 @@ void Oracles::on_iec_invalidate(const Event& e) {
     const std::uint64_t first = e.b & ~(count - 1);
     for (auto& [index, s] : irtes_)
         if (e.a || (index >= first && index < first + count)) ++s.update;
+    // VT-d remaps a re-aimed host entry's later writes with the new copy only.
+    for (const auto& [irte, entry] : host_irte_)
+        if (e.a || (irte >= first && irte < first + count)) host_stale_.erase(entry);
 }
 
 void Oracles::on_irte_fetch(const Event& e) {

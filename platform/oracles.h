@@ -361,6 +361,10 @@ private:
     std::map<std::pair<std::uint64_t, std::uint32_t>, std::pair<std::uint32_t, std::uint32_t>> messages_;
     std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<std::pair<int, std::uint8_t>>> rebinding_;
     std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<std::uint32_t, std::uint8_t>> host_bindings_;
+    /// A host entry re-aimed and not yet invalidated in the interrupt-entry
+    /// cache: VT-d may still remap with its cached copy [VTD 6.5.2.7], so a
+    /// write may reach this earlier (pCPU, vector) too. By (device, entry).
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<std::uint32_t, std::uint8_t>> host_stale_;
     /// Interrupts between the device's write and the post/remap: tag ->
     /// (requester ID, MSI-X entry).
     std::unordered_map<std::uint64_t, std::pair<std::uint32_t, std::uint32_t>> tag_msi_;

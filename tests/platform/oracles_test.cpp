@@ -421,6 +421,23 @@ TEST(PlatformOracles, AHostDispatchAnswersOnlyAcceptedInterrupts) {
     EXPECT_TRUE(f.o.violations().empty()) << (f.names().empty() ? "" : f.names()[0]);
 }
 
+// A host entry re-aimed by software reaches its old (pCPU, vector) until the
+// interrupt-entry cache copy is invalidated [VTD 6.5.2.7]; after, only the new.
+TEST(PlatformOracles, AReAimedHostEntryReachesItsOldTargetUntilTheIecInvalidation) {
+    Fixture f;
+    f.o.bind_host(0x200, 0, 1, 0x7e, 0);
+    f.on(ev(100, EventKind::IrteUpdate, 0, 0, 3, (0x7eull << 16) | 1, 0));  // re-aimed at pCPU 0
+    f.write(200, 1, 0, 0x200);
+    f.on(ev(800, EventKind::ApicAccept, 1, 0x7e, 0, 0, 0, 0, 1));            // the cached copy: pCPU 1
+    f.on(ev(800, EventKind::ApicDispatch, 1, 0x7e, 0, 0, 0, 0, 1));
+    EXPECT_TRUE(f.o.violations().empty());
+    f.on(ev(900, EventKind::VtdIecInvalidate, 0, 0, 0, 0));                  // index 0
+    f.write(1000, 2, 0, 0x200);
+    f.on(ev(1600, EventKind::ApicAccept, 1, 0x7e, 0, 0, 0, 0, 2));
+    f.on(ev(1600, EventKind::ApicDispatch, 1, 0x7e, 0, 0, 0, 0, 2));
+    EXPECT_EQ(f.names(), Names{"spurious_interrupt"});
+}
+
 TEST(PlatformOracles, APerCpuFiringGoesToTheVcpuWhoseVmcsIsCurrentWhenSoftwareTakesIt) {
     Fixture f;
     f.o.set_percpu_vector(1, 0x50);
