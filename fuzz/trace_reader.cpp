@@ -91,3 +91,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     only_input_error("vcd_text", [&] { (void)pisim::vcd_text(t); });
     return 0;
 }
+
+/// libsystemc (linked for the TLM headers that scenario.h pulls in: the name
+/// tables of platform/enum_names.cpp take the scenario's event ops from it)
+/// refers to the user's sc_main; libFuzzer's main() runs instead.
+extern "C" int sc_main(int, char*[]) { return 0; }

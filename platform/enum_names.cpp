@@ -12,7 +12,6 @@ extern "C" {
 #include "model/common/phys_mem.h"
 #include "model/vtd/vtd.h"
 #include "platform/oracles.h"
-#include "platform/report.h"
 #include "platform/scenario.h"
 
 namespace pisim {
@@ -232,6 +231,22 @@ std::optional<TraceEnum> kind_arg_enum(EventKind k, int arg) {
     for (const ArgEnum& a : kArgEnums)
         if (a.kind == k && std::strcmp(a.arg, name) == 0) return a.e;
     return std::nullopt;
+}
+
+/// VT-d interrupt-remapping fault reasons [VTD 7.1.3] by name.
+const char* vtd_fault_reason_name(std::uint8_t reason) {
+    switch (static_cast<VtdFaultReason>(reason)) {
+        case VtdFaultReason::ReservedRequest: return "reserved field in the interrupt request";
+        case VtdFaultReason::IndexBeyondTable: return "interrupt index beyond the table";
+        case VtdFaultReason::NotPresent: return "IRTE not present";
+        case VtdFaultReason::TableAccess: return "IRTE not accessible";
+        case VtdFaultReason::ReservedIrte: return "reserved field in the IRTE";
+        case VtdFaultReason::CompatBlocked: return "compatibility format blocked";
+        case VtdFaultReason::SourceId: return "source-ID verification failed";
+        case VtdFaultReason::PidAccess: return "PID not accessible";
+        case VtdFaultReason::ReservedPid: return "reserved field in the PID";
+    }
+    return "unknown";
 }
 
 }  // namespace pisim

@@ -57,4 +57,7 @@ std::optional<TraceEnum> kind_arg_enum(EventKind k, int arg);
 /// table's consistency check; empty when every entry resolves).
 std::vector<std::string> unresolved_arg_enums();
 
+/// The name of a VT-d interrupt-remapping fault reason [VTD 7.1.3] (0x20-0x28), "unknown" otherwise.
+const char* vtd_fault_reason_name(std::uint8_t reason);
+
 }  // namespace pisim

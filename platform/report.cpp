@@ -21,20 +21,6 @@ const char* exit_reason_name(std::uint32_t reason) {
     return n ? n : "unknown";
 }
 
-const char* vtd_fault_reason_name(std::uint8_t reason) {
-    switch (static_cast<VtdFaultReason>(reason)) {
-        case VtdFaultReason::ReservedRequest: return "reserved field in the interrupt request";
-        case VtdFaultReason::IndexBeyondTable: return "interrupt index beyond the table";
-        case VtdFaultReason::NotPresent: return "IRTE not present";
-        case VtdFaultReason::TableAccess: return "IRTE not accessible";
-        case VtdFaultReason::ReservedIrte: return "reserved field in the IRTE";
-        case VtdFaultReason::CompatBlocked: return "compatibility format blocked";
-        case VtdFaultReason::SourceId: return "source-ID verification failed";
-        case VtdFaultReason::PidAccess: return "PID not accessible";
-        case VtdFaultReason::ReservedPid: return "reserved field in the PID";
-    }
-    return "unknown";
-}
 
 std::string bdf_text(std::uint16_t rid) { return fmt::format("{:02x}:{:02x}.{}", rid >> 8, rid >> 3 & 0x1f, rid & 7); }
 
