@@ -541,6 +541,9 @@ void Oracles::accept_host(const Event& e) {
     if (!e.tag) return;
     const int pcpu = static_cast<int>(e.unit);
     const auto vector = static_cast<std::uint8_t>(e.a);
+    // No host interrupt was ever aimed here (a guest's vector, a notification):
+    // no obligation can be narrowed, so the open ones are not walked.
+    if (host_counts_.find({pcpu, vector}) == host_counts_.end()) return;
     for (Obligation& o : open_) {
         if (!o.host || o.tag != e.tag || o.accepted) continue;
         const bool here = std::any_of(o.targets.begin(), o.targets.end(),

@@ -3,6 +3,8 @@
 // checked before reading (platform/input_file.h), and the "</" escaping of the
 // inlined trace (platform/inline_script.h), linear in the number of "</".
 #include <gtest/gtest.h>
+
+#include "trace_error_of.h"
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,15 +23,7 @@
 namespace pisim {
 namespace {
 
-InputError error_of(const std::string& text) {
-    try {
-        (void)parse_trace(text, "bad.json");
-    } catch (const InputError& e) {
-        return e;
-    }
-    ADD_FAILURE() << "accepted: " << text.substr(0, 200);
-    return InputError("", 0, 0, "");
-}
+InputError error_of(const std::string& text) { return testing::trace_error_of(text); }
 
 /// tiny_trace() with `from` replaced by `to` (once).
 std::string tiny_with(const std::string& from, const std::string& to) {
