@@ -347,7 +347,7 @@ void Machine::ScenarioDriver::main() {
         if (t.op == TimedEvent::Op::Ipi)
             m_.hub_.emit({now_cycles(), EventKind::ScenarioEvent, t.pcpu, 0, static_cast<std::uint64_t>(t.op),
                           static_cast<std::uint64_t>(m_.s_.vcpu_global(t.vcpu2)), t.vector});
-        else if (t.op == TimedEvent::Op::Pin)
+        else if (t.op == TimedEvent::Op::Pin || t.op == TimedEvent::Op::Wake || t.op == TimedEvent::Op::Block)
             m_.hub_.emit({now_cycles(), EventKind::ScenarioEvent, t.pcpu, 0, static_cast<std::uint64_t>(t.op),
                           static_cast<std::uint64_t>(m_.s_.vcpu_global(t.vcpu)), 0});
         else

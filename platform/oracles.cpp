@@ -715,6 +715,7 @@ void Oracles::on_vm_entry(const Event& e) {
     }
     v.in_guest = true;
     v.in_guest_since = e.cycle;
+    v.hlt_entered = v.hlt_armed;
     v.halted = false;
     v.wake_deadline = 0;
     v.waiting = false;
@@ -734,6 +735,11 @@ void Oracles::on_vm_exit(const Event& e) {
                 if (!o.host && t.unit == vcpu) stop_clock(t, e.cycle);
     }
     if (e.b == kHltExit) {
+        check_hlt_resume(e, vcpu, "executed HLT again");
+        // A HLT the scenario asked for (`block`) may end without an interrupt.
+        v.hlt_armed = !v.block_requested;
+        v.hlt_entered = false;
+        v.block_requested = false;
         v.halted = true;
         v.halted_since = e.cycle;
         for (const Obligation& o : open_)
@@ -742,6 +748,22 @@ void Oracles::on_vm_exit(const Event& e) {
                 break;
             }
     }
+}
+
+// hlt_resume: the vCPU left an HLT (exit 12) and, VM-entered again, went on
+// (`what`) with no guest ISR in between [SDM vol. 2A HLT].
+void Oracles::check_hlt_resume(const Event& e, int vcpu, const char* what) {
+    VcpuView& v = vcpus_[vcpu];
+    if (!v.hlt_armed || !v.hlt_entered) return;
+    v.hlt_armed = false;
+    if (v.wake_requested) {  // the scenario's wake ended it
+        v.wake_requested = false;
+        return;
+    }
+    violate(e, "hlt_resume", vcpu,
+            fmt::format("vCPU {} halted by an HLT exit at cycle {} was VM-entered again and {} without taking an "
+                        "interrupt: HLT ends only on an interrupt, so the hypervisor resumed it with none pending",
+                        vcpu, v.halted_since, what));
 }
 
 // ---- descriptors, lists, IRTEs --------------------------------------------
@@ -901,6 +923,7 @@ void Oracles::on_event(const Event& e) {
                 vcpus_[static_cast<int>(e.unit)].tpr = static_cast<std::uint8_t>(e.b);
                 refresh_clocks(static_cast<int>(e.unit), e.cycle);
             }
+            check_hlt_resume(e, static_cast<int>(e.unit), "ran its program on");
             break;
         case EventKind::ScenarioEvent:
             if (e.a == static_cast<std::uint64_t>(TimedEvent::Op::Ipi)) {
@@ -909,6 +932,13 @@ void Oracles::on_event(const Event& e) {
                 o.origin = e.cycle;
                 o.targets.push_back({static_cast<int>(e.b), static_cast<std::uint8_t>(e.c)});
                 raise(e, std::move(o));
+            } else if (e.a == static_cast<std::uint64_t>(TimedEvent::Op::Wake)) {
+                // the scenario wakes the vCPU: it may leave HLT with no interrupt
+                auto it = vcpus_.find(static_cast<int>(e.b));
+                if (it != vcpus_.end()) it->second.wake_requested = true;
+            } else if (e.a == static_cast<std::uint64_t>(TimedEvent::Op::Block)) {
+                auto it = vcpus_.find(static_cast<int>(e.b));
+                if (it != vcpus_.end()) it->second.block_requested = true;
             } else if (e.a == static_cast<std::uint64_t>(TimedEvent::Op::Pin)) {
                 // vcpu-pin: its hard affinity becomes pCPU `unit`.
                 auto it = vcpus_.find(static_cast<int>(e.b));
@@ -939,6 +969,7 @@ void Oracles::on_event(const Event& e) {
             remember(vcpu, e);
             deliver_guest(e, vcpu, static_cast<std::uint8_t>(e.a));
             vcpus_[vcpu].in_service.push_back(static_cast<std::uint8_t>(e.a));
+            vcpus_[vcpu].hlt_armed = false;  // HLT ended by an interrupt
             refresh_clocks(vcpu, e.cycle);
             break;
         }

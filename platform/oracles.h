@@ -122,6 +122,22 @@
 //                     replaces a live entry with one 128-bit write and then
 //                     invalidates [Linux drivers/iommu/intel/irq_remapping.c
 //                     modify_irte];
+//  hlt_resume         a vCPU halted by an HLT exit (cpu.vm_exit 12) runs on
+//                     past its HLT only after taking an interrupt: once
+//                     VM-entered again, its first guest ISR (guest.isr_begin)
+//                     comes before its next guest op (guest.op) and before
+//                     another HLT exit. HLT ends on an interrupt, NMI, SMI,
+//                     INIT or reset [SDM vol. 2A, HLT], none of which but the
+//                     interrupt the guest can be sent here; a hypervisor that
+//                     wakes a halted vCPU must look again for a pending
+//                     interrupt and block it again when there is none [Linux
+//                     virt/kvm/kvm_main.c kvm_vcpu_block / kvm_vcpu_check_block].
+//                     A scenario's own `block` (its HLT) and `wake` (of that
+//                     vCPU) are exempt: a wake the scenario asks for is an
+//                     event the guest waits for. The hypervisor answers a
+//                     wake request later (its control interrupt), maybe
+//                     after a later HLT: a request exempts the first resume
+//                     after it;
 //  hyp_assertion      no HYP_ASSERT of the core fails (added by the machine).
 //
 // Each violation carries its cycle and the last events of the vCPU involved.
@@ -177,7 +193,8 @@ inline const std::vector<std::string>& oracle_names() {
     static const std::vector<std::string> n = {"lost_interrupt", "spurious_interrupt", "wakeup",
                                                "descriptor_state", "isolation", "blocking_list",
                                                "ndst_online", "offline_pcpu", "stranded_pir",
-                                               "list_agreement", "torn_irte", "hyp_assertion"};
+                                               "list_agreement", "torn_irte", "hlt_resume",
+                                               "hyp_assertion"};
     return n;
 }
 
@@ -245,6 +262,10 @@ private:
         std::uint64_t in_guest_since = 0;  ///< VM entry cycle while in the guest
         bool in_guest = false;
         bool halted = false;               ///< HLT exit, not VM-entered since
+        bool hlt_armed = false;            ///< hlt_resume: HLT exit, no guest ISR since
+        bool hlt_entered = false;          ///< hlt_resume: VM-entered since that HLT exit
+        bool block_requested = false;      ///< a scenario `block` asked for its next HLT
+        bool wake_requested = false;       ///< a scenario `wake` may still end an HLT (once)
         std::uint8_t tpr = 0;              ///< the guest's last TPR write (guest.op tpr)
         std::vector<std::uint8_t> in_service;  ///< vectors whose guest ISR runs (guest.isr_begin/end), nested
         std::uint64_t halted_since = 0;
@@ -335,6 +356,7 @@ private:
     // the other invariants
     void on_vm_entry(const Event& e);
     void on_vm_exit(const Event& e);
+    void check_hlt_resume(const Event& e, int vcpu, const char* what);
     void check_ndst(const Event& e, int vcpu);
     void check_list_agreement(const Event& e, int vcpu);
     void on_irte_update(const Event& e);

@@ -105,7 +105,7 @@ TEST(PlatformOracles, EveryOracleHasAName) {
     const auto& n = oracle_names();
     for (const char* want : {"lost_interrupt", "spurious_interrupt", "wakeup", "descriptor_state", "isolation",
                              "blocking_list", "ndst_online", "offline_pcpu", "stranded_pir", "list_agreement",
-                             "torn_irte", "hyp_assertion"})
+                             "torn_irte", "hlt_resume", "hyp_assertion"})
         EXPECT_NE(std::find(n.begin(), n.end(), want), n.end()) << want;
 }
 
@@ -224,6 +224,68 @@ TEST(PlatformOracles, AnInterruptPendingWhenTheVcpuHaltsMustWakeIt) {
     f.o.finish(10000);
     ASSERT_EQ(f.names(), (Names{"wakeup"}));
     EXPECT_EQ(f.o.violations()[0].cycle, 750u) << "the bound counts idle time of a pCPU it may run on";
+}
+
+TEST(PlatformOracles, AVcpuLeavesHltOnlyByTakingAnInterrupt) {
+    const auto op = [](std::uint64_t cycle, int vcpu) {
+        return ev(cycle, EventKind::GuestOp, static_cast<std::uint32_t>(vcpu),
+                  static_cast<std::uint64_t>(GuestOp::Kind::Compute), 1000);
+    };
+    {  // woken with nothing pending: its program goes on past HLT
+        Fixture f("emulated");
+        f.entry(5, 0);
+        f.exit(200, 0, 12);
+        f.entry(900, 0);
+        f.on(op(950, 0));
+        ASSERT_EQ(f.names(), (Names{"hlt_resume"}));
+        EXPECT_EQ(f.o.violations()[0].cycle, 950u);
+    }
+    {  // ... or halts again at once (the idle loop after its program)
+        Fixture f("emulated");
+        f.entry(5, 0);
+        f.exit(200, 0, 12);
+        f.entry(900, 0);
+        f.exit(960, 0, 12);
+        EXPECT_EQ(f.names(), (Names{"hlt_resume"}));
+    }
+    {  // woken by the interrupt it takes first: HLT ended as it should
+        Fixture f("emulated");
+        f.entry(5, 0);
+        f.exit(200, 0, 12);
+        f.write(400, 7);
+        f.entry(900, 0);
+        f.isr(920, 0, 0x40);
+        f.on(op(1500, 0));
+        f.exit(1600, 0, 12);
+        f.o.finish(2000);
+        EXPECT_TRUE(f.o.violations().empty());
+    }
+    {  // a wake or a block the scenario asks for is exempt; an exit before resuming is not a resume
+        Fixture f("emulated");
+        f.entry(5, 0);
+        f.on(ev(100, EventKind::ScenarioEvent, 0, static_cast<std::uint64_t>(TimedEvent::Op::Block), 0));
+        f.exit(200, 0, 12);
+        f.entry(900, 0);
+        f.on(op(950, 0));
+        f.exit(1000, 0, 12);
+        f.entry(1100, 0);
+        f.exit(1150, 0, 1);  // an external-interrupt exit: the guest did not go on
+        f.on(ev(1200, EventKind::ScenarioEvent, 0, static_cast<std::uint64_t>(TimedEvent::Op::Wake), 0));
+        f.entry(1300, 0);
+        f.on(op(1350, 0));
+        f.on(ev(1360, EventKind::ScenarioEvent, 0, static_cast<std::uint64_t>(TimedEvent::Op::Wake), 1));
+        EXPECT_TRUE(f.o.violations().empty());
+        // a wake request answered after a later HLT still exempts that HLT's end, once
+        f.on(ev(1370, EventKind::ScenarioEvent, 0, static_cast<std::uint64_t>(TimedEvent::Op::Wake), 0));
+        f.exit(1400, 0, 12);
+        f.entry(1500, 0);
+        f.on(op(1550, 0));
+        EXPECT_TRUE(f.o.violations().empty());
+        f.exit(1600, 0, 12);
+        f.entry(1700, 0);
+        f.on(op(1750, 0));
+        EXPECT_EQ(f.names(), (Names{"hlt_resume"}));
+    }
 }
 
 TEST(PlatformOracles, AnInterruptTheGuestMaskedWithItsTprOwesNoWakeup) {
