@@ -33,6 +33,8 @@ function hostileTrace() {
   d.scenario = put('scenario');
   d.profile = put('profile');
   d.irq_mode = put('irq_mode');
+  d.pisim = put('pisim');
+  d.core = { path: put('core.path'), build_id: put('core.build_id') };
   for (const [unit, list] of Object.entries(d.units)) list.forEach((u, i) => { u.name = put(`units.${unit}[${i}].name`); });
   d.interrupts.forEach((irq, i) => irq.steps.forEach((s, k) => { s.name = put(`interrupts[${i}].steps[${k}].name`); }));
   d.violations.forEach((v, i) => { v.oracle = put(`violations[${i}].oracle`); v.message = put(`violations[${i}].message`); });

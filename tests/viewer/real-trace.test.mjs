@@ -28,6 +28,9 @@ test('a trace from pisim run --trace: posted interrupts step by step', { skip, t
     assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready', await page.textContent('#error'));
     assert.deepEqual(errors, []);
     assert.equal(await page.textContent('#irq-count'), `(${d.interrupts.length} of ${d.interrupts.length})`);
+    const meta = await page.textContent('#meta');
+    assert.ok(meta.includes(`pisim ${d.pisim}`) && meta.includes(`core ${d.core.path} (build id ${d.core.build_id.slice(0, 12)})`),
+      `the header names the pisim version and the core that wrote the trace: ${meta}`);
     const posted = d.interrupts.filter((x) => x.delivered && x.steps.some((s) => s.name === 'pi_processing')).slice(0, 3);
     assert.ok(posted.length > 0, 'the scenario posts interrupts to a running vCPU');
     for (const irq of posted) {

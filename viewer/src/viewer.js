@@ -11,6 +11,23 @@ import { InspectorPart } from './inspector.js';
 import { InputPart } from './input.js';
 import { LatencyPart } from './latency.js';
 
+/**
+ * Which pisim and which hypervisor core wrote the trace (its "pisim" and "core" fields,
+ * docs/trace-format.md): " · pisim VERSION · core PATH (build id 12 hex digits)", or "" for
+ * a trace without them. Plain text: the caller sets it with textContent.
+ */
+function provenance(m) {
+  const str = (x) => (typeof x === 'string' ? x : '');
+  let out = '';
+  if (str(m.pisim)) out += ` · pisim ${m.pisim}`;
+  const core = m.core && typeof m.core === 'object' ? m.core : null;
+  // a GNU build id is hex: its first 12 digits name it; anything else is shown whole
+  const id = core ? str(core.build_id) : '';
+  const shortId = /^[0-9a-f]{13,}$/.test(id) ? id.slice(0, 12) : id;
+  if (core && str(core.path)) out += ` · core ${core.path}` + (shortId ? ` (build id ${shortId})` : '');
+  return out;
+}
+
 export class Viewer {
   constructor(trace) {
     this.t = trace;
@@ -161,7 +178,8 @@ export class Viewer {
   buildStatic() {
     const t = this.t, m = t.meta;
     $('meta').textContent = `${m.scenario || '?'} · seed ${m.seed} · ${m.profile || ''} · ${m.irq_mode || ''} · ` +
-      `${t.n.toLocaleString('en')} events · ${t.interrupts.length} interrupts · end ${t.endCycle} cycles` + (m.truncated ? ' · TRUNCATED' : '');
+      `${t.n.toLocaleString('en')} events · ${t.interrupts.length} interrupts · end ${t.endCycle} cycles` + (m.truncated ? ' · TRUNCATED' : '') +
+      provenance(m);
     const selV = $('sel-vcpu'), selP = $('sel-pcpu'), fv = $('filter-vcpu');
     t.units.vcpu.forEach((u, i) => { selV.add(new Option(u.name, String(i))); fv.add(new Option(u.name, String(u.id))); });
     t.units.pcpu.forEach((u, i) => selP.add(new Option(u.name, String(i))));
