@@ -449,7 +449,15 @@ int cmd_check(const CheckArgs& a) {
     // Every output is checked before the suite runs, not found unwritable after it.
     // None names another output or a file the gate reads.
     OutputSet files;
-    for (const auto& [name, file] : suite) files.input(file, "a scenario of the suite");
+    for (const auto& [name, file] : suite) {
+        files.input(file, "a scenario of the suite");
+        // and what each one reads: its traffic files and its timing profile
+        // (a bad scenario is reported here, before anything runs)
+        Scenario sc = load_scenario(file);
+        const TimingProfile prof = resolve_profile(sc);
+        for (const std::string& t : sc.traffic_files) files.input(t, "a traffic file of " + file);
+        files.input(prof.path(), "the timing profile of " + file);
+    }
     files.input(a.hyp, "the --hyp core");
     if (a.update) files.output(a.baseline, "--baseline (with --update-baseline)");
     else files.input(a.baseline, "the baseline");

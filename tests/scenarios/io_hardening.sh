@@ -194,6 +194,10 @@ expect_refused "check --junit A --markdown A" "cannot write $d/same/a \(--markdo
   "$pisim" check "$d/same/long.yaml" --baseline "$d/missing-baseline.yaml" --update-baseline --junit "$d/same/a" --markdown "$d/same/a"
 expect_refused "check --json SCENARIO" "it is a scenario of the suite" -- \
   "$pisim" check "$d/same/long.yaml" --baseline "$d/missing-baseline.yaml" --update-baseline --json "$d/same/long.yaml"
+expect_refused "check --junit TRAFFIC-FILE" "it is a traffic file of $d/same/s.yaml" -- \
+  "$pisim" check "$d/same/s.yaml" --baseline "$d/missing-baseline.yaml" --update-baseline --junit "$d/same/arrivals.txt"
+expect_refused "check --markdown PROFILE" "it is the timing profile of $d/same/p.yaml" -- \
+  "$pisim" check "$d/same/p.yaml" --baseline "$d/missing-baseline.yaml" --update-baseline --markdown "$d/same/prof.yaml"
 expect_refused "calibrate --json PROFILE" "it is the timing profile" -- \
   "$pisim" calibrate --profile "$d/same/prof.yaml" --json "$d/same/prof.yaml"
 mkdir "$d/same/sw" && cp "$d/same/long.yaml" "$d/same/sw/point-3.yaml"
