@@ -455,6 +455,7 @@ int cmd_check(const CheckArgs& a) {
         // (a bad scenario is reported here, before anything runs)
         Scenario sc = load_scenario(file);
         const TimingProfile prof = resolve_profile(sc);
+        for (const std::string& w : sc.warnings) std::cerr << w << "\n";  // as `pisim run` says them
         for (const std::string& t : sc.traffic_files) files.input(t, "a traffic file of " + file);
         files.input(prof.path(), "the timing profile of " + file);
     }

@@ -105,6 +105,9 @@ Y
 grep -q "never.yaml:12:18: warning: the traffic of device 'nic0' queue 0 never fires within the run: it starts at cycle 300000" "$d/n.err" \
   && grep -q "warning: passed with 0 device interrupts" "$d/n.err" && [ $rc = 0 ] \
   && ok "traffic that never fires and a pass with 0 interrupts are warned about" || bad "warnings (exit $rc): $(cat "$d/n.err")"
+"$pisim" check "$d/never.yaml" --baseline "$d/never-baseline.yaml" --update-baseline > /dev/null 2> "$d/c.err"
+grep -q "never.yaml:12:18: warning: the traffic of device 'nic0' queue 0 never fires" "$d/c.err" \
+  && ok "check repeats the scenario's warnings" || bad "check said no warning: $(cat "$d/c.err")"
 
 # 6. pisim check from another directory; Markdown and JUnit.
 (cd "$d" && "$pisim" check --baseline "$root/scenarios/baseline.yaml" --markdown ok.md --junit ok.xml > ok.txt 2> ok.err); rc=$?
