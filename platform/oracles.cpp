@@ -690,6 +690,7 @@ void Oracles::on_vm_entry(const Event& e) {
         if (!v.lists.empty())
             violate(e, "descriptor_state", vcpu,
                     fmt::format("VM entry of vCPU {} while on the blocking list of pCPU {}", vcpu, *v.lists.begin()));
+        check_switched_out_sn(e, vcpu, here);
     }
     // stranded_pir: PIR bits with ON clear at the previous entry still there,
     // and no notification on its way to take them.
@@ -747,6 +748,26 @@ void Oracles::on_vm_exit(const Event& e) {
                 arm_wakeup(vcpu, e.cycle);
                 break;
             }
+    }
+}
+
+// descriptor_state: another vCPU now runs on this pCPU, so no vCPU whose PID
+// names it (NDST) with the notification vector may leave notifications
+// unsuppressed (SN = 0) while a posted IRTE names that PID: software sets SN
+// when it switches a vCPU out, and a blocked one's NV is the wakeup vector
+// [VTD 9.12 SN; Xen vmx_pi_switch_from; Linux vmx_vcpu_pi_put].
+void Oracles::check_switched_out_sn(const Event& e, int running, std::uint32_t apic_id) {
+    for (const auto& [id, z] : vcpus_) {
+        if (id == running || (z.control & kSn) || (z.control & kOn) || ndst_of(z.control) != apic_id ||
+            nv_of(z.control) != cfg_.notification_vector)
+            continue;
+        bool posted = false;
+        for (const auto& [index, irte] : irtes_) posted = posted || irte.posted_pid == z.pid;
+        if (!posted) continue;
+        violate(e, "descriptor_state", id,
+                fmt::format("VM entry of vCPU {} on pCPU {} while the PID of vCPU {}, which does not run there, names "
+                            "that pCPU with the notification vector and SN=0: VT-d's next post to it interrupts vCPU {}",
+                            running, e.unit, id, running));
     }
 }
 

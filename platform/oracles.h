@@ -68,6 +68,10 @@
 //                     lost wakeup; an idle pCPU beside a woken vCPU is one;
 //  descriptor_state   at every VM entry (vtd-pi): NV = notification vector,
 //                     SN = 0, NDST = this pCPU, the vCPU on no blocking list;
+//                     and no other vCPU's PID that a posted IRTE names has
+//                     NDST = this pCPU, NV = notification vector, ON = 0 and
+//                     SN = 0 (a vCPU switched out suppresses notifications
+//                     [VTD 9.12; Xen vmx_pi_switch_from]);
 //                     at every post to a blocked vCPU: on exactly the blocking
 //                     list of pCPU NDST with NV = wakeup vector;
 //  isolation          a device's interrupt passes VT-d (posted, or remapped for
@@ -357,6 +361,7 @@ private:
     void on_vm_entry(const Event& e);
     void on_vm_exit(const Event& e);
     void check_hlt_resume(const Event& e, int vcpu, const char* what);
+    void check_switched_out_sn(const Event& e, int running, std::uint32_t apic_id);
     void check_ndst(const Event& e, int vcpu);
     void check_list_agreement(const Event& e, int vcpu);
     void on_irte_update(const Event& e);

@@ -226,6 +226,23 @@ TEST(PlatformOracles, AnInterruptPendingWhenTheVcpuHaltsMustWakeIt) {
     EXPECT_EQ(f.o.violations()[0].cycle, 750u) << "the bound counts idle time of a pCPU it may run on";
 }
 
+// A vCPU switched out (preempted, migrated away) suppresses notifications
+// (SN = 1) before another vCPU enters the guest on the pCPU its NDST names.
+TEST(PlatformOracles, AVcpuThatDoesNotRunSuppressesNotificationsToThePcpuItLeft) {
+    const auto run = [](bool sn_set, bool posted, std::uint8_t nv) {
+        Fixture f;
+        if (posted) f.irte(5, 1, 3, posted_irte_lo(kPid1, 0x41), 0);
+        f.pid(100, control(false, sn_set, nv, 1), 1);   // vCPU 1 leaves pCPU 1
+        f.pid(110, control(false, false, kNv, 1), 0);   // vCPU 0 switched in there
+        f.entry(120, 0, 1);
+        return f.names();
+    };
+    EXPECT_TRUE(run(true, true, kNv).empty()) << "SN set as it left";
+    ASSERT_EQ(run(false, true, kNv), Names{"descriptor_state"}) << "SN left clear: VT-d would interrupt vCPU 0";
+    EXPECT_TRUE(run(false, false, kNv).empty()) << "no posted IRTE names its PID: VT-d never posts to it";
+    EXPECT_TRUE(run(false, true, kWakeup).empty()) << "blocked: its NV is the wakeup vector";
+}
+
 TEST(PlatformOracles, AVcpuLeavesHltOnlyByTakingAnInterrupt) {
     const auto op = [](std::uint64_t cycle, int vcpu) {
         return ev(cycle, EventKind::GuestOp, static_cast<std::uint32_t>(vcpu),
