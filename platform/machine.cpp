@@ -39,6 +39,44 @@ std::uint32_t irq_mode_of(const std::string& m) {
 EventHub::EventHub() : hash_state_(XXH64_createState()) { XXH64_reset(static_cast<XXH64_state_t*>(hash_state_), 0); }
 EventHub::~EventHub() { XXH64_freeState(static_cast<XXH64_state_t*>(hash_state_)); }
 
+namespace {
+void collect_processes(const std::vector<sc_core::sc_object*>& objs, std::vector<sc_core::sc_object*>& out) {
+    for (sc_core::sc_object* o : objs) {
+        const std::string k = o->kind();
+        if (k == "sc_method_process" || k == "sc_thread_process" || k == "sc_cthread_process") out.push_back(o);
+        collect_processes(o->get_child_objects(), out);
+    }
+}
+}  // namespace
+
+// Every process of the design gets its rank by name, once; a process made
+// later (none is, today) ranks the design again, so a rank never depends on
+// which process emitted first.
+void EventHub::rank_agents() {
+    std::vector<sc_core::sc_object*> procs;
+    collect_processes(sc_core::sc_get_top_level_objects(), procs);
+    std::sort(procs.begin(), procs.end(),
+              [](sc_core::sc_object* x, sc_core::sc_object* y) { return natural_less(x->name(), y->name()); });
+    agent_rank_.clear();
+    for (std::size_t i = 0; i < procs.size(); ++i)
+        agent_rank_[static_cast<const void*>(dynamic_cast<sc_core::sc_process_b*>(procs[i]))] =
+            static_cast<std::uint32_t>(i + 1);
+    last_process_ = nullptr;
+}
+
+std::uint32_t EventHub::agent_of(const void* p) {
+    if (!p) return 0;
+    auto it = agent_rank_.find(p);
+    if (it == agent_rank_.end()) {
+        rank_agents();
+        it = agent_rank_.find(p);
+        PISIM_INVARIANT("platform", it != agent_rank_.end() && "an event from a process the design does not hold");
+    }
+    last_process_ = p;
+    last_agent_ = it->second;
+    return last_agent_;
+}
+
 std::uint64_t EventHub::trace_hash() const {
     XXH64_state_t s;
     XXH64_copyState(&s, static_cast<const XXH64_state_t*>(hash_state_));
@@ -66,13 +104,14 @@ void EventHub::order(const Event& e, bool hyp_violation) {
         now_ = now;
         release(now);
     }
+    const std::uint32_t agent = agent_now();
     // Not ahead of the kernel: every waiting event is (those at or before
     // `now` were just released), and every later event will be.
     if (e.cycle <= now) {
-        process(e, hyp_violation);
+        process(e, agent, hyp_violation);
         return;
     }
-    waiting_.push_back({e, seq_++, hyp_violation});
+    waiting_.push_back({e, seq_++, agent, hyp_violation});
     std::push_heap(waiting_.begin(), waiting_.end(), later);
 }
 
@@ -85,11 +124,26 @@ void EventHub::release(std::uint64_t upto) {
         std::pop_heap(waiting_.begin(), waiting_.end(), later);
         const Waiting w = waiting_.back();
         waiting_.pop_back();
-        process(w.e, w.hyp_violation);
+        process(w.e, w.agent, w.hyp_violation);
     }
 }
 
-void EventHub::flush() { release(~0ull); }
+void EventHub::flush() {
+    release(~0ull);
+    drain_canonical();
+}
+
+// One cycle's events to the hash and the trace, in canonical order.
+void EventHub::drain_canonical() {
+    canonical_.drain([this](const Event& e, bool violation) {
+        if (violation) {
+            if (trace) trace->record_violation(e);
+            return;
+        }
+        hash(e);
+        if (trace) trace->record(e);
+    });
+}
 
 void EventHub::catch_up() {
     const std::uint64_t now = now_cycles();
@@ -97,11 +151,32 @@ void EventHub::catch_up() {
     release(now);
 }
 
-void EventHub::process(const Event& e, bool hyp_violation) {
+void EventHub::process(const Event& e, std::uint32_t agent, bool hyp_violation) {
     if (hyp_violation) {
-        if (trace) trace->record_violation(e);
+        if (trace) put_canonical(e, CanonicalCycle::kViolations, true);
         return;
     }
+    put_canonical(e, agent, false);
+    ++events;
+    if (e.kind == EventKind::GuestIsrBegin) ++isr_counts[{static_cast<int>(e.unit), static_cast<std::uint8_t>(e.a)}];
+    tracker.on_event(e);
+    profile.on_event(e);
+    const std::size_t before = oracles->violations().size();
+    oracles->on_event(e);
+    if (observer) observer(e);
+    if (!trace) return;
+    for (std::size_t i = before; i < oracles->violations().size(); ++i) {
+        const Violation& v = oracles->violations()[i];
+        std::size_t id = 0;
+        while (oracle_names()[id] != v.oracle) ++id;
+        // On the oracles' unit, not the detecting event's: that may be a
+        // device's or a vCPU's, and the kind's unit would misname it.
+        put_canonical({e.cycle, EventKind::Violation, 0, e.tag, id, static_cast<std::uint64_t>(v.vcpu)},
+                       CanonicalCycle::kViolations, true);
+    }
+}
+
+void EventHub::hash(const Event& e) {
     // Hash the fields, not the struct: padding bytes are not part of the event.
     std::uint64_t* w = hash_buf_ + hash_fill_;
     w[0] = e.cycle;
@@ -112,23 +187,6 @@ void EventHub::process(const Event& e, bool hyp_violation) {
     if (hash_fill_ == kHashWords * kHashBatch) {
         XXH64_update(static_cast<XXH64_state_t*>(hash_state_), hash_buf_, sizeof hash_buf_);
         hash_fill_ = 0;
-    }
-    ++events;
-    if (e.kind == EventKind::GuestIsrBegin) ++isr_counts[{static_cast<int>(e.unit), static_cast<std::uint8_t>(e.a)}];
-    tracker.on_event(e);
-    profile.on_event(e);
-    const std::size_t before = oracles->violations().size();
-    if (trace) trace->record(e);
-    oracles->on_event(e);
-    if (observer) observer(e);
-    if (!trace) return;
-    for (std::size_t i = before; i < oracles->violations().size(); ++i) {
-        const Violation& v = oracles->violations()[i];
-        std::size_t id = 0;
-        while (oracle_names()[id] != v.oracle) ++id;
-        // On the oracles' unit, not the detecting event's: that may be a
-        // device's or a vCPU's, and the kind's unit would misname it.
-        trace->record_violation({e.cycle, EventKind::Violation, 0, e.tag, id, static_cast<std::uint64_t>(v.vcpu)});
     }
 }
 

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <hyp/hyp.h>
@@ -23,6 +24,7 @@
 #include "model/pcie/nic.h"
 #include "model/vtd/rtl/vtd_rtl_engine.h"
 #include "model/vtd/vtd.h"
+#include "platform/canonical_order.h"
 #include "platform/hyp_api.h"
 #include "platform/hyp_profile.h"
 #include "platform/irq_tracker.h"
@@ -121,6 +123,13 @@ public:
     /// direct call to the oracles made now (a control request's completion)
     /// comes after everything that happened before it.
     void catch_up();
+    /// The canonical rank of the SystemC process running now (the agent that
+    /// emits): processes ordered by name, digit runs compared as numbers
+    /// ("cpu2" before "cpu10"); 0 outside a process (elaboration, boot).
+    std::uint32_t agent_now() {
+        const void* p = sc_core::sc_get_current_process_b();
+        return p && p == last_process_ ? last_agent_ : agent_of(p);
+    }
     IrqTracker tracker;
     HypProfile profile;
     std::unique_ptr<Oracles> oracles;
@@ -142,12 +151,29 @@ private:
     struct Waiting {
         Event e;
         std::uint64_t seq;
+        std::uint32_t agent;
         bool hyp_violation;
     };
     static bool later(const Waiting& x, const Waiting& y);
     void order(const Event& e, bool hyp_violation);
     void release(std::uint64_t upto);
-    void process(const Event& e, bool hyp_violation);
+    void process(const Event& e, std::uint32_t agent, bool hyp_violation);
+
+    // The tracker, the profile and the oracles take the events as emitted
+    // (by cycle, then emission: every cause before its effect); the trace and
+    // its hash take them in canonical order (platform/canonical_order.h).
+    void hash(const Event& e);
+    void put_canonical(const Event& e, std::uint32_t agent, bool violation) {
+        if (canonical_.starts_new_cycle(e)) drain_canonical();
+        canonical_.put(e, agent, violation);
+    }
+    void drain_canonical();
+    void rank_agents();
+    std::uint32_t agent_of(const void* process);
+    CanonicalCycle canonical_;
+    const void* last_process_ = nullptr;    ///< agent_now()'s cache
+    std::uint32_t last_agent_ = 0;
+    std::unordered_map<const void*, std::uint32_t> agent_rank_;  ///< by sc_process_b
 
     std::vector<Waiting> waiting_;  ///< min-heap (std::push_heap with `later`)
     std::uint64_t seq_ = 0;         ///< emission number of the next waiting event
