@@ -777,8 +777,8 @@ void Oracles::check_hlt_resume(const Event& e, int vcpu, const char* what) {
     VcpuView& v = vcpus_[vcpu];
     if (!v.hlt_armed || !v.hlt_entered) return;
     v.hlt_armed = false;
-    if (v.wake_requested) {  // the scenario's wake ended it
-        v.wake_requested = false;
+    if (v.wakes_requested) {  // a wake of the scenario's ended it
+        --v.wakes_requested;
         return;
     }
     violate(e, "hlt_resume", vcpu,
@@ -956,7 +956,7 @@ void Oracles::on_event(const Event& e) {
             } else if (e.a == static_cast<std::uint64_t>(TimedEvent::Op::Wake)) {
                 // the scenario wakes the vCPU: it may leave HLT with no interrupt
                 auto it = vcpus_.find(static_cast<int>(e.b));
-                if (it != vcpus_.end()) it->second.wake_requested = true;
+                if (it != vcpus_.end()) ++it->second.wakes_requested;
             } else if (e.a == static_cast<std::uint64_t>(TimedEvent::Op::Block)) {
                 auto it = vcpus_.find(static_cast<int>(e.b));
                 if (it != vcpus_.end()) it->second.block_requested = true;

@@ -140,7 +140,7 @@
 //                     vCPU) are exempt: a wake the scenario asks for is an
 //                     event the guest waits for. The hypervisor answers a
 //                     wake request later (its control interrupt), maybe
-//                     after a later HLT: a request exempts the first resume
+//                     after a later HLT: each request exempts one resume
 //                     after it;
 //  hyp_assertion      no HYP_ASSERT of the core fails (added by the machine).
 //
@@ -269,7 +269,7 @@ private:
         bool hlt_armed = false;            ///< hlt_resume: HLT exit, no guest ISR since
         bool hlt_entered = false;          ///< hlt_resume: VM-entered since that HLT exit
         bool block_requested = false;      ///< a scenario `block` asked for its next HLT
-        bool wake_requested = false;       ///< a scenario `wake` may still end an HLT (once)
+        std::uint32_t wakes_requested = 0; ///< scenario `wake`s that may still end an HLT (each one)
         std::uint8_t tpr = 0;              ///< the guest's last TPR write (guest.op tpr)
         std::vector<std::uint8_t> in_service;  ///< vectors whose guest ISR runs (guest.isr_begin/end), nested
         std::uint64_t halted_since = 0;

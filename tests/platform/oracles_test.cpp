@@ -303,6 +303,21 @@ TEST(PlatformOracles, AVcpuLeavesHltOnlyByTakingAnInterrupt) {
         f.on(op(1750, 0));
         EXPECT_EQ(f.names(), (Names{"hlt_resume"}));
     }
+    {  // two wake requests before either is answered: each ends one HLT
+        Fixture f("emulated");
+        f.entry(5, 0);
+        f.exit(100, 0, 12);
+        f.on(ev(150, EventKind::ScenarioEvent, 0, static_cast<std::uint64_t>(TimedEvent::Op::Wake), 0));
+        f.on(ev(160, EventKind::ScenarioEvent, 0, static_cast<std::uint64_t>(TimedEvent::Op::Wake), 0));
+        f.entry(200, 0);
+        f.exit(210, 0, 12);
+        f.entry(300, 0);
+        f.exit(310, 0, 12);
+        EXPECT_TRUE(f.o.violations().empty());
+        f.entry(400, 0);
+        f.exit(410, 0, 12);
+        EXPECT_EQ(f.names(), (Names{"hlt_resume"}));
+    }
 }
 
 TEST(PlatformOracles, AnInterruptTheGuestMaskedWithItsTprOwesNoWakeup) {
