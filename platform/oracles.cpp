@@ -7,6 +7,7 @@
 
 #include "hyp/trace.h"
 #include "model/common/cycle_math.h"
+#include "model/common/phys_mem.h"
 #include "platform/enum_names.h"
 #include "platform/scenario.h"
 
@@ -702,7 +703,7 @@ void Oracles::on_vm_entry(const Event& e) {
     } else if (!(v.control & kOn)) {
         std::string left;
         for (int w = 0; w < 4; ++w)
-            for (std::uint64_t bits = v.pir[w] & v.stranded[w]; bits; bits &= bits - 1)
+            for (std::uint64_t bits = v.pir[w] & v.stranded[w] & ~v.sw_posting[w]; bits; bits &= bits - 1)
                 left += fmt::format("{}{:#04x}", left.empty() ? "" : " ", w * 64 + __builtin_ctzll(bits));
         if (!left.empty())
             violate(e, "stranded_pir", vcpu,
@@ -1053,8 +1054,17 @@ void Oracles::on_event(const Event& e) {
             if (e.b < 4) {
                 v.pir[e.b] = e.d;
                 v.stranded[e.b] &= e.d;  // a cleared bit was taken
+                // A bit software set while ON is clear is a post under way
+                // until ON is set (its next step, pi_deliver_posted_intr):
+                // not stranded yet. With ON already set the post is done.
+                const bool sw = e.e == static_cast<std::uint64_t>(PhysMem::Agent::Software) && !(v.control & kOn);
+                v.sw_posting[e.b] = (v.sw_posting[e.b] | (sw ? e.d & ~e.c : 0)) & e.d;
             } else if (e.b == 4) {
                 v.control = e.d;
+                if (v.control & kOn) {  // the posts under way are done: their bits count from here
+                    for (int w = 0; w < 4; ++w) v.stranded[w] &= ~v.sw_posting[w];
+                    v.sw_posting = {};
+                }
                 check_ndst(e, vcpu);
             }
             remember(vcpu, e);
@@ -1066,7 +1076,19 @@ void Oracles::on_event(const Event& e) {
             v.state = static_cast<std::uint32_t>(e.b);
             if (v.state == HYP_VCPU_BLOCKED) check_ndst(e, vcpu);
             remember(vcpu, e);
-            if (v.state == HYP_VCPU_BLOCKED && hooks_active(v.domain)) check_list_agreement(e, vcpu);
+            v.block_unlisted = false;
+            if (v.state == HYP_VCPU_BLOCKED && hooks_active(v.domain)) {
+                // Blocked on no list: a wakeup handler may have unlinked the
+                // vCPU between its block path's list add and its state change
+                // (it was not blocked yet, so the handler did not wake it);
+                // the block path re-adds it and reads ON before it gives up
+                // the pCPU (hyp/src/sched.c vcpu_block, step 3). Owed by the
+                // time its pCPU schedules away from it.
+                if (v.lists.empty())
+                    v.block_unlisted = true;
+                else
+                    check_list_agreement(e, vcpu);
+            }
             break;
         }
         case EventKind::HypBlocklistAdd: {
@@ -1118,10 +1140,20 @@ void Oracles::on_event(const Event& e) {
         case EventKind::VtdIrteFetch:
             on_irte_fetch(e);
             break;
-        case EventKind::HypSchedule:
+        case EventKind::HypSchedule: {
+            // list_agreement: a vCPU that became blocked on no list is on
+            // one (or not blocked) when its pCPU switches away from it
+            auto it = vcpus_.find(static_cast<int>(e.a));
+            if (it != vcpus_.end() && it->second.block_unlisted) {
+                it->second.block_unlisted = false;
+                if (it->second.lists.empty()) check_list_agreement(e, it->first);
+            }
+            remember(static_cast<int>(e.b), e);
+            break;
+        }
         case EventKind::HypMigrate:
         case EventKind::HypVipi:
-            remember(static_cast<int>(e.kind == EventKind::HypSchedule ? e.b : e.a), e);
+            remember(static_cast<int>(e.a), e);
             break;
         default:
             break;

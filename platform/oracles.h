@@ -116,9 +116,13 @@
 //                     from the assignment's completion to the last
 //                     deassignment's request); and when a vCPU becomes blocked
 //                     with the hooks active it is on exactly the list NDST
-//                     names. A woken vCPU may stay listed until its VM entry
-//                     takes it off (Xen vmx_pi_do_resume; descriptor_state
-//                     checks that entry);
+//                     names (if it is on none then, because a wakeup handler
+//                     unlinked it between its block path's list add and its
+//                     state change, it is on one, or no longer blocked, when
+//                     its pCPU schedules away from it: hyp.schedule). A woken
+//                     vCPU may stay listed until its VM entry takes it off
+//                     (Xen vmx_pi_do_resume; descriptor_state checks that
+//                     entry);
 //  torn_irte          an IRTE VT-d reads from memory (IEC miss) with P = 1
 //                     never mixes halves from two software updates, an update
 //                     being the writes to the entry between two IEC
@@ -257,6 +261,7 @@ private:
         std::uint64_t control = 0;   ///< PID control word (ON, SN, NV, NDST)
         std::array<std::uint64_t, 4> pir{};       ///< PID PIR words
         std::array<std::uint64_t, 4> stranded{};  ///< PIR bits seen with ON = 0 at the last VM entry
+        std::array<std::uint64_t, 4> sw_posting{};  ///< PIR bits software set, its post not done (ON not yet set)
         std::uint32_t state = 0;     ///< enum hyp_vcpu_state
         std::set<std::uint32_t> lists;  ///< blocking lists it is on
         /// The last kHistory events concerning it (a ring, oldest at
@@ -269,6 +274,7 @@ private:
         bool hlt_armed = false;            ///< hlt_resume: HLT exit, no guest ISR since
         bool hlt_entered = false;          ///< hlt_resume: VM-entered since that HLT exit
         bool block_requested = false;      ///< a scenario `block` asked for its next HLT
+        bool block_unlisted = false;       ///< list_agreement: became blocked on no list, not yet scheduled away
         std::uint32_t wakes_requested = 0; ///< scenario `wake`s that may still end an HLT (each one)
         std::uint8_t tpr = 0;              ///< the guest's last TPR write (guest.op tpr)
         std::vector<std::uint8_t> in_service;  ///< vectors whose guest ISR runs (guest.isr_begin/end), nested

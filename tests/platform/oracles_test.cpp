@@ -2,6 +2,7 @@
 // sequence and is reported, with its cycle, on a broken one.
 #include <gtest/gtest.h>
 
+#include "hyp/hyp.h"
 #include "hyp/trace.h"
 #include "platform/oracles.h"
 #include "platform/scenario.h"
@@ -643,6 +644,37 @@ TEST(PlatformOracles, AnOfflinePcpuTakesNoInterruptAndRunsNoHandler) {
     EXPECT_EQ(f.o.violations().size(), 3u);
 }
 
+// A software post (cpu-pi) sets PIR, then ON: a poster held between the two
+// steps leaves a PIR bit with ON clear that is not stranded yet; one set while
+// ON was already 1 finished its post.
+TEST(PlatformOracles, APostUnderWayIsNotAStrandedPirBit) {
+    const auto sw_pir = [](std::uint64_t cycle, std::uint64_t old, std::uint64_t bits) {
+        return ev(cycle, EventKind::PidUpdate, 0, kPid, 1, old, bits, 2 /* software */);
+    };
+    Fixture f("cpu-pi");
+    f.pid(10, control(false, false, kNv, 0));
+    f.on(sw_pir(20, 0, 1u << 5));  // pCPU 1 posts 0x45; held before it sets ON
+    f.entry(30, 0);
+    f.exit(50, 0, 1);
+    f.entry(60, 0);
+    EXPECT_TRUE(f.o.violations().empty()) << "the post is still under way";
+    f.pid(70, control(true, false, kNv, 0));  // its ON: done (and a notification follows)
+    f.pid(80, control(false, false, kNv, 0));  // ... whose ON the sync clears without taking PIR
+    f.entry(90, 0);
+    f.exit(100, 0, 1);
+    f.entry(110, 0);
+    EXPECT_EQ(f.names(), Names{"stranded_pir"});
+
+    Fixture g("cpu-pi");  // set while ON was 1 (the post needs no ON of its own), then ON cleared
+    g.pid(10, control(true, false, kNv, 0));
+    g.on(sw_pir(20, 0, 1u << 5));
+    g.pid(25, control(false, false, kNv, 0));
+    g.entry(30, 0);
+    g.exit(50, 0, 1);
+    g.entry(60, 0);
+    EXPECT_EQ(g.names(), Names{"stranded_pir"});
+}
+
 TEST(PlatformOracles, APirBitWithOnClearMustNotOutliveOneEntryPass) {
     Fixture f;
     f.pid(10, control(false, false, kNv, 0));
@@ -725,10 +757,24 @@ TEST(PlatformOracles, BlockingListsStatesAndPidsAgreeAtEveryListLockRelease) {
     k.release(41, 1);
     EXPECT_TRUE(k.o.violations().empty());
 
-    Fixture m;  // blocked with the hooks active but never listed
+    Fixture m;  // blocked with the hooks active but never listed: its pCPU switches away
     m.pid(10, control(false, false, kWakeup, 1));
     m.state(30, 0, 2, 3);
+    EXPECT_TRUE(m.o.violations().empty()) << "its block path may still add it";
+    m.on(ev(40, EventKind::HypSchedule, 1, 0, HYP_INVALID, 3));  // pCPU 1: vCPU 0 -> idle
     EXPECT_EQ(m.names(), Names{"list_agreement"});
+
+    Fixture n;  // a wakeup handler unlinked it before it was blocked: its block path re-adds it
+    n.pid(10, control(false, false, kWakeup, 1));
+    n.on(ev(20, EventKind::HypBlocklistAdd, 1, 0, 1));
+    n.release(21, 1);
+    n.on(ev(25, EventKind::HypBlocklistDel, 1, 0, 1));  // the wakeup handler, vCPU still running
+    n.release(26, 1);
+    n.state(30, 0, 2, 3);
+    n.on(ev(35, EventKind::HypBlocklistAdd, 1, 0, 1));
+    n.release(36, 1);
+    n.on(ev(40, EventKind::HypSchedule, 1, 0, HYP_INVALID, 3));
+    EXPECT_TRUE(n.o.violations().empty()) << (n.names().empty() ? "" : n.names()[0]);
 }
 
 TEST(PlatformOracles, VtdNeverReadsAnIrteMadeOfTwoSoftwareUpdates) {
