@@ -330,7 +330,9 @@ void Machine::ScenarioDriver::corrupt(const TimedEvent& t) {
         assert(g >= 0 && static_cast<std::size_t>(g) < m_.vcpu_storage_.size());
         pa = m_.vcpu_storage_[static_cast<std::size_t>(g)].pid_pa + 8 * t.word;
     }
-    m_.mem.set_agent(PhysMem::Agent::Software);
+    // Not the hypervisor's write (pid.update writer `device`): the oracles
+    // take a PIR bit the hypervisor sets as a post under way until its ON.
+    m_.mem.set_agent(PhysMem::Agent::Device);
     m_.mem.write64(pa, m_.mem.read64(pa) | t.set_bits);
 }
 
