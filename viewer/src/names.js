@@ -33,7 +33,8 @@ export const EXIT_REASONS = {
 export const SCHED_REASONS = { 0: 'idle', 1: 'slice', 2: 'block', 3: 'wake', 4: 'preempt', 5: 'migrate', 6: 'tasklet', 7: 'offline' };
 /** Oracles in the order of platform/oracles.h oracle_names() (the id oracle.violation carries). */
 export const ORACLES = ['lost_interrupt', 'spurious_interrupt', 'wakeup', 'descriptor_state', 'isolation', 'blocking_list',
-  'ndst_online', 'offline_pcpu', 'stranded_pir', 'list_agreement', 'torn_irte', 'hyp_assertion'];
+  'ndst_online', 'offline_pcpu', 'stranded_pir', 'list_agreement', 'torn_irte', 'hlt_resume',
+  'hyp_assertion'];
 /** TimedEvent::Op (platform/scenario.h): scenario.event's op. */
 export const SCENARIO_OPS = ['preempt', 'block', 'wake', 'pin', 'pcpu_offline', 'pcpu_online', 'assign', 'deassign', 'ipi',
   'tasklet', 'reprogram', 'corrupt_irte', 'corrupt_pid', 'percpu_timer'];
