@@ -167,12 +167,11 @@ struct StoppedByLimit : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-RunMetrics run_scenario(const std::string& file, const std::string& hyp, std::uint64_t max_wall) {
+RunMetrics run_scenario(const std::string& file, const Scenario& s, const TimingProfile& p, const std::string& hyp,
+                        std::uint64_t max_wall) {
     ChildResult c = run_in_child([&] {
         nlohmann::ordered_json out;
         try {
-            Scenario s = load_scenario(file);
-            TimingProfile p = resolve_profile(s);
             RunOptions o;
             o.hyp_path = hyp;
             o.attribute_functions = true;
@@ -449,15 +448,17 @@ int cmd_check(const CheckArgs& a) {
     // Every output is checked before the suite runs, not found unwritable after it.
     // None names another output or a file the gate reads.
     OutputSet files;
+    // Each scenario is loaded once, here: a bad one is reported before
+    // anything runs, and what it reads is registered too.
+    std::vector<std::pair<Scenario, TimingProfile>> loaded;
     for (const auto& [name, file] : suite) {
         files.input(file, "a scenario of the suite");
-        // and what each one reads: its traffic files and its timing profile
-        // (a bad scenario is reported here, before anything runs)
         Scenario sc = load_scenario(file);
-        const TimingProfile prof = resolve_profile(sc);
+        TimingProfile prof = resolve_profile(sc);
         for (const std::string& w : sc.warnings) std::cerr << w << "\n";  // as `pisim run` says them
         for (const std::string& t : sc.traffic_files) files.input(t, "a traffic file of " + file);
         files.input(prof.path(), "the timing profile of " + file);
+        loaded.emplace_back(std::move(sc), std::move(prof));
     }
     files.input(a.hyp, "the --hyp core");
     if (a.update) files.output(a.baseline, "--baseline (with --update-baseline)");
@@ -473,7 +474,7 @@ int cmd_check(const CheckArgs& a) {
         std::cerr << fmt::format("check: [{}/{}] {}\n", i + 1, suite.size(), s);
         ScenarioResult r;
         try {
-            RunMetrics now = run_scenario(file, a.hyp, a.max_wall);
+            RunMetrics now = run_scenario(file, loaded[i].first, loaded[i].second, a.hyp, a.max_wall);
             auto it = base.scenarios.find(s);
             r = compare(s, it == base.scenarios.end() ? nullptr : &it->second, now, base);
         } catch (const InputError&) {

@@ -762,14 +762,25 @@ void Oracles::check_switched_out_sn(const Event& e, int running, std::uint32_t a
         if (id == running || (z.control & kSn) || (z.control & kOn) || ndst_of(z.control) != apic_id ||
             nv_of(z.control) != cfg_.notification_vector)
             continue;
-        bool posted = false;
-        for (const auto& [index, irte] : irtes_) posted = posted || irte.posted_pid == z.pid;
-        if (!posted) continue;
+        if (!pid_posted(z.pid, nullptr)) continue;
         violate(e, "descriptor_state", id,
                 fmt::format("VM entry of vCPU {} on pCPU {} while the PID of vCPU {}, which does not run there, names "
                             "that pCPU with the notification vector and SN=0: VT-d's next post to it interrupts vCPU {}",
                             running, e.unit, id, running));
     }
+}
+
+// Whether a present posted-format IRTE names the PID at `pid`; `urgent`
+// (if given): whether one of them is urgent.
+bool Oracles::pid_posted(std::uint64_t pid, bool* urgent) const {
+    bool posted = false;
+    for (const auto& [index, irte] : irtes_) {
+        if (irte.posted_pid != pid) continue;
+        posted = true;
+        if (!urgent) break;
+        *urgent = *urgent || irte.urgent;
+    }
+    return posted;
 }
 
 // hlt_resume: the vCPU left an HLT (exit 12) and, VM-entered again, went on
@@ -794,9 +805,8 @@ void Oracles::check_ndst(const Event& e, int vcpu) {
     auto it = vcpus_.find(vcpu);
     if (it == vcpus_.end()) return;
     const VcpuView& v = it->second;
-    bool posted = false, urgent = false;
-    for (const auto& [index, irte] : irtes_)
-        if (irte.posted_pid == v.pid) posted = true, urgent = urgent || irte.urgent;
+    bool urgent = false;
+    const bool posted = pid_posted(v.pid, &urgent);
     // VT-d notifies when a post finds ON = 0 and (URG = 1 or SN = 0).
     if (!posted || (v.control & kOn) || ((v.control & kSn) && !urgent)) return;
     // Only a blocked vCPU (its wakeup) and one in the guest need the

@@ -368,6 +368,7 @@ private:
     void on_vm_exit(const Event& e);
     void check_hlt_resume(const Event& e, int vcpu, const char* what);
     void check_switched_out_sn(const Event& e, int running, std::uint32_t apic_id);
+    bool pid_posted(std::uint64_t pid, bool* urgent) const;
     void check_ndst(const Event& e, int vcpu);
     void check_list_agreement(const Event& e, int vcpu);
     void on_irte_update(const Event& e);
