@@ -410,10 +410,14 @@ void BlockPricer::grow() {
 
 std::size_t BlockPricer::warm_up() {
     // The executable segment that holds trace_pc holds the built-in core.
-    if (hooks_.trace_pc == 0 || impl_->code.available(hooks_.trace_pc) == 0) return 0;
+    return hooks_.trace_pc ? warm_up_object(hooks_.trace_pc) : 0;
+}
+
+std::size_t BlockPricer::warm_up_object(std::uintptr_t addr) {
+    if (hooks_.trace_pc == 0 || impl_->code.available(addr) == 0) return 0;
     std::uintptr_t lo = 0, hi = 0;
     for (const auto& [l, h] : impl_->code.ranges)
-        if (hooks_.trace_pc >= l && hooks_.trace_pc < h) lo = l, hi = h;
+        if (addr >= l && addr < h) lo = l, hi = h;
     std::size_t priced = 0;
     const auto* p = reinterpret_cast<const std::uint8_t*>(lo);
     for (std::size_t i = 0; i + 5 <= hi - lo; ++i) {
@@ -421,7 +425,9 @@ std::size_t BlockPricer::warm_up() {
         std::int32_t rel;
         std::memcpy(&rel, p + i + 1, 4);
         const std::uintptr_t ret = lo + i + 5;
-        if (ret + static_cast<std::intptr_t>(rel) != hooks_.trace_pc) continue;
+        const std::uintptr_t target = ret + static_cast<std::intptr_t>(rel);
+        // directly, or through the PLT of a loaded core
+        if (target != hooks_.trace_pc && resolve(target) != hooks_.trace_pc) continue;
         try {
             price(ret);
             ++priced;

@@ -129,6 +129,10 @@ public:
     /// processes forked afterwards (explore, sweep) find them priced instead
     /// of each disassembling the blocks it runs. Returns the blocks priced.
     std::size_t warm_up();
+    /// The same for the code object (the executable or a loaded --hyp core)
+    /// whose executable segment holds `addr`: every call to hooks.trace_pc
+    /// there, direct or through the object's PLT. Returns the blocks priced.
+    std::size_t warm_up_object(std::uintptr_t addr);
 
 private:
     std::size_t slot(std::uintptr_t k) const {

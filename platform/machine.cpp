@@ -163,7 +163,7 @@ void EventHub::process(const Event& e, std::uint32_t agent, bool hyp_violation) 
     profile.on_event(e);
     const std::size_t before = oracles->violations().size();
     oracles->on_event(e);
-    if (observer) observer(e);
+    if (observer) observer(e, agent);
     if (!trace) return;
     for (std::size_t i = before; i < oracles->violations().size(); ++i) {
         const Violation& v = oracles->violations()[i];
@@ -542,13 +542,31 @@ PricerHooks port_pricer_hooks() {
     return hooks;
 }
 
-std::size_t warm_block_pricers() {
+std::size_t warm_block_pricers(const std::vector<std::string>& cores) {
+    // A --hyp core is loaded here once and stays loaded: the children's
+    // dlopen of the same file then finds it mapped at the same addresses, so
+    // the prices made now are theirs.
+    static std::vector<std::unique_ptr<HypLibrary>> kept;
+    std::vector<std::uintptr_t> objects;  // an address in each core's code; 0: the built-in core
+    for (const std::string& path : cores) {
+        if (path.empty()) {
+            objects.push_back(0);
+            continue;
+        }
+        try {
+            kept.push_back(std::make_unique<HypLibrary>(path));
+            objects.push_back(reinterpret_cast<std::uintptr_t>(kept.back()->api().pcpu_main));
+        } catch (const std::runtime_error&) {
+            // not a core: each run reports that itself
+        }
+    }
     std::size_t n = 0;
     for (const char* name : {"skylake-sp", "sandybridge"}) {
         try {
             const TimingProfile p = TimingProfile::load(name);
-            if (p.hyp_timing() == HypTiming::Instructions)
-                n += BlockPricer::shared(p.instructions(), port_pricer_hooks()).warm_up();
+            if (p.hyp_timing() != HypTiming::Instructions) continue;
+            BlockPricer& pricer = BlockPricer::shared(p.instructions(), port_pricer_hooks());
+            for (std::uintptr_t o : objects) n += o ? pricer.warm_up_object(o) : pricer.warm_up();
         } catch (const std::exception&) {
             // a profile directory without the shipped profiles: children price lazily
         }

@@ -80,10 +80,12 @@ struct PortCpu {
 
 /// The port's functions the block pricer must recognize (platform/port.cpp).
 PricerHooks port_pricer_hooks();
-/// Price the built-in core's blocks for the shipped profiles' instruction
-/// tables now, before forking simulation children (explore, sweep), so each
-/// child does not disassemble them again. Returns the blocks priced.
-std::size_t warm_block_pricers();
+/// Price the blocks of `cores` ("" the built-in core, else a --hyp object's
+/// path, which is loaded now and stays loaded) for the shipped profiles'
+/// instruction tables, before forking simulation children (explore, sweep),
+/// so each child does not disassemble them again. A path that is not a core
+/// is skipped (the runs report it). Returns the blocks priced.
+std::size_t warm_block_pricers(const std::vector<std::string>& cores = {std::string()});
 
 struct RunOptions {
     std::string trace_path;      ///< stream the trace to this file (--trace); empty: none
@@ -134,8 +136,9 @@ public:
     HypProfile profile;
     std::unique_ptr<Oracles> oracles;
     /// Sees every forwarded event after the oracles (pisim explore's
-    /// coverage); empty: none.
-    std::function<void(const Event&)> observer;
+    /// coverage), with the canonical rank of the process that emitted it
+    /// (agent_now); empty: none.
+    std::function<void(const Event&, std::uint32_t)> observer;
     /// The trace being written (--trace), or null.
     std::unique_ptr<TraceWriter> trace;
     /// XXH64 of every forwarded event's fields in order: equal hashes, equal traces.

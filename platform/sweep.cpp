@@ -261,7 +261,7 @@ PointResult run_in_this_process(const YAML::Node& doc, const std::string& file, 
 std::vector<PointResult> run_points(const YAML::Node& doc, const std::string& file,
                                     const std::vector<SweepPoint>& points, const SweepOptions& opts) {
     std::vector<PointResult> results(points.size());
-    warm_block_pricers();
+    warm_block_pricers({opts.hyp_path});
     prime_crash_report();
     ChildPool pool(opts.jobs);
     std::size_t next = 0, done = 0, failing = 0;
