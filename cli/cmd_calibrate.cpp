@@ -53,7 +53,7 @@ nlohmann::json measure(const Scenario& s, const TimingProfile& p, const Calibrat
             o.max_wall = max_wall;  // from the core's boot on
             Machine m(s, p, o);
             CalibrationProbe probe(spec, s, p.get("cpu.vm_exit"), p.get("cpu.vm_entry"));
-            m.hub().observer = [&probe](const Event& e) { probe.on_event(e); };
+            m.hub().observer = [&probe](const Event& e, std::uint32_t) { probe.on_event(e); };
             m.run(0, max_wall);
             RunReport r = make_report(m, std::max<std::uint64_t>(s.duration / 20, 100000));
             if (r.truncated) {

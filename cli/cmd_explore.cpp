@@ -97,7 +97,22 @@ struct RunInfo {
     std::string size, modes, shard, command;
     CoreIdentity core;
     unsigned keep;
+    std::string reference;  ///< --reference-hyp core ("built-in" or a path); empty: none
 };
+
+/// The failure file's header lines that say how it was shrunk and how to
+/// replay it.
+std::string replay_lines(const RunInfo& info, const CaseResult& r) {
+    const std::string hyp = info.core.path == "built-in" ? "" : " --hyp " + info.core.path;
+    if (failure_oracle(r) == "latency_regression")
+        return fmt::format(
+            "# not minimized: the regression is a comparison of two cores, which the minimizer does not repeat\n"
+            "# replay: pisim run THIS_FILE{} and the same with the reference core (see 'found by');\n"
+            "#   compare their 'hypervisor handlers' tables (or hyp_handlers in --json)\n",
+            hyp);
+    return fmt::format("# minimized in {} runs; the case as generated is {}\n# replay: pisim run THIS_FILE{}\n",
+                       r.minimize_runs, full_file(r), hyp);
+}
 
 /// results.json, coverage.json and the failure files of `res` into `dir`.
 void write_outputs(const std::string& dir, const RunInfo& info, const ExploreResult& res) {
@@ -114,6 +129,7 @@ void write_outputs(const std::string& dir, const RunInfo& info, const ExploreRes
     j["keep"] = info.keep;
     j["command"] = info.command;
     if (!info.shard.empty()) j["shard"] = info.shard;
+    if (!info.reference.empty()) j["reference_core"] = info.reference;
     j["cases"] = res.total;
     std::map<std::string, std::uint64_t> by;
     for (const auto& r : res.cases) ++by[failure_oracle(r)];
@@ -131,11 +147,9 @@ void write_outputs(const std::string& dir, const RunInfo& info, const ExploreRes
             "# pisim {}; core: {}\n"
             "# found by: {}\n"
             "# first violation at cycle {}:\n{}"
-            "# minimized in {} runs; the case as generated is {}\n"
-            "# replay: pisim run THIS_FILE{}\n",
+            "{}",
             failure_oracle(r), r.index, r.seed, r.mode, kVersion, info.core.describe(), info.command, r.first_cycle,
-            comment_lines(r.first_message), r.minimize_runs, full_file(r),
-            info.core.path == "built-in" ? "" : " --hyp " + info.core.path);
+            comment_lines(r.first_message), replay_lines(info, r));
         written.push_back(failure_file(r));
         written.push_back(full_file(r));
         // The machine-readable provenance `pisim run` compares with the core
@@ -210,11 +224,22 @@ int cmd_explore(const ExploreArgs& a) {
         if (a.out.empty()) throw InputError("--shard", 0, 0, "--shard needs --out DIR (combine the shards with pisim merge)");
         o.shard_k = static_cast<unsigned>(k), o.shard_n = static_cast<unsigned>(n);
     }
+    if (!a.reference_hyp.empty()) {
+        if (a.reference_hyp == "builtin" || a.reference_hyp == "built-in") {
+            o.reference_hyp = std::string();
+        } else {
+            if (!std::filesystem::is_regular_file(a.reference_hyp))
+                throw InputError("--reference-hyp", 0, 0, "'" + a.reference_hyp + "' is not a file (give a core's .so or builtin)");
+            o.reference_hyp = a.reference_hyp;
+        }
+    }
     OutputSet files;  // before the cases run, not after; not where the core is
     files.input(a.hyp, "the --hyp core");
+    if (o.reference_hyp && !o.reference_hyp->empty()) files.input(*o.reference_hyp, "the --reference-hyp core");
     files.results_dir(a.out, "--out");
     RunInfo info{a.seed, a.size, "", a.shard, a.command, core_identity(a.hyp), a.keep};
     for (const auto& m : o.gen.modes) info.modes += (info.modes.empty() ? "" : ",") + m;
+    if (o.reference_hyp) info.reference = o.reference_hyp->empty() ? "built-in" : *o.reference_hyp;
 
     const bool tty = ::isatty(2);
     double last = -1;
@@ -247,10 +272,11 @@ int cmd_explore_merge(const std::vector<std::string>& dirs, const std::string& o
         } catch (const nlohmann::json::exception& e) {
             throw InputError(path, 0, 0, std::string("not a pisim explore result: ") + e.what());
         }
-        const std::string key = fmt::format("{} {} {} {}", j.at("seed").get<std::uint64_t>(), j.at("size").get<std::string>(),
-                                            j.at("modes").get<std::string>(), j.at("core").at("build_id").get<std::string>());
+        const std::string key = fmt::format("{} {} {} {} {}", j.at("seed").get<std::uint64_t>(), j.at("size").get<std::string>(),
+                                            j.at("modes").get<std::string>(), j.at("core").at("build_id").get<std::string>(),
+                                            j.value("reference_core", std::string()));
         if (!modes_seen.empty() && key != modes_seen)
-            throw InputError(path, 0, 0, "shard of a different exploration (seed, size, modes or core differ)");
+            throw InputError(path, 0, 0, "shard of a different exploration (seed, size, modes, core or reference core differ)");
         modes_seen = key;
         if (!j.contains("shard") || !shards.insert(j["shard"].get<std::string>()).second)
             throw InputError(path, 0, 0, "not a shard, or a shard given twice");
@@ -260,6 +286,7 @@ int cmd_explore_merge(const std::vector<std::string>& dirs, const std::string& o
         info.keep = j.at("keep").get<unsigned>();
         info.core = {j.at("core").at("path").get<std::string>(), j.at("core").at("build_id").get<std::string>()};
         info.command = j.at("command").get<std::string>();
+        if (j.contains("reference_core")) info.reference = j["reference_core"].get<std::string>();
         res.total += j.at("cases").get<std::uint64_t>();
         for (const auto& f : j.at("failures")) res.cases.push_back(CaseResult::from_json(f));
         res.coverage.merge(PiCoverage::from_json(c.at("raw")));

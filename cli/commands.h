@@ -30,6 +30,7 @@ struct ExploreArgs {
     std::uint64_t seed = 1;
     unsigned jobs = 0;
     std::string shard, out, hyp;
+    std::string reference_hyp;  ///< --reference-hyp: a core's path or "builtin"; empty: no comparison
     std::string size = "medium";
     std::string modes = "emulated,apicv,cpu-pi,vtd-pi";
     unsigned keep = 3;

@@ -195,6 +195,9 @@ int sc_main(int argc, char** argv) {
     explore->add_option("--shard", xa.shard, "K/N: run the K-th of N deterministic shares of the cases, N dividing 64 (combine with pisim merge)");
     explore->add_option("-o,--out", xa.out, "Write results.json, coverage.json and every kept failure (failure-ORACLE-SEED.yaml) to DIR");
     explore->add_option("--hyp", xa.hyp, "Hypervisor core shared object to explore instead of the built-in one")->check(CLI::ExistingFile);
+    explore->add_option("--reference-hyp", xa.reference_hyp,
+                        "Also run every case on this core ('builtin' for the built-in one) and fail a case whose hypervisor "
+                        "handlers cost at least 25 % and 250 cycles more per call on the explored core (latency_regression)");
     explore->add_option("--size", xa.size, "Case size: small (<= 2 pCPUs), medium (<= 4 pCPUs, default), large (<= 8 pCPUs, 16 vCPUs)")
         ->check(CLI::IsMember({"small", "medium", "large"}));
     explore->add_option("--modes", xa.modes, "Comma-separated irq modes to draw from (default emulated,apicv,cpu-pi,vtd-pi)");
@@ -276,7 +279,8 @@ int sc_main(int argc, char** argv) {
         if (*merge) return pisim::cli::cmd_merge(ma);
         if (*explore) {
             xa.command = fmt::format("pisim explore --seed {} --size {} --modes {}{}{}", xa.seed, xa.size, xa.modes,
-                                     xa.unguided ? " --unguided" : "", xa.hyp.empty() ? "" : " --hyp " + xa.hyp);
+                                     xa.unguided ? " --unguided" : "", xa.hyp.empty() ? "" : " --hyp " + xa.hyp) +
+                         (xa.reference_hyp.empty() ? "" : " --reference-hyp " + xa.reference_hyp);
             return pisim::cli::cmd_explore(xa);
         }
         if (*exp) return pisim::cli::cmd_export(ea);

@@ -45,8 +45,72 @@ CaseResult CaseResult::from_json(const nlohmann::json& j) {
 
 std::string failure_oracle(const CaseResult& r) { return r.violated.empty() ? "crash" : r.violated.front(); }
 
+namespace {
+
+using HandlerTotals = std::map<std::uint32_t, std::pair<std::uint64_t, std::uint64_t>>;
+
+/// {handler id: (calls, cycles)} of a finished run.
+HandlerTotals handler_totals(const HypProfile& p) {
+    HandlerTotals t;
+    for (const auto& [id, h] : p.handlers()) t[id] = {h.count, h.total};
+    return t;
+}
+
+/// The reference core's handler totals for scenario `s`, from a child of
+/// this process (SystemC elaborates once per process); nullopt when that run
+/// did not finish (a crash or the wall-clock limit): nothing to compare.
+std::optional<HandlerTotals> reference_totals(const Scenario& s, const TimingProfile& p, const std::string& hyp,
+                                              std::uint64_t max_wall) {
+    const ChildResult c = run_in_child([&] {
+        RunOptions ro;
+        ro.hyp_path = hyp;
+        ro.max_wall = max_wall;
+        Machine m(s, p, ro);
+        m.run(0, max_wall);
+        nlohmann::json j = nlohmann::json::array();
+        if (m.truncated()) return json_text(nlohmann::json{{"truncated", true}});
+        for (const auto& [id, t] : handler_totals(m.hub().profile)) j.push_back({id, t.first, t.second});
+        return json_text(nlohmann::json{{"handlers", j}});
+    });
+    if (!c.ok) return std::nullopt;
+    try {
+        const nlohmann::json j = nlohmann::json::parse(c.output);
+        if (!j.contains("handlers")) return std::nullopt;
+        HandlerTotals t;
+        for (const auto& h : j["handlers"])
+            t[h.at(0).get<std::uint32_t>()] = {h.at(1).get<std::uint64_t>(), h.at(2).get<std::uint64_t>()};
+        return t;
+    } catch (const nlohmann::json::exception&) {
+        return std::nullopt;
+    }
+}
+
+}  // namespace
+
+std::vector<HandlerRegression> latency_regressions(const HandlerTotals& reference, const HandlerTotals& explored) {
+    std::vector<HandlerRegression> out;
+    for (const auto& [id, t] : explored) {
+        const auto r = reference.find(id);
+        if (r == reference.end() || r->second.first == 0 || t.first == 0) continue;
+        const std::uint64_t ref_mean = r->second.second / r->second.first, mean = t.second / t.first;
+        if (mean <= ref_mean) continue;
+        const std::uint64_t growth = mean - ref_mean;
+        // growth >= 25 % of ref_mean, in 128 bits: no product overflows
+        if (growth < kRegressionCycles ||
+            static_cast<unsigned __int128>(growth) * 100 < static_cast<unsigned __int128>(ref_mean) * kRegressionPercent)
+            continue;
+        out.push_back({hyp_handler_name(id), r->second.first, ref_mean, t.first, mean});
+    }
+    // The largest growth first: a handler that grew because a handler nested
+    // in it did (their cycles are inclusive) comes after that one.
+    std::stable_sort(out.begin(), out.end(), [](const HandlerRegression& a, const HandlerRegression& b) {
+        return a.mean - a.ref_mean > b.mean - b.ref_mean;
+    });
+    return out;
+}
+
 nlohmann::json judge_case(const YAML::Node& doc, const std::string& name, const std::string& hyp_path,
-                          std::uint64_t max_wall) {
+                          std::uint64_t max_wall, const std::optional<std::string>& reference_hyp) {
     nlohmann::json out;
     Scenario s;
     try {
@@ -58,6 +122,8 @@ nlohmann::json judge_case(const YAML::Node& doc, const std::string& name, const 
         return out;
     }
     TimingProfile p = resolve_profile(s);
+    std::optional<HandlerTotals> reference;
+    if (reference_hyp) reference = reference_totals(s, p, *reference_hyp, max_wall);
     // A crash of the core is reported as `pisim run` reports it (core,
     // signal, function, pCPU, cycle), handed back as this case's result.
     install_crash_report({hyp_path.empty() ? std::string("built-in") : hyp_path, nullptr,
@@ -73,7 +139,7 @@ nlohmann::json judge_case(const YAML::Node& doc, const std::string& name, const 
     Machine m(s, p, ro);
     PiCoverage cov;
     cov.set_vectors(s.notification_vector, s.wakeup_vector);
-    m.hub().observer = [&cov](const Event& e) { cov.on_event(e); };
+    m.hub().observer = [&cov](const Event& e, std::uint32_t agent) { cov.on_event(e, agent); };
     m.run(0, max_wall);
     // The oracles alone judge (no report, no expectations: a case has none).
     nlohmann::json vs = nlohmann::json::array();
@@ -88,6 +154,16 @@ nlohmann::json judge_case(const YAML::Node& doc, const std::string& name, const 
         return out;
     }
     for (const Violation& v : m.violations()) vs.push_back({{"oracle", v.oracle}, {"cycle", v.cycle}, {"message", v.message}});
+    if (reference) {
+        const std::string ref_name = reference_hyp->empty() ? "built-in" : *reference_hyp;
+        for (const HandlerRegression& g : latency_regressions(*reference, handler_totals(m.hub().profile)))
+            vs.push_back({{"oracle", "latency_regression"},
+                          {"cycle", m.end_cycle()},
+                          {"message", fmt::format("{} handler: {} cycles per call ({} calls), {} on the reference core {} "
+                                                  "({} calls); growth of at least {} % and {} cycles fails",
+                                                  g.handler, g.mean, g.calls, g.ref_mean, ref_name, g.ref_calls,
+                                                  kRegressionPercent, kRegressionCycles)}});
+    }
     out["violations"] = vs;
     out["coverage"] = cov.to_json();
     return out;
@@ -113,24 +189,47 @@ struct Lane {
 };
 
 /// Case `i`'s scenario: fresh, or derived from its lane's corpus.
+///
+/// A derived case mostly targets one conflicting-access pair: its kind is
+/// drawn first, uniformly among the kinds the lane's corpus holds (among
+/// those whose other order the lane has not seen, while there are any), then
+/// a corpus case that holds it. Every kind gets the same attention, however
+/// common: a pair seen in a few cases (VT-d reading an IRTE just before the
+/// core rewrites it) is tried as often as one seen in every case.
 YAML::Node make_case(const ExploreOptions& o, const Lane& lane, std::uint64_t i, std::int64_t& parent) {
     const std::uint64_t seed = case_seed(o.seed, i);
     parent = -1;
     // Two in five cases of a lane with a corpus are derived from it.
-    if (o.guided && !lane.corpus.empty() && seed % 5 < 2) {
+    if (!o.guided || lane.corpus.empty() || seed % 5 >= 2) return generate_case(o.gen, seed);
+    // One in four derived cases gets a random perturbation of a random
+    // corpus case; the rest target a pair.
+    if ((seed >> 16) % 4 == 0) {
         const CorpusEntry& e = lane.corpus[(seed >> 8) % lane.corpus.size()];
         parent = static_cast<std::int64_t>(e.index);
-        // Prefer a pair whose other order this lane has not seen.
-        std::vector<const PairInstance*> open;
-        for (const PairInstance& p : e.instances) {
-            const std::uint32_t rev = static_cast<std::uint32_t>(p.second) * 16 + static_cast<std::uint32_t>(p.first);
-            if (!lane.coverage.pairs.count(rev)) open.push_back(&p);
-        }
-        const PairInstance* target = nullptr;
-        if (!open.empty() && (seed >> 16) % 4 != 0) target = open[(seed >> 20) % open.size()];
-        return mutate_case(YAML::Load(e.yaml), seed, target);
+        return mutate_case(YAML::Load(e.yaml), seed, nullptr);
     }
-    return generate_case(o.gen, seed);
+    // pair kind -> (corpus entry, instance) holding it, in corpus order
+    std::map<std::uint32_t, std::vector<std::pair<std::size_t, std::size_t>>> kinds, open;
+    for (std::size_t c = 0; c < lane.corpus.size(); ++c)
+        for (std::size_t k = 0; k < lane.corpus[c].instances.size(); ++k) {
+            const PairInstance& p = lane.corpus[c].instances[k];
+            const std::uint32_t key = static_cast<std::uint32_t>(p.first) * 16 + static_cast<std::uint32_t>(p.second);
+            const std::uint32_t rev = static_cast<std::uint32_t>(p.second) * 16 + static_cast<std::uint32_t>(p.first);
+            kinds[key].emplace_back(c, k);
+            if (!lane.coverage.pairs.count(rev)) open[key].emplace_back(c, k);
+        }
+    const auto& from = open.empty() ? kinds : open;
+    if (from.empty()) {
+        const CorpusEntry& e = lane.corpus[(seed >> 8) % lane.corpus.size()];
+        parent = static_cast<std::int64_t>(e.index);
+        return mutate_case(YAML::Load(e.yaml), seed, nullptr);
+    }
+    auto kind = from.begin();
+    std::advance(kind, static_cast<std::ptrdiff_t>((seed >> 20) % from.size()));
+    const auto [c, k] = kind->second[(seed >> 36) % kind->second.size()];
+    const CorpusEntry& e = lane.corpus[c];
+    parent = static_cast<std::int64_t>(e.index);
+    return mutate_case(YAML::Load(e.yaml), seed, &e.instances[k]);
 }
 
 std::string doc_mode(const YAML::Node& doc) {
@@ -149,7 +248,9 @@ ExploreResult explore(const ExploreOptions& o) {
 
     ExploreResult res;
     std::vector<Lane> lanes(kLanes);
-    warm_block_pricers();
+    std::vector<std::string> cores = {o.hyp_path};
+    if (o.reference_hyp && *o.reference_hyp != o.hyp_path) cores.push_back(*o.reference_hyp);
+    warm_block_pricers(cores);
     prime_crash_report();
     ChildPool pool(o.jobs);
     struct Running {
@@ -181,7 +282,8 @@ ExploreResult explore(const ExploreOptions& o) {
             const std::string name = fmt::format("case-{}.yaml", i);
             const std::string hyp = o.hyp_path;
             const std::uint64_t wall = o.max_wall;
-            pool.start(i, [doc, name, hyp, wall] { return json_text(judge_case(doc, name, hyp, wall)); });
+            const std::optional<std::string> ref = o.reference_hyp;
+            pool.start(i, [doc, name, hyp, wall, ref] { return json_text(judge_case(doc, name, hyp, wall, ref)); });
             running.emplace(i, Running{i, parent, doc});
         }
         if (pool.idle()) break;
@@ -251,6 +353,12 @@ ExploreResult explore(const ExploreOptions& o) {
         for (CaseResult& r : res.cases) {
             if (kept[failure_oracle(r)]++ >= o.keep) continue;
             if (failure_oracle(r) == "timeout") continue;  // the wall clock's verdict: not reproducible
+            if (failure_oracle(r) == "latency_regression") {
+                // A comparison of two cores, which the minimizer (judging one
+                // core by the oracles) cannot repeat: kept as generated.
+                r.minimized = r.yaml;
+                continue;
+            }
             PointResult orig;
             orig.exit_code = failure_oracle(r) == "crash" ? kExitCoreCrashed : 1;
             orig.violated = r.violated;

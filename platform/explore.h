@@ -15,6 +15,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,10 @@ struct ExploreOptions {
     /// --max-wall: wall-clock seconds a case may run (0: no limit); a case
     /// still running then is a failure filed as "timeout", not minimized.
     std::uint64_t max_wall = 0;
+    /// --reference-hyp: also run every case on this core ("" for the
+    /// built-in one) and fail a case whose hypervisor handlers cost more per
+    /// call on the explored core (latency_regressions); unset: no comparison.
+    std::optional<std::string> reference_hyp;
     GenConfig gen;
     unsigned keep = 3;         ///< failures kept (written, minimized) per oracle
     bool minimize = true;
@@ -79,8 +85,30 @@ std::string failure_oracle(const CaseResult& r);
 ExploreResult explore(const ExploreOptions& o);
 
 /// Judge one scenario document in this process (the child's side): run it,
-/// collect the violations and the coverage. Exposed for tests.
+/// collect the violations and the coverage. With `reference_hyp`, the case
+/// first runs on that core in a child of this process ("" is the built-in
+/// core), and every handler that regressed (latency_regressions) is one more
+/// violation, filed as "latency_regression". Exposed for tests.
 nlohmann::json judge_case(const YAML::Node& doc, const std::string& name, const std::string& hyp_path,
-                          std::uint64_t max_wall = 0);
+                          std::uint64_t max_wall = 0, const std::optional<std::string>& reference_hyp = std::nullopt);
+
+/// A handler whose mean cost per call grew on the explored core by at least
+/// kRegressionPercent % and kRegressionCycles cycles over the same case run
+/// on the reference core. Both cores ran the same scenario; a handler called
+/// on one core only is not compared (its path differs, not its cost).
+struct HandlerRegression {
+    std::string handler;                       ///< hyp_handler_name
+    std::uint64_t ref_calls = 0, ref_mean = 0;  ///< calls, cycles per call (reference core)
+    std::uint64_t calls = 0, mean = 0;          ///< calls, cycles per call (explored core)
+};
+static constexpr std::uint64_t kRegressionPercent = 25;
+static constexpr std::uint64_t kRegressionCycles = 250;
+
+/// Compare per-handler totals {handler id: (calls, cycles)} of the reference
+/// and the explored run (cycles inclusive of nested handlers, HypProfile);
+/// regressions, the largest growth per call first.
+std::vector<HandlerRegression> latency_regressions(
+    const std::map<std::uint32_t, std::pair<std::uint64_t, std::uint64_t>>& reference,
+    const std::map<std::uint32_t, std::pair<std::uint64_t, std::uint64_t>>& explored);
 
 }  // namespace pisim

@@ -490,6 +490,10 @@ YAML::Node generate_case(const GenConfig& cfg, std::uint64_t seed) {
     return Generator(cfg, seed).run();
 }
 
+/// How far before the second access a targeted perturbation "onto" it may
+/// land the first one (cycles): a few stores' worth.
+constexpr std::uint64_t kOntoCycles = 16;
+
 YAML::Node mutate_case(const YAML::Node& parent, std::uint64_t seed, const PairInstance* target) {
     Rng r(seed);
     YAML::Node doc = YAML::Clone(parent);
@@ -523,9 +527,20 @@ YAML::Node mutate_case(const YAML::Node& parent, std::uint64_t seed, const PairI
         if (!vtd) p["pcpu"] = target->pcpu >= 0 && static_cast<std::uint32_t>(target->pcpu) < pcpus
                                   ? static_cast<std::uint32_t>(target->pcpu)
                                   : static_cast<std::uint32_t>(r.in(0, pcpus - 1));
+        // Past the second access (the other order), or onto it: the second
+        // access's event is recorded when it completes, so an update made of
+        // several stores ends there, and landing in the cycles just before
+        // it puts the first agent's access in the middle of the update (SKI's
+        // preemption right before the conflicting instruction).
         const std::uint64_t slack = r.in(0, 50);
-        p["at"] = target->cycle > slack ? target->cycle - slack : 1;
-        p["delay"] = std::min<std::uint64_t>(target->gap + slack + r.in(1, 100), 1000000);
+        // The VT-d unit is held at the start of the request that made the
+        // access (and so every step of it moves); a pCPU at its next shared
+        // access after `at`.
+        if (vtd) p["at"] = std::max<std::uint64_t>(target->start, 1);
+        else p["at"] = target->cycle > slack ? target->cycle - slack : 1;
+        const bool onto = r.chance(50) && target->gap > 1;
+        p["delay"] = onto ? target->gap - r.in(0, std::min<std::uint64_t>(target->gap - 1, kOntoCycles))
+                          : std::min<std::uint64_t>(target->gap + slack + r.in(1, 100), 1000000);
         bool clash = false;
         for (const auto& q : per)
             clash = clash || (q["at"].as<std::uint64_t>() == p["at"].as<std::uint64_t>() &&

@@ -38,19 +38,22 @@ void PiCoverage::record_state(VcpuView& v) {
     v.last = static_cast<int>(id);
 }
 
-void PiCoverage::access(std::uint64_t object, PiAccess what, std::uint8_t agent, std::uint64_t cycle, int pcpu) {
+void PiCoverage::access(std::uint64_t object, PiAccess what, std::uint32_t agent, std::uint64_t cycle, int pcpu,
+                        std::uint64_t start) {
     LastAccess& l = last_[object];
     // Two accesses of different agents close together, the pair "first, then
     // second". Reads of an IRTE by VT-d conflict only with software writes.
     if (l.valid && l.agent != agent && cycle - l.cycle <= kPairWindow &&
         !(l.what == PiAccess::VtdIrteFetch && what == PiAccess::VtdIrteFetch)) {
         const std::uint32_t key = static_cast<std::uint32_t>(l.what) * 16 + static_cast<std::uint32_t>(what);
-        if (pairs.insert(key).second) first_instance[key] = {l.what, what, l.cycle, cycle - l.cycle, l.pcpu};
+        if (pairs.insert(key).second) first_instance[key] = {l.what, what, l.cycle, cycle - l.cycle, l.pcpu, l.start};
     }
-    l = {what, agent, cycle, pcpu, true};
+    l = {what, agent, cycle, pcpu, start, true};
 }
 
-void PiCoverage::on_event(const Event& e) {
+void PiCoverage::on_event(const Event& e, std::uint32_t process) {
+    // Software agents: one per emitting process (a pCPU's thread).
+    const std::uint32_t sw = kAgentSoftware + process;
     switch (e.kind) {
         case EventKind::PidUpdate: {
             VcpuView& v = vcpus_[e.unit];
@@ -68,7 +71,8 @@ void PiCoverage::on_event(const Event& e) {
             // The event does not say which pCPU's software wrote; the pCPU
             // the vCPU last ran or was scheduled on nearly always did (a
             // guess that only steers perturbations).
-            access(e.unit, what, agent, e.cycle, agent == kAgentSoftware ? v.pcpu : -1);
+            access(e.unit, what, agent == kAgentSoftware ? sw : agent, e.cycle, agent == kAgentSoftware ? v.pcpu : -1,
+                   agent == kAgentVtd ? vtd_request_ : e.cycle);
             if (e.b == 4) {
                 v.control = e.d;
                 record_state(v);
@@ -79,7 +83,7 @@ void PiCoverage::on_event(const Event& e) {
             VcpuView& v = vcpus_[e.unit];
             v.state = static_cast<std::uint32_t>(e.b);
             v.pcpu = static_cast<int>(e.c);
-            access(e.unit, PiAccess::HypState, kAgentSoftware, e.cycle, static_cast<int>(e.c));
+            access(e.unit, PiAccess::HypState, sw, e.cycle, static_cast<int>(e.c), e.cycle);
             record_state(v);
             break;
         }
@@ -88,8 +92,8 @@ void PiCoverage::on_event(const Event& e) {
             const auto vcpu = static_cast<std::uint32_t>(e.a);
             VcpuView& v = vcpus_[vcpu];
             v.listed = e.kind == EventKind::HypBlocklistAdd;
-            access(vcpu, v.listed ? PiAccess::HypListAdd : PiAccess::HypListDel, kAgentSoftware, e.cycle,
-                   static_cast<int>(e.unit));
+            access(vcpu, v.listed ? PiAccess::HypListAdd : PiAccess::HypListDel, sw, e.cycle,
+                   static_cast<int>(e.unit), e.cycle);
             record_state(v);
             break;
         }
@@ -97,11 +101,17 @@ void PiCoverage::on_event(const Event& e) {
             if (e.b < (1u << 16)) vcpus_[static_cast<std::uint32_t>(e.b)].pcpu = static_cast<int>(e.unit);
             break;
         case EventKind::HypIrteWrite:
-            access(kIrteObject | (e.a & 0xFFFFFFFFull), PiAccess::HypIrteWrite, kAgentSoftware, e.cycle,
-                   static_cast<int>(e.unit));
+            access(kIrteObject | (e.a & 0xFFFFFFFFull), PiAccess::HypIrteWrite, sw, e.cycle,
+                   static_cast<int>(e.unit), e.cycle);
             break;
         case EventKind::VtdIrteFetch:
-            access(kIrteObject | (e.a & 0xFFFFFFFFull), PiAccess::VtdIrteFetch, kAgentVtd, e.cycle, -1);
+            // An entry found in the IEC is not read from memory: no
+            // communication with software's writes of the table (b: 1 hit).
+            if (e.b == 0)
+                access(kIrteObject | (e.a & 0xFFFFFFFFull), PiAccess::VtdIrteFetch, kAgentVtd, e.cycle, -1, vtd_request_);
+            break;
+        case EventKind::VtdRequest:
+            vtd_request_ = e.cycle;
             break;
         default:
             break;
@@ -111,7 +121,7 @@ void PiCoverage::on_event(const Event& e) {
 nlohmann::json PiCoverage::to_json() const {
     nlohmann::json inst = nlohmann::json::array();
     for (const auto& [key, p] : first_instance)
-        inst.push_back({key, p.cycle, p.gap, p.pcpu});
+        inst.push_back({key, p.cycle, p.gap, p.pcpu, p.start});
     return {{"states", states}, {"transitions", transitions}, {"pairs", pairs}, {"instances", inst}};
 }
 
@@ -129,6 +139,7 @@ PiCoverage PiCoverage::from_json(const nlohmann::json& j) {
         p.cycle = i.at(1).get<std::uint64_t>();
         p.gap = i.at(2).get<std::uint64_t>();
         p.pcpu = i.at(3).get<int>();
+        p.start = i.size() > 4 ? i.at(4).get<std::uint64_t>() : p.cycle;
         c.first_instance[key] = p;
     }
     return c;

@@ -9,7 +9,7 @@
 //  - conflicting-access pairs: two consecutive accesses to the same object
 //    (a vCPU's posted-interrupt descriptor and blocking-list membership, or
 //    one IRTE) by different agents (the VT-d unit, a CPU's posted-interrupt
-//    processing, hypervisor software) within kPairWindow cycles, at least
+//    processing, hypervisor software on each pCPU) within kPairWindow cycles, at least
 //    one a write: the "potential memory communication" of Snowboard
 //    (Gong et al., SOSP 2021) and the interleavings SKI explores (Fonseca
 //    et al., OSDI 2014). A pair is counted per order, so a race tried both
@@ -42,7 +42,7 @@ enum class PiAccess : std::uint8_t {
     HypListDel,   ///< the vCPU is removed from a blocking list
     HypState,     ///< the vCPU's scheduling state changes
     HypIrteWrite, ///< software writes an IRTE
-    VtdIrteFetch, ///< VT-d reads an IRTE (or its IEC copy)
+    VtdIrteFetch, ///< VT-d reads an IRTE from memory (an IEC hit is no access)
     Count
 };
 const char* pi_access_name(PiAccess a);
@@ -54,13 +54,23 @@ struct PairInstance {
     PiAccess first{}, second{};
     std::uint64_t cycle = 0, gap = 0;
     int pcpu = -1;
+    /// Where a perturbation of the first agent must start to move its access:
+    /// for the VT-d unit, the cycle its interrupt request started (a hold
+    /// delays a request before its first step, VtdUnit::hold_requests); for
+    /// others, `cycle`.
+    std::uint64_t start = 0;
 };
 
 class PiCoverage {
 public:
     static constexpr std::uint64_t kPairWindow = 5000;  ///< cycles
 
-    void on_event(const Event& e);
+    /// `agent`: the canonical rank of the SystemC process that emitted `e`
+    /// (EventHub::agent_now; 0 unknown). Hypervisor software running on two
+    /// pCPUs is two agents: a race between two pCPUs' code (a block path and
+    /// a device assignment, two migrations) is a pair as a race with the
+    /// hardware is.
+    void on_event(const Event& e, std::uint32_t agent = 0);
 
     std::set<std::uint32_t> states;                          ///< state ids (state_name)
     std::set<std::uint32_t> transitions;                     ///< from * 96 + to
@@ -90,17 +100,20 @@ private:
     };
     struct LastAccess {
         PiAccess what{};
-        std::uint8_t agent = 0;  ///< 0 VT-d, 1 CPU, 2 software
+        std::uint32_t agent = 0;  ///< 0 VT-d, 1 CPU, 2 + process rank: software
         std::uint64_t cycle = 0;
         int pcpu = -1;
+        std::uint64_t start = 0;  ///< PairInstance::start
         bool valid = false;
     };
     void record_state(VcpuView& v);
-    void access(std::uint64_t object, PiAccess what, std::uint8_t agent, std::uint64_t cycle, int pcpu);
+    void access(std::uint64_t object, PiAccess what, std::uint32_t agent, std::uint64_t cycle, int pcpu,
+                std::uint64_t start);
 
     std::map<std::uint32_t, VcpuView> vcpus_;
     std::map<std::uint64_t, LastAccess> last_;  ///< by object: vCPU id, or 1 << 32 | IRTE index
     std::uint8_t nv_ = 0, wv_ = 0;
+    std::uint64_t vtd_request_ = 0;  ///< cycle the VT-d unit's current request started
 };
 
 }  // namespace pisim

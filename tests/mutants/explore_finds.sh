@@ -9,7 +9,9 @@
 # deterministic, so running that many cases finds it every time. Columns:
 # mutant, case (or "not-found": a gap README's mutation table explains),
 # oracle, and "explore-only" when no library scenario catches it
-# (tests/mutants/catch.sh then skips it). Lines starting with # are notes. A mutant without a line fails:
+# (tests/mutants/catch.sh then skips it). Lines starting with # are notes.
+# A mutant whose oracle is latency_regression (a slower core that breaks no
+# invariant) is explored with --reference-hyp builtin. A mutant without a line fails:
 # measure it with
 #   pisim explore --budget 60 -j 2 --hyp MUTANT_DIR/libhyp-NAME.so -o DIR
 # and add the line. With NAME, only that mutant is checked (ctest runs one
@@ -39,7 +41,9 @@ for p in "$ROOT"/tests/mutants/*.patch; do
     continue
   fi
   rm -rf "$TMP/out"
-  "$PISIM" explore --seed 1 --seeds $((index + 1)) -j 2 --no-minimize --hyp "$MUTANT_DIR/libhyp-$name.so" -o "$TMP/out" > /dev/null 2>&1
+  # A latency regression is found by comparing with the unpatched core.
+  ref=(); [ "$oracle" = latency_regression ] && ref=(--reference-hyp builtin)
+  "$PISIM" explore --seed 1 --seeds $((index + 1)) -j 2 --no-minimize --hyp "$MUTANT_DIR/libhyp-$name.so" "${ref[@]}" -o "$TMP/out" > /dev/null 2>&1
   got=$(python3 -c "
 import json, sys
 r = json.load(open('$TMP/out/results.json'))

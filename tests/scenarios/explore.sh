@@ -64,9 +64,23 @@ done
 echo "kick_skips_ipi: $(grep -E '^  [a-z_]+ ' "$d/m.txt" | head -3 | tr -s ' ')"
 
 # 4. bad command lines: exit 2, a reason.
-for args in "--shard 3/5 -o $d/x" "--shard 1/2" "--modes emulated,bogus" "--size huge" "--seeds 10 -o $d/ci/results.json"; do
+for args in "--shard 3/5 -o $d/x" "--shard 1/2" "--modes emulated,bogus" "--size huge" "--seeds 10 -o $d/ci/results.json" \
+            "--reference-hyp $d/no-such-core.so" "--reference-hyp $d"; do
   # shellcheck disable=SC2086
   out=$("$pisim" explore --seeds 10 $args 2>&1); r=$?
   [ $r -eq 2 ] || bad "explore $args exited $r, expected 2: $out"
 done
+# 5. --reference-hyp: the unpatched core as a shared object against the
+# built-in one regresses nothing; the slow_wakeup mutant (first at case 6 of
+# seed 1) is a latency_regression naming the wakeup-vector handler, written
+# as generated with a header that says how to compare.
+"$pisim" explore --seed 1 --seeds 300 -j 2 --hyp "$mutants/../hyp/libhyp.so" --reference-hyp builtin > "$d/r0.txt" 2>&1 ||
+  { bad "libhyp.so against the built-in core fails:"; cat "$d/r0.txt"; }
+"$pisim" explore --seed 1 --seeds 64 -j 2 --hyp "$mutants/libhyp-slow_wakeup.so" --reference-hyp builtin -o "$d/r1" > "$d/r1.txt" 2>&1
+rc=$?
+[ $rc -eq 1 ] || bad "slow_wakeup against the built-in core exited $rc, expected 1"
+grep -q "latency_regression .*first: case 6 .*pi_wakeup handler" "$d/r1.txt" || { bad "slow_wakeup: no latency_regression naming pi_wakeup at case 6"; cat "$d/r1.txt"; }
+f=$(ls "$d"/r1/failure-latency_regression-*[0-9a-f].yaml 2>/dev/null | head -1)
+[ -n "$f" ] && grep -q "^# not minimized" "$f" && grep -q "reference_core" "$d/r1/results.json" ||
+  bad "slow_wakeup: no failure file with its replay note, or results.json without the reference core"
 exit $fail
