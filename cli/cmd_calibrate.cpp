@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "platform/hyp_api.h"
 #include "platform/calibration.h"
 #include "platform/child_process.h"
 #include "platform/input_error.h"
@@ -101,6 +102,7 @@ int cmd_calibrate(const CalibrateArgs& a) {
     OutputSet outs;
     for (const std::string& f : files) outs.input(f, "a calibration scenario");
     outs.input(profile.path(), "the timing profile");
+    require_core(a.hyp, "--hyp");
     outs.input(a.hyp, "the --hyp core");
     outs.output(a.json, "--json");
 

@@ -16,6 +16,7 @@
 #include <tuple>
 
 #include "cli/commands.h"
+#include "platform/hyp_api.h"
 #include "platform/child_process.h"
 #include "platform/input_error.h"
 #include "platform/machine.h"
@@ -460,6 +461,7 @@ int cmd_check(const CheckArgs& a) {
         files.input(prof.path(), "the timing profile of " + file);
         loaded.emplace_back(std::move(sc), std::move(prof));
     }
+    require_core(a.hyp, "--hyp");
     files.input(a.hyp, "the --hyp core");
     if (a.update) files.output(a.baseline, "--baseline (with --update-baseline)");
     else files.input(a.baseline, "the baseline");

@@ -14,6 +14,7 @@
 #include "platform/core_identity.h"
 #include "platform/provenance.h"
 #include "platform/explore.h"
+#include "platform/hyp_api.h"
 #include "platform/input_error.h"
 #include "platform/output_file.h"
 #include "platform/version.h"
@@ -233,6 +234,8 @@ int cmd_explore(const ExploreArgs& a) {
             o.reference_hyp = a.reference_hyp;
         }
     }
+    require_core(a.hyp, "--hyp");
+    if (o.reference_hyp) require_core(*o.reference_hyp, "--reference-hyp");
     OutputSet files;  // before the cases run, not after; not where the core is
     files.input(a.hyp, "the --hyp core");
     if (o.reference_hyp && !o.reference_hyp->empty()) files.input(*o.reference_hyp, "the --reference-hyp core");

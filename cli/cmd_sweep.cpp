@@ -1,5 +1,6 @@
 // cli/cmd_sweep.cpp - `pisim sweep` and `pisim merge`.
 #include "cli/commands.h"
+#include "platform/hyp_api.h"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -216,6 +217,7 @@ int cmd_sweep(const SweepArgs& a) {
     OutputSet files;
     files.input(a.scenario, "the scenario");
     for (const std::string& t : base.traffic_files) files.input(t, "a traffic file of the scenario");
+    require_core(a.hyp, "--hyp");
     files.input(a.hyp, "the --hyp core");
     files.results_dir(a.out, "--out");
 

@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "platform/input_error.h"
+
 namespace pisim {
 
 const HypApi& builtin_hyp() {
@@ -37,6 +39,15 @@ HypLibrary::HypLibrary(const std::string& path) {
     api_.pcpu_main = reinterpret_cast<void (*)(uint32_t)>(sym("hyp_pcpu_main"));
     api_.do_irq = reinterpret_cast<void (*)(uint8_t)>(sym("hyp_do_irq"));
     api_.origin = path;
+}
+
+void require_core(const std::string& path, const std::string& option) {
+    if (path.empty()) return;
+    try {
+        HypLibrary lib(path);
+    } catch (const std::runtime_error& e) {
+        throw InputError(option, 0, 0, e.what());
+    }
 }
 
 HypLibrary::~HypLibrary() {

@@ -37,4 +37,10 @@ private:
     HypApi api_{};
 };
 
+/// Load the core at `path` now (it stays loaded, as every HypLibrary does), so
+/// that a command running many simulations refuses a file that is not a core
+/// before the first of them: InputError naming `option` (exit 2) with the
+/// loader's reason. An empty path (the built-in core) is always fine.
+void require_core(const std::string& path, const std::string& option);
+
 }  // namespace pisim

@@ -241,5 +241,15 @@ domains:
 EOF
 "$pisim" validate "$d/idle.yaml" > /dev/null 2> "$d/err.txt" || bad "an idle (halting) guest over 10^12 cycles was refused: $(cat "$d/err.txt")"
 
+# A --hyp (or --reference-hyp) file that is not a core is refused before the
+# first simulation, with the loader's reason, by every command that runs many.
+head -c 4096 /dev/zero > "$d/not-a-core.so"  # a file of the right size that is no ELF object
+for cmd in "explore --seeds 5 --hyp" "explore --seeds 5 --reference-hyp" "sweep scenarios/races/irte-torn-read.yaml --random 2 --hyp" \
+           "check --baseline scenarios/baseline.yaml --hyp" "calibrate --hyp"; do
+  # shellcheck disable=SC2086
+  expect_refused "$cmd NOT-A-CORE" "cannot load hypervisor core '$d/not-a-core.so': .*invalid ELF header" -- \
+    "$pisim" $cmd "$d/not-a-core.so"
+done
+
 [ "$fail" = 0 ] && echo "ok: outputs refused and checked before the run, stale results replaced, strict integers, bounds"
 exit $fail
