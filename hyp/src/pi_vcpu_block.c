@@ -12,9 +12,11 @@
  *     another pCPU, after the check at the top), the list refuses it and NV
  *     goes back to the notification vector: nothing would ever take it off;
  *  3. check for events that arrived meanwhile (ON set): a post between the
- *     HLT exit and step 2 notified nobody, so the caller must unblock when
- *     this returns true. PIR bits with ON clear are a software post under
- *     way, whose sender wakes the vCPU when it sets ON (virq_events_pending).
+ *     HLT exit and step 2 notified nobody, so the caller must look for
+ *     events when this returns true (vcpu_block always does, through
+ *     virq_events_pending, which also tells a stale ON from a post). PIR bits
+ *     with ON clear are a software post under way, whose sender wakes the
+ *     vCPU when it sets ON (virq_events_pending).
  * The vCPU stays on the list until pi_vm_entry_check takes it off.
  * vcpu_block calls this before it marks the vCPU blocked (so that a blocked
  * vCPU is always reachable by the wakeup vector) and once more after, if the

@@ -284,10 +284,13 @@ void vcpu_wake_resume(struct vcpu *v)
  *     another pCPU), the hook runs now: pi_hooks_assign either saw the vCPU
  *     blocked and ran it itself, or installed the hooks before 2, so one of
  *     the two sides always does it;
- *  4. events that arrived meanwhile (ON, PIR, a deliverable VIRR or pending
- *     vector) unblock at once, else the scheduler switches away. A wakeup
- *     handler that ran between 1 and 2 found the vCPU not yet blocked; its
- *     ON is seen here. */
+ *  4. events that arrived meanwhile (a deliverable vector in VIRR, after PIR
+ *     is handed to it when ON is set, or a pending vector) unblock at once,
+ *     else the scheduler switches away. A wakeup handler that ran between 1
+ *     and 2 found the vCPU not yet blocked; its ON is seen here. ON alone
+ *     does not unblock: over an empty PIR (its bit taken by posted-interrupt
+ *     processing before the sender set ON) it is no event, as in Xen, whose
+ *     local_events_need_delivery syncs PIR first (virq_events_pending). */
 void vcpu_block(struct vcpu *v)
 {
     struct pcpu *pc = this_pcpu();
@@ -295,7 +298,7 @@ void vcpu_block(struct vcpu *v)
     if (vcpu_state(v) != HYP_VCPU_RUNNING)
         return;
 
-    bool pending = pi_vcpu_block(v);                          /* 1 */
+    pi_vcpu_block(v);                                          /* 1 */
 
     bool f = spin_lock_irqsave(&pc->sched_lock);               /* 2 */
     if (vcpu_state(v) != HYP_VCPU_RUNNING) {
@@ -307,11 +310,9 @@ void vcpu_block(struct vcpu *v)
 
     if (pi_hooks_active(v) &&                                  /* 3 */
         hyp_atomic_load_n(&v->pi_block_cpu, __ATOMIC_SEQ_CST) == HYP_INVALID)
-        pending = pi_vcpu_block(v) || pending;
+        pi_vcpu_block(v);
 
-    if (!pending)                                              /* 4 */
-        pending = virq_events_pending(v);
-    if (pending) {
+    if (virq_events_pending(v)) {                              /* 4 */
         f = spin_lock_irqsave(&pc->sched_lock);
         if (vcpu_state(v) == HYP_VCPU_BLOCKED)
             vcpu_set_state(v, HYP_VCPU_RUNNING);

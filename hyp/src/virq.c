@@ -89,20 +89,27 @@ void virq_intr_assist(struct vcpu *v)
 }
 
 /* Xen local_events_need_delivery: would the vCPU take an interrupt now?
- * Posting modes: ON, as Xen's vmx_sync_pir_to_irr and Linux's
- * pi_has_pending_interrupt read it. PIR bits with ON clear belong to a
- * post still under way (pi_deliver_posted_intr between its PIR and ON
- * steps), whose sender wakes the vCPU once it sets ON; taking them for an
- * event made a halting vCPU re-enter, find nothing (the PIR sync waits for
- * ON) and exit on HLT again, for as long as the sender took. Bits posted
- * while SN was set are given their ON by pi_switch_to. */
+ * Called on the vCPU's own pCPU with its VMCS current (the HLT path's
+ * vcpu_block and the VM-entry recheck).
+ * Posting modes: a consumed notification's vectors are handed from PIR to
+ * VIRR/RVI first (pi_sync_pir_to_irr, which acts only when ON is set), then
+ * RVI is judged against VPPR, as Xen's vlapic_has_pending_irq does after
+ * vmx_sync_pir_to_irr and Linux's kvm_cpu_has_interrupt after
+ * sync_pir_to_irr. ON alone is no event: a software post sets PIR, then ON,
+ * and the CPU's posted-interrupt processing (of an earlier notification)
+ * may take the PIR bit in between, leaving ON set over an empty PIR; read
+ * as an event, it made a halting vCPU re-enter with nothing to take and
+ * exit on HLT again. PIR bits with ON clear belong to a post still under
+ * way (pi_deliver_posted_intr between its PIR and ON steps), whose sender
+ * wakes the vCPU once it sets ON. Bits posted while SN was set are given
+ * their ON by pi_switch_to. */
 bool virq_events_pending(struct vcpu *v)
 {
+    HYP_ASSERT(this_pcpu()->vmcs_loaded == v->id);
     switch (hyp_core.irq_mode) {
     case HYP_IRQ_VTD_PI:
     case HYP_IRQ_CPU_PI:
-        if (pid_test_on(v->pid_pa))
-            return true;
+        pi_sync_pir_to_irr(v);
         return vapic_has_deliverable(v);
     case HYP_IRQ_APICV:
         for (uint32_t i = 0; i < 4; i++)

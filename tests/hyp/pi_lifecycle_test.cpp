@@ -227,6 +227,35 @@ TEST_F(PiLifecycle, BlockWaitsForOnWhenPirHasBitsWithoutOn)
 }
 
 
+// ON over an empty PIR (posted-interrupt processing took the bit between the
+// sender's PIR and ON steps) is no event: the block path hands PIR to VIRR,
+// clearing the stale ON, finds nothing deliverable and blocks, as Xen's
+// local_events_need_delivery does through vmx_sync_pir_to_irr
+// (scenarios/races/stale-on-halt.yaml). With a vector in PIR the same path
+// unblocks, the vector in VIRR and RVI (next test).
+TEST_F(PiLifecycle, BlockIgnoresOnOverAnEmptyPir)
+{
+    init(1);
+    std::uint32_t v = running_vcpu(0);
+    m->wr64(pid_pa(v) + 32, ctl_word(v) | 1);  // ON, PIR empty
+    m->irq_enabled[0] = false;
+    vcpu_block(&hyp_core.vcpu[v]);
+    EXPECT_EQ(state(v), HYP_VCPU_BLOCKED) << "a stale ON must not resume the vCPU";
+    EXPECT_FALSE(pid_test_on(pid_pa(v))) << "the sync clears the stale ON";
+}
+
+TEST_F(PiLifecycle, BlockUnblocksForAVectorPostedWithOn)
+{
+    init(1);
+    std::uint32_t v = running_vcpu(0);
+    m->wr64(pid_pa(v) + 8, 1ull << 3);          // vector 0x43 in PIR
+    m->wr64(pid_pa(v) + 32, ctl_word(v) | 1);  // and ON
+    m->irq_enabled[0] = false;
+    vcpu_block(&hyp_core.vcpu[v]);
+    EXPECT_EQ(state(v), HYP_VCPU_RUNNING) << "a posted vector unblocks";
+    EXPECT_EQ(m->rd64(pid_pa(v) + 8), 0u) << "PIR handed to VIRR";
+}
+
 TEST_F(PiLifecycle, PiVcpuBlockReportsEventsThatArrivedMeanwhile)
 {
     init(1);
