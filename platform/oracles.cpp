@@ -31,6 +31,8 @@ Oracles::Oracles(OracleConfig cfg) : cfg_(std::move(cfg)) {
     offline_.assign(n, false);
     nv_inflight_.assign(n, 0);
     nv_pending_.assign(n, false);
+    guest_mode_.assign(n, false);
+    nv_root_taken_.assign(n, 0);
     idle_.assign(n, false);
 }
 
@@ -714,6 +716,26 @@ void Oracles::on_vm_entry(const Event& e) {
         v.stranded = v.pir;
     } else {
         v.stranded = {};
+        // ON set, and a notification vector taken in root mode on this pCPU
+        // since: that notification was consumed without posted-interrupt
+        // processing, so PIR must have been handed to VIRR (clearing ON)
+        // before this entry. With ON still set and no further notification
+        // on its way, nothing takes PIR until an unrelated VM exit (Xen's
+        // pi_notification_interrupt raises a softirq that sends the pCPU
+        // back through vmx_intr_assist; Xen commit b151125b4d).
+        if (!notified && e.unit < nv_root_taken_.size() && nv_root_taken_[e.unit] > v.on_since) {
+            std::string left;
+            for (int w = 0; w < 4; ++w)
+                for (std::uint64_t bits = v.pir[w]; bits; bits &= bits - 1)
+                    left += fmt::format("{}{:#04x}", left.empty() ? "" : " ", w * 64 + __builtin_ctzll(bits));
+            if (!left.empty())
+                violate(e, "stranded_pir", vcpu,
+                        fmt::format("VM entry of vCPU {} on pCPU {} with ON=1 and PIR vector(s) {}, although this pCPU "
+                                    "took the notification vector in root mode after ON was set and none is on its "
+                                    "way: posted-interrupt processing does not run, and the vector(s) wait for an "
+                                    "unrelated VM exit",
+                                    vcpu, e.unit, left));
+        }
     }
     v.in_guest = true;
     v.in_guest_since = e.cycle;
@@ -1023,7 +1045,10 @@ void Oracles::on_event(const Event& e) {
             }
             break;
         case EventKind::ApicDispatch:
-            if (e.a == cfg_.notification_vector && e.unit < nv_pending_.size()) nv_pending_[e.unit] = false;
+            if (e.a == cfg_.notification_vector && e.unit < nv_pending_.size()) {
+                nv_pending_[e.unit] = false;
+                if (!guest_mode_[e.unit]) nv_root_taken_[e.unit] = ++seq_;
+            }
             deliver_host(e, e.unit, static_cast<std::uint8_t>(e.a));
             break;
         case EventKind::ApicAccept:
@@ -1043,6 +1068,7 @@ void Oracles::on_event(const Event& e) {
                                     e.b));
             break;
         case EventKind::CpuMode:
+            if (e.unit < guest_mode_.size()) guest_mode_[e.unit] = e.a == 1;
             // First halt after an accepted offline request with no VMCS
             // current: the hand-over is complete, the pCPU is offline.
             if (e.a == 3 && e.unit < offline_.size() && offline_requested_[e.unit] && current_vmcs_[e.unit] < 0) {
@@ -1070,6 +1096,7 @@ void Oracles::on_event(const Event& e) {
                 const bool sw = e.e == static_cast<std::uint64_t>(PhysMem::Agent::Software) && !(v.control & kOn);
                 v.sw_posting[e.b] = (v.sw_posting[e.b] | (sw ? e.d & ~e.c : 0)) & e.d;
             } else if (e.b == 4) {
+                if (!(v.control & kOn) && (e.d & kOn)) v.on_since = ++seq_;
                 v.control = e.d;
                 if (v.control & kOn) {  // the posts under way are done: their bits count from here
                     for (int w = 0; w < 4; ++w) v.stranded[w] &= ~v.sw_posting[w];

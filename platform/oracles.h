@@ -269,6 +269,7 @@ private:
         std::array<Event, kHistory> history{};
         std::size_t history_head = 0, history_len = 0;
         std::uint64_t in_guest_since = 0;  ///< VM entry cycle while in the guest
+        std::uint64_t on_since = 0;  ///< event number (seq_) at which ON last went from 0 to 1
         bool in_guest = false;
         bool halted = false;               ///< HLT exit, not VM-entered since
         bool hlt_armed = false;            ///< hlt_resume: HLT exit, no guest ISR since
@@ -411,6 +412,9 @@ private:
     std::vector<bool> offline_requested_, offline_;
     std::vector<std::uint32_t> nv_inflight_;  ///< notification-vector messages sent to it, not yet accepted
     std::vector<bool> nv_pending_;            ///< notification vector in its IRR
+    std::vector<bool> guest_mode_;            ///< in VMX non-root operation (cpu.mode 1)
+    std::vector<std::uint64_t> nv_root_taken_;  ///< event number (seq_) of its last notification vector dispatched in root mode
+    std::uint64_t seq_ = 0;                   ///< events numbered in the order the oracles see them
     void on_apic_send(const Event& e);
     std::map<std::uint32_t, std::set<int>> touched_;  ///< by blocking list: vCPUs added/removed since its last release
     std::map<std::uint32_t, IrteState> irtes_;

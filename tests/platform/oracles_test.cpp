@@ -675,6 +675,61 @@ TEST(PlatformOracles, APostUnderWayIsNotAStrandedPirBit) {
     EXPECT_EQ(g.names(), Names{"stranded_pir"});
 }
 
+// A notification taken in root mode is consumed without posted-interrupt
+// processing: the core must hand PIR to VIRR (clearing ON) before it enters
+// the guest again, or the vector waits for an unrelated VM exit
+// (tests/mutants/notification_no_softirq.patch).
+TEST(PlatformOracles, AnOnSetPirWhoseNotificationWasTakenInRootModeIsStranded) {
+    const auto setup = [](Fixture& f) {
+        f.pid(10, control(false, false, kNv, 0));
+        f.pir(20, 1, 1u << 5);                      // vector 0x45 posted ...
+        f.pid(25, control(true, false, kNv, 0));    // ... with its ON
+        f.on(ev(30, EventKind::CpuMode, 0, 0));     // pCPU 0 in root mode
+        f.on(ev(40, EventKind::ApicAccept, 0, kNv));
+        f.on(ev(45, EventKind::ApicDispatch, 0, kNv));  // the notification, taken in root mode
+    };
+    Fixture f("cpu-pi");
+    setup(f);
+    f.entry(50, 0);  // nobody synced PIR: ON still set
+    ASSERT_EQ(f.names(), Names{"stranded_pir"});
+    EXPECT_NE(f.o.violations()[0].message.find("0x45"), std::string::npos);
+
+    Fixture g("cpu-pi");  // the entry path synced: ON clear, PIR taken
+    setup(g);
+    g.pid(46, control(false, false, kNv, 0));
+    g.pir(47, 1, 0);
+    g.entry(50, 0);
+    EXPECT_TRUE(g.o.violations().empty());
+
+    Fixture h("cpu-pi");  // the same notification taken in guest mode: processed by the CPU
+    h.pid(10, control(false, false, kNv, 0));
+    h.pir(20, 1, 1u << 5);
+    h.pid(25, control(true, false, kNv, 0));
+    h.on(ev(30, EventKind::CpuMode, 0, 1));
+    h.on(ev(40, EventKind::ApicAccept, 0, kNv));
+    h.on(ev(45, EventKind::ApicDispatch, 0, kNv));
+    h.entry(50, 0);
+    EXPECT_TRUE(h.o.violations().empty());
+
+    Fixture k("cpu-pi");  // ON set after the root-mode dispatch: its own notification is on its way
+    k.pid(10, control(false, false, kNv, 0));
+    k.on(ev(30, EventKind::CpuMode, 0, 0));
+    k.on(ev(40, EventKind::ApicAccept, 0, kNv));
+    k.on(ev(45, EventKind::ApicDispatch, 0, kNv));
+    k.pir(46, 1, 1u << 5);
+    k.pid(47, control(true, false, kNv, 0));
+    k.entry(50, 0);
+    EXPECT_TRUE(k.o.violations().empty());
+
+    Fixture m("cpu-pi");  // ON over an empty PIR (a stale ON): nothing waits
+    m.pid(10, control(false, false, kNv, 0));
+    m.pid(25, control(true, false, kNv, 0));
+    m.on(ev(30, EventKind::CpuMode, 0, 0));
+    m.on(ev(45, EventKind::ApicDispatch, 0, kNv));
+    m.entry(50, 0);
+    EXPECT_TRUE(m.o.violations().empty());
+}
+
 TEST(PlatformOracles, APirBitWithOnClearMustNotOutliveOneEntryPass) {
     Fixture f;
     f.pid(10, control(false, false, kNv, 0));
