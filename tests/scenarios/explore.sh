@@ -74,7 +74,7 @@ done
 # built-in one regresses nothing; the slow_wakeup mutant (first at case 6 of
 # seed 1) is a latency_regression naming the wakeup-vector handler, written
 # as generated with a header that says how to compare.
-"$pisim" explore --seed 1 --seeds 300 -j 2 --hyp "$mutants/../hyp/libhyp.so" --reference-hyp builtin > "$d/r0.txt" 2>&1 ||
+"$pisim" explore --seed 1 --seeds 100 -j 2 --hyp "$mutants/../hyp/libhyp.so" --reference-hyp builtin > "$d/r0.txt" 2>&1 ||
   { bad "libhyp.so against the built-in core fails:"; cat "$d/r0.txt"; }
 "$pisim" explore --seed 1 --seeds 64 -j 2 --hyp "$mutants/libhyp-slow_wakeup.so" --reference-hyp builtin -o "$d/r1" > "$d/r1.txt" 2>&1
 rc=$?
