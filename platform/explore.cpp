@@ -201,13 +201,15 @@ YAML::Node make_case(const ExploreOptions& o, const Lane& lane, std::uint64_t i,
     parent = -1;
     // Two in five cases of a lane with a corpus are derived from it.
     if (!o.guided || lane.corpus.empty() || seed % 5 >= 2) return generate_case(o.gen, seed);
-    // One in four derived cases gets a random perturbation of a random
-    // corpus case; the rest target a pair.
-    if ((seed >> 16) % 4 == 0) {
+    // One in four derived cases (and every one when the corpus holds no
+    // pair) gets a random perturbation of a random corpus case; the rest
+    // target a pair.
+    const auto untargeted = [&] {
         const CorpusEntry& e = lane.corpus[(seed >> 8) % lane.corpus.size()];
         parent = static_cast<std::int64_t>(e.index);
         return mutate_case(YAML::Load(e.yaml), seed, nullptr);
-    }
+    };
+    if ((seed >> 16) % 4 == 0) return untargeted();
     // pair kind -> (corpus entry, instance) holding it, in corpus order
     std::map<std::uint32_t, std::vector<std::pair<std::size_t, std::size_t>>> kinds, open;
     for (std::size_t c = 0; c < lane.corpus.size(); ++c)
@@ -219,11 +221,7 @@ YAML::Node make_case(const ExploreOptions& o, const Lane& lane, std::uint64_t i,
             if (!lane.coverage.pairs.count(rev)) open[key].emplace_back(c, k);
         }
     const auto& from = open.empty() ? kinds : open;
-    if (from.empty()) {
-        const CorpusEntry& e = lane.corpus[(seed >> 8) % lane.corpus.size()];
-        parent = static_cast<std::int64_t>(e.index);
-        return mutate_case(YAML::Load(e.yaml), seed, nullptr);
-    }
+    if (from.empty()) return untargeted();
     auto kind = from.begin();
     std::advance(kind, static_cast<std::ptrdiff_t>((seed >> 20) % from.size()));
     const auto [c, k] = kind->second[(seed >> 36) % kind->second.size()];
